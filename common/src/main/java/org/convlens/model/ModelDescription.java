@@ -1,0 +1,152 @@
+package org.convlens.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What ConvLens needs to know about a classifier, stored as {@code model.json} next to the
+ * weights (or as a sidecar {@code <name>.json} next to a TorchScript {@code .pt}).
+ *
+ * <p>The preprocessing is defined here once and applied identically by every job: resize the
+ * shorter side to {@link Preprocessing#resize()} (antialiased bilinear, as torchvision/PIL),
+ * centre-crop to the input size, scale to [0,1], then {@code (x - mean) / std} per channel.
+ *
+ * @param formatVersion version of this description format (currently 1)
+ * @param id stable model id; the per-JVM model cache is keyed by it
+ * @param engine {@code djl} (DJL parameters of a known architecture) or {@code torchscript}
+ * @param architecture for {@code djl}: a name known to {@link Architectures}; otherwise free text
+ * @param artifact weights file, relative to the description's folder
+ * @param epoch for {@code djl}: the epoch number passed to {@code Model.load}
+ * @param input input tensor shape (channels, height, width)
+ * @param preprocessing resize/crop/normalisation
+ * @param classNames class names, index = logit position
+ * @param outputs which forward outputs are logits, embedding and CAM feature map
+ * @param testAccuracy top-1 accuracy on the held-out set the model was evaluated on, or null
+ * @param notes free text: how and on what it was trained
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ModelDescription(
+    int formatVersion,
+    String id,
+    String engine,
+    String architecture,
+    String artifact,
+    int epoch,
+    Input input,
+    Preprocessing preprocessing,
+    List<String> classNames,
+    Outputs outputs,
+    Double testAccuracy,
+    String notes)
+    implements Serializable {
+
+  public static final int FORMAT_VERSION = 1;
+  public static final List<String> ENGINES = List.of("djl", "torchscript");
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  public ModelDescription {
+    require(formatVersion == FORMAT_VERSION, "formatVersion must be " + FORMAT_VERSION);
+    require(id != null && !id.isBlank(), "id is required");
+    require(ENGINES.contains(engine), "engine must be one of " + ENGINES + ", got " + engine);
+    require(artifact != null && !artifact.isBlank(), "artifact is required");
+    require(input != null, "input is required");
+    require(preprocessing != null, "preprocessing is required");
+    require(classNames != null && !classNames.isEmpty(), "classNames must not be empty");
+    require(outputs != null, "outputs is required");
+    require(
+        preprocessing.mean().length == input.channels()
+            && preprocessing.std().length == input.channels(),
+        "preprocessing.mean and .std need one value per input channel (" + input.channels() + ")");
+    classNames = List.copyOf(classNames);
+  }
+
+  /** Input tensor shape, channels first. */
+  public record Input(int channels, int height, int width) implements Serializable {
+    public Input {
+      require(channels == 3 || channels == 1, "input.channels must be 1 or 3");
+      require(height > 0 && width > 0, "input.height and input.width must be positive");
+    }
+  }
+
+  /**
+   * @param resize target of the shorter side before the centre crop; 0 = resize straight to
+   *     the input size (no crop)
+   * @param mean per-channel mean, on the [0,1] scale
+   * @param std per-channel standard deviation, on the [0,1] scale
+   */
+  public record Preprocessing(int resize, float[] mean, float[] std) implements Serializable {
+    public Preprocessing {
+      require(resize >= 0, "preprocessing.resize must be >= 0");
+      require(mean != null && std != null, "preprocessing.mean and .std are required");
+      for (float s : std) {
+        require(s > 0, "preprocessing.std values must be > 0");
+      }
+    }
+  }
+
+  /**
+   * Positions of the outputs in the forward result.
+   *
+   * @param logits index of the logits output (shape N×classes)
+   * @param embedding index of the penultimate embedding (N×D)
+   * @param featureMap index of the last convolutional feature map (N×K×h×w) for CAM/Grad-CAM, or
+   *     -1 when the model does not expose it
+   * @param featureLayer human-readable name of the feature-map layer
+   */
+  public record Outputs(int logits, int embedding, int featureMap, String featureLayer)
+      implements Serializable {
+    public Outputs {
+      require(logits >= 0 && embedding >= 0, "outputs.logits and outputs.embedding must be >= 0");
+    }
+  }
+
+  public int numClasses() {
+    return classNames.size();
+  }
+
+  /** Reads and validates a description; errors name the file and the field. */
+  public static ModelDescription read(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("model description not found: " + file);
+    }
+    try {
+      return JSON.readValue(file.toFile(), ModelDescription.class);
+    } catch (IOException e) {
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      throw new IOException(
+          "invalid model description " + file + ": " + root.getMessage(), e);
+    }
+  }
+
+  public void write(Path file) throws IOException {
+    JSON.writeValue(file.toFile(), this);
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}
