@@ -27,7 +27,9 @@ public enum ErrorKind {
   /** A label that is not in the dataset's class list (e.g. a manifest naming an unknown class). */
   BAD_LABEL("bad_label"),
   /** The engine failed on this image's batch. */
-  INFERENCE_FAILED("inference_failed");
+  INFERENCE_FAILED("inference_failed"),
+  /** An unexpected failure in ConvLens itself while handling this input (a bug: please report). */
+  INTERNAL("internal");
 
   private final String code;
 

@@ -1,0 +1,129 @@
+package org.convlens.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.convlens.config.Settings.AnalyzeSettings;
+import org.convlens.config.Settings.Cifar100Label;
+import org.convlens.config.Settings.InputSettings;
+import org.convlens.config.Settings.ModelSettings;
+import org.convlens.config.Settings.OutputSettings;
+import org.convlens.config.Settings.ProgressSettings;
+import org.convlens.config.Settings.SparkSettings;
+import org.convlens.config.Settings.WriteMode;
+
+/**
+ * The whole validated configuration, built once on the driver by {@link ConfigLoader} and
+ * passed to jobs (and, section by section, to executors) as a value.
+ *
+ * @param rendered the effective configuration as HOCON, written next to the outputs
+ */
+public record ConvLensConfig(
+    SparkSettings spark,
+    InputSettings input,
+    ModelSettings model,
+    AnalyzeSettings analyze,
+    OutputSettings output,
+    ProgressSettings progress,
+    String rendered)
+    implements Serializable {
+
+  /** Reads and validates every section of an already-merged configuration. */
+  static ConvLensConfig from(Config c) {
+    Map<String, String> sparkConf = new TreeMap<>();
+    for (Map.Entry<String, ConfigValue> e : c.getConfig("spark.conf").entrySet()) {
+      String key = e.getKey().replace("\"", "");
+      sparkConf.put(key, String.valueOf(e.getValue().unwrapped()));
+    }
+    SparkSettings spark = new SparkSettings(str(c, "spark.master"), str(c, "spark.app-name"), sparkConf);
+    InputSettings input =
+        new InputSettings(
+            strings(c, "input.paths"),
+            Choice.parse(InputFormat.class, "input.format", str(c, "input.format")),
+            Choice.parse(Cifar100Label.class, "input.cifar100-label", str(c, "input.cifar100-label")),
+            str(c, "input.class-index"),
+            str(c, "input.val-labels"),
+            strings(c, "input.extensions"),
+            num(c, "input.limit"),
+            num(c, "input.max-file-bytes"),
+            num(c, "input.max-pixels"),
+            (int) num(c, "input.partitions"));
+    ModelSettings model =
+        new ModelSettings(
+            str(c, "model.path"),
+            str(c, "model.device").toLowerCase(),
+            (int) num(c, "model.threads"),
+            (int) num(c, "model.interop-threads"));
+    AnalyzeSettings analyze =
+        new AnalyzeSettings((int) num(c, "analyze.top-k"), (int) num(c, "analyze.batch-size"));
+    OutputSettings output =
+        new OutputSettings(
+            str(c, "output.dir"), Choice.parse(WriteMode.class, "output.mode", str(c, "output.mode")));
+    ProgressSettings progress = new ProgressSettings((int) num(c, "progress.interval-seconds"));
+    String rendered =
+        c.root()
+            .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    return new ConvLensConfig(spark, input, model, analyze, output, progress, rendered);
+  }
+
+  /** The same configuration with different input paths (used by the demo). */
+  public ConvLensConfig withInputPaths(List<String> paths) {
+    InputSettings i = input;
+    return new ConvLensConfig(
+        spark,
+        new InputSettings(paths, i.format(), i.cifar100Label(), i.classIndex(), i.valLabels(),
+            i.extensions(), i.limit(), i.maxFileBytes(), i.maxPixels(), i.partitions()),
+        model, analyze, output, progress, rendered);
+  }
+
+  /** Key/value view used in run metadata. */
+  public Map<String, String> summary() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("input.paths", String.join(",", input.paths()));
+    m.put("input.format", input.format().code());
+    m.put("model.path", model.path());
+    m.put("model.device", model.device());
+    m.put("analyze.top-k", String.valueOf(analyze.topK()));
+    m.put("analyze.batch-size", String.valueOf(analyze.batchSize()));
+    return m;
+  }
+
+  private static String str(Config c, String key) {
+    try {
+      return c.getIsNull(key) ? "" : c.getString(key);
+    } catch (ConfigException.WrongType e) {
+      throw new InvalidConfigException(key, "invalid value for " + key + ": expected a string");
+    }
+  }
+
+  private static long num(Config c, String key) {
+    try {
+      return c.getLong(key);
+    } catch (ConfigException.WrongType e) {
+      throw new InvalidConfigException(
+          key,
+          "invalid value '" + c.getValue(key).unwrapped() + "' for " + key + ": expected an integer");
+    }
+  }
+
+  /** A list of strings; a single string counts as a one-element list. */
+  private static List<String> strings(Config c, String key) {
+    ConfigValue v = c.getValue(key);
+    if (v.valueType() == ConfigValueType.STRING) {
+      String s = ((String) v.unwrapped()).strip();
+      return s.isEmpty() ? List.of() : List.of(s);
+    }
+    try {
+      return c.getStringList(key);
+    } catch (ConfigException.WrongType e) {
+      throw new InvalidConfigException(key, "invalid value for " + key + ": expected a list of strings");
+    }
+  }
+}

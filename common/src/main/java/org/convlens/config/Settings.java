@@ -1,0 +1,133 @@
+package org.convlens.config;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Typed, validated configuration sections. Each record checks its values in its compact
+ * constructor, so an invalid configuration never reaches a Spark job. All are serialisable and
+ * are shipped to executors as values.
+ */
+public final class Settings {
+  private Settings() {}
+
+  /** {@code spark.*}. */
+  public record SparkSettings(String master, String appName, Map<String, String> conf)
+      implements Serializable {
+    public SparkSettings {
+      if (master == null || master.isBlank()) {
+        throw new InvalidConfigException(
+            "spark.master", "spark.master must not be empty (e.g. local[*], spark://host:7077, yarn)");
+      }
+      conf = Map.copyOf(conf);
+    }
+  }
+
+  /** {@code input.*}. */
+  public record InputSettings(
+      List<String> paths,
+      InputFormat format,
+      Cifar100Label cifar100Label,
+      String classIndex,
+      String valLabels,
+      List<String> extensions,
+      long limit,
+      long maxFileBytes,
+      long maxPixels,
+      int partitions)
+      implements Serializable {
+    public InputSettings {
+      paths = List.copyOf(paths);
+      extensions = extensions.stream().map(e -> e.toLowerCase().replaceFirst("^\\.", "")).toList();
+      atLeast("input.limit", limit, 0);
+      between("input.max-file-bytes", maxFileBytes, 1, Integer.MAX_VALUE - 8);
+      atLeast("input.max-pixels", maxPixels, 1);
+      between("input.partitions", partitions, 0, 100_000);
+    }
+  }
+
+  /** Which label of a CIFAR-100 record to use. */
+  public enum Cifar100Label implements Choice {
+    FINE("fine"),
+    COARSE("coarse");
+
+    private final String code;
+
+    Cifar100Label(String code) {
+      this.code = code;
+    }
+
+    @Override
+    public String code() {
+      return code;
+    }
+  }
+
+  /** {@code model.*}. */
+  public record ModelSettings(String path, String device, int threads, int interopThreads)
+      implements Serializable {
+    public static final List<String> DEVICES = List.of("auto", "cpu", "gpu");
+
+    public ModelSettings {
+      if (!DEVICES.contains(device)) {
+        throw InvalidConfigException.range("model.device", device, String.join(", ", DEVICES));
+      }
+      between("model.threads", threads, 0, 256);
+      between("model.interop-threads", interopThreads, 0, 256);
+    }
+  }
+
+  /** {@code analyze.*}. */
+  public record AnalyzeSettings(int topK, int batchSize) implements Serializable {
+    public AnalyzeSettings {
+      between("analyze.top-k", topK, 1, 1000);
+      between("analyze.batch-size", batchSize, 1, 4096);
+    }
+  }
+
+  /** {@code output.*}. */
+  public record OutputSettings(String dir, WriteMode mode) implements Serializable {
+    public OutputSettings {
+      if (dir == null || dir.isBlank()) {
+        throw new InvalidConfigException("output.dir", "output.dir must not be empty");
+      }
+    }
+  }
+
+  /** What to do when the output already exists. */
+  public enum WriteMode implements Choice {
+    OVERWRITE("overwrite"),
+    ERROR("error");
+
+    private final String code;
+
+    WriteMode(String code) {
+      this.code = code;
+    }
+
+    @Override
+    public String code() {
+      return code;
+    }
+  }
+
+  /** {@code progress.*}. */
+  public record ProgressSettings(int intervalSeconds) implements Serializable {
+    public ProgressSettings {
+      between("progress.interval-seconds", intervalSeconds, 0, 86_400);
+    }
+  }
+
+  static void between(String key, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw InvalidConfigException.range(key, value, "integers from " + min + " to " + max);
+    }
+  }
+
+  static void atLeast(String key, long value, long min) {
+    if (value < min) {
+      throw InvalidConfigException.range(key, value, "integers >= " + min);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package org.convlens.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/** Driver-side path checks through Hadoop's FileSystem, so local, HDFS and S3 paths all work. */
+public final class HadoopPaths {
+  private HadoopPaths() {}
+
+  /** Fully qualified (scheme and absolute path) form of {@code path}. */
+  public static Path qualify(String path, Configuration conf) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(conf).makeQualified(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resolve " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static FileStatus statusOrNull(Path path, Configuration conf) {
+    try {
+      return path.getFileSystem(conf).getFileStatus(path);
+    } catch (java.io.FileNotFoundException e) {
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The status of an input that must exist, else a one-sentence error. */
+  public static FileStatus require(Path path, Configuration conf, String what) {
+    FileStatus s = statusOrNull(path, conf);
+    if (s == null) {
+      throw new InputLayoutException(what + " not found: " + path);
+    }
+    return s;
+  }
+
+  public static boolean isFile(Path path, Configuration conf) {
+    FileStatus s = statusOrNull(path, conf);
+    return s != null && s.isFile();
+  }
+
+  /** Direct children of a folder, sorted by name. */
+  public static List<FileStatus> children(Path dir, Configuration conf) {
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      List<FileStatus> out = new ArrayList<>(Arrays.asList(fs.listStatus(dir)));
+      out.sort((a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The first of {@code names} that exists in {@code dir} or its parent, or null. */
+  public static Path findNear(Path dir, Configuration conf, String... names) {
+    for (Path d : new Path[] {dir, dir.getParent()}) {
+      if (d == null) {
+        continue;
+      }
+      for (String n : names) {
+        Path p = new Path(d, n);
+        if (isFile(p, conf)) {
+          return p;
+        }
+      }
+    }
+    return null;
+  }
+
+  public static List<String> readLines(Path file, Configuration conf) {
+    try (var in = file.getFileSystem(conf).open(file);
+        var r = new java.io.BufferedReader(
+            new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8))) {
+      return r.lines().toList();
+    } catch (IOException e) {
+      throw new InputLayoutException("cannot read " + file + ": " + e.getMessage());
+    }
+  }
+}

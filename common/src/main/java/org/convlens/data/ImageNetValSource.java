@@ -1,0 +1,141 @@
+package org.convlens.data;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The ImageNet validation layout: one flat folder of images and a labels file. Labels files
+ * read: a CSV with a header whose first column is the file name and whose second is a synset or
+ * a label index ({@code filename,synset}), Kaggle's {@code LOC_val_solution.csv}
+ * ({@code ImageId,PredictionString}, the first token of the prediction string is the synset; the
+ * id has no extension), or whitespace-separated {@code name synset} lines. A file the labels
+ * file does not mention is unlabelled (label -1); a label that is not in the class index makes
+ * a {@code bad_label} error row.
+ */
+public final class ImageNetValSource implements ImageSource {
+  public static final String[] LABEL_FILES = {"val_labels.csv", "LOC_val_solution.csv"};
+
+  private final String root;
+  private final String name;
+  private final List<String> extensions;
+  private final ClassIndex index;
+  /** File name (and file name without extension) → synset or index as written. */
+  private final Map<String, String> labelsByFile;
+
+  public ImageNetValSource(String input, String classIndex, String valLabels, List<String> extensions,
+      Configuration conf) {
+    Path dir = FolderSource.requireDir(input, conf);
+    this.root = dir.toString();
+    this.name = dir.getName();
+    this.extensions = extensions;
+    this.index = ClassIndex.locate(dir, classIndex, conf);
+    Path labels;
+    if (valLabels != null && !valLabels.isBlank()) {
+      labels = HadoopPaths.qualify(valLabels, conf);
+      HadoopPaths.require(labels, conf, "validation labels file (input.val-labels)");
+    } else {
+      labels = HadoopPaths.findNear(dir, conf, LABEL_FILES);
+      if (labels == null) {
+        throw new InputLayoutException(
+            "the ImageNet validation layout needs a labels file: set input.val-labels (looked for "
+                + String.join(" and ", LABEL_FILES) + " in " + dir + " and its parent)");
+      }
+    }
+    this.labelsByFile = parseLabels(labels.toString(), HadoopPaths.readLines(labels, conf));
+  }
+
+  static Map<String, String> parseLabels(String file, List<String> lines) {
+    Map<String, String> out = new HashMap<>();
+    boolean csv = file.toLowerCase().endsWith(".csv");
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || (csv && i == 0)) {
+        continue;
+      }
+      String[] parts = csv ? line.split(",", 2) : line.split("\\s+", 2);
+      if (parts.length < 2) {
+        throw new InputLayoutException(
+            "labels file " + file + " line " + (i + 1) + " has no label: '" + line + "'");
+      }
+      String fileName = parts[0].strip();
+      String label = parts[1].strip().split("\\s+")[0];
+      out.put(fileName, label);
+      int dot = fileName.lastIndexOf('.');
+      if (dot < 0) {
+        continue;
+      }
+      out.putIfAbsent(fileName.substring(0, dot), label);
+    }
+    return out;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String format() {
+    return "imagenet-val";
+  }
+
+  @Override
+  public List<String> classNames() {
+    return index.names();
+  }
+
+  @Override
+  public Dataset<Row> list(SparkSession spark) {
+    String dataset = name;
+    String base = root;
+    Map<String, String> byFile = labelsByFile;
+    Map<String, Integer> bySynset = new HashMap<>();
+    for (int i = 0; i < index.synsets().size(); i++) {
+      bySynset.put(index.synsets().get(i), i);
+    }
+    List<String> names = index.names();
+    MapFunction<Row, Row> toInput =
+        r -> {
+          String path = r.getString(0);
+          String rel = FileListing.relative(base, path);
+          String fileName = new Path(path).getName();
+          String stem = fileName.contains(".") ? fileName.substring(0, fileName.lastIndexOf('.')) : fileName;
+          String written = byFile.getOrDefault(fileName, byFile.get(stem));
+          if (written == null) {
+            return InputSchema.file(dataset, rel, path, r.getLong(1), -1, null);
+          }
+          Integer label = bySynset.get(written);
+          if (label == null && written.matches("\\d+")) {
+            int k = Integer.parseInt(written);
+            label = k < names.size() ? k : null;
+          }
+          if (label == null) {
+            return InputSchema.error(dataset, rel, path, -1, -1, written, ErrorKind.BAD_LABEL,
+                "label '" + written + "' of " + fileName + " is not in the class index");
+          }
+          return InputSchema.file(dataset, rel, path, r.getLong(1), label, names.get(label));
+        };
+    return FileListing.all(spark, root, false)
+        .filter(FileListing.isImage(extensions))
+        .orderBy(col("path"))
+        .map(toInput, Encoders.row(InputSchema.SCHEMA));
+  }
+
+  @Override
+  public long countSkipped(SparkSession spark) {
+    return FileListing.all(spark, root, false)
+        .filter(FileListing.isImage(extensions).unary_$bang())
+        .filter(col("path").endsWith(".csv").unary_$bang())
+        .count();
+  }
+}
