@@ -1,7 +1,10 @@
 package org.convlens.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -122,14 +125,41 @@ public record ModelDescription(
     }
     try {
       return JSON.readValue(file.toFile(), ModelDescription.class);
+    } catch (JsonProcessingException e) {
+      throw new IOException("invalid model description " + file + ": " + describe(e), e);
     } catch (IOException e) {
-      Throwable root = e;
-      while (root.getCause() != null) {
-        root = root.getCause();
-      }
-      throw new IOException(
-          "invalid model description " + file + ": " + root.getMessage(), e);
+      throw new IOException("cannot read model description " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** One line naming the field: a validation message, or Jackson's message with its field. */
+  private static String describe(JsonProcessingException e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root != e && root instanceof IllegalArgumentException) {
+      return root.getMessage(); // from a compact constructor; it names the field
+    }
+    StringBuilder sb = new StringBuilder();
+    if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+      StringBuilder field = new StringBuilder();
+      for (JsonMappingException.Reference ref : m.getPath()) {
+        if (ref.getFieldName() != null) {
+          field.append(field.length() == 0 ? "" : ".").append(ref.getFieldName());
+        } else if (ref.getIndex() >= 0) {
+          field.append('[').append(ref.getIndex()).append(']');
+        }
+      }
+      sb.append("field '").append(field).append("': ");
+    }
+    sb.append(e.getOriginalMessage());
+    JsonLocation at = e.getLocation();
+    if (at != null && at.getLineNr() > 0) {
+      sb.append(" (line ").append(at.getLineNr()).append(", column ").append(at.getColumnNr())
+          .append(')');
+    }
+    return sb.toString().replaceAll("\\s*\\R\\s*", " ");
   }
 
   public void write(Path file) throws IOException {

@@ -1,0 +1,150 @@
+package org.convlens.model;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Classifier} backed by a DJL {@link Model} whose {@link Block} returns the outputs
+ * listed in {@link ModelDescription#outputs()}. The model (weights, block) is shared by all task
+ * threads of a JVM; each thread runs it through its own {@link InferenceSession}.
+ *
+ * <p>Attribution methods that need gradients use {@link #model()} and {@link #block()} directly
+ * (TorchScript models are loaded ready for input gradients, see {@link TorchScriptClassifier});
+ * they must not close them.
+ */
+public abstract sealed class BlockClassifier implements Classifier
+    permits DjlClassifier, TorchScriptClassifier {
+  private static final Logger LOG = LoggerFactory.getLogger(BlockClassifier.class);
+  private static final long CLOSE_WAIT_NANOS = 5_000_000_000L;
+
+  private final Model model;
+  private final ModelDescription description;
+  private final Device device;
+  private final Path artifact;
+  private final int embeddingDim;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  /** Forwards running now; close waits for them so native memory is not freed under one. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean cacheOwned;
+
+  BlockClassifier(
+      Model model, ModelDescription description, Device device, Path artifact, int embeddingDim) {
+    this.model = model;
+    this.description = description;
+    this.device = device;
+    this.artifact = artifact;
+    this.embeddingDim = embeddingDim;
+  }
+
+  @Override
+  public ModelDescription description() {
+    return description;
+  }
+
+  @Override
+  public String device() {
+    return device.toString();
+  }
+
+  /** The device as a DJL {@link Device}. */
+  public Device djlDevice() {
+    return device;
+  }
+
+  /** The loaded DJL model; owned by this classifier. */
+  public Model model() {
+    return model;
+  }
+
+  /** The model's block; {@code forward} returns the outputs indexed by the description. */
+  public Block block() {
+    return model.getBlock();
+  }
+
+  /** The weights file this classifier was loaded from. */
+  public Path artifact() {
+    return artifact;
+  }
+
+  /** Width D of the embedding output (N×D), measured by the test forward at load time. */
+  public int embeddingDim() {
+    return embeddingDim;
+  }
+
+  @Override
+  public InferenceSession newSession() {
+    if (closed.get()) {
+      throw new IllegalStateException("classifier " + description.id() + " is closed");
+    }
+    return new BlockSession(this);
+  }
+
+  /**
+   * Frees the native weights. A classifier handed out by {@link ModelCache} is shared by every
+   * task thread of the JVM; closing it here is ignored (with a warning) and the cache closes it at
+   * JVM shutdown.
+   */
+  @Override
+  public void close() {
+    if (cacheOwned) {
+      LOG.warn("classifier {} belongs to ModelCache and stays open until JVM shutdown",
+          description.id());
+      return;
+    }
+    closeNow();
+  }
+
+  void closeNow() {
+    if (closed.compareAndSet(false, true)) {
+      // At JVM shutdown task threads may still be mid-forward; give them a moment.
+      long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      if (inFlight.get() > 0) {
+        LOG.warn("closing classifier {} with {} forward(s) still running", description.id(),
+            inFlight.get());
+      }
+      model.close();
+    }
+  }
+
+  /** Marks a forward as running; false (and nothing marked) when the classifier is closed. */
+  boolean enter() {
+    inFlight.incrementAndGet();
+    if (closed.get()) {
+      inFlight.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  void exit() {
+    inFlight.decrementAndGet();
+  }
+
+  boolean isClosed() {
+    return closed.get();
+  }
+
+  void markCacheOwned() {
+    cacheOwned = true;
+  }
+
+  @Override
+  public String toString() {
+    return getClass().getSimpleName() + "[" + description.id() + ", " + artifact + ", " + device
+        + "]";
+  }
+}

@@ -1,0 +1,245 @@
+package org.convlens.model;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Loads a {@link Classifier} from a {@link ModelSpec}, checking the description against the model
+ * before anything runs on real data. Executors should go through {@link ModelCache} (once per
+ * JVM); this class loads a fresh copy on every call.
+ *
+ * <p>Every failure is a {@link ModelLoadException} whose message is one sentence naming the file
+ * and, where it is at fault, the field of the description: a missing path, a missing {@code
+ * model.json} or sidecar (naming the file expected), invalid JSON, an unknown architecture, a
+ * TorchScript artifact that is not a {@code .pt}, a missing or unreadable weights file, and a
+ * model whose outputs do not match the description (checked with one test forward of a batch of
+ * two zero images: the logits width must equal the number of class names, the embedding and
+ * feature-map indices must exist).
+ */
+public final class ModelLoader {
+  /** Description file looked for inside a model folder. */
+  public static final String DESCRIPTION_FILE = "model.json";
+
+  /** The last line of a TorchScript traceback, e.g. "RuntimeError: Given groups=1, ...". */
+  private static final Pattern ERROR_LINE =
+      Pattern.compile("(?:[\\w.]*(?:Error|Exception)): (.+)");
+
+  private ModelLoader() {}
+
+  /**
+   * Starts the engine ({@link EngineSetup#configure}), picks the device ({@link DeviceSelector})
+   * and loads the model described by {@code spec.path()}.
+   */
+  public static Classifier load(ModelSpec spec) throws ModelLoadException {
+    EngineSetup.configure(spec.threads(), spec.interopThreads());
+    Located located = locate(spec);
+    return load(located, resolveDevice(spec, located));
+  }
+
+  /** Where the description and weights are, and what the description says. */
+  record Located(Path descriptionFile, ModelDescription description, Path artifact) {}
+
+  static Located locate(ModelSpec spec) throws ModelLoadException {
+    Path path = Path.of(spec.path()).toAbsolutePath().normalize();
+    if (!Files.exists(path)) {
+      throw new ModelLoadException("model path does not exist: " + path);
+    }
+    Path descriptionFile;
+    Path givenPt = null;
+    String name = path.getFileName() == null ? "" : path.getFileName().toString();
+    if (Files.isDirectory(path)) {
+      descriptionFile = path.resolve(DESCRIPTION_FILE);
+      if (!Files.isRegularFile(descriptionFile)) {
+        throw new ModelLoadException("no model description in " + path + ": expected "
+            + descriptionFile + " (or give a .pt file with a sidecar .json)");
+      }
+    } else if (name.endsWith(".pt")) {
+      givenPt = path;
+      descriptionFile = path.resolveSibling(name.substring(0, name.length() - 3) + ".json");
+      if (!Files.isRegularFile(descriptionFile)) {
+        throw new ModelLoadException("no sidecar description for " + path + ": expected "
+            + descriptionFile);
+      }
+    } else if (name.endsWith(".json")) {
+      descriptionFile = path;
+    } else {
+      throw new ModelLoadException("unsupported model path " + path + ": expected a folder with "
+          + DESCRIPTION_FILE + ", a .json description, or a .pt file with a sidecar .json");
+    }
+
+    ModelDescription d;
+    try {
+      d = ModelDescription.read(descriptionFile);
+    } catch (IOException e) {
+      // ModelDescription.read names the file and the offending field already.
+      throw new ModelLoadException(oneLine(e.getMessage()), e);
+    }
+
+    if ("djl".equals(d.engine()) && !Architectures.KNOWN.contains(d.architecture())) {
+      throw new ModelLoadException("unknown architecture '" + d.architecture() + "' in "
+          + descriptionFile + "; engine 'djl' knows " + Architectures.KNOWN
+          + " (use engine 'torchscript' for a traced .pt)");
+    }
+    if ("torchscript".equals(d.engine()) && !d.artifact().endsWith(".pt")) {
+      throw new ModelLoadException("engine 'torchscript' needs a .pt artifact, but "
+          + descriptionFile + " names artifact '" + d.artifact() + "'");
+    }
+    Path artifact = descriptionFile.resolveSibling(d.artifact()).normalize();
+    if (givenPt != null && !artifact.equals(givenPt)) {
+      throw new ModelLoadException("sidecar " + descriptionFile + " names artifact '"
+          + d.artifact() + "', not the given " + givenPt.getFileName());
+    }
+    if (!Files.isRegularFile(artifact)) {
+      throw new ModelLoadException("weights file not found: " + artifact + " (the 'artifact' of "
+          + descriptionFile + ")");
+    }
+    if ("djl".equals(d.engine())) {
+      DjlClassifier.checkArtifactName(d, descriptionFile, artifact);
+    }
+    return new Located(descriptionFile, d, artifact);
+  }
+
+  static Device resolveDevice(ModelSpec spec, Located located) throws ModelLoadException {
+    try {
+      return DeviceSelector.resolve(spec.device());
+    } catch (RuntimeException e) {
+      throw new ModelLoadException("cannot place model " + located.description().id()
+          + " on device '" + spec.device() + "': " + e.getMessage(), e);
+    }
+  }
+
+  static BlockClassifier load(Located located, Device device) throws ModelLoadException {
+    ModelDescription d = located.description();
+    Model model;
+    try {
+      model = Model.newInstance(d.id(), device, EngineSetup.ENGINE);
+    } catch (RuntimeException e) {
+      throw new ModelLoadException("cannot create model " + d.id() + " on " + device + ": "
+          + message(e), e);
+    }
+    try {
+      if ("djl".equals(d.engine())) {
+        DjlClassifier.loadWeights(model, d, located.artifact());
+      } else {
+        TorchScriptClassifier.loadModule(model, located.artifact());
+      }
+      int embeddingDim = checkOutputs(model, d, located.descriptionFile());
+      return "djl".equals(d.engine())
+          ? new DjlClassifier(model, d, device, located.artifact(), embeddingDim)
+          : new TorchScriptClassifier(model, d, device, located.artifact(), embeddingDim);
+    } catch (ModelLoadException | RuntimeException | Error e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /**
+   * One forward of a batch of two zero images: proves the input shape, the output indices and
+   * the logits width. Two, not one, so a model that mixes rows of the batch (e.g. a traced {@code
+   * view(1, -1)}) is caught too. Returns the embedding width.
+   */
+  static int checkOutputs(Model model, ModelDescription d, Path descriptionFile)
+      throws ModelLoadException {
+    ModelDescription.Input in = d.input();
+    String shape = "2×" + in.channels() + "×" + in.height() + "×" + in.width();
+    try (NDManager m = model.getNDManager().newSubManager()) {
+      NDList out;
+      try {
+        out = BlockSession.withoutGrad(() -> BlockSession.forwardOnce(model.getBlock(), m,
+            m.zeros(new Shape(2, in.channels(), in.height(), in.width()))));
+      } catch (RuntimeException e) {
+        throw new ModelLoadException("test forward of " + d.id() + " on a " + shape
+            + " input failed (does 'input' in " + descriptionFile + " match the model?): "
+            + message(e), e);
+      }
+      ModelDescription.Outputs o = d.outputs();
+      requireOutput(out, o.logits(), "outputs.logits", d, descriptionFile);
+      requireOutput(out, o.embedding(), "outputs.embedding", d, descriptionFile);
+      if (o.featureMap() >= 0) {
+        requireOutput(out, o.featureMap(), "outputs.featureMap", d, descriptionFile);
+      }
+      Shape logits = out.get(o.logits()).getShape();
+      if (logits.dimension() < 2 || logits.get(0) != 2 || logits.size() / 2 != d.numClasses()) {
+        throw new ModelLoadException("model " + d.id() + " produces logits of shape "
+            + shapeOf(logits, shape) + " but " + descriptionFile + " lists " + d.numClasses()
+            + " classNames");
+      }
+      Shape embedding = out.get(o.embedding()).getShape();
+      if (embedding.dimension() < 2 || embedding.get(0) != 2) {
+        throw new ModelLoadException("output " + o.embedding() + " of model " + d.id()
+            + " has shape " + shapeOf(embedding, shape) + ", not N×D, so 'outputs.embedding' in "
+            + descriptionFile + " is wrong");
+      }
+      if (o.featureMap() >= 0) {
+        Shape fm = out.get(o.featureMap()).getShape();
+        if (fm.dimension() != 4 || fm.get(0) != 2) {
+          throw new ModelLoadException("output " + o.featureMap() + " of model " + d.id()
+              + " has shape " + shapeOf(fm, shape) + ", not N×K×h×w, so 'outputs.featureMap' in "
+              + descriptionFile + " is wrong (use -1 when there is none)");
+        }
+      }
+      return (int) (embedding.size() / 2);
+    }
+  }
+
+  private static void requireOutput(
+      NDList out, int index, String field, ModelDescription d, Path descriptionFile)
+      throws ModelLoadException {
+    if (index >= out.size()) {
+      throw new ModelLoadException("model " + d.id() + " returns " + out.size()
+          + " output(s) but '" + field + "' in " + descriptionFile + " is " + index);
+    }
+  }
+
+  private static String shapeOf(Shape s, String inputShape) {
+    return s + " for a " + inputShape + " input";
+  }
+
+  /** The most specific message in a cause chain (DJL wraps native errors several times). */
+  static String message(Throwable e) {
+    Throwable t = e;
+    String best = e.toString();
+    while (t != null) {
+      if (t instanceof java.io.EOFException) {
+        return "the file ends early (truncated?)";
+      }
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        best = t.getMessage();
+      }
+      t = t.getCause() == t ? null : t.getCause();
+    }
+    return oneLine(best);
+  }
+
+  /**
+   * The sentence of a possibly multi-line message. libtorch appends a C++ backtrace ("Exception
+   * raised from ..."), and TorchScript a Python-style traceback ending in "RuntimeError: ...";
+   * keep that last error line, else the first line.
+   */
+  static String oneLine(String message) {
+    String s = message;
+    int cut = s.indexOf("Exception raised from");
+    if (cut > 0) {
+      s = s.substring(0, cut);
+    }
+    String[] lines = s.strip().split("\\R");
+    if (lines.length > 1) {
+      for (int i = lines.length - 1; i >= 0; i--) {
+        Matcher m = ERROR_LINE.matcher(lines[i].strip());
+        if (m.matches()) {
+          return m.group(1).strip();
+        }
+      }
+    }
+    return lines[0].strip();
+  }
+}

@@ -1,0 +1,26 @@
+package org.convlens.model;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class EngineSetupTest {
+  @Test
+  void isIdempotentAndWarnsInsteadOfFailingOnDifferentSettings() {
+    EngineSetup.configure(ModelFixtures.THREADS, ModelFixtures.INTEROP_THREADS);
+    EngineSetup.Settings first = EngineSetup.applied();
+    assertNotNull(first);
+    EngineSetup.configure(ModelFixtures.THREADS, ModelFixtures.INTEROP_THREADS);
+    assertDoesNotThrow(() -> EngineSetup.configure(3, 2));
+    assertEquals(first, EngineSetup.applied());
+    assertEquals("true", System.getProperty(EngineSetup.OFFLINE));
+  }
+
+  @Test
+  void rejectsNegativeCounts() {
+    assertThrows(IllegalArgumentException.class, () -> EngineSetup.configure(-1, 0));
+  }
+}
