@@ -3,12 +3,13 @@
 
 Run from this folder with Debian's Python (PIL 9.4):  /usr/bin/python3 make_fixtures.py
 
-Only what Java's ImageIO cannot write, or cannot write with a known answer, is committed (JPEG,
-whose exact pixels only PIL's libjpeg can tell, palette PNG with tRNS, grey+alpha and 16-bit PNG, 16-bit BMP, offset GIF
-frames, WebP); the test builds the rest itself. For every fixture, expected.json holds PIL's
-answer: np.asarray(Image.open(f).convert("RGB")), base64-encoded, row-major, 3 bytes a pixel.
-That is the contract ImageDecoder reproduces: torchvision's default loader is exactly
-Image.open(f).convert("RGB").
+Only what Java's ImageIO cannot write, or cannot write with a known answer, is committed: JPEG
+(whose exact pixels only PIL's libjpeg can tell), palette PNG with tRNS, grey+alpha and 16-bit
+PNG, 16-bit BMP, offset GIF frames, WebP. The test builds the rest itself.
+
+For every fixture, expected.json holds PIL's answer: np.asarray(Image.open(f).convert("RGB")),
+base64-encoded, row-major, 3 bytes a pixel. That is the contract ImageDecoder reproduces:
+torchvision's default loader is exactly Image.open(f).convert("RGB").
 
 Pixel data is seeded, so rerunning with the same PIL/libjpeg/zlib gives the same bytes.
 """
@@ -27,7 +28,8 @@ rng = np.random.default_rng(20240611)
 def smooth(w, h):
     """A gradient picture (JPEG-friendly, so lossy formats still look like the source)."""
     yy, xx = np.mgrid[0:h, 0:w]
-    return np.stack([(xx * 7) % 256, (yy * 11) % 256, ((xx + 2 * yy) * 5) % 256], -1).astype(np.uint8)
+    planes = [(xx * 7) % 256, (yy * 11) % 256, ((xx + 2 * yy) * 5) % 256]
+    return np.stack(planes, -1).astype(np.uint8)
 
 
 def noise(shape):
@@ -38,7 +40,8 @@ def png_bytes(width, height, bit_depth, colour_type, rows, plte=None, trns=None)
     """A minimal PNG writer for the bit depths PIL cannot save (16-bit RGB, grey+alpha, 2-bit)."""
 
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
     raw = b"".join(b"\x00" + row for row in rows)
@@ -78,7 +81,8 @@ def bmp_565(arr):
     header_size = 14 + 40 + 12
     info = struct.pack("<IiiHHIIiiII", 40, w, h, 1, 16, 3, len(pixels), 2835, 2835, 0, 0)
     masks = struct.pack("<III", 0xF800, 0x07E0, 0x001F)
-    return b"BM" + struct.pack("<IHHI", header_size + len(pixels), 0, 0, header_size) + info + masks + bytes(pixels)
+    file_header = b"BM" + struct.pack("<IHHI", header_size + len(pixels), 0, 0, header_size)
+    return file_header + info + masks + bytes(pixels)
 
 
 def ycck_from_cmyk(cmyk):
@@ -120,14 +124,15 @@ def save(im, name, **kw):
 def fixtures():
     rgb = smooth(37, 23)
     yield save(Image.fromarray(rgb), "jpeg_baseline.jpg", format="JPEG", quality=90)
-    yield save(Image.fromarray(rgb), "jpeg_progressive.jpg", format="JPEG", quality=90, progressive=True)
+    yield save(Image.fromarray(rgb), "jpeg_progressive.jpg", format="JPEG", quality=90,
+               progressive=True)
     yield save(Image.fromarray(rgb).convert("L"), "jpeg_gray.jpg", format="JPEG", quality=90)
-    cmyk = np.concatenate([smooth(37, 23), ((np.arange(37)[None, :] * 6 + np.arange(23)[:, None] * 3) % 256)
-                           .astype(np.uint8)[..., None]], -1)
-    cmyk_name, cmyk_bytes = save(Image.fromarray(cmyk, "CMYK"), "jpeg_cmyk.jpg", format="JPEG", quality=92)
-    yield cmyk_name, cmyk_bytes
+    black = (np.arange(37)[None, :] * 6 + np.arange(23)[:, None] * 3) % 256
+    cmyk = np.concatenate([smooth(37, 23), black.astype(np.uint8)[..., None]], -1)
+    yield save(Image.fromarray(cmyk, "CMYK"), "jpeg_cmyk.jpg", format="JPEG", quality=92)
     # PIL writes CMYK inverted (Adobe convention), so pass 255 - YCCK to store YCCK itself.
-    _, ycck = save(Image.fromarray(255 - ycck_from_cmyk(cmyk), "CMYK"), "", format="JPEG", quality=92)
+    ycck_samples = Image.fromarray(255 - ycck_from_cmyk(cmyk), "CMYK")
+    _, ycck = save(ycck_samples, "", format="JPEG", quality=92)
     yield "jpeg_ycck.jpg", set_adobe_transform(ycck, 2)
 
     yield "png_gray_alpha.png", png_bytes(13, 9, 8, 4, [bytes(r) for r in noise((9, 13 * 2))])
@@ -135,9 +140,11 @@ def fixtures():
     yield "png_rgb16.png", png_bytes(13, 9, 16, 2, [bytes(r) for r in noise((9, 13 * 6))])
     yield "png_rgba16.png", png_bytes(13, 9, 16, 6, [bytes(r) for r in noise((9, 13 * 8))])
     # A ramp across 255 (where PIL clips) and then full-range values.
-    gray16 = np.concatenate([np.arange(0, 300, 5), noise((57,)).astype(np.int64) * 257]).astype(">u2")
-    yield "png_gray16.png", png_bytes(13, 9, 16, 0, [gray16.reshape(9, 13)[y].tobytes() for y in range(9)])
-    yield "png_gray2.png", png_bytes(13, 9, 2, 0, [pack_bits(r, 2) for r in rng.integers(0, 4, (9, 13))])
+    gray16 = np.concatenate([np.arange(0, 300, 5), noise((57,)).astype(np.int64) * 257])
+    gray16 = gray16.astype(">u2").reshape(9, 13)
+    yield "png_gray16.png", png_bytes(13, 9, 16, 0, [row.tobytes() for row in gray16])
+    gray2 = rng.integers(0, 4, (9, 13))
+    yield "png_gray2.png", png_bytes(13, 9, 2, 0, [pack_bits(r, 2) for r in gray2])
     palette = noise((16 * 3,)).tobytes()
     yield "png_palette4_trns.png", png_bytes(
         13, 9, 4, 3, [pack_bits(r, 4) for r in rng.integers(0, 16, (9, 13))], plte=palette,
@@ -149,7 +156,8 @@ def fixtures():
     yield save(Image.fromarray(noise((9, 13, 4)), "RGBA"), "bmp_32.bmp", format="BMP")
     yield save(pal_im, "bmp_palette.bmp", format="BMP")
 
-    frames = [Image.fromarray(noise((9, 13)), "L").convert("P", palette=Image.ADAPTIVE, colors=32) for _ in range(2)]
+    frames = [Image.fromarray(noise((9, 13)), "L").convert("P", palette=Image.ADAPTIVE, colors=32)
+              for _ in range(2)]
     buf = io.BytesIO()
     frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
     yield "gif_animated.gif", buf.getvalue()
