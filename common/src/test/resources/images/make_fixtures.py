@@ -123,7 +123,7 @@ def save(im, name, **kw):
 
 def fixtures():
     rgb = smooth(37, 23)
-    yield save(Image.fromarray(rgb), "jpeg_baseline.jpg", format="JPEG", quality=90)
+    yield save(Image.fromarray(rgb), "jpeg_baseline.jpg", format="JPEG", quality=90)  # 4:2:0
     yield save(Image.fromarray(rgb), "jpeg_progressive.jpg", format="JPEG", quality=90,
                progressive=True)
     yield save(Image.fromarray(rgb).convert("L"), "jpeg_gray.jpg", format="JPEG", quality=90)
@@ -134,6 +134,8 @@ def fixtures():
     ycck_samples = Image.fromarray(255 - ycck_from_cmyk(cmyk), "CMYK")
     _, ycck = save(ycck_samples, "", format="JPEG", quality=92)
     yield "jpeg_ycck.jpg", set_adobe_transform(ycck, 2)
+    yield save(Image.fromarray(rgb), "jpeg_422.jpg", format="JPEG", quality=90, subsampling=1)
+    yield save(Image.fromarray(rgb), "jpeg_444.jpg", format="JPEG", quality=90, subsampling=0)
 
     yield "png_gray_alpha.png", png_bytes(13, 9, 8, 4, [bytes(r) for r in noise((9, 13 * 2))])
     yield "png_gray_alpha16.png", png_bytes(13, 9, 16, 4, [bytes(r) for r in noise((9, 13 * 4))])

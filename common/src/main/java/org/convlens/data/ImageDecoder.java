@@ -41,10 +41,10 @@ import org.w3c.dom.Node;
  *       palettes looked up, 16-bit reduced as PIL does, embedded ICC profiles ignored (PIL ignores
  *       them too; TwelveMonkeys would apply them, so JPEGs are read in their raw colour space).
  *   <li><b>JPEG</b> goes through TwelveMonkeys (which handles CMYK, YCCK and broken ICC profiles
- *       where the JDK's reader gives up) and, below it, the JDK's libjpeg, which decodes baseline
- *       and progressive JPEGs bit-exactly as Debian's libjpeg-turbo under PIL (same integer IDCT,
- *       same fancy upsampling). 4:4:0 subsampling is the known exception (libjpeg-turbo ≥ 2.0
- *       upsamples it smoothly, libjpeg 6b by replication).
+ *       where the JDK's reader gives up) and, below it, the JDK's libjpeg: same integer IDCT and
+ *       fancy upsampling as the libjpeg-turbo under PIL. Measured bit-exact against Debian's PIL
+ *       9.4 (libjpeg62-turbo) for baseline 4:2:0, 4:2:2, 4:4:4, 4:4:0 and 4:1:1, progressive,
+ *       grey, CMYK and YCCK; other libjpeg builds under PIL were not measured.
  *   <li><b>GIF</b>: the first frame, pasted onto the logical screen as PIL does (filled with the
  *       frame's transparent index, else index 0).
  *   <li><b>Stricter than PIL</b>: JPEG data that libjpeg reports as corrupt (bad Huffman codes,
