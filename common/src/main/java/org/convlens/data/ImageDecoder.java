@@ -106,8 +106,9 @@ public final class ImageDecoder {
           switch (format) {
             case JPEG -> readJpeg(reader, bytes);
             case GIF -> readGifFirstFrame(reader, maxPixels);
-            case PNG -> readPng(reader, png);
-            case BMP -> PilRgb.convert(reader.read(0), false);
+            case PNG -> PilRgb.convert(reader.read(0), png.greyDepth() == 16,
+                png.paletteEntries() > 0 ? png.paletteEntries() : Integer.MAX_VALUE);
+            case BMP -> PilRgb.convert(reader.read(0));
           };
       warnings.check(format);
       return new DecodedImage(rgb, format.code);
@@ -139,22 +140,6 @@ public final class ImageDecoder {
   }
 
   /**
-   * The JDK pads a short PLTE with copies of its last entry, where PIL's palette starts as a grey
-   * ramp that PLTE only partly overwrites; the real palette length comes from the chunk walk.
-   */
-  private static BufferedImage readPng(ImageReader reader, PngLayout png)
-      throws IOException, InputException {
-    BufferedImage image = reader.read(0);
-    if (png.paletteEntries() > 0 && image.getColorModel() instanceof IndexColorModel palette) {
-      int w = image.getWidth();
-      int h = image.getHeight();
-      int[] indices = image.getRaster().getSamples(0, 0, w, h, 0, (int[]) null);
-      return PilRgb.fromPalette(indices, w, h, palette, png.paletteEntries());
-    }
-    return PilRgb.convert(image, png.greyDepth() == 16);
-  }
-
-  /**
    * JPEGs are read without colour management: 1- and 3-component ones into TwelveMonkeys' raw
    * image type (libjpeg's YCbCr → RGB, no ICC conversion), 4-component ones as the raw raster,
    * converted by {@link PilRgb#fromJpegCmyk} (TwelveMonkeys would go through a CMYK profile).
@@ -170,7 +155,7 @@ public final class ImageDecoder {
     if (raw != null) {
       param.setDestinationType(raw);
     }
-    return PilRgb.convert(reader.read(0, param), false);
+    return PilRgb.convert(reader.read(0, param));
   }
 
   /**
@@ -224,7 +209,7 @@ public final class ImageDecoder {
 
     BufferedImage frame = reader.read(0);
     if (!(frame.getColorModel() instanceof IndexColorModel palette)) {
-      return PilRgb.convert(frame, false);
+      return PilRgb.convert(frame);
     }
     int fill = control != null && "TRUE".equals(control.getAttribute("transparentColorFlag"))
         ? intAttribute(control, "transparentColorIndex", 0)
@@ -303,8 +288,10 @@ public final class ImageDecoder {
   /**
    * What the chunk walk learnt that the JDK reader hides.
    *
-   * @param greyDepth bit depth of a grey PNG without alpha (colour type 0), else 0
-   * @param paletteEntries entries in PLTE, 0 without one
+   * @param greyDepth bit depth of a grey PNG without alpha (colour type 0), else 0: PIL clips
+   *     16-bit grey
+   * @param paletteEntries entries in PLTE, 0 without one: the JDK pads a short PLTE with copies
+   *     of its last entry, where PIL's palette starts as a grey ramp that PLTE only partly covers
    */
   record PngLayout(int greyDepth, int paletteEntries) {}
 

@@ -32,19 +32,27 @@ import java.util.Arrays;
 final class PilRgb {
   private PilRgb() {}
 
+  /** Converts a palette, grey or RGB image of any bit depth, with or without alpha. */
+  static BufferedImage convert(BufferedImage image) throws InputException {
+    return convert(image, false, Integer.MAX_VALUE);
+  }
+
   /**
-   * Converts a palette, grey or RGB image of any bit depth, with or without alpha.
+   * As {@link #convert(BufferedImage)}, with what the reader's colour model does not tell.
    *
    * @param gray16Clips the image is a 16-bit grey PNG, which PIL clips instead of shifting
+   * @param paletteEntries how many palette entries the file defines, where the reader padded its
+   *     colour model (the JDK's PNG reader repeats the last entry; PIL shows grey)
    */
-  static BufferedImage convert(BufferedImage image, boolean gray16Clips) throws InputException {
+  static BufferedImage convert(BufferedImage image, boolean gray16Clips, int paletteEntries)
+      throws InputException {
     int w = image.getWidth();
     int h = image.getHeight();
     ColorModel cm = image.getColorModel();
     Raster raster = image.getRaster();
     if (cm instanceof IndexColorModel palette) {
       int[] indices = raster.getSamples(0, 0, w, h, 0, (int[]) null);
-      return fromPalette(indices, w, h, palette, palette.getMapSize());
+      return fromPalette(indices, w, h, palette, paletteEntries);
     }
     int space = cm.getColorSpace().getType();
     if (space != ColorSpace.TYPE_GRAY && space != ColorSpace.TYPE_RGB) {
@@ -72,8 +80,8 @@ final class PilRgb {
   /**
    * Looks palette indices up, as PIL's {@code P → RGB} does.
    *
-   * @param entries how many of the palette's entries the file defined; PIL shows an index past
-   *     them as grey (i, i, i)
+   * @param entries how many of the palette's entries the file defined (more than it holds means
+   *     all); PIL shows an index past them as grey (i, i, i)
    */
   static BufferedImage fromPalette(
       int[] indices, int w, int h, IndexColorModel palette, int entries) {

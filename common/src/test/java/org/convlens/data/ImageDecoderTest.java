@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.color.ColorSpace;
 import java.awt.color.ICC_Profile;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.ByteBuffer;
@@ -45,7 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ImageDecoderTest {
   private static final long LIMIT = 10_000_000;
-  private static final JsonNode EXPECTED = readExpected();
+  private static final JsonNode EXPECTED = TestResources.json("/images/expected.json");
 
   static Stream<String> pilFixtures() {
     List<String> names = new ArrayList<>();
@@ -356,23 +353,8 @@ class ImageDecoderTest {
     return px;
   }
 
-  private static JsonNode readExpected() {
-    try {
-      return new ObjectMapper().readTree(resource("expected.json"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   static byte[] resource(String name) {
-    try (InputStream in = ImageDecoderTest.class.getResourceAsStream("/images/" + name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing test resource images/" + name);
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestResources.bytes("/images/" + name);
   }
 
   private static BufferedImage noise(int w, int h) {

@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -32,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * resize, torchvision 0.14's crop/ToTensor/Normalize), then known answers for each step.
  */
 class PreprocessorTest {
-  private static final JsonNode REFERENCE = readJson("/preprocess/reference.json");
+  private static final JsonNode REFERENCE = TestResources.json("/preprocess/reference.json");
   private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
   private static final float[] STD = {0.229f, 0.224f, 0.225f};
 
@@ -48,9 +44,10 @@ class PreprocessorTest {
     Preprocessor p = new Preprocessor(
         new Input(c.get("channels").asInt(), c.get("height").asInt(), c.get("width").asInt()),
         new Preprocessing(c.get("resize").asInt(), floats(c.get("mean")), floats(c.get("std"))));
-    BufferedImage image = ImageDecoder.decode(bytes("/preprocess/" + c.get("input").asText()),
-        10_000_000);
-    float[] expected = littleEndianFloats(bytes("/preprocess/" + c.get("file").asText()));
+    String folder = "/preprocess/";
+    BufferedImage image =
+        ImageDecoder.decode(TestResources.bytes(folder + c.get("input").asText()), 10_000_000);
+    float[] expected = littleEndianFloats(TestResources.bytes(folder + c.get("file").asText()));
 
     float[] actual = p.apply(image);
 
@@ -241,24 +238,5 @@ class PreprocessorTest {
     float[] out = new float[bytes.length / 4];
     ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
     return out;
-  }
-
-  private static JsonNode readJson(String resource) {
-    try {
-      return new ObjectMapper().readTree(bytes(resource));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static byte[] bytes(String resource) {
-    try (InputStream in = PreprocessorTest.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException("missing test resource " + resource);
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
