@@ -1,0 +1,242 @@
+package org.convlens.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.convlens.model.ModelDescription.Input;
+import org.convlens.model.ModelDescription.Preprocessing;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Preprocessor against PyTorch: tensors written by {@code preprocess/make_reference.py} (PIL 9.4
+ * resize, torchvision 0.14's crop/ToTensor/Normalize), then known answers for each step.
+ */
+class PreprocessorTest {
+  private static final JsonNode REFERENCE = TestResources.json("/preprocess/reference.json");
+  private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+  private static final float[] STD = {0.229f, 0.224f, 0.225f};
+
+  static Stream<JsonNode> referenceCases() {
+    List<JsonNode> cases = new ArrayList<>();
+    REFERENCE.get("cases").forEach(cases::add);
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("referenceCases")
+  void matchesTorchvisionOnPil(JsonNode c) throws Exception {
+    Preprocessor p = new Preprocessor(
+        new Input(c.get("channels").asInt(), c.get("height").asInt(), c.get("width").asInt()),
+        new Preprocessing(c.get("resize").asInt(), floats(c.get("mean")), floats(c.get("std"))));
+    String folder = "/preprocess/";
+    BufferedImage image =
+        ImageDecoder.decode(TestResources.bytes(folder + c.get("input").asText()), 10_000_000);
+    float[] expected = littleEndianFloats(TestResources.bytes(folder + c.get("file").asText()));
+
+    float[] actual = p.apply(image);
+
+    assertEquals(expected.length, actual.length);
+    double maxDiff = 0;
+    for (int i = 0; i < actual.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+    }
+    float minStd = Float.MAX_VALUE;
+    for (float s : floats(c.get("std"))) {
+      minStd = Math.min(minStd, s);
+    }
+    double oneLevel = 1.0 / 255 / minStd + 1e-5;
+    System.out.printf("%-22s max |diff| vs PIL/torch = %g%n", c.get("name").asText(), maxDiff);
+    assertTrue(maxDiff <= oneLevel, "more than one 8-bit level off: " + maxDiff);
+    // The resampling is a transcription of PIL's integer code, so today it is bit-exact; a
+    // difference means the transcription drifted (or PIL changed: rerun make_reference.py).
+    assertArrayEquals(expected, actual, "not bit-exact");
+  }
+
+  @Test
+  void constantImageGivesTheNormalisedConstantEverywhere() {
+    BufferedImage image = new BufferedImage(50, 41, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 41; y++) {
+      for (int x = 0; x < 50; x++) {
+        image.setRGB(x, y, 10 << 16 | 128 << 8 | 250);
+      }
+    }
+    float[] out = imagenet(32, 32, 32).apply(image);
+    int[] level = {10, 128, 250};
+    for (int c = 0; c < 3; c++) {
+      float expected = ((float) level[c] / 255f - MEAN[c]) / STD[c];
+      for (int i = 0; i < 32 * 32; i++) {
+        assertEquals(expected, out[c * 32 * 32 + i], 0f, "channel " + c);
+      }
+    }
+  }
+
+  @Test
+  void chwLayoutAndIdentityResize() {
+    // R = x, G = y, B = x + y: resize 32 of a 32x32 image is the identity, as in PIL.
+    BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        image.setRGB(x, y, x << 16 | y << 8 | (x + y));
+      }
+    }
+    float[] out = imagenet(32, 32, 32).apply(image);
+    assertEquals(3 * 32 * 32, out.length);
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        int[] v = {x, y, x + y};
+        for (int c = 0; c < 3; c++) {
+          assertEquals(((float) v[c] / 255f - MEAN[c]) / STD[c], out[c * 32 * 32 + y * 32 + x],
+              0f, "c=" + c + " y=" + y + " x=" + x);
+        }
+      }
+    }
+  }
+
+  @Test
+  void cropOffsetsRoundHalfToEvenAndPadBeforeWithTheFloor() {
+    // int(round((size - crop) / 2.0)) with Python's banker's rounding.
+    assertEquals(0, Preprocessor.cropOffset(33, 32)); // round(0.5) = 0
+    assertEquals(1, Preprocessor.cropOffset(34, 32));
+    assertEquals(2, Preprocessor.cropOffset(35, 32)); // round(1.5) = 2
+    assertEquals(2, Preprocessor.cropOffset(37, 32)); // round(2.5) = 2
+    assertEquals(4, Preprocessor.cropOffset(39, 32)); // round(3.5) = 4
+    assertEquals(0, Preprocessor.cropOffset(32, 32));
+    // Smaller than the crop: (crop - size) // 2 zeros before.
+    assertEquals(-2, Preprocessor.cropOffset(24, 28));
+    assertEquals(-1, Preprocessor.cropOffset(25, 28));
+  }
+
+  @Test
+  void cropTakesTheCentreAndPadsWithNormalisedZeros() {
+    // 7 wide, 3 high, grey; resize 3 keeps it 7x3; crop 5 high x 4 wide: columns from
+    // round(3 / 2.0) = 2, rows padded with one zero row above and one below.
+    BufferedImage image = new BufferedImage(7, 3, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 3; y++) {
+      for (int x = 0; x < 7; x++) {
+        image.setRGB(x, y, (10 * y + x) * 0x010101);
+      }
+    }
+    Preprocessor p = new Preprocessor(new Input(1, 5, 4),
+        new Preprocessing(3, new float[] {0}, new float[] {1}));
+    float[] out = p.apply(image);
+    float[] expected = new float[5 * 4];
+    for (int y = 1; y <= 3; y++) {
+      for (int x = 0; x < 4; x++) {
+        expected[y * 4 + x] = (10 * (y - 1) + x + 2) / 255f;
+      }
+    }
+    assertArrayEquals(expected, out);
+  }
+
+  @Test
+  void greyIsPilsRoundedLuma() {
+    BufferedImage image = new BufferedImage(2, 1, BufferedImage.TYPE_INT_RGB);
+    image.setRGB(0, 0, 10 << 16 | 200 << 8 | 30);
+    image.setRGB(1, 0, 255 << 16 | 128);
+    Preprocessor p = new Preprocessor(new Input(1, 1, 2),
+        new Preprocessing(0, new float[] {0}, new float[] {1}));
+    // PIL 9.4 convert("L"): 124 and 91, where R*299/1000 + ... truncated would give 123 and 90.
+    assertArrayEquals(new float[] {124 / 255f, 91 / 255f}, p.apply(image));
+  }
+
+  @Test
+  void planarCifarPathEqualsTheImagePath() {
+    Random random = new Random(42);
+    byte[] planar = new byte[CifarFormat.PIXEL_BYTES];
+    random.nextBytes(planar);
+    BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
+    for (int i = 0; i < 32 * 32; i++) {
+      int r = planar[i] & 0xFF;
+      int g = planar[1024 + i] & 0xFF;
+      int b = planar[2048 + i] & 0xFF;
+      image.setRGB(i % 32, i / 32, r << 16 | g << 8 | b);
+    }
+    for (Preprocessor p : List.of(
+        imagenet(32, 32, 32),
+        imagenet(0, 28, 28),
+        imagenet(40, 32, 32),
+        new Preprocessor(new Input(1, 24, 24),
+            new Preprocessing(24, new float[] {0.5f}, new float[] {0.25f})))) {
+      assertArrayEquals(p.apply(image), p.applyPlanarRgb(planar, 32, 32));
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> imagenet(32, 32, 32).applyPlanarRgb(planar, 31, 32));
+  }
+
+  @Test
+  void otherImageTypesGiveTheSameNumbers() {
+    Random random = new Random(9);
+    BufferedImage rgb = new BufferedImage(45, 30, BufferedImage.TYPE_INT_RGB);
+    BufferedImage bgr = new BufferedImage(45, 30, BufferedImage.TYPE_3BYTE_BGR);
+    BufferedImage argb = new BufferedImage(45, 30, BufferedImage.TYPE_INT_ARGB);
+    for (int y = 0; y < 30; y++) {
+      for (int x = 0; x < 45; x++) {
+        int v = random.nextInt();
+        rgb.setRGB(x, y, v);
+        bgr.setRGB(x, y, v);
+        argb.setRGB(x, y, v | 0xFF000000);
+      }
+    }
+    Preprocessor p = imagenet(32, 32, 32);
+    float[] expected = p.apply(rgb);
+    assertArrayEquals(expected, p.apply(bgr));
+    assertArrayEquals(expected, p.apply(argb));
+  }
+
+  @Test
+  void survivesSerialization() throws Exception {
+    Preprocessor p = imagenet(40, 32, 32);
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(buf)) {
+      out.writeObject(p);
+    }
+    Preprocessor copy;
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(buf.toByteArray()))) {
+      copy = (Preprocessor) in.readObject();
+    }
+    byte[] planar = new byte[3 * 50 * 37];
+    new Random(1).nextBytes(planar);
+    assertArrayEquals(p.applyPlanarRgb(planar, 50, 37), copy.applyPlanarRgb(planar, 50, 37));
+  }
+
+  @Test
+  void meanAndStdMustMatchTheChannels() {
+    assertThrows(IllegalArgumentException.class, () -> new Preprocessor(new Input(1, 8, 8),
+        new Preprocessing(8, MEAN, STD)));
+  }
+
+  private static Preprocessor imagenet(int resize, int height, int width) {
+    return new Preprocessor(new Input(3, height, width), new Preprocessing(resize, MEAN, STD));
+  }
+
+  private static float[] floats(JsonNode array) {
+    float[] out = new float[array.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) array.get(i).asDouble();
+    }
+    return out;
+  }
+
+  private static float[] littleEndianFloats(byte[] bytes) {
+    float[] out = new float[bytes.length / 4];
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+    return out;
+  }
+}

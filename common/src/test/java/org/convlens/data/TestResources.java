@@ -1,0 +1,32 @@
+package org.convlens.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/** Reads the committed fixtures under {@code src/test/resources}. */
+final class TestResources {
+  private TestResources() {}
+
+  /** The bytes of a classpath resource, e.g. {@code /images/jpeg_cmyk.jpg}. */
+  static byte[] bytes(String path) {
+    try (InputStream in = TestResources.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing test resource " + path);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static JsonNode json(String path) {
+    try {
+      return new ObjectMapper().readTree(bytes(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
