@@ -36,6 +36,32 @@ public final class Fixtures {
     Files.write(file, lines);
   }
 
+  /**
+   * A PNG whose header declares w×h pixels but whose data is a few bytes: a decompression bomb
+   * must be refused from the header alone.
+   */
+  public static byte[] bombPng(int w, int h) {
+    java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13);
+    ihdr.putInt(w).putInt(h).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+    chunk(out, "IHDR", ihdr.array());
+    chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
+    chunk(out, "IEND", new byte[0]);
+    return out.toByteArray();
+  }
+
+  private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    crc.update(t);
+    crc.update(data);
+    out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+    out.writeBytes(t);
+    out.writeBytes(data);
+    out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+  }
+
   /** An encoded w×h image ("png", "jpg", "bmp") filled with a colour and a white square. */
   public static byte[] image(String format, int w, int h, Color fill) {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);

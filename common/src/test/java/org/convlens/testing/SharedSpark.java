@@ -14,7 +14,8 @@ public final class SharedSpark {
   private SharedSpark() {}
 
   public static synchronized SparkSession get() {
-    if (spark == null) {
+    // A CLI run inside a test stops the session it used (the same one): start a fresh one then.
+    if (spark == null || spark.sparkContext().isStopped()) {
       spark = Sessions.create(
           new SparkSettings("local[2]", "convlens-test", java.util.Map.of("spark.ui.enabled", "false")), true);
     }

@@ -1,0 +1,44 @@
+package org.convlens.analyze;
+
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The analysis output ({@code <out>/analysis/}, Parquet): exactly one row per input, errors
+ * included. Documented in {@code docs/parquet-schema.md}; bump {@link #VERSION} on any change
+ * that is not a pure addition of a nullable column.
+ */
+public final class AnalysisSchema {
+  public static final int VERSION = 1;
+
+  public static final String STATUS_OK = "ok";
+  public static final String STATUS_ERROR = "error";
+
+  public static final StructType SCHEMA =
+      new StructType()
+          .add("schema_version", DataTypes.IntegerType, false)
+          .add("run_id", DataTypes.StringType, false)
+          .add("model_id", DataTypes.StringType, false)
+          .add("dataset", DataTypes.StringType, false)
+          .add("id", DataTypes.StringType, false)
+          .add("source", DataTypes.StringType, false)
+          .add("record_index", DataTypes.LongType, false)
+          .add("label", DataTypes.IntegerType, false)
+          .add("label_name", DataTypes.StringType, true)
+          .add("status", DataTypes.StringType, false)
+          .add("error_kind", DataTypes.StringType, true)
+          .add("error", DataTypes.StringType, true)
+          .add("image_format", DataTypes.StringType, true)
+          .add("width", DataTypes.IntegerType, true)
+          .add("height", DataTypes.IntegerType, true)
+          .add("predicted", DataTypes.IntegerType, true)
+          .add("predicted_name", DataTypes.StringType, true)
+          .add("correct", DataTypes.BooleanType, true)
+          .add("top_k_index", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
+          .add("top_k_name", DataTypes.createArrayType(DataTypes.StringType, false), true)
+          .add("top_k_prob", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+          .add("probabilities", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+          .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), true);
+
+  private AnalysisSchema() {}
+}

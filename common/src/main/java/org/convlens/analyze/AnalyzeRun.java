@@ -1,0 +1,202 @@
+package org.convlens.analyze;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
+import org.convlens.config.ConvLensConfig;
+import org.convlens.config.ConvLensHome;
+import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Settings.WriteMode;
+import org.convlens.data.HadoopConf;
+import org.convlens.data.HadoopPaths;
+import org.convlens.data.ImageSource;
+import org.convlens.data.ImageSources;
+import org.convlens.model.Classifier;
+import org.convlens.model.ModelCache;
+import org.convlens.model.ModelSpec;
+import org.convlens.spark.OutputFiles;
+import org.convlens.spark.ProgressReporter;
+
+/**
+ * One analysis run: list every input dataset, classify every input on the executors, write
+ * {@code <out>/analysis/} (Parquet, {@link AnalysisSchema}), then {@code <out>/run.json} (the
+ * run summary) and {@code <out>/effective.conf} (the configuration actually used). Checks that
+ * output rows = input rows.
+ */
+public final class AnalyzeRun {
+  public static final String ANALYSIS_DIR = "analysis";
+
+  /** What a run did; also written as {@code run.json}. */
+  public record Summary(
+      String runId,
+      String modelId,
+      String device,
+      List<String> datasets,
+      String output,
+      long inputs,
+      long ok,
+      Map<String, Long> errorsByKind,
+      long skippedFiles,
+      double seconds) {
+    public long errors() {
+      return inputs - ok;
+    }
+
+    public double imagesPerSecond() {
+      return seconds > 0 ? inputs / seconds : 0;
+    }
+  }
+
+  private AnalyzeRun() {}
+
+  /** The model spec from the configuration; an empty model.path means the bundled model. */
+  public static ModelSpec modelSpec(ConvLensConfig config) {
+    String path = config.model().path().isBlank()
+        ? ConvLensHome.bundledModel().toString() : config.model().path();
+    return new ModelSpec(path, config.model().device(), config.model().threads(), config.model().interopThreads());
+  }
+
+  public static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console)
+      throws IOException {
+    long start = System.nanoTime();
+    if (config.input().paths().isEmpty()) {
+      throw new InvalidConfigException("input.paths", "no input given: pass --input PATH (or set input.paths)");
+    }
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
+    Path analysisDir = new Path(outDir, ANALYSIS_DIR);
+    if (config.output().mode() == WriteMode.ERROR && HadoopPaths.statusOrNull(analysisDir, hadoop) != null) {
+      throw new InvalidConfigException("output.mode",
+          analysisDir + " already exists and output.mode = error: choose another --out or set output.mode=overwrite");
+    }
+
+    // Load (and so validate) the model on the driver before any Spark job runs.
+    ModelSpec spec = modelSpec(config);
+    Classifier classifier = ModelCache.get(spec);
+    List<String> modelClasses = classifier.description().classNames();
+
+    List<ImageSource> sources = new ArrayList<>();
+    Dataset<Row> listing = null;
+    for (String path : config.input().paths()) {
+      ImageSource source = ImageSources.open(path, config.input(), spark);
+      sources.add(source);
+      if (!source.classNames().isEmpty() && !modelClasses.containsAll(source.classNames())) {
+        console.println("note: dataset '" + source.name() + "' has class names the model does not know;"
+            + " 'correct' compares names, so it will be false for those labels");
+      }
+      Dataset<Row> rows = source.list(spark);
+      if (config.input().limit() > 0) {
+        rows = rows.limit((int) Math.min(Integer.MAX_VALUE, config.input().limit()));
+      }
+      listing = listing == null ? rows : listing.union(rows);
+    }
+    listing = listing.persist(StorageLevel.MEMORY_AND_DISK());
+    long total = listing.count();
+    long skipped = 0;
+    for (ImageSource s : sources) {
+      skipped += s.countSkipped(spark);
+    }
+    int partitions = config.input().partitions() > 0
+        ? config.input().partitions()
+        : (int) Math.max(2L * spark.sparkContext().defaultParallelism(),
+            Math.min(100_000, (total + 8L * config.analyze().batchSize() - 1) / (8L * config.analyze().batchSize())));
+
+    String runId = newRunId();
+    Analyzer.Options options = new Analyzer.Options(runId, spec, classifier.description(),
+        config.analyze().topK(), config.analyze().batchSize(), config.input().maxFileBytes(),
+        config.input().maxPixels());
+    console.printf(Locale.ROOT, "analyze: %d inputs from %d dataset(s), model %s on %s, %d partitions%n",
+        total, sources.size(), classifier.description().id(), classifier.device(), partitions);
+    LongAccumulator done = spark.sparkContext().longAccumulator("convlens.analyzed");
+    ProgressReporter progress = new ProgressReporter("analyze", total, done, config.progress().intervalSeconds(), console);
+    try (progress) {
+      Analyzer.transform(listing, options, new HadoopConf(hadoop), done, partitions)
+          .write()
+          .mode(SaveMode.Overwrite)
+          .parquet(analysisDir.toString());
+    } finally {
+      listing.unpersist();
+    }
+
+    Dataset<Row> written = spark.read().parquet(analysisDir.toString()).filter(col("run_id").equalTo(runId));
+    long ok = 0;
+    long rows = 0;
+    Map<String, Long> byKind = new TreeMap<>();
+    for (Row r : written.groupBy(col("status"), col("error_kind")).count().collectAsList()) {
+      rows += r.getLong(2);
+      if (AnalysisSchema.STATUS_OK.equals(r.getString(0))) {
+        ok += r.getLong(2);
+      } else {
+        byKind.merge(r.getString(1), r.getLong(2), Long::sum);
+      }
+    }
+    if (rows != total) {
+      throw new IllegalStateException("analysis wrote " + rows + " rows for " + total + " inputs");
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    Summary summary = new Summary(runId, classifier.description().id(), classifier.device(),
+        sources.stream().map(ImageSource::name).toList(), analysisDir.toString(), total, ok, byKind, skipped, seconds);
+    console.println(progress.line(total));
+    writeRunFiles(outDir, config, summary, sources, hadoop);
+    return summary;
+  }
+
+  static String newRunId() {
+    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now())
+        + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+  }
+
+  private static void writeRunFiles(Path outDir, ConvLensConfig config, Summary s, List<ImageSource> sources,
+      Configuration hadoop) throws IOException {
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("run_id", s.runId());
+    run.put("finished_at", Instant.now().toString());
+    run.put("schema_version", AnalysisSchema.VERSION);
+    run.put("model_id", s.modelId());
+    run.put("device", s.device());
+    List<Map<String, Object>> datasets = new ArrayList<>();
+    for (int i = 0; i < sources.size(); i++) {
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("name", sources.get(i).name());
+      d.put("format", sources.get(i).format());
+      d.put("path", config.input().paths().get(i));
+      d.put("classes", sources.get(i).classNames());
+      datasets.add(d);
+    }
+    run.put("datasets", datasets);
+    run.put("analysis", s.output());
+    run.put("inputs", s.inputs());
+    run.put("ok", s.ok());
+    run.put("errors", s.errors());
+    run.put("errors_by_kind", s.errorsByKind());
+    run.put("skipped_files", s.skippedFiles());
+    run.put("seconds", Math.round(s.seconds() * 100) / 100.0);
+    run.put("images_per_second", Math.round(s.imagesPerSecond() * 10) / 10.0);
+    run.put("config", config.summary());
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    OutputFiles.writeText(new Path(outDir, "run.json"), json.writeValueAsString(run) + "\n", hadoop);
+    OutputFiles.writeText(new Path(outDir, "effective.conf"),
+        "# Effective ConvLens configuration of run " + s.runId() + "\n" + config.rendered(), hadoop);
+  }
+}

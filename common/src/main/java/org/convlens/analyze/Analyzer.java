@@ -1,0 +1,225 @@
+package org.convlens.analyze;
+
+import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.convlens.data.CifarFormat;
+import org.convlens.data.DecodedImage;
+import org.convlens.data.ErrorKind;
+import org.convlens.data.HadoopConf;
+import org.convlens.data.ImageDecoder;
+import org.convlens.data.InputException;
+import org.convlens.data.InputReader;
+import org.convlens.data.InputSchema;
+import org.convlens.data.Preprocessor;
+import org.convlens.model.Classifier;
+import org.convlens.model.InferenceSession;
+import org.convlens.model.ModelCache;
+import org.convlens.model.ModelDescription;
+import org.convlens.model.ModelSpec;
+import org.convlens.model.Softmax;
+import org.convlens.model.TopK;
+
+/**
+ * The analysis stage: input listing ({@link InputSchema}) in, one {@link AnalysisSchema} row
+ * per input out. Runs inside {@code mapPartitions}: the model comes from the per-JVM
+ * {@link ModelCache}, each task opens one {@link InferenceSession} and feeds it batches of
+ * {@code batchSize} decoded images; unusable inputs become error rows in the same pass.
+ */
+public final class Analyzer {
+  /**
+   * @param runId id written to every row
+   * @param model how executors load the model
+   * @param description the model's description (class names, preprocessing)
+   * @param topK predictions kept per image (capped at the number of classes)
+   * @param batchSize images per forward pass
+   * @param maxFileBytes size guard, checked before reading
+   * @param maxPixels decompression-bomb guard, checked on the header before decoding
+   */
+  public record Options(
+      String runId,
+      ModelSpec model,
+      ModelDescription description,
+      int topK,
+      int batchSize,
+      long maxFileBytes,
+      long maxPixels)
+      implements Serializable {}
+
+  private Analyzer() {}
+
+  /** Fails fast if {@code schema} lacks a column the stage reads (before any image is read). */
+  public static void checkInputSchema(StructType schema) {
+    for (StructField f : InputSchema.SCHEMA.fields()) {
+      int i;
+      try {
+        i = schema.fieldIndex(f.name());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("analysis input lacks column '" + f.name() + "'");
+      }
+      if (!schema.fields()[i].dataType().equals(f.dataType())) {
+        throw new IllegalArgumentException("analysis input column '" + f.name() + "' has type "
+            + schema.fields()[i].dataType().simpleString() + ", expected " + f.dataType().simpleString());
+      }
+    }
+  }
+
+  /**
+   * @param progress incremented once per output row (for the console progress line)
+   */
+  public static Dataset<Row> transform(
+      Dataset<Row> inputs, Options options, HadoopConf hadoop, LongAccumulator progress, int partitions) {
+    checkInputSchema(inputs.schema());
+    return inputs
+        .repartition(partitions)
+        .mapPartitions(new Partition(options, hadoop, progress), Encoders.row(AnalysisSchema.SCHEMA));
+  }
+
+  /** The per-partition work; one instance is deserialised per task. */
+  static final class Partition implements MapPartitionsFunction<Row, Row> {
+    private final Options o;
+    private final HadoopConf hadoop;
+    private final LongAccumulator progress;
+
+    Partition(Options o, HadoopConf hadoop, LongAccumulator progress) {
+      this.o = o;
+      this.hadoop = hadoop;
+      this.progress = progress;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> inputs) throws Exception {
+      Classifier classifier = ModelCache.get(o.model());
+      InferenceSession session = classifier.newSession();
+      InputReader reader = new InputReader(hadoop, o.maxFileBytes());
+      Runnable closeAll = () -> {
+        session.close();
+        reader.close();
+      };
+      TaskContext task = TaskContext.get();
+      if (task != null) {
+        task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> closeAll.run());
+      }
+      Preprocessor pre = new Preprocessor(o.description().input(), o.description().preprocessing());
+      return new Iterator<>() {
+        private final ArrayDeque<Row> ready = new ArrayDeque<>();
+
+        @Override
+        public boolean hasNext() {
+          while (ready.isEmpty() && inputs.hasNext()) {
+            nextBatch(inputs, reader, pre, session, ready);
+          }
+          if (ready.isEmpty() && task == null) {
+            closeAll.run();
+          }
+          return !ready.isEmpty();
+        }
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          progress.add(1);
+          return ready.poll();
+        }
+      };
+    }
+
+    /** Reads, decodes and classifies up to batchSize inputs, appending one row per input. */
+    private void nextBatch(Iterator<Row> inputs, InputReader reader, Preprocessor pre,
+        InferenceSession session, ArrayDeque<Row> out) {
+      List<Row> okInputs = new ArrayList<>(o.batchSize());
+      List<float[]> tensors = new ArrayList<>(o.batchSize());
+      List<int[]> sizes = new ArrayList<>(o.batchSize());
+      List<String> formats = new ArrayList<>(o.batchSize());
+      while (okInputs.size() < o.batchSize() && inputs.hasNext()) {
+        Row in = inputs.next();
+        String listingError = in.getString(InputSchema.col(InputSchema.ERROR_KIND));
+        if (listingError != null) {
+          out.add(errorRow(in, listingError, in.getString(InputSchema.col(InputSchema.ERROR)), null));
+          continue;
+        }
+        try {
+          byte[] bytes = reader.read(in);
+          float[] x;
+          if (InputSchema.ENCODING_CIFAR.equals(in.getString(InputSchema.col(InputSchema.ENCODING)))) {
+            x = pre.applyPlanarRgb(bytes, CifarFormat.SIDE, CifarFormat.SIDE);
+            sizes.add(new int[] {CifarFormat.SIDE, CifarFormat.SIDE});
+            formats.add("cifar");
+          } else {
+            DecodedImage img = ImageDecoder.read(bytes, o.maxPixels());
+            x = pre.apply(img.rgb());
+            sizes.add(new int[] {img.width(), img.height()});
+            formats.add(img.format());
+          }
+          okInputs.add(in);
+          tensors.add(x);
+        } catch (InputException e) {
+          out.add(errorRow(in, e.kind().code(), e.getMessage(), null));
+        } catch (RuntimeException e) {
+          out.add(errorRow(in, ErrorKind.INTERNAL.code(), "unexpected " + e, null));
+        }
+      }
+      if (okInputs.isEmpty()) {
+        return;
+      }
+      InferenceSession.Forward f;
+      try {
+        f = session.forward(tensors.toArray(new float[0][]));
+      } catch (RuntimeException e) {
+        String msg = "inference failed on a batch of " + okInputs.size() + ": " + e.getMessage();
+        for (int i = 0; i < okInputs.size(); i++) {
+          out.add(errorRow(okInputs.get(i), ErrorKind.INFERENCE_FAILED.code(), msg, sizes.get(i)));
+        }
+        return;
+      }
+      List<String> classes = o.description().classNames();
+      for (int i = 0; i < okInputs.size(); i++) {
+        Row in = okInputs.get(i);
+        float[] probs = Softmax.softmax(f.logits()[i]);
+        int[] top = TopK.topK(probs, o.topK());
+        String[] topNames = new String[top.length];
+        float[] topProbs = new float[top.length];
+        for (int k = 0; k < top.length; k++) {
+          topNames[k] = classes.get(top[k]);
+          topProbs[k] = probs[top[k]];
+        }
+        int label = in.getInt(InputSchema.col(InputSchema.LABEL));
+        String labelName = in.getString(InputSchema.col(InputSchema.LABEL_NAME));
+        Boolean correct = labelName != null ? (Boolean) labelName.equals(topNames[0])
+            : label >= 0 ? (Boolean) (label == top[0]) : null;
+        out.add(RowFactory.create(
+            AnalysisSchema.VERSION, o.runId(), o.description().id(),
+            in.getString(InputSchema.col(InputSchema.DATASET)), in.getString(InputSchema.col(InputSchema.ID)),
+            in.getString(InputSchema.col(InputSchema.SOURCE)), in.getLong(InputSchema.col(InputSchema.RECORD_INDEX)),
+            label, labelName, AnalysisSchema.STATUS_OK, null, null,
+            formats.get(i), sizes.get(i)[0], sizes.get(i)[1],
+            top[0], topNames[0], correct, top, topNames, topProbs, probs, f.embeddings()[i]));
+      }
+    }
+
+    private Row errorRow(Row in, String kind, String message, int[] size) {
+      return RowFactory.create(
+          AnalysisSchema.VERSION, o.runId(), o.description().id(),
+          in.getString(InputSchema.col(InputSchema.DATASET)), in.getString(InputSchema.col(InputSchema.ID)),
+          in.getString(InputSchema.col(InputSchema.SOURCE)), in.getLong(InputSchema.col(InputSchema.RECORD_INDEX)),
+          in.getInt(InputSchema.col(InputSchema.LABEL)), in.getString(InputSchema.col(InputSchema.LABEL_NAME)),
+          AnalysisSchema.STATUS_ERROR, kind, message, null,
+          size == null ? null : size[0], size == null ? null : size[1],
+          null, null, null, null, null, null, null, null);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package org.convlens.jobs;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import org.apache.spark.sql.SparkSession;
+import org.convlens.analyze.AnalyzeRun;
+import org.convlens.config.ConvLensConfig;
+
+/** Analyze: per input image, top-k predictions and the embedding, as Parquet. */
+public final class AnalyzeJob {
+  private AnalyzeJob() {}
+
+  public static AnalyzeRun.Summary run(ConvLensConfig config, SparkSession spark, PrintStream console)
+      throws IOException {
+    AnalyzeRun.Summary s = AnalyzeRun.execute(config, spark, console);
+    console.printf("analysis: %d rows (%d ok, %d errors%s) in %.1f s -> %s%n",
+        s.inputs(), s.ok(), s.errors(), s.errorsByKind().isEmpty() ? "" : " " + s.errorsByKind(),
+        s.seconds(), s.output());
+    if (s.skippedFiles() > 0) {
+      console.printf("skipped %d files without an image extension (input.extensions)%n", s.skippedFiles());
+    }
+    return s;
+  }
+}

@@ -1,0 +1,132 @@
+package org.convlens.jobs;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.convlens.config.ConvLensConfig;
+import org.convlens.config.InvalidConfigException;
+import org.convlens.spark.Sessions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code convlens} command line. {@code main} only parses options, builds the configuration
+ * and calls a job's {@code run}; failures print one sentence (a stack trace with --verbose) and
+ * exit non-zero: 2 for a bad option or configuration, 1 for anything else.
+ */
+@Command(
+    name = "convlens",
+    mixinStandardHelpOptions = true,
+    version = "ConvLens 0.1.0",
+    description = "Dataset-scale audits of image classifiers on Apache Spark.",
+    subcommands = {
+      ConvLensCli.Demo.class,
+      ConvLensCli.Analyze.class,
+      ConvLensCli.Sample.class,
+      CommandLine.HelpCommand.class
+    })
+public final class ConvLensCli implements Runnable {
+  static final int EXIT_CONFIG = 2;
+  static final int EXIT_FAILURE = 1;
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(System.out, System.err, args));
+  }
+
+  /** Runs the command line; returns the exit code (used by tests). */
+  public static int execute(PrintStream out, PrintStream err, String... args) {
+    CommandLine cli = new CommandLine(new ConvLensCli());
+    cli.setOut(new java.io.PrintWriter(out, true));
+    cli.setErr(new java.io.PrintWriter(err, true));
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          boolean verbose = parsed.matchedOptionValue("--verbose", false);
+          Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+          err.println("error: " + message(cause));
+          if (verbose) {
+            e.printStackTrace(err);
+          } else if (!(e instanceof IllegalArgumentException || e instanceof IOException
+              || e instanceof UncheckedIOException)) {
+            err.println("(run again with --verbose for the stack trace)");
+          }
+          return e instanceof IllegalArgumentException ? EXIT_CONFIG : EXIT_FAILURE;
+        });
+    return cli.execute(args);
+  }
+
+  static String message(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
+  /** Base of commands that need a Spark session. */
+  abstract static class SparkCommand implements Callable<Integer> {
+    @Mixin CommonOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      ConvLensConfig config = options.config();
+      SparkSession spark = Sessions.create(config.spark(), options.masterExplicit());
+      try {
+        run(config, spark, System.out);
+      } finally {
+        spark.stop();
+      }
+      return 0;
+    }
+
+    abstract void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws Exception;
+  }
+
+  @Command(name = "demo", mixinStandardHelpOptions = true,
+      description = "Run the whole pipeline on sample-data/ in local mode and print where the outputs are.")
+  static final class Demo extends SparkCommand {
+    @Override
+    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+      DemoJob.run(config, spark, console);
+    }
+  }
+
+  @Command(name = "analyze", mixinStandardHelpOptions = true,
+      description = "Classify every input image: top-k predictions and embeddings to <out>/analysis (Parquet).")
+  static final class Analyze extends SparkCommand {
+    @Override
+    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+      AnalyzeJob.run(config, spark, console);
+    }
+  }
+
+  @Command(name = "sample", mixinStandardHelpOptions = true,
+      description = "Regenerate sample-data/ (seeded) and retrain the bundled model.")
+  static final class Sample implements Callable<Integer> {
+    @Option(names = "--seed", defaultValue = "20261122", description = "Generator and training seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--epochs", defaultValue = "5", description = "Training epochs (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write (default: the checkout's sample-data/).")
+    java.nio.file.Path out;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print stack traces on errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+      if (epochs < 1 || epochs > 100) {
+        throw new InvalidConfigException("--epochs", "invalid value '" + epochs + "' for --epochs: allowed values are 1 to 100");
+      }
+      SampleJob.run(out, seed, epochs, System.out);
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package org.convlens.jobs;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.convlens.analyze.AnalyzeRun;
+import org.convlens.config.ConvLensConfig;
+import org.convlens.config.ConvLensHome;
+
+/** The whole pipeline on sample-data/: what exists so far is the analysis. */
+public final class DemoJob {
+  private DemoJob() {}
+
+  /** The demo's inputs: the CIFAR-format test batch and the ImageNet-style validation folder. */
+  public static List<String> sampleInputs() {
+    Path data = ConvLensHome.sampleData();
+    return List.of(
+        data.resolve("cifar10/test_batch.bin").toString(),
+        data.resolve("imagenet/val").toString());
+  }
+
+  public static AnalyzeRun.Summary run(ConvLensConfig config, SparkSession spark, PrintStream console)
+      throws IOException {
+    ConvLensConfig demo = config.input().paths().isEmpty() ? config.withInputPaths(sampleInputs()) : config;
+    AnalyzeRun.Summary s = AnalyzeJob.run(demo, spark, console);
+    console.println();
+    console.println("Demo finished. Outputs:");
+    console.println("  " + s.output() + "   (Parquet, one row per input; schema in docs/parquet-schema.md)");
+    String dir = new org.apache.hadoop.fs.Path(s.output()).getParent().toString();
+    console.println("  " + dir + "/run.json   (run summary, errors by kind)");
+    console.println("  " + dir + "/effective.conf   (configuration used)");
+    return s;
+  }
+}

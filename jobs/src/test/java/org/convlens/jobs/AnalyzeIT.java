@@ -1,0 +1,175 @@
+package org.convlens.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.Color;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.convlens.analyze.AnalysisSchema;
+import org.convlens.config.ConfigLoader;
+import org.convlens.config.ConvLensHome;
+import org.convlens.testing.Fixtures;
+import org.convlens.testing.SharedSpark;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whole analyze runs in local Spark on the committed sample data and on planted bad files. */
+class AnalyzeIT {
+  private final SparkSession spark = SharedSpark.get();
+
+  /** Runs the CLI in-process; returns exit code, stdout and stderr. */
+  private record Run(int code, String out, String err) {}
+
+  private static Run cli(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = ConvLensCli.execute(new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), args);
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private Dataset<Row> analysis(Path out) {
+    return spark.read().parquet(out.resolve("analysis").toString());
+  }
+
+  @Test
+  void demoAnalysesEverySampleInputWithOneRowEach(@TempDir Path out) throws Exception {
+    Run run = cli("demo", "--out", out.toString(), "--master", "local[2]");
+    assertEquals(0, run.code(), run.err());
+    assertTrue(run.out().contains("Demo finished"), run.out());
+    Dataset<Row> rows = analysis(out);
+    assertEquals(AnalysisSchema.SCHEMA.fieldNames().length, rows.schema().fieldNames().length);
+    Path val = ConvLensHome.sampleData().resolve("imagenet/val");
+    long valFiles;
+    try (var files = Files.list(val)) {
+      valFiles = files.filter(p -> p.getFileName().toString().matches("(?i).*\\.(png|jpe?g)$")).count();
+    }
+    assertEquals(1000, rows.filter(col("dataset").equalTo("test_batch")).count());
+    assertEquals(valFiles, rows.filter(col("dataset").equalTo("val")).count());
+    Dataset<Row> cifar = rows.filter(col("dataset").equalTo("test_batch"));
+    assertEquals(1000, cifar.filter(col("status").equalTo("ok")).count());
+    double accuracy = cifar.filter(col("correct")).count() / 1000.0;
+    assertTrue(accuracy > 0.8, "bundled model accuracy on the sample test batch: " + accuracy);
+    Row r = cifar.filter(col("status").equalTo("ok")).first();
+    assertEquals(5, r.getList(r.fieldIndex("top_k_index")).size());
+    assertEquals(128, r.getList(r.fieldIndex("embedding")).size());
+    List<Float> probs = r.getList(r.fieldIndex("probabilities"));
+    assertEquals(1.0, probs.stream().mapToDouble(Float::doubleValue).sum(), 1e-4);
+    assertTrue(Files.isRegularFile(out.resolve("run.json")));
+    assertTrue(Files.readString(out.resolve("effective.conf")).contains("batch-size"));
+  }
+
+  @Test
+  void everyKindOfBadFileBecomesAnErrorRowAndNothingIsLost(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    byte[] png = Fixtures.image("png", 40, 30, Color.ORANGE);
+    byte[] jpg = Fixtures.image("jpg", 50, 60, Color.CYAN);
+    Fixtures.write(data.resolve("good/ok.png"), png);
+    Fixtures.write(data.resolve("good/ok.jpg"), jpg);
+    Fixtures.write(data.resolve("good/ok.bmp"), Fixtures.image("bmp", 33, 33, Color.MAGENTA));
+    Fixtures.write(data.resolve("bad/empty.png"), new byte[0]);
+    Fixtures.write(data.resolve("bad/half.png"), Arrays.copyOf(png, png.length / 2));
+    Fixtures.write(data.resolve("bad/text.jpg"), "this is not an image\n".getBytes(StandardCharsets.UTF_8));
+    Fixtures.write(data.resolve("bad/bomb.png"), Fixtures.bombPng(50_000, 50_000));
+    Fixtures.write(data.resolve("bad/huge.png"), new byte[4096]);
+    Fixtures.write(data.resolve("bad/notes.txt"), "skipped".getBytes(StandardCharsets.UTF_8));
+    Path out = dir.resolve("out");
+    Run run = cli("analyze", "--input", data.toString(), "--out", out.toString(),
+        "--set", "input.max-file-bytes=4000", "--set", "analyze.batch-size=2");
+    assertEquals(0, run.code(), run.err());
+    Map<String, Row> rows = analysis(out).collectAsList().stream()
+        .collect(Collectors.toMap(r -> r.getString(r.fieldIndex("id")), r -> r));
+    assertEquals(8, rows.size(), rows.keySet().toString());
+    for (String ok : List.of("good/ok.png", "good/ok.jpg", "good/ok.bmp")) {
+      Row r = rows.get(ok);
+      assertEquals("ok", r.getString(r.fieldIndex("status")), ok + ": " + r);
+      assertNull(r.get(r.fieldIndex("error")));
+    }
+    assertEquals(40, (int) rows.get("good/ok.png").getAs("width"));
+    Map<String, String> expected = Map.of(
+        "bad/empty.png", "empty",
+        "bad/half.png", "truncated",
+        "bad/text.jpg", "unsupported_format",
+        "bad/bomb.png", "too_many_pixels",
+        "bad/huge.png", "file_too_large");
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      Row r = rows.get(e.getKey());
+      assertEquals("error", r.getString(r.fieldIndex("status")), e.getKey());
+      assertEquals(e.getValue(), r.getString(r.fieldIndex("error_kind")), e.getKey() + ": " + r.getString(r.fieldIndex("error")));
+      assertTrue(r.getString(r.fieldIndex("error")).length() > 10);
+      assertNull(r.get(r.fieldIndex("embedding")));
+    }
+    assertTrue(run.out().contains("8 rows (3 ok, 5 errors"), run.out());
+    assertTrue(run.out().contains("skipped 1 files"), run.out());
+    String json = Files.readString(out.resolve("run.json"));
+    assertTrue(json.contains("\"too_many_pixels\" : 1"), json);
+  }
+
+  @Test
+  void truncatedCifarBatchAndMissingManifestEntriesKeepOneRowPerInput(@TempDir Path dir) throws Exception {
+    Path cifar = dir.resolve("cifar");
+    Files.copy(ConvLensHome.sampleData().resolve("cifar10/batches.meta.txt"), Files.createDirectories(cifar).resolve("batches.meta.txt"));
+    byte[] records = Arrays.copyOf(Files.readAllBytes(ConvLensHome.sampleData().resolve("cifar10/test_batch.bin")), 3073 * 20 + 1000);
+    Fixtures.write(cifar.resolve("cut.bin"), records);
+    Fixtures.write(dir.resolve("imgs/a.png"), Fixtures.image("png", 32, 32, Color.RED));
+    Fixtures.writeLines(dir.resolve("m.csv"), List.of("path,label", "imgs/a.png,circle", "imgs/gone.png,circle"));
+    Path out = dir.resolve("out");
+    Run run = cli("analyze", "--input", cifar.resolve("cut.bin").toString(), "--input", dir.resolve("m.csv").toString(),
+        "--out", out.toString());
+    assertEquals(0, run.code(), run.err());
+    Dataset<Row> rows = analysis(out);
+    assertEquals(21, rows.filter(col("dataset").equalTo("cut")).count());
+    assertEquals(1, rows.filter(col("error_kind").equalTo("truncated_record")).count());
+    assertEquals(2, rows.filter(col("dataset").equalTo("m")).count());
+    assertEquals(1, rows.filter(col("error_kind").equalTo("not_found")).count());
+  }
+
+  @Test
+  void badOptionsExitNonZeroWithOneSentence(@TempDir Path dir) {
+    Run missing = cli("analyze", "--input", dir.resolve("nope").toString(), "--out", dir.resolve("o").toString());
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().startsWith("error: input not found"), missing.err());
+    assertTrue(missing.err().lines().count() <= 2, missing.err());
+
+    Run badSet = cli("analyze", "--input", dir.toString(), "--set", "analyze.top-k=zero");
+    assertEquals(2, badSet.code());
+    assertTrue(badSet.err().contains("analyze.top-k"), badSet.err());
+
+    Run badFormat = cli("analyze", "--input", dir.toString(), "--format", "tfrecord");
+    assertEquals(2, badFormat.code());
+    assertTrue(badFormat.err().contains("allowed values are auto, cifar10"), badFormat.err());
+
+    Run noModel = cli("analyze", "--input", dir.toString(), "--model", dir.resolve("no-model").toString(),
+        "--out", dir.resolve("o2").toString());
+    assertNotEquals(0, noModel.code());
+    assertTrue(noModel.err().startsWith("error: ") && noModel.err().contains("no-model"), noModel.err());
+
+    Run unknownOption = cli("analyze", "--inptu", "x");
+    assertEquals(2, unknownOption.code());
+    assertTrue(unknownOption.err().contains("--inptu"), unknownOption.err());
+  }
+
+  @Test
+  void helpListsTheSubcommands() {
+    Run help = cli("--help");
+    assertEquals(0, help.code());
+    for (String sub : List.of("demo", "analyze", "sample")) {
+      assertTrue(help.out().contains(sub), help.out());
+    }
+    assertTrue(ConfigLoader.knownKeys().contains("analyze.batch-size"));
+  }
+}
