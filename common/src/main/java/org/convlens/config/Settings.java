@@ -3,6 +3,7 @@ package org.convlens.config;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
+import org.convlens.model.ModelSpec;
 
 /**
  * Typed, validated configuration sections. Each record checks its values in its compact
@@ -67,11 +68,9 @@ public final class Settings {
   /** {@code model.*}. */
   public record ModelSettings(String path, String device, int threads, int interopThreads)
       implements Serializable {
-    public static final List<String> DEVICES = List.of("auto", "cpu", "gpu");
-
     public ModelSettings {
-      if (!DEVICES.contains(device)) {
-        throw InvalidConfigException.range("model.device", device, String.join(", ", DEVICES));
+      if (!ModelSpec.DEVICES.contains(device)) {
+        throw InvalidConfigException.range("model.device", device, String.join(", ", ModelSpec.DEVICES));
       }
       between("model.threads", threads, 0, 256);
       between("model.interop-threads", interopThreads, 0, 256);
