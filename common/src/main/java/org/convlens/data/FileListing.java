@@ -2,19 +2,24 @@ package org.convlens.data;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lower;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.regexp_extract;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -89,6 +94,34 @@ final class FileListing {
 
   static Column isImage(List<String> extensions) {
     return col("ext").isin(extensions.toArray());
+  }
+
+  /** The image files under {@code root} in path order, each mapped to an input row. */
+  static Dataset<Row> images(SparkSession spark, String root, boolean recursive, List<String> extensions,
+      MapFunction<Row, Row> toInput) {
+    return all(spark, root, recursive)
+        .filter(isImage(extensions))
+        .orderBy(col("path"))
+        .map(toInput, Encoders.row(InputSchema.SCHEMA));
+  }
+
+  /** Files under {@code root} that are neither images nor one of {@code metadataFiles}. */
+  static long countSkipped(SparkSession spark, String root, boolean recursive, List<String> extensions,
+      String... metadataFiles) {
+    Dataset<Row> others = all(spark, root, recursive).filter(not(isImage(extensions)));
+    for (String name : metadataFiles) {
+      others = others.filter(not(col("path").endsWith("/" + name)));
+    }
+    return others.count();
+  }
+
+  /** Label index by name: position in {@code names}. */
+  static Map<String, Integer> positions(List<String> names) {
+    Map<String, Integer> out = new HashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      out.put(names.get(i), i);
+    }
+    return out;
   }
 
   /** Path of {@code path} relative to {@code root} (both qualified), or the path itself. */

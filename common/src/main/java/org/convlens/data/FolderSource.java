@@ -1,7 +1,5 @@
 package org.convlens.data;
 
-import static org.apache.spark.sql.functions.col;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,7 +9,6 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -45,11 +42,8 @@ public final class FolderSource implements ImageSource {
   public static FolderSource imagenet(String input, String classIndex, List<String> extensions, Configuration conf) {
     Path root = requireDir(input, conf);
     ClassIndex index = ClassIndex.locate(root, classIndex, conf);
-    Map<String, Integer> labels = new HashMap<>();
-    for (int i = 0; i < index.synsets().size(); i++) {
-      labels.put(index.synsets().get(i), i);
-    }
-    return new FolderSource(root.toString(), true, extensions, index.names(), labels);
+    return new FolderSource(root.toString(), true, extensions, index.names(),
+        FileListing.positions(index.synsets()));
   }
 
   /** A plain folder: classes are the sorted first-level sub-folders. */
@@ -114,14 +108,11 @@ public final class FolderSource implements ImageSource {
           }
           return InputSchema.file(dataset, rel, path, r.getLong(1), label, names.get(label));
         };
-    return FileListing.all(spark, root, true)
-        .filter(FileListing.isImage(extensions))
-        .orderBy(col("path"))
-        .map(toInput, Encoders.row(InputSchema.SCHEMA));
+    return FileListing.images(spark, root, true, extensions, toInput);
   }
 
   @Override
   public long countSkipped(SparkSession spark) {
-    return FileListing.all(spark, root, true).filter(FileListing.isImage(extensions).unary_$bang()).count();
+    return FileListing.countSkipped(spark, root, true, extensions);
   }
 }

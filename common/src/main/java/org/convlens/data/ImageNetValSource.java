@@ -1,7 +1,5 @@
 package org.convlens.data;
 
-import static org.apache.spark.sql.functions.col;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +7,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -99,10 +96,7 @@ public final class ImageNetValSource implements ImageSource {
     String dataset = name;
     String base = root;
     Map<String, String> byFile = labelsByFile;
-    Map<String, Integer> bySynset = new HashMap<>();
-    for (int i = 0; i < index.synsets().size(); i++) {
-      bySynset.put(index.synsets().get(i), i);
-    }
+    Map<String, Integer> bySynset = FileListing.positions(index.synsets());
     List<String> names = index.names();
     MapFunction<Row, Row> toInput =
         r -> {
@@ -125,17 +119,11 @@ public final class ImageNetValSource implements ImageSource {
           }
           return InputSchema.file(dataset, rel, path, r.getLong(1), label, names.get(label));
         };
-    return FileListing.all(spark, root, false)
-        .filter(FileListing.isImage(extensions))
-        .orderBy(col("path"))
-        .map(toInput, Encoders.row(InputSchema.SCHEMA));
+    return FileListing.images(spark, root, false, extensions, toInput);
   }
 
   @Override
   public long countSkipped(SparkSession spark) {
-    return FileListing.all(spark, root, false)
-        .filter(FileListing.isImage(extensions).unary_$bang())
-        .filter(col("path").endsWith(".csv").unary_$bang())
-        .count();
+    return FileListing.countSkipped(spark, root, false, extensions, LABEL_FILES);
   }
 }

@@ -86,10 +86,7 @@ public final class ManifestSource implements ImageSource {
     String base = baseDir;
     boolean labelled = hasLabel;
     boolean indices = numeric;
-    Map<String, Integer> byName = new HashMap<>();
-    for (int i = 0; i < classNames.size(); i++) {
-      byName.put(classNames.get(i), i);
-    }
+    Map<String, Integer> byName = FileListing.positions(classNames);
     String manifestPath = manifest;
     Function<Tuple2<Row, Long>, Row> toInput =
         t -> {
