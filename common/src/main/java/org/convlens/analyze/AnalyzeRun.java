@@ -91,16 +91,17 @@ public final class AnalyzeRun {
           analysisDir + " already exists and output.mode = error: choose another --out or set output.mode=overwrite");
     }
 
-    // Load (and so validate) the model on the driver before any Spark job runs.
+    // Inputs first (cheap driver-side checks), then the model: both fail before any Spark job.
+    List<ImageSource> sources = new ArrayList<>();
+    for (String path : config.input().paths()) {
+      sources.add(ImageSources.open(path, config.input(), spark));
+    }
     ModelSpec spec = modelSpec(config);
     Classifier classifier = ModelCache.get(spec);
     List<String> modelClasses = classifier.description().classNames();
 
-    List<ImageSource> sources = new ArrayList<>();
     Dataset<Row> listing = null;
-    for (String path : config.input().paths()) {
-      ImageSource source = ImageSources.open(path, config.input(), spark);
-      sources.add(source);
+    for (ImageSource source : sources) {
       if (!source.classNames().isEmpty() && !modelClasses.containsAll(source.classNames())) {
         console.println("note: dataset '" + source.name() + "' has class names the model does not know;"
             + " 'correct' compares names, so it will be false for those labels");
