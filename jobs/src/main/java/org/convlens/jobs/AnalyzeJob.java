@@ -15,10 +15,15 @@ public final class AnalyzeJob {
     AnalyzeRun.Summary s = AnalyzeRun.execute(config, spark, console);
     console.printf("analysis: %d rows (%d ok, %d errors%s) in %.1f s -> %s%n",
         s.inputs(), s.ok(), s.errors(), s.errorsByKind().isEmpty() ? "" : " " + s.errorsByKind(),
-        s.seconds(), s.output());
+        s.seconds(), display(s.output()));
     if (s.skippedFiles() > 0) {
       console.printf("skipped %d files without an image extension (input.extensions)%n", s.skippedFiles());
     }
     return s;
+  }
+
+  /** A local output path without its {@code file:} scheme, as users typed it; others as is. */
+  static String display(String path) {
+    return path.startsWith("file:") ? path.substring("file:".length()) : path;
   }
 }

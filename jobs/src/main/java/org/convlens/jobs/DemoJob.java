@@ -27,8 +27,8 @@ public final class DemoJob {
     AnalyzeRun.Summary s = AnalyzeJob.run(demo, spark, console);
     console.println();
     console.println("Demo finished. Outputs:");
-    console.println("  " + s.output() + "   (Parquet, one row per input; schema in docs/parquet-schema.md)");
-    String dir = new org.apache.hadoop.fs.Path(s.output()).getParent().toString();
+    console.println("  " + AnalyzeJob.display(s.output()) + "   (Parquet, one row per input; schema in docs/parquet-schema.md)");
+    String dir = AnalyzeJob.display(new org.apache.hadoop.fs.Path(s.output()).getParent().toString());
     console.println("  " + dir + "/run.json   (run summary, errors by kind)");
     console.println("  " + dir + "/effective.conf   (configuration used)");
     return s;
