@@ -62,7 +62,8 @@ public final class SmallCnn extends AbstractBlock {
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray featureMap = features.forward(ps, inputs, training, params).singletonOrThrow();
-    NDArray embedding = featureMap.mean(new int[] {2, 3});
+    // DJL's PyTorch mean takes one axis at a time; width then height gives the global average.
+    NDArray embedding = featureMap.mean(new int[] {3}).mean(new int[] {2});
     NDArray logits = head.forward(ps, new NDList(embedding), training, params).singletonOrThrow();
     return new NDList(logits, embedding, featureMap);
   }
