@@ -62,10 +62,8 @@ public final class SmallCnn extends AbstractBlock {
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray featureMap = features.forward(ps, inputs, training, params).singletonOrThrow();
-    // Global average pooling. PyTorch's DJL engine averages over one axis at a time only
-    // ("Only 1 axis is support!" for mean({2, 3})), so flatten h×w first: one exact mean.
-    Shape fm = featureMap.getShape();
-    NDArray embedding = featureMap.reshape(fm.get(0), fm.get(1), -1).mean(new int[] {2});
+    // DJL's PyTorch mean takes one axis at a time; width then height gives the global average.
+    NDArray embedding = featureMap.mean(new int[] {3}).mean(new int[] {2});
     NDArray logits = head.forward(ps, new NDList(embedding), training, params).singletonOrThrow();
     return new NDList(logits, embedding, featureMap);
   }

@@ -1,0 +1,40 @@
+package org.convlens.data.synth;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Collections;
+import java.util.List;
+import org.convlens.model.ModelDescription;
+import org.convlens.model.SmallCnn;
+import org.convlens.model.train.SmallCnnTrainer.EpochStats;
+import org.convlens.model.train.TrainingOptions;
+import org.junit.jupiter.api.Test;
+
+class SampleDataTest {
+  @Test
+  void readmeFillsEveryPlaceholder() throws Exception {
+    SampleSpec spec = SampleSpec.defaults(SampleSpec.DEFAULT_SEED);
+    ModelDescription description =
+        new ModelDescription(
+            ModelDescription.FORMAT_VERSION, SampleData.MODEL_ID, "djl", SmallCnn.ARCHITECTURE,
+            "convlens-cnn-0005.params", 5, new ModelDescription.Input(3, 32, 32),
+            new ModelDescription.Preprocessing(32, new float[] {0.4f, 0.5f, 0.4f},
+                new float[] {0.2f, 0.2f, 0.2f}),
+            SampleClass.classNames(),
+            new ModelDescription.Outputs(0, 1, 2, SampleData.FEATURE_LAYER),
+            0.93, "test");
+    ShortcutEffect effect =
+        new ShortcutEffect(45, 20, Collections.nCopies(10, 2), 1, 0.93, 1.0, 0.9);
+    String readme =
+        SampleData.readme(
+            new SampleData.Summary(
+                spec, description, TrainingOptions.defaults(spec.seed(), 5),
+                List.of(new EpochStats(1, 0.5, 0.8, 0.9, 10)), effect, 10));
+
+    assertFalse(readme.contains("{{"), readme);
+    assertTrue(readme.contains("20 of 45 marked images of other classes (44.4%)"), readme);
+    assertTrue(readme.contains("| 4 | `n90000005` | `ring` |"), readme);
+    assertTrue(readme.contains("`cifar10` train | 540 of 600 (90%) | 0 |"), readme);
+  }
+}
