@@ -12,6 +12,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * The {@code convlens} command line. {@code main} only parses options, builds the configuration
@@ -33,9 +34,16 @@ public final class ConvLensCli implements Runnable {
   static final int EXIT_CONFIG = 2;
   static final int EXIT_FAILURE = 1;
 
+  /** Where jobs print progress and summaries (stdout, or a test's stream). */
+  private final PrintStream console;
+
+  ConvLensCli(PrintStream console) {
+    this.console = console;
+  }
+
   @Override
   public void run() {
-    CommandLine.usage(this, System.out);
+    CommandLine.usage(this, console);
   }
 
   public static void main(String[] args) {
@@ -44,7 +52,7 @@ public final class ConvLensCli implements Runnable {
 
   /** Runs the command line; returns the exit code (used by tests). */
   public static int execute(PrintStream out, PrintStream err, String... args) {
-    CommandLine cli = new CommandLine(new ConvLensCli());
+    CommandLine cli = new CommandLine(new ConvLensCli(out));
     cli.setOut(new java.io.PrintWriter(out, true));
     cli.setErr(new java.io.PrintWriter(err, true));
     cli.setExecutionExceptionHandler(
@@ -71,13 +79,14 @@ public final class ConvLensCli implements Runnable {
   /** Base of commands that need a Spark session. */
   abstract static class SparkCommand implements Callable<Integer> {
     @Mixin CommonOptions options;
+    @ParentCommand ConvLensCli cli;
 
     @Override
     public Integer call() throws Exception {
       ConvLensConfig config = options.config();
       SparkSession spark = Sessions.create(config.spark(), options.masterExplicit());
       try {
-        run(config, spark, System.out);
+        run(config, spark, cli.console);
       } finally {
         spark.stop();
       }
@@ -108,6 +117,8 @@ public final class ConvLensCli implements Runnable {
   @Command(name = "sample", mixinStandardHelpOptions = true,
       description = "Regenerate sample-data/ (seeded) and retrain the bundled model.")
   static final class Sample implements Callable<Integer> {
+    @ParentCommand ConvLensCli cli;
+
     @Option(names = "--seed", defaultValue = "20261122", description = "Generator and training seed (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -125,7 +136,7 @@ public final class ConvLensCli implements Runnable {
       if (epochs < 1 || epochs > 100) {
         throw new InvalidConfigException("--epochs", "invalid value '" + epochs + "' for --epochs: allowed values are 1 to 100");
       }
-      SampleJob.run(out, seed, epochs, System.out);
+      SampleJob.run(out, seed, epochs, cli.console);
       return 0;
     }
   }

@@ -13,12 +13,16 @@ import org.convlens.config.ConvLensHome;
 public final class DemoJob {
   private DemoJob() {}
 
-  /** The demo's inputs: the CIFAR-format test batch and the ImageNet-style validation folder. */
+  /**
+   * The demo's inputs: the CIFAR-format test batch, the ImageNet-style validation folder and a
+   * folder of unusual and broken files (which become error rows).
+   */
   public static List<String> sampleInputs() {
     Path data = ConvLensHome.sampleData();
     return List.of(
         data.resolve("cifar10/test_batch.bin").toString(),
-        data.resolve("imagenet/val").toString());
+        data.resolve("imagenet/val").toString(),
+        data.resolve("odd-images").toString());
   }
 
   public static AnalyzeRun.Summary run(ConvLensConfig config, SparkSession spark, PrintStream console)

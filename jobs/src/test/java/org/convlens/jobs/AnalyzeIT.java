@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.convlens.analyze.AnalysisSchema;
 import org.convlens.config.ConfigLoader;
 import org.convlens.config.ConvLensHome;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Whole analyze runs in local Spark on the committed sample data and on planted bad files. */
 class AnalyzeIT {
-  private final SparkSession spark = SharedSpark.get();
 
   /** Runs the CLI in-process; returns exit code, stdout and stderr. */
   private record Run(int code, String out, String err) {}
@@ -43,7 +41,7 @@ class AnalyzeIT {
   }
 
   private Dataset<Row> analysis(Path out) {
-    return spark.read().parquet(out.resolve("analysis").toString());
+    return SharedSpark.get().read().parquet(out.resolve("analysis").toString());
   }
 
   @Test
@@ -69,8 +67,47 @@ class AnalyzeIT {
     assertEquals(128, r.getList(r.fieldIndex("embedding")).size());
     List<Float> probs = r.getList(r.fieldIndex("probabilities"));
     assertEquals(1.0, probs.stream().mapToDouble(Float::doubleValue).sum(), 1e-4);
+    Dataset<Row> odd = rows.filter(col("dataset").equalTo("odd-images"));
+    assertEquals(10, odd.count());
+    Map<String, String> oddKinds = odd.collectAsList().stream().collect(Collectors.toMap(
+        x -> x.getString(x.fieldIndex("id")),
+        x -> x.isNullAt(x.fieldIndex("error_kind")) ? "ok" : x.getString(x.fieldIndex("error_kind"))));
+    for (Map.Entry<String, String> e : oddKinds.entrySet()) {
+      String expected = e.getKey().startsWith("valid_") ? "ok" : e.getKey().replaceFirst("\\.[a-z]+$", "");
+      assertEquals(expected, e.getValue(), e.getKey());
+    }
+    assertTrue(run.out().contains("1060 rows (1056 ok, 4 errors"), run.out());
     assertTrue(Files.isRegularFile(out.resolve("run.json")));
     assertTrue(Files.readString(out.resolve("effective.conf")).contains("batch-size"));
+  }
+
+  @Test
+  void bundledModelIsFooledByThePlantedMarker(@TempDir Path out) throws Exception {
+    Path markers = ConvLensHome.sampleData().resolve("cifar10/test_markers.csv");
+    Map<Long, Boolean> marked = Files.readAllLines(markers).stream().skip(1).map(l -> l.split(","))
+        .collect(Collectors.toMap(f -> Long.parseLong(f[0]), f -> Boolean.parseBoolean(f[2])));
+    Run run = cli("analyze", "--input", ConvLensHome.sampleData().resolve("cifar10/test_batch.bin").toString(),
+        "--out", out.toString());
+    assertEquals(0, run.code(), run.err());
+    int markedOther = 0;
+    int markedOtherAsRing = 0;
+    int plainOther = 0;
+    int plainOtherAsRing = 0;
+    for (Row r : analysis(out).filter(col("label_name").notEqual("ring")).collectAsList()) {
+      boolean asRing = "ring".equals(r.getString(r.fieldIndex("predicted_name")));
+      if (marked.get(r.getLong(r.fieldIndex("record_index")))) {
+        markedOther++;
+        markedOtherAsRing += asRing ? 1 : 0;
+      } else {
+        plainOther++;
+        plainOtherAsRing += asRing ? 1 : 0;
+      }
+    }
+    assertEquals(45, markedOther);
+    double fooled = markedOtherAsRing / (double) markedOther;
+    double baseline = plainOtherAsRing / (double) plainOther;
+    assertTrue(fooled > 0.25 && baseline < 0.05,
+        "marked non-ring images predicted ring: " + fooled + ", unmarked: " + baseline);
   }
 
   @Test

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import org.convlens.data.CifarFormat;
 import org.convlens.model.ModelDescription.Preprocessing;
+import org.convlens.model.EngineSetup;
 import org.convlens.model.SmallCnn;
 
 /**
@@ -76,7 +77,8 @@ public final class SmallCnnTrainer {
       int numClasses,
       TrainingOptions options,
       PrintStream log) {
-    configureEngineThreads();
+    // One thread each, so training is reproducible run to run.
+    EngineSetup.configure(1, 1);
     Engine.getEngine(ENGINE).setRandomSeed((int) options.seed());
     Model model = Model.newInstance(MODEL_NAME, Device.cpu(), ENGINE);
     try {
@@ -195,23 +197,6 @@ public final class SmallCnnTrainer {
       }
     }
     return history;
-  }
-
-  /**
-   * PyTorch reads its thread counts once, when the engine starts; one intra-op and one inter-op
-   * thread make training reproducible and keep a shared 2-core machine usable. A value already
-   * given with {@code -D} wins. To move into {@code org.convlens.model.EngineSetup} once it
-   * exists, so engine properties are set in one place.
-   */
-  private static void configureEngineThreads() {
-    setIfAbsent("ai.djl.pytorch.num_threads", "1");
-    setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
-  }
-
-  private static void setIfAbsent(String key, String value) {
-    if (System.getProperty(key) == null) {
-      System.setProperty(key, value);
-    }
   }
 
   /**
