@@ -7,6 +7,8 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.data.synth.SampleData;
+import org.convlens.data.synth.SampleSpec;
 import org.convlens.spark.Sessions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -119,10 +121,10 @@ public final class ConvLensCli implements Runnable {
   static final class Sample implements Callable<Integer> {
     @ParentCommand ConvLensCli cli;
 
-    @Option(names = "--seed", defaultValue = "20261122", description = "Generator and training seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "" + SampleSpec.DEFAULT_SEED, description = "Generator and training seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--epochs", defaultValue = "5", description = "Training epochs (default ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "" + SampleData.DEFAULT_EPOCHS, description = "Training epochs (default ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where to write (default: the checkout's sample-data/).")

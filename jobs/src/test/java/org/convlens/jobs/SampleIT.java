@@ -1,0 +1,41 @@
+package org.convlens.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.convlens.config.ConvLensHome;
+import org.convlens.model.ModelDescription;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code convlens sample}: regenerates the committed data byte for byte and trains a model that analyze can use. */
+class SampleIT {
+  @Test
+  void regeneratesTheCommittedDataAndAUsableModel(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream console = new PrintStream(out, true, StandardCharsets.UTF_8);
+    Path root = dir.resolve("sample");
+    assertEquals(0, ConvLensCli.execute(console, console, "sample", "--out", root.toString(), "--epochs", "1"),
+        out.toString(StandardCharsets.UTF_8));
+    Path committed = ConvLensHome.sampleData();
+    for (String f : new String[] {"cifar10/test_batch.bin", "cifar10/batches.meta.txt", "cifar10/test_markers.csv",
+        "imagenet/val_labels.csv", "imagenet/markers.csv", "imagenet/LOC_synset_mapping.txt"}) {
+      assertArrayEquals(Files.readAllBytes(committed.resolve(f)), Files.readAllBytes(root.resolve(f)), f);
+    }
+    assertTrue(Files.isRegularFile(root.resolve("cifar10/data_batch_3.bin")));
+    ModelDescription d = ModelDescription.read(root.resolve("model/model.json"));
+    assertEquals(1, d.epoch());
+    assertTrue(d.testAccuracy() > 0.3, "one epoch should learn something: " + d.testAccuracy());
+
+    assertEquals(0, ConvLensCli.execute(console, console, "analyze", "--input",
+        root.resolve("cifar10/test_batch.bin").toString(), "--model", root.resolve("model").toString(),
+        "--out", dir.resolve("out").toString()), out.toString(StandardCharsets.UTF_8));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("1000 rows (1000 ok, 0 errors)"));
+  }
+}
