@@ -1,5 +1,7 @@
 package org.convlens.data.synth;
 
+import static org.convlens.util.Shuffle.shuffle;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -348,15 +350,6 @@ public final class SampleGenerator {
     return p;
   }
 
-  /** Fisher–Yates. */
-  private static void shuffle(int[] a, SplittableRandom r) {
-    for (int i = a.length - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-  }
 
   private static void writeLines(Path file, List<String> lines) throws IOException {
     Files.writeString(file, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);

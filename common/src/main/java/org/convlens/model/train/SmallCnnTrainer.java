@@ -1,5 +1,7 @@
 package org.convlens.model.train;
 
+import static org.convlens.util.Shuffle.shuffle;
+
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -233,12 +235,4 @@ public final class SmallCnnTrainer {
     return best;
   }
 
-  private static void shuffle(int[] a, SplittableRandom r) {
-    for (int i = a.length - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-  }
 }
