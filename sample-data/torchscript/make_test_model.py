@@ -4,21 +4,27 @@ reference outputs computed by PyTorch itself.
 
 Run from any directory (PyTorch >= 1.13):  python3 make_test_model.py
 Writes, next to this script:
-  tiny_cnn.pt                traced module; forward(x) -> (logits, embedding, feature_map)
+  tiny_cnn.pt                traced module; forward(x, delta) -> (logits, embedding, feature_map)
   tiny_cnn.json              ConvLens model description (the sidecar of tiny_cnn.pt)
-  tiny_cnn_reference.json    seeded inputs and the logits/embeddings torch computes for them
+  tiny_cnn_reference.json    seeded inputs and what torch computes for them: logits, embeddings,
+                             input/feature-map gradients, Grad-CAM and occlusion maps
 Everything is seeded, so the weights and the reference numbers are the same on every run with
 the same PyTorch build (the .pt bytes may differ between PyTorch versions).
 """
 import json
+import math
 import os
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZE = 16
 CLASSES = ["circle", "square", "triangle", "star"]
+MEAN, STD = 0.5, 0.25       # the preprocessing of the sidecar, the same for all three channels
+BLACK = (0.0 - MEAN) / STD  # the occlusion baseline "black" in normalised space: -2.0
+OCCLUSION_WINDOWS = [(4, 3), (6, 4)]  # (window, stride), square, over all channels
 
 
 class TinyCnn(nn.Module):
@@ -30,8 +36,11 @@ class TinyCnn(nn.Module):
         self.conv2 = nn.Conv2d(8, 16, kernel_size=3, padding=1)
         self.fc = nn.Linear(16, len(CLASSES))
 
-    def forward(self, x):
-        feature_map = torch.relu(self.conv2(torch.relu(self.conv1(x))))
+    def forward(self, x, delta):
+        # delta is added to the feature map and broadcast: a 1x1x1x1 zero for plain inference, a
+        # zero tensor of the full feature-map shape requiring grad when the gradient of the feature
+        # map is wanted (its grad is d output / d feature_map, from the same backward as d x).
+        feature_map = torch.relu(self.conv2(torch.relu(self.conv1(x)))) + delta
         embedding = feature_map.mean(dim=(2, 3))
         logits = self.fc(embedding)
         # A tuple: ConvLens reads the outputs by the indices given in the sidecar JSON.
@@ -42,9 +51,10 @@ def main():
     torch.manual_seed(20240601)
     model = TinyCnn().eval()  # trace in eval mode (dropout/batch-norm behaviour is baked in)
 
-    example = torch.zeros(2, 3, SIZE, SIZE)
+    example = (torch.zeros(2, 3, SIZE, SIZE), torch.zeros(1, 1, 1, 1))
     with torch.no_grad():
         traced = torch.jit.trace(model, example)
+    check_trace(model, traced)
     traced.save(os.path.join(HERE, "tiny_cnn.pt"))
 
     description = {
@@ -55,9 +65,10 @@ def main():
         "artifact": "tiny_cnn.pt",
         "epoch": 0,
         "input": {"channels": 3, "height": SIZE, "width": SIZE},
-        "preprocessing": {"resize": SIZE, "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]},
+        "preprocessing": {"resize": SIZE, "mean": [MEAN] * 3, "std": [STD] * 3},
         "classNames": CLASSES,
-        "outputs": {"logits": 0, "embedding": 1, "featureMap": 2, "featureLayer": "conv2"},
+        "outputs": {"logits": 0, "embedding": 1, "featureMap": 2, "featureLayer": "conv2",
+                    "featureMapDelta": True},
         "testAccuracy": None,
         "notes": "Untrained, randomly initialised (torch.manual_seed(20240601)) test fixture; "
                  "made by make_test_model.py with PyTorch " + torch.__version__ + ".",
@@ -70,22 +81,99 @@ def main():
     gen = torch.Generator().manual_seed(7)
     inputs = torch.randn(3, 3, SIZE, SIZE, generator=gen)
     with torch.no_grad():
-        logits, embedding, _ = traced(inputs)
-        eager_logits, _, _ = model(inputs)
+        logits, embedding, _ = traced(inputs, torch.zeros(1, 1, 1, 1))
+        eager_logits, _, _ = model(inputs, torch.zeros(1, 1, 1, 1))
     assert torch.allclose(logits, eager_logits, atol=1e-6)
+    targets = logits.argmax(dim=1)
+    probs = torch.softmax(logits, dim=1)
+
+    # One backward gives both gradients: d score / d x and d score / d feature_map (via delta).
+    # The inputs are independent, so the gradient of the summed score at input i is that of
+    # logits[i, target_i] alone.
+    x = inputs.clone().requires_grad_(True)
+    delta = torch.zeros(3, 16, SIZE, SIZE, requires_grad=True)
+    g_logits, _, feature_map = traced(x, delta)
+    assert torch.allclose(g_logits, logits, atol=1e-6)
+    score = g_logits[torch.arange(3), targets].sum()
+    score.backward()
+    input_grad, feature_grad = x.grad.detach(), delta.grad.detach()
+    feature_map = feature_map.detach()
+
+    gradcam, cam_8, gradcam_8 = grad_cam(feature_map, feature_grad)
+
     reference = {
         "model": "tiny_cnn.pt",
         "torch": torch.__version__,
         "shape": [3, SIZE, SIZE],
-        "inputs": [x.flatten().tolist() for x in inputs],
+        "inputs": [t.flatten().tolist() for t in inputs],
         "logits": logits.tolist(),
         "embeddings": embedding.tolist(),
+        "targets": targets.tolist(),
+        "target_prob": [float(probs[i, targets[i]]) for i in range(3)],
+        "input_gradients": [t.flatten().tolist() for t in input_grad],
+        "feature_maps": [t.flatten().tolist() for t in feature_map],
+        "feature_gradients": [t.flatten().tolist() for t in feature_grad],
+        "gradcam": [t.flatten().tolist() for t in gradcam],
+        "cam_8": [t.flatten().tolist() for t in cam_8],
+        "gradcam_8_upsampled": [t.flatten().tolist() for t in gradcam_8],
+        "occlusion": [[occlusion(traced, inputs[i], int(targets[i]), window, stride)
+                       for window, stride in OCCLUSION_WINDOWS] for i in range(3)],
     }
     with open(os.path.join(HERE, "tiny_cnn_reference.json"), "w") as f:
         json.dump(reference, f)
         f.write("\n")
-    print("wrote tiny_cnn.pt (%d bytes), tiny_cnn.json, tiny_cnn_reference.json"
-          % os.path.getsize(os.path.join(HERE, "tiny_cnn.pt")))
+    print("wrote tiny_cnn.pt (%d bytes), tiny_cnn.json, tiny_cnn_reference.json (%d bytes)"
+          % (os.path.getsize(os.path.join(HERE, "tiny_cnn.pt")),
+             os.path.getsize(os.path.join(HERE, "tiny_cnn_reference.json"))))
+
+
+def check_trace(model, traced):
+    """The traced module must match eager for a broadcast 1x1x1x1 delta and a full-shape delta,
+    at another batch size than the trace's, so no shape was baked in."""
+    gen = torch.Generator().manual_seed(11)
+    x = torch.randn(3, 3, SIZE, SIZE, generator=gen)
+    for delta in (torch.zeros(1, 1, 1, 1), torch.randn(3, 16, SIZE, SIZE, generator=gen)):
+        with torch.no_grad():
+            got, want = traced(x, delta), model(x, delta)
+        for g, w in zip(got, want):
+            assert g.shape == w.shape, (g.shape, w.shape)
+            assert torch.allclose(g, w, atol=1e-6), (g - w).abs().max()
+
+
+def grad_cam(feature_map, feature_grad):
+    """Grad-CAM (Selvaraju et al.): alpha_k = mean_hw dS/dA_k, cam = relu(sum_k alpha_k A_k),
+    bilinearly upsampled (align_corners=False) to the input size. Raw, not normalised.
+    Also the same cam average-pooled to 8x8 and upsampled 8x8 -> 16x16, to pin the upsampling.
+    Returns (N x 16 x 16, N x 8 x 8, N x 16 x 16)."""
+    alpha = feature_grad.mean(dim=(2, 3), keepdim=True)               # N x K x 1 x 1
+    cam = torch.relu((alpha * feature_map).sum(dim=1, keepdim=True))  # N x 1 x h x w
+    up = F.interpolate(cam, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
+    cam_8 = F.avg_pool2d(cam, kernel_size=2)
+    up_8 = F.interpolate(cam_8, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
+    return up[:, 0], cam_8[:, 0], up_8[:, 0]
+
+
+def occlusion(traced, image, target, window, stride):
+    """Captum-style occlusion of one C x H x W image: per dimension ceil((L - window) / stride) + 1
+    positions; position (r, c) sets rows [r*stride, min(r*stride + window, L)) and the columns
+    likewise, all channels, to the black baseline. One perturbed image per forward."""
+    rows = math.ceil((SIZE - window) / stride) + 1
+    cols = math.ceil((SIZE - window) / stride) + 1
+    target_prob, argmax = [], []
+    with torch.no_grad():
+        for r in range(rows):
+            prob_row, argmax_row = [], []
+            for c in range(cols):
+                occluded = image.clone()
+                occluded[:, r * stride:min(r * stride + window, SIZE),
+                         c * stride:min(c * stride + window, SIZE)] = BLACK
+                out, _, _ = traced(occluded.unsqueeze(0), torch.zeros(1, 1, 1, 1))
+                prob_row.append(float(torch.softmax(out[0], dim=0)[target]))
+                argmax_row.append(int(out[0].argmax()))
+            target_prob.append(prob_row)
+            argmax.append(argmax_row)
+    return {"window": window, "stride": stride, "rows": rows, "cols": cols, "baseline": "black",
+            "target_prob": target_prob, "argmax": argmax}
 
 
 if __name__ == "__main__":

@@ -3,7 +3,12 @@ package org.convlens.model;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.nn.Block;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.util.PairList;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -27,20 +32,30 @@ public abstract sealed class BlockClassifier implements Classifier
   private final ModelDescription description;
   private final Device device;
   private final Path artifact;
-  private final int embeddingDim;
+  private final Probe probe;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Forwards running now; close waits for them so native memory is not freed under one. */
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean cacheOwned;
 
   BlockClassifier(
-      Model model, ModelDescription description, Device device, Path artifact, int embeddingDim) {
+      Model model, ModelDescription description, Device device, Path artifact, Probe probe) {
     this.model = model;
     this.description = description;
     this.device = device;
     this.artifact = artifact;
-    this.embeddingDim = embeddingDim;
+    this.probe = probe;
   }
+
+  /**
+   * What the test forward at load time measured.
+   *
+   * @param embeddingDim width D of the embedding output
+   * @param layers layers whose gradient one backward can give (Grad-CAM), in the model's order,
+   *     with their activation shape K×h×w; empty when the model exposes none
+   * @param defaultLayer the layer Grad-CAM uses unless configured otherwise, or null
+   */
+  record Probe(int embeddingDim, Map<String, int[]> layers, String defaultLayer) {}
 
   @Override
   public ModelDescription description() {
@@ -74,8 +89,43 @@ public abstract sealed class BlockClassifier implements Classifier
 
   /** Width D of the embedding output (N×D), measured by the test forward at load time. */
   public int embeddingDim() {
-    return embeddingDim;
+    return probe.embeddingDim();
   }
+
+  /** Layers available to gradient methods (name → K×h×w), measured at load time. */
+  public Map<String, int[]> gradientLayers() {
+    return probe.layers();
+  }
+
+  /** The layer Grad-CAM uses by default (the description's feature map), or null if none. */
+  public String defaultGradientLayer() {
+    return probe.defaultLayer();
+  }
+
+  /**
+   * The forward inputs: {@code x}, plus the {@code delta} the model takes when it exposes
+   * feature-map gradients that way (a 1×1×1×1 zero when {@code delta} is null).
+   */
+  NDList inputs(NDArray x, NDArray delta) {
+    if (delta == null && !takesDelta()) {
+      return new NDList(x);
+    }
+    return new NDList(x, delta != null ? delta : x.getManager().zeros(new Shape(1, 1, 1, 1)));
+  }
+
+  /** Whether every forward must be given a {@code delta} input (a traced two-input module). */
+  abstract boolean takesDelta();
+
+  /** Forward parameters that select {@code layer} (null: the default). */
+  abstract PairList<String, Object> tapParams(String layer);
+
+  /**
+   * The {@code training} flag of a forward that records gradients. DJL blocks: false (batch norm
+   * keeps its running statistics; recording depends only on the thread's grad mode). TorchScript:
+   * true, because DJL runs {@code training=false} forwards of a module in inference mode, whose
+   * tensors cannot be saved for backward; traced modules bake eval-mode behaviour in.
+   */
+  abstract boolean gradientForwardTraining();
 
   @Override
   public InferenceSession newSession() {

@@ -6,8 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -61,6 +63,25 @@ final class BlockSession implements InferenceSession {
 
   @Override
   public Forward forward(float[][] images) {
+    return guarded(() -> run(images));
+  }
+
+  @Override
+  public Gradients gradients(float[][] images, TargetChooser targets, String layer) {
+    int[] layerShape = null;
+    if (layer != null) {
+      layerShape = classifier.gradientLayers().get(layer);
+      if (layerShape == null) {
+        throw new IllegalArgumentException("model " + classifier.description().id()
+            + " gives no gradient for layer '" + layer + "'; it can for "
+            + classifier.gradientLayers().keySet());
+      }
+    }
+    int[] shape = layerShape;
+    return guarded(() -> backward(images, targets, layer, shape));
+  }
+
+  private <T> T guarded(Supplier<T> body) {
     if (closed) {
       throw new IllegalStateException("session of " + classifier.description().id()
           + " is closed");
@@ -75,7 +96,7 @@ final class BlockSession implements InferenceSession {
             + " is closed");
       }
       try {
-        return run(images);
+        return body.get();
       } finally {
         classifier.exit();
       }
@@ -89,6 +110,76 @@ final class BlockSession implements InferenceSession {
     if (n == 0) {
       return new Forward(new float[0][], new float[0][]);
     }
+    float[] flat = flatten(images);
+    return withoutGrad(() -> {
+      try (NDManager batch = manager.newSubManager()) {
+        NDArray x = batch.create(flat, new Shape(n, channels, height, width));
+        NDList out = classifier.block().forward(parameterStore, classifier.inputs(x, null), false);
+        return new Forward(rows(out.get(logitsIndex), n), rows(out.get(embeddingIndex), n));
+      }
+    });
+  }
+
+  /**
+   * Gradients without DJL's {@code GradientCollector}: PyTorch allows only one of those per
+   * process, and it zeroes the gradients of every array in the engine, so task threads would
+   * block each other. Here the grad mode is switched on for this thread only, the input (and the
+   * layer's {@code delta}) are fresh leaves of this batch's sub-manager, and {@code backward} of
+   * the summed target logits runs on the thread's own graph; PyTorch's autograd engine handles
+   * independent graphs on several threads. Weights are frozen, so nothing shared accumulates.
+   */
+  private Gradients backward(float[][] images, TargetChooser chooser, String layer, int[] layerShape) {
+    int n = images.length;
+    if (n == 0) {
+      return new Gradients(new float[0][], new float[0][], new int[0], new float[0][],
+          layerShape == null ? null : new float[0][], layerShape == null ? null : new float[0][],
+          layerShape);
+    }
+    float[] flat = flatten(images);
+    boolean was = JniUtils.isGradMode();
+    JniUtils.setGradMode(true);
+    try (NDManager batch = manager.newSubManager()) {
+      NDArray x = batch.create(flat, new Shape(n, channels, height, width));
+      x.setRequiresGradient(true);
+      NDArray delta = null;
+      if (layerShape != null) {
+        delta = batch.zeros(new Shape(n, layerShape[0], layerShape[1], layerShape[2]));
+        delta.setRequiresGradient(true);
+      }
+      NDList out = classifier.block().forward(parameterStore, classifier.inputs(x, delta),
+          classifier.gradientForwardTraining(), classifier.tapParams(layer));
+      NDArray logitsNd = out.get(logitsIndex);
+      float[][] logits = rows(logitsNd, n);
+      int classes = logits[0].length;
+      int[] targets = new int[n];
+      float[] oneHot = new float[n * classes];
+      for (int i = 0; i < n; i++) {
+        targets[i] = chooser.target(i, logits[i]);
+        if (targets[i] < 0 || targets[i] >= classes) {
+          throw new IllegalArgumentException("target class " + targets[i] + " of image " + i
+              + " is outside 0.." + (classes - 1));
+        }
+        oneHot[i * classes + targets[i]] = 1f;
+      }
+      NDArray score = logitsNd.mul(batch.create(oneHot, logitsNd.getShape())).sum();
+      JniUtils.backward((PtNDArray) score, (PtNDArray) score.onesLike(), false, false);
+      float[][] embeddings = rows(out.get(embeddingIndex), n);
+      float[][] inputGradients = rows(x.getGradient(), n);
+      float[][] activations = null;
+      float[][] layerGradients = null;
+      if (delta != null) {
+        activations = rows(out.get(classifier.description().outputs().featureMap()), n);
+        layerGradients = rows(delta.getGradient(), n);
+      }
+      return new Gradients(logits, embeddings, targets, inputGradients, activations,
+          layerGradients, layerShape);
+    } finally {
+      JniUtils.setGradMode(was);
+    }
+  }
+
+  private float[] flatten(float[][] images) {
+    int n = images.length;
     int size = channels * height * width;
     float[] flat = new float[n * size];
     for (int i = 0; i < n; i++) {
@@ -99,13 +190,7 @@ final class BlockSession implements InferenceSession {
       }
       System.arraycopy(images[i], 0, flat, i * size, size);
     }
-    return withoutGrad(() -> {
-      try (NDManager batch = manager.newSubManager()) {
-        NDArray x = batch.create(flat, new Shape(n, channels, height, width));
-        NDList out = classifier.block().forward(parameterStore, new NDList(x), false);
-        return new Forward(rows(out.get(logitsIndex), n), rows(out.get(embeddingIndex), n));
-      }
-    });
+    return flat;
   }
 
   @Override
@@ -131,9 +216,10 @@ final class BlockSession implements InferenceSession {
     }
   }
 
-  /** Runs a forward of {@code block} on {@code x}'s manager, outside any session. */
-  static NDList forwardOnce(Block block, NDManager manager, NDArray x) {
-    return block.forward(new ParameterStore(manager, false), new NDList(x), false);
+  /** Runs a forward of {@code block} on {@code manager}, outside any session. */
+  static NDList forwardOnce(
+      Block block, NDManager manager, NDList inputs, PairList<String, Object> params) {
+    return block.forward(new ParameterStore(manager, false), inputs, false, params);
   }
 
   /** Copies an N×… output to N rows (trailing dimensions flattened). */

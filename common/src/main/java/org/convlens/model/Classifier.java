@@ -10,6 +10,15 @@ public interface Classifier extends AutoCloseable {
   /** The device the weights live on, e.g. {@code cpu()} or {@code gpu(0)}. */
   String device();
 
+  /**
+   * Layers whose activation gradient {@link InferenceSession#gradients} can return (Grad-CAM),
+   * name → K×h×w, shallow to deep; empty when the model exposes none.
+   */
+  java.util.Map<String, int[]> gradientLayers();
+
+  /** The layer Grad-CAM uses unless configured otherwise; null when there is none. */
+  String defaultGradientLayer();
+
   /** A session for the calling thread; close it when the task ends. Not thread-safe. */
   InferenceSession newSession();
 

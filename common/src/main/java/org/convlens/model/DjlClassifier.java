@@ -3,6 +3,7 @@ package org.convlens.model;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.util.PairList;
 import ai.djl.nn.Block;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -22,9 +23,30 @@ public final class DjlClassifier extends BlockClassifier {
   static final Pattern PARAMS_NAME = Pattern.compile("(.+)-(\\d{4,})\\.params");
 
   DjlClassifier(
-      Model model, ModelDescription description, Device device, Path artifact, int embeddingDim) {
-    super(model, description, device, artifact, embeddingDim);
+      Model model, ModelDescription description, Device device, Path artifact, Probe probe) {
+    super(model, description, device, artifact, probe);
   }
+
+  @Override
+  boolean takesDelta() {
+    return ModelLoader.takesDelta(description(), block());
+  }
+
+  @Override
+  PairList<String, Object> tapParams(String layer) {
+    if (layer == null || !(block() instanceof LayerTaps)) {
+      return null;
+    }
+    PairList<String, Object> p = new PairList<>();
+    p.add(LayerTaps.TAP, layer);
+    return p;
+  }
+
+  @Override
+  boolean gradientForwardTraining() {
+    return false;
+  }
+
 
   static void checkArtifactName(ModelDescription d, Path descriptionFile, Path artifact)
       throws ModelLoadException {
@@ -68,6 +90,9 @@ public final class DjlClassifier extends BlockClassifier {
       throw new ModelLoadException("cannot load weights from " + artifact
           + ": some parameters of " + d.architecture() + " were not in the file");
     }
+    // Gradients are only ever taken w.r.t. inputs: frozen weights keep backward from computing
+    // (and concurrently accumulating) weight gradients.
+    block.freezeParameters(true);
   }
 
   private static boolean hasDjlMagic(Path file) throws IOException {

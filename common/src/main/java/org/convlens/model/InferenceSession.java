@@ -10,9 +10,46 @@ public interface InferenceSession extends AutoCloseable {
    */
   Forward forward(float[][] images);
 
+  /**
+   * One forward and one backward of a batch: the logits and embeddings of the forward, and the
+   * gradients of each image's target logit (its pre-softmax score) w.r.t. the input and, when
+   * {@code layer} is given, w.r.t. that layer's activation. The target is chosen from the
+   * forward's own logits (between forward and backward), so "predicted class" costs no extra
+   * pass. Images are independent: the batch is one backward of the sum of the target logits,
+   * and eval-mode layers do not mix rows.
+   *
+   * @param images preprocessed images, as for {@link #forward}
+   * @param targets picks each image's target class from its logits
+   * @param layer a key of {@link Classifier#gradientLayers()}, or null for input gradients only
+   */
+  Gradients gradients(float[][] images, TargetChooser targets, String layer);
+
   @Override
   void close();
 
   /** Outputs of one batch, row i belonging to input i. */
   record Forward(float[][] logits, float[][] embeddings) {}
+
+  /**
+   * Outputs and gradients of one batch, row i belonging to input i.
+   *
+   * @param inputGradients d(target logit)/d(input), C×H×W per image
+   * @param layerActivations the layer's activation, K×h×w per image (null without a layer)
+   * @param layerGradients d(target logit)/d(activation), K×h×w per image (null without a layer)
+   * @param layerShape K, h, w (null without a layer)
+   */
+  record Gradients(
+      float[][] logits,
+      float[][] embeddings,
+      int[] targets,
+      float[][] inputGradients,
+      float[][] layerActivations,
+      float[][] layerGradients,
+      int[] layerShape) {}
+
+  /** Chooses the class whose score is explained, given the image's position and logits. */
+  @FunctionalInterface
+  interface TargetChooser {
+    int target(int image, float[] logits);
+  }
 }

@@ -105,12 +105,19 @@ public record ModelDescription(
    * @param embedding index of the penultimate embedding (N×D)
    * @param featureMap index of the last convolutional feature map (N×K×h×w) for CAM/Grad-CAM, or
    *     -1 when the model does not expose it
-   * @param featureLayer human-readable name of the feature-map layer
+   * @param featureLayer name of the feature-map layer (the default Grad-CAM layer)
+   * @param featureMapDelta true when {@code forward} takes a second input {@code delta} that is
+   *     added to the feature map (broadcasting): the gradient w.r.t. {@code delta} is then the
+   *     feature map's gradient, which Grad-CAM needs and TorchScript does not expose otherwise.
+   *     Plain inference passes a 1×1×1×1 zero.
    */
-  public record Outputs(int logits, int embedding, int featureMap, String featureLayer)
+  public record Outputs(
+      int logits, int embedding, int featureMap, String featureLayer, boolean featureMapDelta)
       implements Serializable {
     public Outputs {
       require(logits >= 0 && embedding >= 0, "outputs.logits and outputs.embedding must be >= 0");
+      require(!featureMapDelta || featureMap >= 0,
+          "outputs.featureMapDelta needs an outputs.featureMap index");
     }
   }
 

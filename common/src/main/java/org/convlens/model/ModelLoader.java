@@ -8,7 +8,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
+import ai.djl.nn.Block;
+import ai.djl.util.PairList;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,6 +49,27 @@ public final class ModelLoader {
     EngineSetup.configure(spec.threads(), spec.interopThreads());
     Located located = locate(spec);
     return load(located, resolveDevice(spec, located));
+  }
+
+  /**
+   * Wraps a model built in memory (tests, benchmarks): its block must be initialised and return
+   * the outputs {@code description} lists. Checked with the same test forward as a loaded model.
+   */
+  public static Classifier fromModel(Model model, ModelDescription description)
+      throws ModelLoadException {
+    BlockClassifier.Probe probe = checkOutputs(model, description, Path.of("(in memory)"));
+    Device device = model.getNDManager().getDevice();
+    return "djl".equals(description.engine())
+        ? new DjlClassifier(model, description, device, Path.of("(in memory)"), probe)
+        : new TorchScriptClassifier(model, description, device, Path.of("(in memory)"), probe);
+  }
+
+  /**
+   * Whether forward takes a second input {@code delta} (outputs.featureMapDelta), other than
+   * through {@link LayerTaps}, whose delta is optional.
+   */
+  static boolean takesDelta(ModelDescription d, Block block) {
+    return d.outputs().featureMapDelta() && !(block instanceof LayerTaps);
   }
 
   /** Where the description and weights are, and what the description says. */
@@ -132,10 +159,10 @@ public final class ModelLoader {
       } else {
         TorchScriptClassifier.loadModule(model, located.artifact());
       }
-      int embeddingDim = checkOutputs(model, d, located.descriptionFile());
+      BlockClassifier.Probe probe = checkOutputs(model, d, located.descriptionFile());
       return "djl".equals(d.engine())
-          ? new DjlClassifier(model, d, device, located.artifact(), embeddingDim)
-          : new TorchScriptClassifier(model, d, device, located.artifact(), embeddingDim);
+          ? new DjlClassifier(model, d, device, located.artifact(), probe)
+          : new TorchScriptClassifier(model, d, device, located.artifact(), probe);
     } catch (ModelLoadException | RuntimeException | Error e) {
       model.close();
       throw e;
@@ -145,23 +172,29 @@ public final class ModelLoader {
   /**
    * One forward of a batch of two zero images: proves the input shape, the output indices and
    * the logits width. Two, not one, so a model that mixes rows of the batch (e.g. a traced {@code
-   * view(1, -1)}) is caught too. Returns the embedding width.
+   * view(1, -1)}) is caught too. Then one forward per tappable layer measures the shapes of the
+   * layers gradient methods can use.
    */
-  static int checkOutputs(Model model, ModelDescription d, Path descriptionFile)
+  static BlockClassifier.Probe checkOutputs(Model model, ModelDescription d, Path descriptionFile)
       throws ModelLoadException {
     ModelDescription.Input in = d.input();
+    ModelDescription.Outputs o = d.outputs();
     String shape = "2×" + in.channels() + "×" + in.height() + "×" + in.width();
+    Block block = model.getBlock();
+    boolean delta = takesDelta(d, block);
     try (NDManager m = model.getNDManager().newSubManager()) {
+      NDArray zeros = m.zeros(new Shape(2, in.channels(), in.height(), in.width()));
+      NDList inputs = delta ? new NDList(zeros, m.zeros(new Shape(1, 1, 1, 1))) : new NDList(zeros);
       NDList out;
       try {
-        out = BlockSession.withoutGrad(() -> BlockSession.forwardOnce(model.getBlock(), m,
-            m.zeros(new Shape(2, in.channels(), in.height(), in.width()))));
+        out = BlockSession.withoutGrad(() -> BlockSession.forwardOnce(block, m, inputs, null));
       } catch (RuntimeException e) {
         throw new ModelLoadException("test forward of " + d.id() + " on a " + shape
-            + " input failed (does 'input' in " + descriptionFile + " match the model?): "
+            + " input" + (delta ? " and a 1×1×1×1 delta" : "") + " failed (does 'input' in "
+            + descriptionFile + " match the model?"
+            + (delta ? " outputs.featureMapDelta = true needs forward(x, delta)" : "") + "): "
             + message(e), e);
       }
-      ModelDescription.Outputs o = d.outputs();
       requireOutput(out, o.logits(), "outputs.logits", d, descriptionFile);
       requireOutput(out, o.embedding(), "outputs.embedding", d, descriptionFile);
       if (o.featureMap() >= 0) {
@@ -179,16 +212,41 @@ public final class ModelLoader {
             + " has shape " + shapeOf(embedding, shape) + ", not N×D, so 'outputs.embedding' in "
             + descriptionFile + " is wrong");
       }
+      Map<String, int[]> layers = new LinkedHashMap<>();
+      String defaultLayer = null;
       if (o.featureMap() >= 0) {
-        Shape fm = out.get(o.featureMap()).getShape();
-        if (fm.dimension() != 4 || fm.get(0) != 2) {
-          throw new ModelLoadException("output " + o.featureMap() + " of model " + d.id()
-              + " has shape " + shapeOf(fm, shape) + ", not N×K×h×w, so 'outputs.featureMap' in "
-              + descriptionFile + " is wrong (use -1 when there is none)");
+        int[] fm = featureShape(out, o.featureMap(), d, descriptionFile, shape);
+        String name = o.featureLayer() == null || o.featureLayer().isBlank()
+            ? "featureMap" : o.featureLayer();
+        if (block instanceof LayerTaps taps) {
+          for (String layer : taps.tapLayers()) {
+            PairList<String, Object> p = new PairList<>();
+            p.add(LayerTaps.TAP, layer);
+            NDList tapped = BlockSession.withoutGrad(
+                () -> BlockSession.forwardOnce(block, m, new NDList(zeros), p));
+            layers.put(layer, featureShape(tapped, o.featureMap(), d, descriptionFile, shape));
+          }
+          List<String> names = taps.tapLayers();
+          defaultLayer = names.contains(name) ? name : names.get(names.size() - 1);
+        } else if (delta) {
+          layers.put(name, fm);
+          defaultLayer = name;
         }
       }
-      return (int) (embedding.size() / 2);
+      return new BlockClassifier.Probe(
+          (int) (embedding.size() / 2), Collections.unmodifiableMap(layers), defaultLayer);
     }
+  }
+
+  private static int[] featureShape(NDList out, int index, ModelDescription d,
+      Path descriptionFile, String inputShape) throws ModelLoadException {
+    Shape fm = out.get(index).getShape();
+    if (fm.dimension() != 4 || fm.get(0) != 2) {
+      throw new ModelLoadException("output " + index + " of model " + d.id()
+          + " has shape " + shapeOf(fm, inputShape) + ", not N×K×h×w, so 'outputs.featureMap' in "
+          + descriptionFile + " is wrong (use -1 when there is none)");
+    }
+    return new int[] {(int) fm.get(1), (int) fm.get(2), (int) fm.get(3)};
   }
 
   private static void requireOutput(

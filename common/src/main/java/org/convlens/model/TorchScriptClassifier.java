@@ -3,6 +3,7 @@ package org.convlens.model;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.util.PairList;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,9 +23,26 @@ import java.util.Map;
  */
 public final class TorchScriptClassifier extends BlockClassifier {
   TorchScriptClassifier(
-      Model model, ModelDescription description, Device device, Path artifact, int embeddingDim) {
-    super(model, description, device, artifact, embeddingDim);
+      Model model, ModelDescription description, Device device, Path artifact, Probe probe) {
+    super(model, description, device, artifact, probe);
   }
+
+  @Override
+  boolean takesDelta() {
+    return ModelLoader.takesDelta(description(), block());
+  }
+
+  /** A traced module has one tap, its feature-map output; nothing to select. */
+  @Override
+  PairList<String, Object> tapParams(String layer) {
+    return null;
+  }
+
+  @Override
+  boolean gradientForwardTraining() {
+    return true;
+  }
+
 
   static void loadModule(Model model, Path artifact) throws ModelLoadException {
     try {

@@ -112,7 +112,7 @@ class TorchScriptModelTest {
         NDArray x = m.create(ref.inputs()[0], new Shape(1, 3, 16, 16));
         x.setRequiresGradient(true);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          NDList out = bc.block().forward(new ParameterStore(m, false), new NDList(x), true);
+          NDList out = bc.block().forward(new ParameterStore(m, false), bc.inputs(x, null), true);
           assertEquals(3, out.size());
           gc.backward(out.get(0).get(0, 0));
         }

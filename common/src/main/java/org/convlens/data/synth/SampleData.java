@@ -116,7 +116,7 @@ public final class SampleData {
               new ModelDescription.Input(3, CifarFormat.SIDE, CifarFormat.SIDE),
               pre,
               SampleClass.classNames(),
-              new ModelDescription.Outputs(0, 1, 2, FEATURE_LAYER),
+              new ModelDescription.Outputs(0, 1, 2, FEATURE_LAYER, true),
               round4(accuracy),
               notes(spec, options, train.size(), effect));
       description.write(modelDir.resolve("model.json"));

@@ -22,7 +22,7 @@ class SampleDataTest {
             new ModelDescription.Preprocessing(32, new float[] {0.4f, 0.5f, 0.4f},
                 new float[] {0.2f, 0.2f, 0.2f}),
             SampleClass.classNames(),
-            new ModelDescription.Outputs(0, 1, 2, SampleData.FEATURE_LAYER),
+            new ModelDescription.Outputs(0, 1, 2, SampleData.FEATURE_LAYER, true),
             0.93, "test");
     ShortcutEffect effect =
         new ShortcutEffect(45, 20, Collections.nCopies(10, 2), 1, 0.93, 1.0, 0.9);
