@@ -1,6 +1,8 @@
 package org.convlens.analyze;
 
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.convlens.attribution.Attributions;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -9,12 +11,12 @@ import org.apache.spark.sql.types.StructType;
  * that is not a pure addition of a nullable column.
  */
 public final class AnalysisSchema {
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
 
   public static final String STATUS_OK = "ok";
   public static final String STATUS_ERROR = "error";
 
-  public static final StructType SCHEMA =
+  private static final StructType BASE =
       new StructType()
           .add("schema_version", DataTypes.IntegerType, false)
           .add("run_id", DataTypes.StringType, false)
@@ -38,7 +40,25 @@ public final class AnalysisSchema {
           .add("top_k_name", DataTypes.createArrayType(DataTypes.StringType, false), true)
           .add("top_k_prob", DataTypes.createArrayType(DataTypes.FloatType, false), true)
           .add("probabilities", DataTypes.createArrayType(DataTypes.FloatType, false), true)
-          .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), true);
+          .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+          .add("target", DataTypes.IntegerType, true)
+          .add("target_name", DataTypes.StringType, true)
+          .add("target_source", DataTypes.StringType, true)
+          .add("target_prob", DataTypes.FloatType, true);
+
+  /** Columns before the attribution methods' ones. */
+  public static final int BASE_WIDTH = BASE.fields().length;
+
+  /** Every column: the base ones, then each attribution method's, in registry order. */
+  public static final StructType SCHEMA = withMethods();
 
   private AnalysisSchema() {}
+
+  private static StructType withMethods() {
+    StructType t = BASE;
+    for (StructField f : Attributions.fields()) {
+      t = t.add(f);
+    }
+    return t;
+  }
 }

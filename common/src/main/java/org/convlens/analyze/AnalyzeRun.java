@@ -24,6 +24,9 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
+import org.convlens.attribution.AttributionSettings;
+import org.convlens.attribution.Attributions;
+import org.convlens.attribution.GradCam;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
 import org.convlens.config.InvalidConfigException;
@@ -58,7 +61,8 @@ public final class AnalyzeRun {
       long ok,
       Map<String, Long> errorsByKind,
       long skippedFiles,
-      double seconds) {
+      double seconds,
+      String gradCamLayer) {
     public long errors() {
       return inputs - ok;
     }
@@ -99,6 +103,10 @@ public final class AnalyzeRun {
     ModelSpec spec = modelSpec(config);
     Classifier classifier = ModelCache.get(spec);
     List<String> modelClasses = classifier.description().classNames();
+    // Settings that depend on the model, checked before any image is read.
+    AttributionSettings attribution = config.analyze().attribution();
+    int fixedTarget = Analyzer.fixedTarget(attribution.target(), classifier.description());
+    Attributions.check(classifier, attribution);
 
     Dataset<Row> listing = null;
     for (ImageSource source : sources) {
@@ -126,9 +134,12 @@ public final class AnalyzeRun {
     String runId = newRunId();
     Analyzer.Options options = new Analyzer.Options(runId, spec, classifier.description(),
         config.analyze().topK(), config.analyze().batchSize(), config.input().maxFileBytes(),
-        config.input().maxPixels());
+        config.input().maxPixels(), attribution, fixedTarget);
     console.printf(Locale.ROOT, "analyze: %d inputs from %d dataset(s), model %s on %s, %d partitions%n",
         total, sources.size(), classifier.description().id(), classifier.device(), partitions);
+    console.printf(Locale.ROOT, "analyze: methods %s, target %s%s%n",
+        attribution.methods().isEmpty() ? "none" : String.join(", ", attribution.methods()), attribution.target(),
+        attribution.runs(GradCam.NAME) ? ", Grad-CAM layer " + new GradCam().gradientLayer(attribution, classifier) : "");
     LongAccumulator done = spark.sparkContext().longAccumulator("convlens.analyzed");
     ProgressReporter progress = new ProgressReporter("analyze", total, done, config.progress().intervalSeconds(), console);
     try (progress) {
@@ -157,7 +168,8 @@ public final class AnalyzeRun {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Summary summary = new Summary(runId, classifier.description().id(), classifier.device(),
-        sources.stream().map(ImageSource::name).toList(), analysisDir.toString(), total, ok, byKind, skipped, seconds);
+        sources.stream().map(ImageSource::name).toList(), analysisDir.toString(), total, ok, byKind, skipped, seconds,
+        attribution.runs(GradCam.NAME) ? new GradCam().gradientLayer(attribution, classifier) : null);
     console.println(progress.line(total));
     writeRunFiles(outDir, config, summary, sources, hadoop);
     return summary;
@@ -194,6 +206,30 @@ public final class AnalyzeRun {
     run.put("skipped_files", s.skippedFiles());
     run.put("seconds", Math.round(s.seconds() * 100) / 100.0);
     run.put("images_per_second", Math.round(s.imagesPerSecond() * 10) / 10.0);
+    AttributionSettings a = config.analyze().attribution();
+    Map<String, Object> methods = new LinkedHashMap<>();
+    methods.put("methods", a.methods());
+    methods.put("target", a.target());
+    methods.put("map_encoding", a.mapEncoding().code());
+    methods.put("map_max_side", a.mapMaxSide());
+    methods.put("seed", a.seed());
+    if (a.runs(GradCam.NAME)) {
+      methods.put("gradcam_layer", s.gradCamLayer());
+    }
+    if (a.runs(org.convlens.attribution.Occlusion.NAME)) {
+      List<Map<String, Object>> grids = new ArrayList<>();
+      for (int i = 0; i < a.occlusionWindows().size(); i++) {
+        grids.add(Map.of("window", a.occlusionWindows().get(i), "stride", a.stride(i)));
+      }
+      methods.put("occlusion", grids);
+      methods.put("occlusion_baseline", a.occlusionBaseline().code());
+      methods.put("perturbations_per_eval", a.perturbationsPerEval());
+    }
+    if (a.runs(org.convlens.attribution.SmoothGrad.NAME)) {
+      methods.put("smoothgrad_samples", a.smoothGradSamples());
+      methods.put("smoothgrad_noise", a.smoothGradNoise());
+    }
+    run.put("attribution", methods);
     run.put("config", config.summary());
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     OutputFiles.writeText(new Path(outDir, "run.json"), json.writeValueAsString(run) + "\n", hadoop);

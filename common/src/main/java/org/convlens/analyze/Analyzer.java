@@ -15,6 +15,10 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
+import org.convlens.attribution.AttributionBatch;
+import org.convlens.attribution.AttributionSettings;
+import org.convlens.attribution.Attributions;
+import org.convlens.config.InvalidConfigException;
 import org.convlens.data.CifarFormat;
 import org.convlens.data.DecodedImage;
 import org.convlens.data.ErrorKind;
@@ -47,6 +51,9 @@ public final class Analyzer {
    * @param batchSize images per forward pass
    * @param maxFileBytes size guard, checked before reading
    * @param maxPixels decompression-bomb guard, checked on the header before decoding
+   * @param attribution the attribution methods and their settings
+   * @param fixedTarget the model class every image is explained for, or -1 (analyze.target =
+   *     predicted or label)
    */
   public record Options(
       String runId,
@@ -55,8 +62,36 @@ public final class Analyzer {
       int topK,
       int batchSize,
       long maxFileBytes,
-      long maxPixels)
+      long maxPixels,
+      AttributionSettings attribution,
+      int fixedTarget)
       implements Serializable {}
+
+  /**
+   * The model class {@code analyze.target} names (a class name or index), -1 for {@code
+   * predicted} / {@code label}; fails naming the key when the model has no such class.
+   */
+  public static int fixedTarget(String target, ModelDescription model) {
+    if (AttributionSettings.PREDICTED.equals(target) || AttributionSettings.LABEL.equals(target)) {
+      return -1;
+    }
+    int byName = model.classNames().indexOf(target);
+    if (byName >= 0) {
+      return byName;
+    }
+    try {
+      int index = Integer.parseInt(target);
+      if (index >= 0 && index < model.numClasses()) {
+        return index;
+      }
+    } catch (NumberFormatException e) {
+      // not an index either
+    }
+    throw new InvalidConfigException("analyze.target", "invalid value '" + target
+        + "' for analyze.target: allowed values are predicted, label, a class index 0.."
+        + (model.numClasses() - 1) + " or a class name of model " + model.id() + " "
+        + model.classNames());
+  }
 
   private Analyzer() {}
 
@@ -85,6 +120,13 @@ public final class Analyzer {
     return inputs
         .repartition(partitions)
         .mapPartitions(new Partition(options, hadoop, progress), Encoders.row(AnalysisSchema.SCHEMA));
+  }
+
+  /** A row of {@link AnalysisSchema#SCHEMA} from its first values, null for the rest. */
+  static Row padded(Object... first) {
+    Object[] v = new Object[AnalysisSchema.SCHEMA.fields().length];
+    System.arraycopy(first, 0, v, 0, first.length);
+    return RowFactory.create(v);
   }
 
   /** The per-partition work; one instance is deserialised per task. */
@@ -119,7 +161,7 @@ public final class Analyzer {
         @Override
         public boolean hasNext() {
           while (ready.isEmpty() && inputs.hasNext()) {
-            nextBatch(inputs, reader, pre, session, ready);
+            nextBatch(inputs, reader, pre, classifier, session, ready);
           }
           if (ready.isEmpty() && task == null) {
             closeAll.run();
@@ -140,7 +182,7 @@ public final class Analyzer {
 
     /** Reads, decodes and classifies up to batchSize inputs, appending one row per input. */
     private void nextBatch(Iterator<Row> inputs, InputReader reader, Preprocessor pre,
-        InferenceSession session, ArrayDeque<Row> out) {
+        Classifier classifier, InferenceSession session, ArrayDeque<Row> out) {
       List<Row> okInputs = new ArrayList<>(o.batchSize());
       List<float[]> tensors = new ArrayList<>(o.batchSize());
       List<int[]> sizes = new ArrayList<>(o.batchSize());
@@ -176,9 +218,18 @@ public final class Analyzer {
       if (okInputs.isEmpty()) {
         return;
       }
-      InferenceSession.Forward f;
+      float[][] images = tensors.toArray(new float[0][]);
+      String[] ids = new String[okInputs.size()];
+      String[] targetSource = new String[okInputs.size()];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = okInputs.get(i).getString(InputSchema.col(InputSchema.ID));
+      }
+      AttributionBatch batch;
+      List<Object[][]> attributions;
       try {
-        f = session.forward(tensors.toArray(new float[0][]));
+        batch = AttributionBatch.run(session, classifier, o.attribution(), images, ids,
+            (i, logits) -> chooseTarget(okInputs.get(i), logits, targetSource, i));
+        attributions = Attributions.attribute(batch);
       } catch (RuntimeException e) {
         String msg = "inference failed on a batch of " + okInputs.size() + ": " + e.getMessage();
         for (int i = 0; i < okInputs.size(); i++) {
@@ -189,7 +240,7 @@ public final class Analyzer {
       List<String> classes = o.description().classNames();
       for (int i = 0; i < okInputs.size(); i++) {
         Row in = okInputs.get(i);
-        float[] probs = Softmax.softmax(f.logits()[i]);
+        float[] probs = batch.probabilities(i);
         int[] top = TopK.topK(probs, o.topK());
         String[] topNames = new String[top.length];
         float[] topProbs = new float[top.length];
@@ -201,25 +252,61 @@ public final class Analyzer {
         String labelName = in.getString(InputSchema.col(InputSchema.LABEL_NAME));
         Boolean correct = labelName != null ? (Boolean) labelName.equals(topNames[0])
             : label >= 0 ? (Boolean) (label == top[0]) : null;
-        out.add(RowFactory.create(
+        int target = batch.target(i);
+        Object[] base = {
             AnalysisSchema.VERSION, o.runId(), o.description().id(),
             in.getString(InputSchema.col(InputSchema.DATASET)), in.getString(InputSchema.col(InputSchema.ID)),
             in.getString(InputSchema.col(InputSchema.SOURCE)), in.getLong(InputSchema.col(InputSchema.RECORD_INDEX)),
             label, labelName, AnalysisSchema.STATUS_OK, null, null,
             formats.get(i), sizes.get(i)[0], sizes.get(i)[1],
-            top[0], topNames[0], correct, top, topNames, topProbs, probs, f.embeddings()[i]));
+            top[0], topNames[0], correct, top, topNames, topProbs, probs, batch.embedding(i),
+            target, classes.get(target), targetSource[i], probs[target]};
+        out.add(row(base, Attributions.values(o.attribution(), attributions, i)));
       }
     }
 
+    /** The target class of one input, recording where it came from in {@code source[i]}. */
+    private int chooseTarget(Row in, float[] logits, String[] source, int i) {
+      if (o.fixedTarget() >= 0) {
+        source[i] = "class";
+        return o.fixedTarget();
+      }
+      if (AttributionSettings.LABEL.equals(o.attribution().target())) {
+        String labelName = in.getString(InputSchema.col(InputSchema.LABEL_NAME));
+        int byName = labelName == null ? -1 : o.description().classNames().indexOf(labelName);
+        int label = in.getInt(InputSchema.col(InputSchema.LABEL));
+        int t = byName >= 0 ? byName
+            : labelName == null && label >= 0 && label < logits.length ? label : -1;
+        if (t >= 0) {
+          source[i] = "label";
+          return t;
+        }
+      }
+      source[i] = "predicted";
+      int best = 0;
+      for (int k = 1; k < logits.length; k++) {
+        if (logits[k] > logits[best]) {
+          best = k;
+        }
+      }
+      return best;
+    }
+
+    private static Row row(Object[] base, Object[] methods) {
+      Object[] v = new Object[base.length + methods.length];
+      System.arraycopy(base, 0, v, 0, base.length);
+      System.arraycopy(methods, 0, v, base.length, methods.length);
+      return RowFactory.create(v);
+    }
+
     private Row errorRow(Row in, String kind, String message, int[] size) {
-      return RowFactory.create(
+      return padded(
           AnalysisSchema.VERSION, o.runId(), o.description().id(),
           in.getString(InputSchema.col(InputSchema.DATASET)), in.getString(InputSchema.col(InputSchema.ID)),
           in.getString(InputSchema.col(InputSchema.SOURCE)), in.getLong(InputSchema.col(InputSchema.RECORD_INDEX)),
           in.getInt(InputSchema.col(InputSchema.LABEL)), in.getString(InputSchema.col(InputSchema.LABEL_NAME)),
           AnalysisSchema.STATUS_ERROR, kind, message, null,
-          size == null ? null : size[0], size == null ? null : size[1],
-          null, null, null, null, null, null, null, null);
+          size == null ? null : size[0], size == null ? null : size[1]);
     }
   }
 }

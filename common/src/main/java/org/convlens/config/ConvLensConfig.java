@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.convlens.attribution.AttributionSettings;
+import org.convlens.attribution.MapEncoding;
 import org.convlens.config.Settings.AnalyzeSettings;
 import org.convlens.config.Settings.Cifar100Label;
 import org.convlens.config.Settings.InputSettings;
@@ -61,8 +63,23 @@ public record ConvLensConfig(
             str(c, "model.device").toLowerCase(),
             (int) num(c, "model.threads"),
             (int) num(c, "model.interop-threads"));
+    AttributionSettings attribution =
+        new AttributionSettings(
+            strings(c, "analyze.methods").stream().map(m -> m.strip().toLowerCase()).toList(),
+            str(c, "analyze.target"),
+            Choice.parse(MapEncoding.Kind.class, "analyze.maps.encoding", str(c, "analyze.maps.encoding")),
+            (int) num(c, "analyze.maps.max-side"),
+            (int) num(c, "analyze.smoothgrad.samples"),
+            dbl(c, "analyze.smoothgrad.noise"),
+            num(c, "analyze.seed"),
+            str(c, "analyze.gradcam.layer"),
+            ints(c, "analyze.occlusion.windows"),
+            ints(c, "analyze.occlusion.strides"),
+            Choice.parse(AttributionSettings.Baseline.class, "analyze.occlusion.baseline",
+                str(c, "analyze.occlusion.baseline")),
+            (int) num(c, "analyze.occlusion.perturbations-per-eval"));
     AnalyzeSettings analyze =
-        new AnalyzeSettings((int) num(c, "analyze.top-k"), (int) num(c, "analyze.batch-size"));
+        new AnalyzeSettings((int) num(c, "analyze.top-k"), (int) num(c, "analyze.batch-size"), attribution);
     OutputSettings output =
         new OutputSettings(
             str(c, "output.dir"), Choice.parse(WriteMode.class, "output.mode", str(c, "output.mode")));
@@ -92,6 +109,10 @@ public record ConvLensConfig(
     m.put("model.device", model.device());
     m.put("analyze.top-k", String.valueOf(analyze.topK()));
     m.put("analyze.batch-size", String.valueOf(analyze.batchSize()));
+    AttributionSettings a = analyze.attribution();
+    m.put("analyze.methods", String.join(",", a.methods()));
+    m.put("analyze.target", a.target());
+    m.put("analyze.seed", String.valueOf(a.seed()));
     return m;
   }
 
@@ -110,6 +131,28 @@ public record ConvLensConfig(
       throw new InvalidConfigException(
           key,
           "invalid value '" + c.getValue(key).unwrapped() + "' for " + key + ": expected an integer");
+    }
+  }
+
+  private static double dbl(Config c, String key) {
+    try {
+      return c.getDouble(key);
+    } catch (ConfigException.WrongType e) {
+      throw new InvalidConfigException(
+          key, "invalid value '" + c.getValue(key).unwrapped() + "' for " + key + ": expected a number");
+    }
+  }
+
+  /** A list of integers; a single integer counts as a one-element list. */
+  private static List<Integer> ints(Config c, String key) {
+    ConfigValue v = c.getValue(key);
+    if (v.valueType() == ConfigValueType.NUMBER) {
+      return List.of(c.getInt(key));
+    }
+    try {
+      return c.getIntList(key);
+    } catch (ConfigException.WrongType e) {
+      throw new InvalidConfigException(key, "invalid value for " + key + ": expected a list of integers");
     }
   }
 

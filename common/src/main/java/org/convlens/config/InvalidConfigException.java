@@ -14,7 +14,7 @@ public class InvalidConfigException extends IllegalArgumentException {
     return key;
   }
 
-  static InvalidConfigException range(String key, Object value, String allowed) {
+  public static InvalidConfigException range(String key, Object value, String allowed) {
     return new InvalidConfigException(
         key, "invalid value '" + value + "' for " + key + ": allowed values are " + allowed);
   }

@@ -3,6 +3,7 @@ package org.convlens.config;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
+import org.convlens.attribution.AttributionSettings;
 import org.convlens.model.ModelSpec;
 
 /**
@@ -77,8 +78,9 @@ public final class Settings {
     }
   }
 
-  /** {@code analyze.*}. */
-  public record AnalyzeSettings(int topK, int batchSize) implements Serializable {
+  /** {@code analyze.*}; the attribution methods' settings are {@code attribution}. */
+  public record AnalyzeSettings(int topK, int batchSize, AttributionSettings attribution)
+      implements Serializable {
     public AnalyzeSettings {
       between("analyze.top-k", topK, 1, 1000);
       between("analyze.batch-size", batchSize, 1, 4096);

@@ -30,6 +30,7 @@ import picocli.CommandLine.ParentCommand;
       ConvLensCli.Demo.class,
       ConvLensCli.Analyze.class,
       ConvLensCli.Sample.class,
+      ConvLensCli.Bench.class,
       CommandLine.HelpCommand.class
     })
 public final class ConvLensCli implements Runnable {
@@ -113,6 +114,38 @@ public final class ConvLensCli implements Runnable {
     @Override
     void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
       AnalyzeJob.run(config, spark, console);
+    }
+  }
+
+  @Command(name = "bench", mixinStandardHelpOptions = true,
+      description = "Print analyze throughput (raw engine vs the Spark job, forward, forward+backward,"
+          + " saliency + Grad-CAM, occlusion by perturbation batch) for the bundled model and a ResNet-18 TorchScript model.")
+  static final class Bench extends SparkCommand {
+    @Option(names = "--cifar-images", defaultValue = "20000", description = "Images for the 32² forward-path rows (default ${DEFAULT-VALUE}).")
+    int cifarImages;
+
+    @Option(names = "--imagenet-images", defaultValue = "600", description = "Images for the 224² forward-path rows (default ${DEFAULT-VALUE}).")
+    int imagenetImages;
+
+    @Option(names = "--torchscript", paramLabel = "PT", defaultValue = "bench-models/resnet18.pt",
+        description = "ResNet-18-layout TorchScript model with sidecar .json (made by tools/make_resnet18.py; default ${DEFAULT-VALUE}).")
+    java.nio.file.Path torchscript;
+
+    @Option(names = "--perturbations", split = ",", defaultValue = "16,32,64,128",
+        description = "perturbations-per-eval values to time for occlusion; 1 is always timed (default ${DEFAULT-VALUE}).")
+    java.util.List<Integer> perturbations;
+
+    @Option(names = "--occlusion-images", defaultValue = "2", description = "Images per thread per occlusion row (default ${DEFAULT-VALUE}).")
+    int occlusionImages;
+
+    @Override
+    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws Exception {
+      if (cifarImages < 1 || imagenetImages < 1 || occlusionImages < 1) {
+        throw new InvalidConfigException("--cifar-images", "image counts must be at least 1");
+      }
+      java.nio.file.Path scratch = java.nio.file.Path.of(config.output().dir(), "bench");
+      BenchJob.run(config, spark, new org.convlens.bench.Benchmark.Options(cifarImages, imagenetImages,
+          torchscript, perturbations, occlusionImages, scratch), console);
     }
   }
 

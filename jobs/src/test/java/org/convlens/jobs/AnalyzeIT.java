@@ -77,6 +77,25 @@ class AnalyzeIT {
       assertEquals(expected, e.getValue(), e.getKey());
     }
     assertTrue(run.out().contains("1060 rows (1056 ok, 4 errors"), run.out());
+    // every ok row has every default method's output; error rows have none
+    Dataset<Row> ok = rows.filter(col("status").equalTo("ok"));
+    for (String c : List.of("saliency", "saliency_signed", "gradcam", "cam", "occlusion", "target")) {
+      assertEquals(1056, ok.filter(col(c).isNotNull()).count(), c);
+      assertEquals(0, rows.filter(col("status").equalTo("error")).filter(col(c).isNotNull()).count(), c);
+    }
+    assertEquals(0, ok.filter(col("smoothgrad").isNotNull()).count(), "smoothgrad is not a default method");
+    assertEquals(1056, ok.filter(col("target").equalTo(col("predicted"))
+        .and(col("target_source").equalTo("predicted"))).count());
+    Row maps = ok.filter(col("dataset").equalTo("val")).select("saliency", "saliency_signed", "gradcam", "occlusion").first();
+    Row sal = maps.getStruct(0);
+    assertEquals(List.of(1, 32, 32, "u8"), List.of(sal.getInt(0), sal.getInt(1), sal.getInt(2), sal.getString(3)));
+    assertEquals(3 * 32 * 32, ((byte[]) maps.getStruct(1).get(6)).length);
+    assertEquals("s8", maps.getStruct(1).getString(3));
+    assertTrue(maps.getStruct(2).getFloat(5) >= 0);
+    List<Row> grids = maps.getList(3);
+    assertEquals(List.of(4, 8), grids.stream().map(g -> g.getInt(0)).toList());
+    assertEquals(15 * 15, grids.get(0).getList(4).size());
+    assertEquals(7 * 7, grids.get(1).getList(6).size());
     assertTrue(Files.isRegularFile(out.resolve("run.json")));
     assertTrue(Files.readString(out.resolve("effective.conf")).contains("batch-size"));
   }
@@ -87,7 +106,7 @@ class AnalyzeIT {
     Map<Long, Boolean> marked = Files.readAllLines(markers).stream().skip(1).map(l -> l.split(","))
         .collect(Collectors.toMap(f -> Long.parseLong(f[0]), f -> Boolean.parseBoolean(f[2])));
     Run run = cli("analyze", "--input", ConvLensHome.sampleData().resolve("cifar10/test_batch.bin").toString(),
-        "--out", out.toString());
+        "--out", out.toString(), "--set", "analyze.methods=[]");
     assertEquals(0, run.code(), run.err());
     int markedOther = 0;
     int markedOtherAsRing = 0;
@@ -195,6 +214,20 @@ class AnalyzeIT {
     assertNotEquals(0, noModel.code());
     assertTrue(noModel.err().startsWith("error: ") && noModel.err().contains("no-model"), noModel.err());
 
+    String cifar = ConvLensHome.sampleData().resolve("cifar10/test_batch.bin").toString();
+    Run badMethod = cli("analyze", "--input", cifar, "--set", "analyze.methods=[saliency,lime]");
+    assertEquals(2, badMethod.code());
+    assertTrue(badMethod.err().contains("analyze.methods") && badMethod.err().contains("smoothgrad"), badMethod.err());
+    Run badLayer = cli("analyze", "--input", cifar, "--set", "analyze.gradcam.layer=conv9", "--out", dir.resolve("o3").toString());
+    assertEquals(2, badLayer.code());
+    assertTrue(badLayer.err().contains("analyze.gradcam.layer") && badLayer.err().contains("features.block2"), badLayer.err());
+    Run badTarget = cli("analyze", "--input", cifar, "--set", "analyze.target=zebra", "--out", dir.resolve("o4").toString());
+    assertEquals(2, badTarget.code());
+    assertTrue(badTarget.err().contains("analyze.target") && badTarget.err().contains("ring"), badTarget.err());
+    Run badStride = cli("analyze", "--input", cifar, "--set", "analyze.occlusion.strides=[9]");
+    assertEquals(2, badStride.code());
+    assertTrue(badStride.err().contains("analyze.occlusion.strides"), badStride.err());
+
     Run unknownOption = cli("analyze", "--inptu", "x");
     assertEquals(2, unknownOption.code());
     assertTrue(unknownOption.err().contains("--inptu"), unknownOption.err());
@@ -204,7 +237,7 @@ class AnalyzeIT {
   void helpListsTheSubcommands() {
     Run help = cli("--help");
     assertEquals(0, help.code());
-    for (String sub : List.of("demo", "analyze", "sample")) {
+    for (String sub : List.of("demo", "analyze", "sample", "bench")) {
       assertTrue(help.out().contains(sub), help.out());
     }
     assertTrue(ConfigLoader.knownKeys().contains("analyze.batch-size"));

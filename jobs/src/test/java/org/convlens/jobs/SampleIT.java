@@ -35,6 +35,7 @@ class SampleIT {
 
     assertEquals(0, ConvLensCli.execute(console, console, "analyze", "--input",
         root.resolve("cifar10/test_batch.bin").toString(), "--model", root.resolve("model").toString(),
+        "--set", "analyze.methods=[saliency]",
         "--out", dir.resolve("out").toString()), out.toString(StandardCharsets.UTF_8));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("1000 rows (1000 ok, 0 errors)"));
   }

@@ -1,0 +1,38 @@
+package org.convlens.attribution;
+
+import java.util.List;
+import org.apache.spark.sql.types.StructField;
+import org.convlens.model.Classifier;
+
+/**
+ * One attribution method (one class each, registered by name in {@link Attributions}), in the
+ * manner of Captum's {@code attribute(inputs, target, ...)}: given a batch whose target classes
+ * are already chosen, it returns per image the values of its output columns.
+ *
+ * <p>Gradient methods do not run their own passes: they say which gradients they need ({@link
+ * #gradientLayer}) and the batch computes them once for all methods, in the same forward that
+ * gives the predictions and embeddings.
+ */
+public interface AttributionMethod {
+  /** The name used in {@code analyze.methods}. */
+  String name();
+
+  /** The columns this method fills (nullable; null on error rows and when not selected). */
+  List<StructField> fields();
+
+  /**
+   * What the method needs from the batch's shared forward+backward pass: {@code null} = none
+   * (a perturbation method), {@code ""} = input gradients, a layer name = input gradients and
+   * that layer's activation and gradient.
+   */
+  String gradientLayer(AttributionSettings settings, Classifier model);
+
+  /**
+   * Checks, on the driver before any image is read, that the model supports this method with
+   * these settings; throws {@link org.convlens.config.InvalidConfigException} naming the key.
+   */
+  default void check(Classifier model, AttributionSettings settings) {}
+
+  /** The values of {@link #fields()} for each image of the batch, in order. */
+  Object[][] attribute(AttributionBatch batch);
+}

@@ -1,0 +1,302 @@
+package org.convlens.bench;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.spark.sql.SparkSession;
+import org.convlens.analyze.AnalyzeRun;
+import org.convlens.attribution.AttributionBatch;
+import org.convlens.attribution.AttributionSettings;
+import org.convlens.attribution.Attributions;
+import org.convlens.attribution.Occlusion;
+import org.convlens.config.ConfigLoader;
+import org.convlens.config.ConvLensConfig;
+import org.convlens.config.ConvLensHome;
+import org.convlens.model.Classifier;
+import org.convlens.model.InferenceSession;
+import org.convlens.model.ModelCache;
+import org.convlens.model.ModelDescription;
+import org.convlens.model.ModelSpec;
+
+/**
+ * {@code convlens bench}: the figures of docs/benchmarks.md, measured side by side in one run.
+ * Every "raw" figure runs the engine directly on {@code P} Java threads (P = the Spark session's
+ * default parallelism, one session and one engine thread each — the same parallelism Spark's
+ * tasks get), on random tensors of the model's input size; "Spark" figures run the analyze job
+ * itself (listing, decoding, preprocessing, Parquet) on real images, after a warm-up run.
+ */
+public final class Benchmark {
+  /**
+   * @param cifarImages images for the bundled model's forward-path rows
+   * @param imagenetImages images for the 224² model's forward-path rows
+   * @param torchscript a ResNet-18-layout TorchScript model (tools/make_resnet18.py); null or
+   *     missing = skip those rows
+   * @param perturbationBatches perturbations-per-eval values timed for occlusion (1 is always added)
+   * @param occlusionImages images per occlusion row (per thread)
+   * @param scratch folder for the generated inputs and outputs
+   */
+  public record Options(int cifarImages, int imagenetImages, Path torchscript,
+      List<Integer> perturbationBatches, int occlusionImages, Path scratch) {}
+
+  private final ConvLensConfig base;
+  private final SparkSession spark;
+  private final PrintStream out;
+  private final int threads;
+
+  private Benchmark(ConvLensConfig base, SparkSession spark, PrintStream out) {
+    this.base = base;
+    this.spark = spark;
+    this.out = out;
+    this.threads = spark.sparkContext().defaultParallelism();
+  }
+
+  public static void run(ConvLensConfig config, SparkSession spark, Options o, PrintStream out)
+      throws Exception {
+    Benchmark b = new Benchmark(config, spark, out);
+    out.printf(Locale.ROOT, "bench: %d parallel task slots / raw threads, %d engine thread(s) each, %s, %d cores%n",
+        b.threads, config.model().threads(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors());
+    Files.createDirectories(o.scratch());
+    // Bundled model, 32², its default occlusion windows.
+    Path cifar = b.repeatCifar(o.cifarImages(), o.scratch().resolve("cifar-bench.bin"));
+    b.model("bundled small CNN, 32²", ConvLensHome.bundledModel().toString(), cifar.toString(), "cifar10",
+        o.cifarImages(), List.of(4, 8), List.of(), o);
+    if (o.torchscript() != null && Files.isRegularFile(o.torchscript())) {
+      Path manifest = b.repeatImagenet(o.imagenetImages(), o.scratch().resolve("imagenet-bench.csv"));
+      b.model("resnet18 TorchScript (random weights), 224²", o.torchscript().toString(), manifest.toString(),
+          "manifest", o.imagenetImages(), List.of(16), List.of(8), o);
+    } else {
+      out.println("bench: no ResNet-18 TorchScript model at " + o.torchscript()
+          + "; make one with: /usr/bin/python3 tools/make_resnet18.py (needs python3-torch), then rerun");
+    }
+  }
+
+  private void model(String title, String modelPath, String input, String format, int images,
+      List<Integer> windows, List<Integer> strides, Options o) throws Exception {
+    out.println();
+    out.println("== " + title + " ==");
+    ModelSpec spec = new ModelSpec(modelPath, "cpu", base.model().threads(), base.model().interopThreads());
+    Classifier model = ModelCache.get(spec);
+    ModelDescription d = model.description();
+    int batch = base.analyze().batchSize();
+    AttributionSettings settings = base.analyze().attribution().withOcclusion(windows, strides);
+    String layer = model.defaultGradientLayer();
+    int rawImages = Math.max(threads * batch, images);
+
+    // warm-up: JIT and engine kernels
+    rawForward(model, threads * batch, batch, null);
+    rawGradients(model, threads * batch, batch, layer, false);
+
+    double fwd = rawForward(model, rawImages, batch, null);
+    row("raw engine forward", fwd, "img/s", "batch " + batch + ", " + threads + " threads");
+
+    double sparkFwd = sparkAnalyze(modelPath, input, format, List.of(), images, o);
+    row("analyze job, forward path (Spark, decode, Parquet)", sparkFwd, "img/s",
+        String.format(Locale.ROOT, "%d images; Spark+Java overhead %.1f%% of raw engine time", images,
+            100 * (fwd / sparkFwd - 1)));
+
+    double fb = rawGradients(model, rawImages, batch, layer, false);
+    row("raw forward+backward (input + " + layer + " gradients)", fb, "img/s", "");
+    double fbLocked = rawGradients(model, rawImages, batch, layer, true);
+    row("  same, one backward at a time (a GradientCollector-style lock)", fbLocked, "img/s",
+        String.format(Locale.ROOT, "concurrent backward is %.2f× faster", fb / fbLocked));
+    double one = rawGradientsOneThread(model, rawImages / threads, batch, layer);
+    row("  same, one thread", one, "img/s", String.format(Locale.ROOT, "%d threads give %.2f×", threads, fb / one));
+
+    AttributionSettings salCam = settings.withMethods(List.of("saliency", "gradcam"));
+    double attributed = rawAttribution(model, rawImages, batch, salCam);
+    row("saliency + Grad-CAM (the methods, maps encoded)", attributed, "img/s",
+        String.format(Locale.ROOT, "cost = %.2f× one forward+backward", fb / attributed));
+    double sparkSal = sparkAnalyze(modelPath, input, format, List.of("saliency", "gradcam"), images, o);
+    row("analyze job, saliency + Grad-CAM (Spark)", sparkSal, "img/s",
+        String.format(Locale.ROOT, "%d images", images));
+
+    int positions = 0;
+    for (int i = 0; i < windows.size(); i++) {
+      int s = settings.withOcclusion(windows, strides).stride(i);
+      positions += Occlusion.positions(d.input().height(), windows.get(i), s) * Occlusion.positions(d.input().width(), windows.get(i), s);
+    }
+    int auto = settings.perturbationsPerEval(d.input().channels() * d.input().height() * d.input().width());
+    List<Integer> per = new ArrayList<>(List.of(1, auto));
+    for (int p : o.perturbationBatches()) {
+      if (!per.contains(p) && p > 0) {
+        per.add(p);
+      }
+    }
+    int occImages = o.occlusionImages() * threads;
+    double best = Double.MAX_VALUE;
+    int bestPer = 0;
+    for (int p : per) {
+      double sPerImage = occlusion(model, occImages, settings.withPerturbationsPerEval(p));
+      row("occlusion, perturbations-per-eval " + p, sPerImage, "s/image",
+          String.format(Locale.ROOT, "windows %s strides %s, %d forwards/image, %d images on %d threads",
+              windows, strides.isEmpty() ? "half" : strides, positions, occImages, threads));
+      if (sPerImage < best) {
+        best = sPerImage;
+        bestPer = p;
+      }
+    }
+    out.printf(Locale.ROOT, "  fastest perturbation batch: %d (the configured default gives %d)%n", bestPer, auto);
+  }
+
+  private void row(String what, double value, String unit, String note) {
+    out.printf(Locale.ROOT, "  %-66s %10.2f %-7s %s%n", what, value, unit, note);
+  }
+
+  // ------------------------------------------------------------------- raw engine measurements
+
+  private interface Work {
+    void run(InferenceSession session, float[][] images) throws Exception;
+  }
+
+  /** Runs {@code work} over {@code total} random images in batches on {@code threads} threads; images/s. */
+  private double parallel(Classifier model, int total, int batch, int nThreads, Work work) throws Exception {
+    var in = model.description().input();
+    int size = in.channels() * in.height() * in.width();
+    int perThread = Math.max(1, total / nThreads);
+    ExecutorService pool = Executors.newFixedThreadPool(nThreads);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      long start = System.nanoTime();
+      for (int t = 0; t < nThreads; t++) {
+        int seed = t;
+        futures.add(pool.submit(() -> {
+          Random r = new Random(seed);
+          float[][] images = new float[batch][size];
+          for (float[] x : images) {
+            for (int p = 0; p < size; p++) {
+              x[p] = (float) r.nextGaussian();
+            }
+          }
+          try (InferenceSession s = model.newSession()) {
+            for (int done = 0; done < perThread; done += batch) {
+              int n = Math.min(batch, perThread - done);
+              work.run(s, n == batch ? images : java.util.Arrays.copyOf(images, n));
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      return perThread * (double) nThreads / ((System.nanoTime() - start) / 1e9);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private double rawForward(Classifier model, int total, int batch, Object unused) throws Exception {
+    return parallel(model, total, batch, threads, (s, x) -> s.forward(x));
+  }
+
+  private double rawGradients(Classifier model, int total, int batch, String layer, boolean serialised)
+      throws Exception {
+    ReentrantLock lock = new ReentrantLock();
+    return parallel(model, total, batch, threads, (s, x) -> {
+      if (serialised) {
+        lock.lock();
+      }
+      try {
+        s.gradients(x, (i, logits) -> argmax(logits), layer);
+      } finally {
+        if (serialised) {
+          lock.unlock();
+        }
+      }
+    });
+  }
+
+  private double rawGradientsOneThread(Classifier model, int total, int batch, String layer) throws Exception {
+    return parallel(model, total, batch, 1, (s, x) -> s.gradients(x, (i, logits) -> argmax(logits), layer));
+  }
+
+  private double rawAttribution(Classifier model, int total, int batch, AttributionSettings settings) throws Exception {
+    return parallel(model, total, batch, threads, (s, x) -> {
+      String[] ids = new String[x.length];
+      java.util.Arrays.fill(ids, "bench");
+      Attributions.attribute(AttributionBatch.run(s, model, settings, x, ids, (i, logits) -> argmax(logits)));
+    });
+  }
+
+  /** Seconds per image of occlusion (wall time / images, all threads busy). */
+  private double occlusion(Classifier model, int images, AttributionSettings settings) throws Exception {
+    AttributionSettings occ = settings.withMethods(List.of("occlusion"));
+    double imagesPerSecond = parallel(model, images, 1, threads, (s, x) ->
+        new Occlusion().attribute(AttributionBatch.run(s, model, occ, x, new String[] {"bench"}, (i, l) -> argmax(l))));
+    return 1 / imagesPerSecond;
+  }
+
+  // ------------------------------------------------------------------------- Spark measurements
+
+  /** Images/s of the analyze job (warm: a small run first), output discarded. */
+  private double sparkAnalyze(String modelPath, String input, String format, List<String> methods, int images,
+      Options o) throws IOException {
+    List<String> sets = new ArrayList<>(List.of(
+        "analyze.methods=[" + String.join(",", methods) + "]",
+        "progress.interval-seconds=0",
+        "output.mode=overwrite"));
+    java.util.Map<String, Object> options = new java.util.LinkedHashMap<>();
+    options.put("input.paths", List.of(input));
+    options.put("input.format", format);
+    options.put("model.path", modelPath);
+    options.put("output.dir", o.scratch().resolve("out").toString());
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    List<String> warm = new ArrayList<>(sets);
+    warm.add("input.limit=" + Math.min(images, 4 * base.analyze().batchSize()));
+    AnalyzeRun.execute(ConfigLoader.load(null, options, warm), spark, quiet);
+    AnalyzeRun.Summary s = AnalyzeRun.execute(ConfigLoader.load(null, options, sets), spark, quiet);
+    if (s.ok() != images) {
+      throw new IllegalStateException("bench analyze run: " + s.ok() + " of " + images + " ok");
+    }
+    return s.imagesPerSecond();
+  }
+
+  /** A CIFAR-10 batch of {@code n} records, the sample test batch repeated. */
+  private Path repeatCifar(int n, Path file) throws IOException {
+    byte[] one = Files.readAllBytes(ConvLensHome.sampleData().resolve("cifar10/test_batch.bin"));
+    int record = 3073;
+    byte[] all = new byte[n * record];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(one, (i % (one.length / record)) * record, all, i * record, record);
+    }
+    Files.write(file, all);
+    Files.copy(ConvLensHome.sampleData().resolve("cifar10/batches.meta.txt"),
+        file.resolveSibling("batches.meta.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return file;
+  }
+
+  /** A manifest of {@code n} lines, the sample ImageNet validation images repeated. */
+  private Path repeatImagenet(int n, Path file) throws IOException {
+    List<Path> val;
+    try (var s = Files.list(ConvLensHome.sampleData().resolve("imagenet/val"))) {
+      val = s.filter(Files::isRegularFile).sorted().toList();
+    }
+    List<String> lines = new ArrayList<>(List.of("path"));
+    for (int i = 0; i < n; i++) {
+      lines.add(val.get(i % val.size()).toAbsolutePath().toString());
+    }
+    Files.write(file, lines);
+    return file;
+  }
+
+  private static int argmax(float[] v) {
+    int best = 0;
+    for (int k = 1; k < v.length; k++) {
+      if (v[k] > v[best]) {
+        best = k;
+      }
+    }
+    return best;
+  }
+}

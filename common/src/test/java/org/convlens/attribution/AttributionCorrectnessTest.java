@@ -1,0 +1,364 @@
+package org.convlens.attribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.convlens.config.ConvLensHome;
+import org.convlens.config.InvalidConfigException;
+import org.convlens.data.CifarFormat;
+import org.convlens.data.Preprocessor;
+import org.convlens.model.Classifier;
+import org.convlens.model.InferenceSession;
+import org.convlens.model.InferenceSession.Gradients;
+import org.junit.jupiter.api.Test;
+
+/** The five correctness checks of the attribution methods (known answers, references, invariants). */
+class AttributionCorrectnessTest {
+
+  // 1. A linear model: the gradient of logit c w.r.t. the input is W_c, exactly.
+  @Test
+  void linearModelSaliencyAndGradCamHaveTheirKnownValues() throws Exception {
+    int c = 3, h = 8, w = 8, classes = 4, size = c * h * w;
+    TestModels.LinearModel block = new TestModels.LinearModel(classes);
+    try (Classifier model = TestModels.wrap(block, TestModels.description("linear", c, h, w, classes));
+        InferenceSession session = model.newSession()) {
+      float[] weight = TestModels.gaussian(classes * size, 1);
+      float[] bias = TestModels.gaussian(classes, 2);
+      block.set(weight, bias);
+      float[][] x = {TestModels.gaussian(size, 3), TestModels.gaussian(size, 4), TestModels.gaussian(size, 5)};
+      AttributionSettings s = TestModels.settings(List.of("saliency", "gradcam"));
+      AttributionBatch batch = AttributionBatch.run(session, model, s, x, new String[] {"a", "b", "c"},
+          (i, logits) -> argmax(logits));
+      List<Object[][]> out = Attributions.attribute(batch);
+      for (int i = 0; i < x.length; i++) {
+        int t = batch.target(i);
+        // the target is the arg-max of W·x + b, computed here independently
+        float[] logits = new float[classes];
+        for (int k = 0; k < classes; k++) {
+          logits[k] = bias[k];
+          for (int p = 0; p < size; p++) {
+            logits[k] += weight[k * size + p] * x[i][p];
+          }
+        }
+        assertEquals(argmax(logits), t);
+        float[] gradient = batch.inputGradients()[i];
+        float[] expectedSaliency = new float[h * w];
+        float[] alpha = new float[c];
+        for (int p = 0; p < size; p++) {
+          assertEquals(weight[t * size + p], gradient[p], 1e-6f, "∂logit/∂x = W_t at " + p);
+          expectedSaliency[p % (h * w)] = Math.max(expectedSaliency[p % (h * w)], Math.abs(weight[t * size + p]));
+          alpha[p / (h * w)] += weight[t * size + p] / (h * w);
+        }
+        float[] expectedCam = new float[h * w];
+        for (int p = 0; p < h * w; p++) {
+          for (int k = 0; k < c; k++) {
+            expectedCam[p] += alpha[k] * x[i][k * h * w + p];
+          }
+          expectedCam[p] = Math.max(0, expectedCam[p]);
+        }
+        assertClose(expectedSaliency, MapEncoding.decode((Row) out.get(0)[i][0]), 1e-3, "saliency");
+        assertClose(slice(weight, t * size, size),
+            MapEncoding.decode((Row) out.get(0)[i][1]), 1e-3, "signed saliency");
+        assertClose(expectedCam, MapEncoding.decode((Row) out.get(1)[i][0]), 1e-3, "Grad-CAM");
+      }
+      // CAM is only defined for GAP + linear heads; this model is not one.
+      InvalidConfigException e = assertThrows(InvalidConfigException.class,
+          () -> new Cam().check(model, TestModels.settings(List.of("cam"))));
+      assertEquals("analyze.methods", e.key());
+    }
+  }
+
+  // 2. A model that only looks at one region.
+  @Test
+  void occlusionSaliencyAndGradCamStayInTheRegionTheModelLooksAt() throws Exception {
+    int c = 3, h = 16, w = 16, top = 4, left = 9, rh = 4, rw = 5;
+    ai.djl.engine.Engine.getInstance().setRandomSeed(11);
+    TestModels.RegionModel block = new TestModels.RegionModel(5, top, left, rh, rw);
+    try (Classifier model = TestModels.wrap(block, TestModels.description("region", c, h, w, 5));
+        InferenceSession session = model.newSession()) {
+      float[][] x = new float[6][];
+      String[] ids = new String[x.length];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = TestModels.gaussian(c * h * w, 100 + i);
+        ids[i] = "img" + i;
+      }
+      AttributionSettings s = TestModels.settings(List.of("saliency", "gradcam", "cam", "occlusion"))
+          .withOcclusion(List.of(4), List.of(2));
+      new Cam().check(model, s); // GAP + linear: CAM is allowed
+      AttributionBatch batch = AttributionBatch.run(session, model, s, x, ids, (i, logits) -> argmax(logits));
+      List<Object[][]> out = Attributions.attribute(batch);
+      int camImages = 0;
+      for (int i = 0; i < x.length; i++) {
+        float[] saliency = MapEncoding.decode((Row) out.get(0)[i][0]);
+        for (int r = 0; r < h; r++) {
+          for (int col = 0; col < w; col++) {
+            boolean inside = r >= top && r < top + rh && col >= left && col < left + rw;
+            if (!inside) {
+              assertEquals(0f, saliency[r * w + col], 0f, "saliency outside the region at " + r + "," + col);
+            }
+          }
+        }
+        float[] gradcam = MapEncoding.decode((Row) out.get(1)[i][0]);
+        double inside = 0, total = 0;
+        for (int r = 0; r < h; r++) {
+          for (int col = 0; col < w; col++) {
+            total += gradcam[r * w + col];
+            // the 3×3 convolution reaches one pixel beyond the region
+            if (r >= top - 1 && r <= top + rh && col >= left - 1 && col <= left + rw) {
+              inside += gradcam[r * w + col];
+            }
+          }
+        }
+        if (total > 0) {
+          camImages++;
+          assertTrue(inside / total > 0.999, "Grad-CAM energy in the region: " + inside / total);
+        }
+        Row grid = ((Row[]) out.get(3)[i][0])[0];
+        int rows = grid.getInt(2), cols = grid.getInt(3);
+        float[] drop = floats(grid.get(5));
+        double maxInside = 0;
+        for (int r = 0; r < rows; r++) {
+          for (int col = 0; col < cols; col++) {
+            int y0 = r * 2, x0 = col * 2;
+            boolean touches = y0 < top + rh && y0 + 4 > top && x0 < left + rw && x0 + 4 > left;
+            float d = drop[r * cols + col];
+            if (touches) {
+              maxInside = Math.max(maxInside, Math.abs(d));
+            } else {
+              assertEquals(0f, d, 1e-6f, "occlusion away from the region changes nothing at " + r + "," + col);
+            }
+          }
+        }
+        assertTrue(maxInside > 1e-3, "occluding the region changes the prediction: " + maxInside);
+      }
+      assertTrue(camImages >= 3, "Grad-CAM non-zero for most images: " + camImages);
+    }
+  }
+
+  // 3. TorchScript: agreement with PyTorch autograd and a plain PyTorch occlusion loop.
+  @Test
+  void torchScriptAgreesWithPyTorchReferenceValues() throws Exception {
+    JsonNode ref = new ObjectMapper().readTree(TestModels.torchscriptDir().resolve("tiny_cnn_reference.json").toFile());
+    float[][] x = matrix(ref.get("inputs"));
+    try (Classifier model = TestModels.tinyTorchScript(); InferenceSession session = model.newSession()) {
+      Gradients g = session.gradients(x, (i, logits) -> argmax(logits), model.defaultGradientLayer());
+      int[] shape = g.layerShape();
+      for (int i = 0; i < x.length; i++) {
+        assertEquals(ref.get("targets").get(i).asInt(), g.targets()[i]);
+        assertRelative(floats(ref.get("input_gradients").get(i)), g.inputGradients()[i], "input gradient " + i);
+        assertRelative(floats(ref.get("feature_maps").get(i)), g.layerActivations()[i], "feature map " + i);
+        assertRelative(floats(ref.get("feature_gradients").get(i)), g.layerGradients()[i], "feature gradient " + i);
+        float[] cam = GradCam.rawMap(g.layerActivations()[i], g.layerGradients()[i], shape[0], shape[1], shape[2], 16, 16, false);
+        assertRelative(floats(ref.get("gradcam").get(i)), cam, "Grad-CAM " + i);
+        assertRelative(floats(ref.get("gradcam_8_upsampled").get(i)),
+            Maps.bilinear(floats(ref.get("cam_8").get(i)), 1, 8, 8, 16, 16), "bilinear 8→16 " + i);
+      }
+      AttributionSettings s = new AttributionSettings(List.of("occlusion"), "predicted", MapEncoding.Kind.F16, 0,
+          1, 0.1, 1, "", List.of(4, 6), List.of(3, 4), AttributionSettings.Baseline.BLACK, 10);
+      AttributionBatch batch = AttributionBatch.run(session, model, s, x, new String[] {"0", "1", "2"},
+          (i, logits) -> argmax(logits));
+      Object[][] occ = new Occlusion().attribute(batch);
+      for (int i = 0; i < x.length; i++) {
+        assertEquals(ref.get("target_prob").get(i).floatValue(), batch.probabilities(i)[batch.target(i)], 1e-6f);
+        Row[] grids = (Row[]) occ[i][0];
+        for (int k = 0; k < 2; k++) {
+          JsonNode r = ref.get("occlusion").get(i).get(k);
+          assertEquals(r.get("rows").asInt(), grids[k].getInt(2));
+          assertEquals(r.get("cols").asInt(), grids[k].getInt(3));
+          float[] expected = flatten(r.get("target_prob"));
+          assertRelative(expected, floats(grids[k].get(4)), "occlusion probabilities " + i + "/" + k);
+          int[] argmax = (int[]) grids[k].get(6);
+          JsonNode refArgmax = r.get("argmax");
+          for (int p = 0; p < argmax.length; p++) {
+            assertEquals(refArgmax.get(p / grids[k].getInt(3)).get(p % grids[k].getInt(3)).asInt(), argmax[p]);
+          }
+        }
+      }
+    }
+  }
+
+  // 4. Batched occlusion = one perturbation per forward.
+  @Test
+  void batchedOcclusionEqualsOnePerturbationAtATime() throws Exception {
+    try (Classifier model = TestModels.bundled(); InferenceSession session = model.newSession()) {
+      float[][] x = cifarImages(model, 3);
+      String[] ids = {"a", "b", "c"};
+      float[][] reference = null;
+      for (int per : new int[] {1, 7, 64, 1000}) {
+        AttributionSettings s = TestModels.settings(List.of("occlusion")).withPerturbationsPerEval(per);
+        AttributionBatch batch = AttributionBatch.run(session, model, s, x, ids, (i, logits) -> argmax(logits));
+        Object[][] out = new Occlusion().attribute(batch);
+        float[][] probs = new float[x.length * 2][];
+        for (int i = 0; i < x.length; i++) {
+          Row[] grids = (Row[]) out[i][0];
+          assertEquals(15 * 15, floats(grids[0].get(4)).length); // window 4, stride 2 on 32²
+          assertEquals(7 * 7, floats(grids[1].get(4)).length); // window 8, stride 4
+          probs[2 * i] = floats(grids[0].get(4));
+          probs[2 * i + 1] = floats(grids[1].get(4));
+        }
+        if (reference == null) {
+          reference = probs;
+        } else {
+          for (int j = 0; j < probs.length; j++) {
+            for (int p = 0; p < probs[j].length; p++) {
+              assertEquals(reference[j][p], probs[j][p], 1e-5f, "perturbations-per-eval " + per + " grid " + j + " at " + p);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // 5. Sanity check (Adebayo et al., 2018): randomised weights must change the saliency map.
+  @Test
+  void randomisingTheWeightsChangesTheSaliencyMap() throws Exception {
+    try (Classifier trained = TestModels.bundled(); Classifier random = TestModels.randomisedBundled(5);
+        InferenceSession a = trained.newSession(); InferenceSession b = random.newSession()) {
+      float[][] x = cifarImages(trained, 8);
+      int plane = 32 * 32;
+      Gradients gt = a.gradients(x, (i, logits) -> argmax(logits), null);
+      // explain the same class in both models
+      Gradients gr = b.gradients(x, (i, logits) -> gt.targets()[i], null);
+      Gradients again = a.gradients(x, (i, logits) -> argmax(logits), null);
+      double sum = 0;
+      for (int i = 0; i < x.length; i++) {
+        float[] st = Maps.maxAbsOverChannels(gt.inputGradients()[i], 3, plane);
+        float[] sr = Maps.maxAbsOverChannels(gr.inputGradients()[i], 3, plane);
+        assertEquals(1.0, spearman(st, Maps.maxAbsOverChannels(again.inputGradients()[i], 3, plane)), 1e-9,
+            "the same model gives the same map");
+        sum += spearman(st, sr);
+      }
+      double mean = sum / x.length;
+      System.out.printf("saliency rank correlation, trained vs randomised weights: %.3f%n", mean);
+      assertTrue(mean < 0.5, "saliency barely changed when the weights were randomised: " + mean);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  static float[][] cifarImages(Classifier model, int n) throws Exception {
+    byte[] all = Files.readAllBytes(ConvLensHome.sampleData().resolve("cifar10/test_batch.bin"));
+    Preprocessor pre = Preprocessor.of(model.description());
+    float[][] x = new float[n][];
+    for (int i = 0; i < n; i++) {
+      byte[] pixels = java.util.Arrays.copyOfRange(all, i * (CifarFormat.PIXEL_BYTES + 1) + 1,
+          (i + 1) * (CifarFormat.PIXEL_BYTES + 1));
+      x[i] = pre.applyPlanarRgb(pixels, 32, 32);
+    }
+    return x;
+  }
+
+  static int argmax(float[] v) {
+    int best = 0;
+    for (int k = 1; k < v.length; k++) {
+      if (v[k] > v[best]) {
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  static double spearman(float[] a, float[] b) {
+    double[] ra = ranks(a);
+    double[] rb = ranks(b);
+    double ma = 0, mb = 0;
+    for (int i = 0; i < a.length; i++) {
+      ma += ra[i];
+      mb += rb[i];
+    }
+    ma /= a.length;
+    mb /= b.length;
+    double cov = 0, va = 0, vb = 0;
+    for (int i = 0; i < a.length; i++) {
+      cov += (ra[i] - ma) * (rb[i] - mb);
+      va += (ra[i] - ma) * (ra[i] - ma);
+      vb += (rb[i] - mb) * (rb[i] - mb);
+    }
+    return cov / Math.sqrt(va * vb);
+  }
+
+  private static double[] ranks(float[] v) {
+    Integer[] idx = new Integer[v.length];
+    for (int i = 0; i < v.length; i++) {
+      idx[i] = i;
+    }
+    java.util.Arrays.sort(idx, (p, q) -> Float.compare(v[p], v[q]));
+    double[] r = new double[v.length];
+    for (int i = 0; i < v.length; ) {
+      int j = i;
+      while (j + 1 < v.length && v[idx[j + 1]] == v[idx[i]]) {
+        j++;
+      }
+      for (int k = i; k <= j; k++) {
+        r[idx[k]] = (i + j) / 2.0; // ties share their mean rank
+      }
+      i = j + 1;
+    }
+    return r;
+  }
+
+  static float[] slice(float[] v, int from, int n) {
+    return java.util.Arrays.copyOfRange(v, from, from + n);
+  }
+
+  static float[] floats(Object o) {
+    if (o instanceof float[] f) {
+      return f;
+    }
+    if (o instanceof JsonNode n) {
+      float[] f = new float[n.size()];
+      for (int i = 0; i < f.length; i++) {
+        f[i] = n.get(i).floatValue();
+      }
+      return f;
+    }
+    if (o instanceof scala.collection.Seq<?> seq) {
+      float[] f = new float[seq.size()];
+      for (int i = 0; i < f.length; i++) {
+        f[i] = (Float) seq.apply(i);
+      }
+      return f;
+    }
+    throw new IllegalArgumentException(String.valueOf(o));
+  }
+
+  static float[][] matrix(JsonNode n) {
+    float[][] m = new float[n.size()][];
+    for (int i = 0; i < m.length; i++) {
+      m[i] = floats(n.get(i));
+    }
+    return m;
+  }
+
+  static float[] flatten(JsonNode rows) {
+    int cols = rows.get(0).size();
+    float[] f = new float[rows.size() * cols];
+    for (int r = 0; r < rows.size(); r++) {
+      for (int c = 0; c < cols; c++) {
+        f[r * cols + c] = rows.get(r).get(c).floatValue();
+      }
+    }
+    return f;
+  }
+
+  /** max |expected − actual| ≤ tol · max |expected| (the "≤ 1e-5 relative"). */
+  static void assertRelative(float[] expected, float[] actual, String what) {
+    assertClose(expected, actual, 1e-5, what);
+  }
+
+  static void assertClose(float[] expected, float[] actual, double tol, String what) {
+    assertEquals(expected.length, actual.length, what + ": length");
+    double scale = 0, worst = 0;
+    for (int i = 0; i < expected.length; i++) {
+      scale = Math.max(scale, Math.abs(expected[i]));
+      worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+    }
+    assertTrue(worst <= tol * scale + 1e-12, what + ": max |diff| " + worst + " vs max |ref| " + scale);
+  }
+}
