@@ -283,13 +283,7 @@ public final class Analyzer {
         }
       }
       source[i] = "predicted";
-      int best = 0;
-      for (int k = 1; k < logits.length; k++) {
-        if (logits[k] > logits[best]) {
-          best = k;
-        }
-      }
-      return best;
+      return TopK.argmax(logits);
     }
 
     private static Row row(Object[] base, Object[] methods) {

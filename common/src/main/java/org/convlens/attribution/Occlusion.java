@@ -11,6 +11,7 @@ import org.apache.spark.sql.types.StructType;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.model.Classifier;
 import org.convlens.model.ModelDescription;
+import org.convlens.model.TopK;
 import org.convlens.model.Softmax;
 
 /**
@@ -124,7 +125,7 @@ public final class Occlusion implements AttributionMethod {
         Job job = jobs.get(start + j);
         float[] p = Softmax.softmax(logits[j]);
         prob[job.image()][job.window()][job.position()] = p[batch.target(job.image())];
-        argmax[job.image()][job.window()][job.position()] = argmax(p);
+        argmax[job.image()][job.window()][job.position()] = TopK.argmax(p);
       }
     }
     Object[][] out = new Object[batch.size()][];
@@ -184,13 +185,4 @@ public final class Occlusion implements AttributionMethod {
     return b;
   }
 
-  private static int argmax(float[] p) {
-    int best = 0;
-    for (int k = 1; k < p.length; k++) {
-      if (p[k] > p[best]) {
-        best = k;
-      }
-    }
-    return best;
-  }
 }

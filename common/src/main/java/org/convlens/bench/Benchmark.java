@@ -26,6 +26,7 @@ import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.ModelCache;
 import org.convlens.model.ModelDescription;
+import org.convlens.model.TopK;
 import org.convlens.model.ModelSpec;
 
 /**
@@ -208,7 +209,7 @@ public final class Benchmark {
         lock.lock();
       }
       try {
-        s.gradients(x, (i, logits) -> argmax(logits), layer);
+        s.gradients(x, (i, logits) -> TopK.argmax(logits), layer);
       } finally {
         if (serialised) {
           lock.unlock();
@@ -218,14 +219,14 @@ public final class Benchmark {
   }
 
   private double rawGradientsOneThread(Classifier model, int total, int batch, String layer) throws Exception {
-    return parallel(model, total, batch, 1, (s, x) -> s.gradients(x, (i, logits) -> argmax(logits), layer));
+    return parallel(model, total, batch, 1, (s, x) -> s.gradients(x, (i, logits) -> TopK.argmax(logits), layer));
   }
 
   private double rawAttribution(Classifier model, int total, int batch, AttributionSettings settings) throws Exception {
     return parallel(model, total, batch, threads, (s, x) -> {
       String[] ids = new String[x.length];
       java.util.Arrays.fill(ids, "bench");
-      Attributions.attribute(AttributionBatch.run(s, model, settings, x, ids, (i, logits) -> argmax(logits)));
+      Attributions.attribute(AttributionBatch.run(s, model, settings, x, ids, (i, logits) -> TopK.argmax(logits)));
     });
   }
 
@@ -233,7 +234,7 @@ public final class Benchmark {
   private double occlusion(Classifier model, int images, AttributionSettings settings) throws Exception {
     AttributionSettings occ = settings.withMethods(List.of("occlusion"));
     double imagesPerSecond = parallel(model, images, 1, threads, (s, x) ->
-        new Occlusion().attribute(AttributionBatch.run(s, model, occ, x, new String[] {"bench"}, (i, l) -> argmax(l))));
+        new Occlusion().attribute(AttributionBatch.run(s, model, occ, x, new String[] {"bench"}, (i, l) -> TopK.argmax(l))));
     return 1 / imagesPerSecond;
   }
 
@@ -290,13 +291,4 @@ public final class Benchmark {
     return file;
   }
 
-  private static int argmax(float[] v) {
-    int best = 0;
-    for (int k = 1; k < v.length; k++) {
-      if (v[k] > v[best]) {
-        best = k;
-      }
-    }
-    return best;
-  }
 }

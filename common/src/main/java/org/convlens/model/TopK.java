@@ -37,6 +37,17 @@ public final class TopK {
     return top;
   }
 
+  /** The index of the largest value, the lowest index among ties (the top-1 of {@link #topK}). */
+  public static int argmax(float[] values) {
+    int best = 0;
+    for (int k = 1; k < values.length; k++) {
+      if (better(values[k], values[best])) {
+        best = k;
+      }
+    }
+    return best;
+  }
+
   private static boolean better(float a, float b) {
     if (Float.isNaN(a)) {
       return false;
