@@ -77,9 +77,4 @@ public final class Attributions {
     }
     return out;
   }
-
-  /** Number of attribution columns. */
-  public static int width() {
-    return fields().size();
-  }
 }

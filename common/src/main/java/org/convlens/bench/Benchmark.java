@@ -95,10 +95,10 @@ public final class Benchmark {
     int rawImages = Math.max(threads * batch, images);
 
     // warm-up: JIT and engine kernels
-    rawForward(model, threads * batch, batch, null);
+    rawForward(model, threads * batch, batch);
     rawGradients(model, threads * batch, batch, layer, false);
 
-    double fwd = rawForward(model, rawImages, batch, null);
+    double fwd = rawForward(model, rawImages, batch);
     row("raw engine forward", fwd, "img/s", "batch " + batch + ", " + threads + " threads");
 
     double sparkFwd = sparkAnalyze(modelPath, input, format, List.of(), images, o);
@@ -197,7 +197,7 @@ public final class Benchmark {
     }
   }
 
-  private double rawForward(Classifier model, int total, int batch, Object unused) throws Exception {
+  private double rawForward(Classifier model, int total, int batch) throws Exception {
     return parallel(model, total, batch, threads, (s, x) -> s.forward(x));
   }
 
