@@ -114,7 +114,9 @@ public abstract sealed class BlockClassifier implements Classifier
   }
 
   /** Whether every forward must be given a {@code delta} input (a traced two-input module). */
-  abstract boolean takesDelta();
+  boolean takesDelta() {
+    return ModelLoader.takesDelta(description, block());
+  }
 
   /** Forward parameters that select {@code layer} (null: the default). */
   abstract PairList<String, Object> tapParams(String layer);

@@ -28,11 +28,6 @@ public final class DjlClassifier extends BlockClassifier {
   }
 
   @Override
-  boolean takesDelta() {
-    return ModelLoader.takesDelta(description(), block());
-  }
-
-  @Override
   PairList<String, Object> tapParams(String layer) {
     if (layer == null || !(block() instanceof LayerTaps)) {
       return null;

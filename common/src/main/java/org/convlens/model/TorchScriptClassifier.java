@@ -27,11 +27,6 @@ public final class TorchScriptClassifier extends BlockClassifier {
     super(model, description, device, artifact, probe);
   }
 
-  @Override
-  boolean takesDelta() {
-    return ModelLoader.takesDelta(description(), block());
-  }
-
   /** A traced module has one tap, its feature-map output; nothing to select. */
   @Override
   PairList<String, Object> tapParams(String layer) {

@@ -255,13 +255,7 @@ class AttributionCorrectnessTest {
   }
 
   static int argmax(float[] v) {
-    int best = 0;
-    for (int k = 1; k < v.length; k++) {
-      if (v[k] > v[best]) {
-        best = k;
-      }
-    }
-    return best;
+    return org.convlens.model.TopK.argmax(v);
   }
 
   static double spearman(float[] a, float[] b) {
