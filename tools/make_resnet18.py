@@ -16,6 +16,8 @@ import sys
 import torch
 from torch import nn
 
+from torch_layers import leaf_layers
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = 224
 CLASSES = 1000
@@ -139,6 +141,7 @@ def main():
         "outputs": {"logits": 0, "embedding": 1, "featureMap": 2, "featureLayer": "layer4",
                     "featureMapDelta": True},
         "testAccuracy": None,
+        "layers": leaf_layers(model, torch.zeros(1, 3, SIZE, SIZE), torch.zeros(1, 1, 1, 1)),
         "notes": "Benchmark model: ResNet-18 architecture with untrained, randomly initialised "
                  "weights (torch.manual_seed(0)); its predictions mean nothing. Made by "
                  "tools/make_resnet18.py with PyTorch " + torch.__version__ + ".",

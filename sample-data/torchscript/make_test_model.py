@@ -14,12 +14,15 @@ the same PyTorch build (the .pt bytes may differ between PyTorch versions).
 import json
 import math
 import os
+import sys
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+from torch_layers import leaf_layers  # noqa: E402  (the repository's tools/)
 SIZE = 16
 CLASSES = ["circle", "square", "triangle", "star"]
 MEAN, STD = 0.5, 0.25       # the preprocessing of the sidecar, the same for all three channels
@@ -70,6 +73,7 @@ def main():
         "outputs": {"logits": 0, "embedding": 1, "featureMap": 2, "featureLayer": "conv2",
                     "featureMapDelta": True},
         "testAccuracy": None,
+        "layers": leaf_layers(model, torch.zeros(1, 3, SIZE, SIZE), torch.zeros(1, 1, 1, 1)),
         "notes": "Untrained, randomly initialised (torch.manual_seed(20240601)) test fixture; "
                  "made by make_test_model.py with PyTorch " + torch.__version__ + ".",
     }

@@ -175,7 +175,8 @@ public final class AnalyzeRun {
     return summary;
   }
 
-  static String newRunId() {
+  /** A run id: UTC time to the second plus 4 random hex digits. */
+  public static String newRunId() {
     return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now())
         + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
   }

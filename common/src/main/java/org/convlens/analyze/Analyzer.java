@@ -75,17 +75,9 @@ public final class Analyzer {
     if (AttributionSettings.PREDICTED.equals(target) || AttributionSettings.LABEL.equals(target)) {
       return -1;
     }
-    int byName = model.classNames().indexOf(target);
-    if (byName >= 0) {
-      return byName;
-    }
-    try {
-      int index = Integer.parseInt(target);
-      if (index >= 0 && index < model.numClasses()) {
-        return index;
-      }
-    } catch (NumberFormatException e) {
-      // not an index either
+    int index = model.classIndex(target);
+    if (index >= 0) {
+      return index;
     }
     throw new InvalidConfigException("analyze.target", "invalid value '" + target
         + "' for analyze.target: allowed values are predicted, label, a class index 0.."

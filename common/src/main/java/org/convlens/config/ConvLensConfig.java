@@ -16,6 +16,8 @@ import org.convlens.config.Settings.AnalyzeSettings;
 import org.convlens.config.Settings.Cifar100Label;
 import org.convlens.config.Settings.InputSettings;
 import org.convlens.config.Settings.ModelSettings;
+import org.convlens.config.Settings.ModelVizSettings;
+import org.convlens.features.MaximizeSettings;
 import org.convlens.config.Settings.OutputSettings;
 import org.convlens.config.Settings.ProgressSettings;
 import org.convlens.config.Settings.SparkSettings;
@@ -32,6 +34,7 @@ public record ConvLensConfig(
     InputSettings input,
     ModelSettings model,
     AnalyzeSettings analyze,
+    ModelVizSettings modelViz,
     OutputSettings output,
     ProgressSettings progress,
     String rendered)
@@ -80,6 +83,30 @@ public record ConvLensConfig(
             (int) num(c, "analyze.occlusion.perturbations-per-eval"));
     AnalyzeSettings analyze =
         new AnalyzeSettings((int) num(c, "analyze.top-k"), (int) num(c, "analyze.batch-size"), attribution);
+    String mx = "model-viz.maximize.";
+    MaximizeSettings maximize =
+        new MaximizeSettings(
+            strings(c, mx + "classes"),
+            ints(c, mx + "channels"),
+            str(c, mx + "layer"),
+            (int) num(c, mx + "steps"),
+            dbl(c, mx + "lr"),
+            dbl(c, mx + "tv-weight"),
+            dbl(c, mx + "tv-beta"),
+            (int) num(c, mx + "jitter"),
+            dbl(c, mx + "blur-sigma"),
+            (int) num(c, mx + "blur-every"),
+            dbl(c, mx + "init-noise"),
+            bool(c, mx + "normalize-gradient"),
+            (int) num(c, mx + "snapshot-every"),
+            (int) num(c, mx + "snapshot-max-side"),
+            num(c, mx + "seed"));
+    ModelVizSettings modelViz =
+        new ModelVizSettings(
+            str(c, "model-viz.filters.first-layer"),
+            str(c, "model-viz.filters.second-layer"),
+            str(c, "model-viz.analysis"),
+            maximize);
     OutputSettings output =
         new OutputSettings(
             str(c, "output.dir"), Choice.parse(WriteMode.class, "output.mode", str(c, "output.mode")));
@@ -87,7 +114,7 @@ public record ConvLensConfig(
     String rendered =
         c.root()
             .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
-    return new ConvLensConfig(spark, input, model, analyze, output, progress, rendered);
+    return new ConvLensConfig(spark, input, model, analyze, modelViz, output, progress, rendered);
   }
 
   /** The same configuration with different input paths (used by the demo). */
@@ -97,7 +124,7 @@ public record ConvLensConfig(
         spark,
         new InputSettings(paths, i.format(), i.cifar100Label(), i.classIndex(), i.valLabels(),
             i.extensions(), i.limit(), i.maxFileBytes(), i.maxPixels(), i.partitions()),
-        model, analyze, output, progress, rendered);
+        model, analyze, modelViz, output, progress, rendered);
   }
 
   /** Key/value view used in run metadata. */
@@ -131,6 +158,15 @@ public record ConvLensConfig(
       throw new InvalidConfigException(
           key,
           "invalid value '" + c.getValue(key).unwrapped() + "' for " + key + ": expected an integer");
+    }
+  }
+
+  private static boolean bool(Config c, String key) {
+    try {
+      return c.getBoolean(key);
+    } catch (ConfigException.WrongType e) {
+      throw new InvalidConfigException(
+          key, "invalid value '" + c.getValue(key).unwrapped() + "' for " + key + ": expected true or false");
     }
   }
 

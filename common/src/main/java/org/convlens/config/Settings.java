@@ -87,6 +87,23 @@ public final class Settings {
     }
   }
 
+  /**
+   * {@code model-viz.*}.
+   *
+   * @param firstLayer the first convolution to draw (module or parameter name); empty = auto
+   * @param secondLayer the second convolution; empty = auto
+   * @param analysis the analyze output for class mean embeddings; empty = {@code <out>/analysis}
+   * @param maximize input maximisation
+   */
+  public record ModelVizSettings(String firstLayer, String secondLayer, String analysis,
+      org.convlens.features.MaximizeSettings maximize) implements Serializable {
+    public ModelVizSettings {
+      firstLayer = firstLayer.strip();
+      secondLayer = secondLayer.strip();
+      analysis = analysis.strip();
+    }
+  }
+
   /** {@code output.*}. */
   public record OutputSettings(String dir, WriteMode mode) implements Serializable {
     public OutputSettings {

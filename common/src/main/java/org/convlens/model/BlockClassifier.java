@@ -87,7 +87,7 @@ public abstract sealed class BlockClassifier implements Classifier
     return artifact;
   }
 
-  /** Width D of the embedding output (N×D), measured by the test forward at load time. */
+  @Override
   public int embeddingDim() {
     return probe.embeddingDim();
   }

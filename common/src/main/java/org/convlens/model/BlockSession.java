@@ -68,17 +68,40 @@ final class BlockSession implements InferenceSession {
 
   @Override
   public Gradients gradients(float[][] images, TargetChooser targets, String layer) {
-    int[] layerShape = null;
-    if (layer != null) {
-      layerShape = classifier.gradientLayers().get(layer);
-      if (layerShape == null) {
-        throw new IllegalArgumentException("model " + classifier.description().id()
-            + " gives no gradient for layer '" + layer + "'; it can for "
-            + classifier.gradientLayers().keySet());
-      }
-    }
-    int[] shape = layerShape;
+    int[] shape = layer == null ? null : layerShape(layer);
     return guarded(() -> backward(images, targets, layer, shape));
+  }
+
+  @Override
+  public ObjectiveGradients objective(float[][] images, Objective objective) {
+    String layer = null;
+    if (objective.kind() == Objective.Kind.CHANNEL) {
+      layer = objective.layer() != null ? objective.layer() : classifier.defaultGradientLayer();
+      if (layer == null) {
+        throw new IllegalArgumentException("model " + classifier.description().id()
+            + " exposes no layer activation, so it has no channel objectives");
+      }
+      int channels = layerShape(layer)[0];
+      if (objective.index() < 0 || objective.index() >= channels) {
+        throw new IllegalArgumentException("layer '" + layer + "' has channels 0.." + (channels - 1)
+            + ", not " + objective.index());
+      }
+    } else if (objective.index() < 0 || objective.index() >= classifier.description().numClasses()) {
+      throw new IllegalArgumentException("class " + objective.index() + " is outside 0.."
+          + (classifier.description().numClasses() - 1));
+    }
+    String tap = layer;
+    return guarded(() -> ascend(images, objective, tap));
+  }
+
+  private int[] layerShape(String layer) {
+    int[] shape = classifier.gradientLayers().get(layer);
+    if (shape == null) {
+      throw new IllegalArgumentException("model " + classifier.description().id()
+          + " gives no gradient for layer '" + layer + "'; it can for "
+          + classifier.gradientLayers().keySet());
+    }
+    return shape;
   }
 
   private <T> T guarded(Supplier<T> body) {
@@ -136,9 +159,7 @@ final class BlockSession implements InferenceSession {
           layerShape);
     }
     float[] flat = flatten(images);
-    boolean was = JniUtils.isGradMode();
-    JniUtils.setGradMode(true);
-    try (NDManager batch = manager.newSubManager()) {
+    return withGrad(batch -> {
       NDArray x = batch.create(flat, new Shape(n, channels, height, width));
       x.setRequiresGradient(true);
       NDArray delta = null;
@@ -173,6 +194,46 @@ final class BlockSession implements InferenceSession {
       }
       return new Gradients(logits, embeddings, targets, inputGradients, activations,
           layerGradients, layerShape);
+    });
+  }
+
+  /** Forward and backward of {@code objective} summed over the batch (see {@link #backward}). */
+  private ObjectiveGradients ascend(float[][] images, Objective objective, String layer) {
+    int n = images.length;
+    if (n == 0) {
+      return new ObjectiveGradients(new float[0], new float[0][], new float[0][]);
+    }
+    float[] flat = flatten(images);
+    return withGrad(batch -> {
+      NDArray x = batch.create(flat, new Shape(n, channels, height, width));
+      x.setRequiresGradient(true);
+      NDList out = classifier.block().forward(parameterStore, classifier.inputs(x, null),
+          classifier.gradientForwardTraining(), classifier.tapParams(layer));
+      NDArray logits = out.get(logitsIndex);
+      NDArray values;
+      if (objective.kind() == Objective.Kind.CLASS) {
+        values = logits.get(":, " + objective.index());
+      } else {
+        NDArray activation = out.get(classifier.description().outputs().featureMap());
+        // N×h×w after selecting the channel; DJL's PyTorch mean takes one axis at a time.
+        values = activation.get(":, " + objective.index()).mean(new int[] {2}).mean(new int[] {1});
+      }
+      NDArray score = values.sum();
+      JniUtils.backward((PtNDArray) score, (PtNDArray) score.onesLike(), false, false);
+      float[] v = values.toType(DataType.FLOAT32, false).toFloatArray();
+      return new ObjectiveGradients(v, rows(logits, n), rows(x.getGradient(), n));
+    });
+  }
+
+  /**
+   * Runs {@code body} on a fresh sub-manager (closed after) with autograd recording on for this
+   * thread only, restoring the thread's grad mode afterwards.
+   */
+  private <T> T withGrad(java.util.function.Function<NDManager, T> body) {
+    boolean was = JniUtils.isGradMode();
+    JniUtils.setGradMode(true);
+    try (NDManager batch = manager.newSubManager()) {
+      return body.apply(batch);
     } finally {
       JniUtils.setGradMode(was);
     }

@@ -7,6 +7,9 @@ package org.convlens.model;
 public interface Classifier extends AutoCloseable {
   ModelDescription description();
 
+  /** Width D of the embedding output (N×D), measured by a test forward at load time. */
+  int embeddingDim();
+
   /** The device the weights live on, e.g. {@code cpu()} or {@code gpu(0)}. */
   String device();
 

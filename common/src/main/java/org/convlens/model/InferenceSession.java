@@ -24,6 +24,17 @@ public interface InferenceSession extends AutoCloseable {
    */
   Gradients gradients(float[][] images, TargetChooser targets, String layer);
 
+  /**
+   * One forward and one backward of an {@link Objective} per image (feature visualisation): a
+   * class's pre-softmax score, or the mean activation of one channel of a layer. The batch is one
+   * backward of the sum of the per-image objectives, as in {@link #gradients}.
+   *
+   * @param images preprocessed images, as for {@link #forward}
+   * @param objective what to differentiate; a channel objective's layer must be a key of {@link
+   *     Classifier#gradientLayers()} (null = the default layer)
+   */
+  ObjectiveGradients objective(float[][] images, Objective objective);
+
   @Override
   void close();
 
@@ -46,6 +57,34 @@ public interface InferenceSession extends AutoCloseable {
       float[][] layerActivations,
       float[][] layerGradients,
       int[] layerShape) {}
+
+  /**
+   * What input maximisation ascends. {@code CLASS}: logit {@code index} (the pre-softmax score,
+   * as Simonyan et al. 2014 recommend over the probability). {@code CHANNEL}: the mean over
+   * positions of channel {@code index} of {@code layer}'s activation (Olah et al. 2017's
+   * "channel" objective).
+   */
+  record Objective(Kind kind, int index, String layer) {
+    public enum Kind {
+      CLASS,
+      CHANNEL
+    }
+
+    public static Objective classScore(int index) {
+      return new Objective(Kind.CLASS, index, null);
+    }
+
+    public static Objective channelMean(String layer, int channel) {
+      return new Objective(Kind.CHANNEL, channel, layer);
+    }
+  }
+
+  /**
+   * @param values the objective per image, from the same forward
+   * @param logits the logits per image
+   * @param inputGradients d(objective)/d(input), C×H×W per image
+   */
+  record ObjectiveGradients(float[] values, float[][] logits, float[][] inputGradients) {}
 
   /** Chooses the class whose score is explained, given the image's position and logits. */
   @FunctionalInterface

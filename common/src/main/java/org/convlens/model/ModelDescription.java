@@ -1,6 +1,7 @@
 package org.convlens.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -33,6 +34,9 @@ import java.util.List;
  * @param outputs which forward outputs are logits, embedding and CAM feature map
  * @param testAccuracy top-1 accuracy on the held-out set the model was evaluated on, or null
  * @param notes free text: how and on what it was trained
+ * @param layers optional, for TorchScript models (whose module tree DJL does not expose): the
+ *     layers as the exporting script saw them, in forward order, for the model summary; null when
+ *     not recorded (DJL models are described from their blocks)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelDescription(
@@ -47,7 +51,8 @@ public record ModelDescription(
     List<String> classNames,
     Outputs outputs,
     Double testAccuracy,
-    String notes)
+    String notes,
+    @JsonInclude(JsonInclude.Include.NON_NULL) List<Layer> layers)
     implements Serializable {
 
   public static final int FORMAT_VERSION = 1;
@@ -72,6 +77,22 @@ public record ModelDescription(
             && preprocessing.std().length == input.channels(),
         "preprocessing.mean and .std need one value per input channel (" + input.channels() + ")");
     classNames = List.copyOf(classNames);
+    layers = layers == null ? null : List.copyOf(layers);
+  }
+
+  /**
+   * One layer of a TorchScript model as its exporting script recorded it (e.g. with forward
+   * hooks on the leaf modules).
+   *
+   * @param name the module's name, as in its parameter names ({@code layer1.0.conv1})
+   * @param type the module's class ({@code Conv2d}, {@code BatchNorm2d}, {@code ReLU}, …)
+   * @param outputShape the output shape of one image (without the batch dimension), or null
+   */
+  public record Layer(String name, String type, int[] outputShape) implements Serializable {
+    public Layer {
+      require(name != null && !name.isBlank(), "layers[].name is required");
+      require(type != null && !type.isBlank(), "layers[].type is required");
+    }
   }
 
   /** Input tensor shape, channels first. */
@@ -123,6 +144,20 @@ public record ModelDescription(
 
   public int numClasses() {
     return classNames.size();
+  }
+
+  /** The class a user named, by class name or by index; -1 when it is neither. */
+  public int classIndex(String nameOrIndex) {
+    int byName = classNames.indexOf(nameOrIndex);
+    if (byName >= 0) {
+      return byName;
+    }
+    try {
+      int index = Integer.parseInt(nameOrIndex.strip());
+      return index >= 0 && index < numClasses() ? index : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** Reads and validates a description; errors name the file and the field. */

@@ -4,15 +4,29 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
-/** Small text files next to the outputs (run.json, effective.conf), on any Hadoop filesystem. */
+/**
+ * Small files next to the outputs (run.json, effective.conf, PNGs, SVGs), on any Hadoop
+ * filesystem.
+ */
 public final class OutputFiles {
   private OutputFiles() {}
 
   public static void writeText(Path file, String text, Configuration conf) throws IOException {
-    try (OutputStream out = file.getFileSystem(conf).create(file, true)) {
-      out.write(text.getBytes(StandardCharsets.UTF_8));
+    writeBytes(file, text.getBytes(StandardCharsets.UTF_8), conf);
+  }
+
+  public static void writeBytes(Path file, byte[] bytes, Configuration conf) throws IOException {
+    FileSystem fs = file.getFileSystem(conf);
+    // No .crc sidecar next to files people open directly (the local filesystem writes one).
+    if (fs instanceof LocalFileSystem local) {
+      fs = local.getRawFileSystem();
+    }
+    try (OutputStream out = fs.create(file, true)) {
+      out.write(bytes);
     }
   }
 }

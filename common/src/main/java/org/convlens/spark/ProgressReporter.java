@@ -11,6 +11,8 @@ import org.apache.spark.util.LongAccumulator;
  */
 public final class ProgressReporter implements AutoCloseable {
   private final String stage;
+  private final String unit;
+  private final String rateUnit;
   private final long total;
   private final LongAccumulator done;
   private final PrintStream out;
@@ -18,7 +20,18 @@ public final class ProgressReporter implements AutoCloseable {
   private final Thread thread;
 
   public ProgressReporter(String stage, long total, LongAccumulator done, int intervalSeconds, PrintStream out) {
+    this(stage, "images", "img", total, done, intervalSeconds, out);
+  }
+
+  /**
+   * @param unit what is counted, e.g. {@code images} or {@code steps}
+   * @param rateUnit its short form in the rate, e.g. {@code img} for {@code img/s}
+   */
+  public ProgressReporter(String stage, String unit, String rateUnit, long total, LongAccumulator done,
+      int intervalSeconds, PrintStream out) {
     this.stage = stage;
+    this.unit = unit;
+    this.rateUnit = rateUnit;
     this.total = total;
     this.done = done;
     this.out = out;
@@ -47,8 +60,8 @@ public final class ProgressReporter implements AutoCloseable {
     double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
     double rate = n / seconds;
     String eta = rate > 0 && n < total ? formatDuration((total - n) / rate) : n >= total ? "0:00" : "?";
-    return String.format(Locale.ROOT, "%s: %d/%d images (%d%%), %.1f img/s, ETA %s",
-        stage, n, total, total == 0 ? 100 : (int) (100 * n / total), rate, eta);
+    return String.format(Locale.ROOT, "%s: %d/%d %s (%d%%), %.1f %s/s, ETA %s",
+        stage, n, total, unit, total == 0 ? 100 : (int) (100 * n / total), rate, rateUnit, eta);
   }
 
   static String formatDuration(double seconds) {

@@ -31,6 +31,9 @@ public final class Sessions {
       conf.setIfMissing("spark.sql.shuffle.partitions", String.valueOf(
           Math.max(4, 2 * Runtime.getRuntime().availableProcessors())));
     }
+    // Our output schemas have more than Spark's 25 fields; without this every write of one logs
+    // a "Truncated the string representation of a plan" warning.
+    conf.setIfMissing("spark.sql.debug.maxToStringFields", "100");
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     return spark;

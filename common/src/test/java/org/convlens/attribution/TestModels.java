@@ -46,7 +46,7 @@ final class TestModels {
     return new ModelDescription(ModelDescription.FORMAT_VERSION, id, "djl", "test block", "none.params", 0,
         new ModelDescription.Input(c, h, w),
         new ModelDescription.Preprocessing(0, new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}),
-        names, new ModelDescription.Outputs(0, 1, 2, "fm", true), null, "test");
+        names, new ModelDescription.Outputs(0, 1, 2, "fm", true), null, "test", null);
   }
 
   static Classifier wrap(Block block, ModelDescription d) throws Exception {

@@ -77,7 +77,7 @@ final class ModelFixtures {
         new ModelDescription.Input(3, DJL_SIZE, DJL_SIZE),
         new ModelDescription.Preprocessing(0, new float[] {0.5f, 0.5f, 0.5f},
             new float[] {0.25f, 0.25f, 0.25f}),
-        classes, new ModelDescription.Outputs(0, 1, 2, "features", true), null, "test fixture");
+        classes, new ModelDescription.Outputs(0, 1, 2, "features", true), null, "test fixture", null);
   }
 
   /**

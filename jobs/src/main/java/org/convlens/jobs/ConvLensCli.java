@@ -29,6 +29,7 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {
       ConvLensCli.Demo.class,
       ConvLensCli.Analyze.class,
+      ConvLensCli.ModelViz.class,
       ConvLensCli.Sample.class,
       ConvLensCli.Bench.class,
       CommandLine.HelpCommand.class
@@ -114,6 +115,16 @@ public final class ConvLensCli implements Runnable {
     @Override
     void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
       AnalyzeJob.run(config, spark, console);
+    }
+  }
+
+  @Command(name = "model-viz", mixinStandardHelpOptions = true,
+      description = "What the model itself shows: model summary and architecture, first- and second-layer"
+          + " filter grids, class vectors, and input maximisation per class (one Spark task each), to <out>/model.")
+  static final class ModelViz extends SparkCommand {
+    @Override
+    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+      ModelVizJob.run(config, spark, console);
     }
   }
 

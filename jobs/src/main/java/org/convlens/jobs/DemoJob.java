@@ -8,8 +8,9 @@ import org.apache.spark.sql.SparkSession;
 import org.convlens.analyze.AnalyzeRun;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
+import org.convlens.features.ModelVizRun;
 
-/** The whole pipeline on sample-data/: what exists so far is the analysis. */
+/** The whole pipeline on sample-data/: what exists so far is the analysis and model-viz. */
 public final class DemoJob {
   private DemoJob() {}
 
@@ -29,12 +30,18 @@ public final class DemoJob {
       throws IOException {
     ConvLensConfig demo = config.input().paths().isEmpty() ? config.withInputPaths(sampleInputs()) : config;
     AnalyzeRun.Summary s = AnalyzeJob.run(demo, spark, console);
+    ModelVizRun.Summary v = ModelVizJob.run(demo, spark, console);
     console.println();
     console.println("Demo finished. Outputs:");
     console.println("  " + AnalyzeJob.display(s.output()) + "   (Parquet, one row per input; schema in docs/parquet-schema.md)");
     String dir = AnalyzeJob.display(new org.apache.hadoop.fs.Path(s.output()).getParent().toString());
     console.println("  " + dir + "/run.json   (run summary, errors by kind)");
     console.println("  " + dir + "/effective.conf   (configuration used)");
+    String model = AnalyzeJob.display(v.output());
+    console.println("  " + model + "/model-viz.json   (model summary, filter grids, maximisation index)");
+    console.println("  " + model + "/filters-first.png, filters-second.png, architecture.svg");
+    console.println("  " + model + "/maximization/ and maximization-png/   (input maximisation per class)");
+    console.println("  " + model + "/class_vectors/   (Parquet: head weight rows and mean embeddings per class)");
     return s;
   }
 }

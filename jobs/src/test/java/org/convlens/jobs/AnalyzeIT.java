@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Color;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,15 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Whole analyze runs in local Spark on the committed sample data and on planted bad files. */
 class AnalyzeIT {
 
-  /** Runs the CLI in-process; returns exit code, stdout and stderr. */
-  private record Run(int code, String out, String err) {}
-
-  private static Run cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = ConvLensCli.execute(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun cli(String... args) {
+    return CliRun.of(args);
   }
 
   private Dataset<Row> analysis(Path out) {
@@ -46,7 +37,7 @@ class AnalyzeIT {
 
   @Test
   void demoAnalysesEverySampleInputWithOneRowEach(@TempDir Path out) throws Exception {
-    Run run = cli("demo", "--out", out.toString(), "--master", "local[2]");
+    CliRun run = cli("demo", "--out", out.toString(), "--master", "local[2]");
     assertEquals(0, run.code(), run.err());
     assertTrue(run.out().contains("Demo finished"), run.out());
     Dataset<Row> rows = analysis(out);
@@ -98,6 +89,12 @@ class AnalyzeIT {
     assertEquals(7 * 7, grids.get(1).getList(6).size());
     assertTrue(Files.isRegularFile(out.resolve("run.json")));
     assertTrue(Files.readString(out.resolve("effective.conf")).contains("batch-size"));
+    // The demo goes on with model-viz, whose class means come from this analysis.
+    assertTrue(run.out().contains("class means from 1056 analysed images"), run.out());
+    for (int k = 0; k < 10; k++) {
+      assertTrue(Files.isRegularFile(out.resolve("model/maximization-png/class-" + k + ".png")), "class " + k);
+    }
+    assertTrue(Files.isRegularFile(out.resolve("model/filters-first.png")));
   }
 
   @Test
@@ -105,7 +102,7 @@ class AnalyzeIT {
     Path markers = ConvLensHome.sampleData().resolve("cifar10/test_markers.csv");
     Map<Long, Boolean> marked = Files.readAllLines(markers).stream().skip(1).map(l -> l.split(","))
         .collect(Collectors.toMap(f -> Long.parseLong(f[0]), f -> Boolean.parseBoolean(f[2])));
-    Run run = cli("analyze", "--input", ConvLensHome.sampleData().resolve("cifar10/test_batch.bin").toString(),
+    CliRun run = cli("analyze", "--input", ConvLensHome.sampleData().resolve("cifar10/test_batch.bin").toString(),
         "--out", out.toString(), "--set", "analyze.methods=[]");
     assertEquals(0, run.code(), run.err());
     int markedOther = 0;
@@ -144,7 +141,7 @@ class AnalyzeIT {
     Fixtures.write(data.resolve("bad/huge.png"), new byte[4096]);
     Fixtures.write(data.resolve("bad/notes.txt"), "skipped".getBytes(StandardCharsets.UTF_8));
     Path out = dir.resolve("out");
-    Run run = cli("analyze", "--input", data.toString(), "--out", out.toString(),
+    CliRun run = cli("analyze", "--input", data.toString(), "--out", out.toString(),
         "--set", "input.max-file-bytes=4000", "--set", "analyze.batch-size=2");
     assertEquals(0, run.code(), run.err());
     Map<String, Row> rows = analysis(out).collectAsList().stream()
@@ -184,7 +181,7 @@ class AnalyzeIT {
     Fixtures.write(dir.resolve("imgs/a.png"), Fixtures.image("png", 32, 32, Color.RED));
     Fixtures.writeLines(dir.resolve("m.csv"), List.of("path,label", "imgs/a.png,circle", "imgs/gone.png,circle"));
     Path out = dir.resolve("out");
-    Run run = cli("analyze", "--input", cifar.resolve("cut.bin").toString(), "--input", dir.resolve("m.csv").toString(),
+    CliRun run = cli("analyze", "--input", cifar.resolve("cut.bin").toString(), "--input", dir.resolve("m.csv").toString(),
         "--out", out.toString());
     assertEquals(0, run.code(), run.err());
     Dataset<Row> rows = analysis(out);
@@ -196,48 +193,48 @@ class AnalyzeIT {
 
   @Test
   void badOptionsExitNonZeroWithOneSentence(@TempDir Path dir) {
-    Run missing = cli("analyze", "--input", dir.resolve("nope").toString(), "--out", dir.resolve("o").toString());
+    CliRun missing = cli("analyze", "--input", dir.resolve("nope").toString(), "--out", dir.resolve("o").toString());
     assertEquals(2, missing.code());
     assertTrue(missing.err().startsWith("error: input not found"), missing.err());
     assertTrue(missing.err().lines().count() <= 2, missing.err());
 
-    Run badSet = cli("analyze", "--input", dir.toString(), "--set", "analyze.top-k=zero");
+    CliRun badSet = cli("analyze", "--input", dir.toString(), "--set", "analyze.top-k=zero");
     assertEquals(2, badSet.code());
     assertTrue(badSet.err().contains("analyze.top-k"), badSet.err());
 
-    Run badFormat = cli("analyze", "--input", dir.toString(), "--format", "tfrecord");
+    CliRun badFormat = cli("analyze", "--input", dir.toString(), "--format", "tfrecord");
     assertEquals(2, badFormat.code());
     assertTrue(badFormat.err().contains("allowed values are auto, cifar10"), badFormat.err());
 
-    Run noModel = cli("analyze", "--input", dir.toString(), "--model", dir.resolve("no-model").toString(),
+    CliRun noModel = cli("analyze", "--input", dir.toString(), "--model", dir.resolve("no-model").toString(),
         "--out", dir.resolve("o2").toString());
     assertNotEquals(0, noModel.code());
     assertTrue(noModel.err().startsWith("error: ") && noModel.err().contains("no-model"), noModel.err());
 
     String cifar = ConvLensHome.sampleData().resolve("cifar10/test_batch.bin").toString();
-    Run badMethod = cli("analyze", "--input", cifar, "--set", "analyze.methods=[saliency,lime]");
+    CliRun badMethod = cli("analyze", "--input", cifar, "--set", "analyze.methods=[saliency,lime]");
     assertEquals(2, badMethod.code());
     assertTrue(badMethod.err().contains("analyze.methods") && badMethod.err().contains("smoothgrad"), badMethod.err());
-    Run badLayer = cli("analyze", "--input", cifar, "--set", "analyze.gradcam.layer=conv9", "--out", dir.resolve("o3").toString());
+    CliRun badLayer = cli("analyze", "--input", cifar, "--set", "analyze.gradcam.layer=conv9", "--out", dir.resolve("o3").toString());
     assertEquals(2, badLayer.code());
     assertTrue(badLayer.err().contains("analyze.gradcam.layer") && badLayer.err().contains("features.block2"), badLayer.err());
-    Run badTarget = cli("analyze", "--input", cifar, "--set", "analyze.target=zebra", "--out", dir.resolve("o4").toString());
+    CliRun badTarget = cli("analyze", "--input", cifar, "--set", "analyze.target=zebra", "--out", dir.resolve("o4").toString());
     assertEquals(2, badTarget.code());
     assertTrue(badTarget.err().contains("analyze.target") && badTarget.err().contains("ring"), badTarget.err());
-    Run badStride = cli("analyze", "--input", cifar, "--set", "analyze.occlusion.strides=[9]");
+    CliRun badStride = cli("analyze", "--input", cifar, "--set", "analyze.occlusion.strides=[9]");
     assertEquals(2, badStride.code());
     assertTrue(badStride.err().contains("analyze.occlusion.strides"), badStride.err());
 
-    Run unknownOption = cli("analyze", "--inptu", "x");
+    CliRun unknownOption = cli("analyze", "--inptu", "x");
     assertEquals(2, unknownOption.code());
     assertTrue(unknownOption.err().contains("--inptu"), unknownOption.err());
   }
 
   @Test
   void helpListsTheSubcommands() {
-    Run help = cli("--help");
+    CliRun help = cli("--help");
     assertEquals(0, help.code());
-    for (String sub : List.of("demo", "analyze", "sample", "bench")) {
+    for (String sub : List.of("demo", "analyze", "model-viz", "sample", "bench")) {
       assertTrue(help.out().contains(sub), help.out());
     }
     assertTrue(ConfigLoader.knownKeys().contains("analyze.batch-size"));

@@ -118,7 +118,8 @@ public final class SampleData {
               SampleClass.classNames(),
               new ModelDescription.Outputs(0, 1, 2, FEATURE_LAYER, true),
               round4(accuracy),
-              notes(spec, options, train.size(), effect));
+              notes(spec, options, train.size(), effect),
+              null);
       description.write(modelDir.resolve("model.json"));
       Summary summary = new Summary(spec, description, options, trained.history(), effect, seconds);
       Files.writeString(root.resolve("README.md"), readme(summary), StandardCharsets.UTF_8);

@@ -23,7 +23,7 @@ class SampleDataTest {
                 new float[] {0.2f, 0.2f, 0.2f}),
             SampleClass.classNames(),
             new ModelDescription.Outputs(0, 1, 2, SampleData.FEATURE_LAYER, true),
-            0.93, "test");
+            0.93, "test", null);
     ShortcutEffect effect =
         new ShortcutEffect(45, 20, Collections.nCopies(10, 2), 1, 0.93, 1.0, 0.9);
     String readme =

@@ -1,0 +1,331 @@
+package org.convlens.features;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
+import org.convlens.analyze.AnalyzeRun;
+import org.convlens.config.ConvLensConfig;
+import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Settings.ModelVizSettings;
+import org.convlens.config.Settings.WriteMode;
+import org.convlens.data.HadoopPaths;
+import org.convlens.model.Classifier;
+import org.convlens.model.InferenceSession;
+import org.convlens.model.InferenceSession.Objective;
+import org.convlens.model.ModelCache;
+import org.convlens.model.ModelDescription;
+import org.convlens.model.ModelParameters;
+import org.convlens.model.ModelSpec;
+import org.convlens.spark.OutputFiles;
+import org.convlens.spark.ProgressReporter;
+
+/**
+ * The model-viz stage: what the model itself shows, not per image. Writes {@code <out>/model/}:
+ *
+ * <ul>
+ *   <li>{@code model-viz.json}: the model summary (layer table, totals, diagram), the filter
+ *       grids' layout, the class-vector and maximisation indexes and settings;
+ *   <li>{@code architecture.svg}, {@code filters-first.png}, {@code filters-second.png};
+ *   <li>{@code class_vectors/} (Parquet, {@link ClassVectorsSchema});
+ *   <li>{@code maximization/} (Parquet, {@link MaximizationSchema}) and {@code
+ *       maximization-png/<kind>-<index>.png}, the final image of each target.
+ * </ul>
+ *
+ * Summary, filters and class vectors are computed on the driver from the weights (small);
+ * the class means are a Spark aggregation of the analyze output; input maximisation is spread
+ * over executors with one task per target, each on the executor's cached model.
+ */
+public final class ModelVizRun {
+  public static final String MODEL_DIR = "model";
+  public static final String MAXIMIZATION_DIR = "maximization";
+  public static final String CLASS_VECTORS_DIR = "class_vectors";
+  public static final String PNG_DIR = "maximization-png";
+  public static final String INDEX_FILE = "model-viz.json";
+
+  /**
+   * What a run did.
+   *
+   * @param targets maximisation targets run; {@code failed} of them ended in an error row
+   * @param classMeansFrom the analyze output whose embeddings were averaged, or null
+   */
+  public record Summary(String runId, String modelId, String output, ModelSummary model,
+      List<FilterGrid> filters, int targets, int failed, String classMeansFrom, long classMeanRows,
+      double seconds) {}
+
+  private ModelVizRun() {}
+
+  public static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console)
+      throws IOException {
+    long start = System.nanoTime();
+    ModelVizSettings settings = config.modelViz();
+    MaximizeSettings max = settings.maximize();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
+    Path modelDir = new Path(outDir, MODEL_DIR);
+    if (config.output().mode() == WriteMode.ERROR && HadoopPaths.statusOrNull(modelDir, hadoop) != null) {
+      throw new InvalidConfigException("output.mode", modelDir
+          + " already exists and output.mode = error: choose another --out or set output.mode=overwrite");
+    }
+
+    // Everything that depends on the model is checked before any Spark job.
+    ModelSpec spec = AnalyzeRun.modelSpec(config);
+    Classifier classifier = ModelCache.get(spec);
+    ModelDescription d = classifier.description();
+    ModelParameters params = ModelParameters.of(classifier);
+    List<ModelParameters.Param> convs = FilterGrid.chooseLayers(params, settings.firstLayer(),
+        settings.secondLayer());
+    List<InputMaximizer.Target> targets = targets(max, classifier);
+    Path analysis = analysisPath(settings, outDir, hadoop);
+
+    String runId = AnalyzeRun.newRunId();
+    console.printf(Locale.ROOT, "model-viz: model %s (%s) on %s, %d maximisation target(s)%n",
+        d.id(), d.engine(), classifier.device(), targets.size());
+
+    ModelSummary summary = ModelSummary.of(classifier);
+    OutputFiles.writeText(new Path(modelDir, "architecture.svg"),
+        ArchitectureSvg.render(summary.diagram()), hadoop);
+    List<FilterGrid> grids = new ArrayList<>();
+    List<Map<String, Object>> filterIndex = new ArrayList<>();
+    for (int i = 0; i < convs.size(); i++) {
+      FilterGrid g = FilterGrid.of(params, convs.get(i), i == 0);
+      String file = i == 0 ? "filters-first.png" : "filters-second.png";
+      OutputFiles.writeBytes(new Path(modelDir, file), Images.png(g.render()), hadoop);
+      grids.add(g);
+      filterIndex.add(filterEntry(g, file, i == 0 ? "first" : "second"));
+    }
+
+    ClassVectors.Head head = ClassVectors.head(params, d.numClasses(), classifier.embeddingDim());
+    ClassVectors.Means means = null;
+    if (analysis != null) {
+      means = ClassVectors.means(spark.read().parquet(analysis.toString()), d,
+          classifier.embeddingDim());
+    }
+    spark.createDataFrame(ClassVectors.rows(d, head, means), ClassVectorsSchema.SCHEMA)
+        .coalesce(1).write().mode(SaveMode.Overwrite)
+        .parquet(new Path(modelDir, CLASS_VECTORS_DIR).toString());
+
+    List<Map<String, Object>> targetIndex = new ArrayList<>();
+    int failed = 0;
+    Path maxDir = new Path(modelDir, MAXIMIZATION_DIR);
+    if (!targets.isEmpty()) {
+      LongAccumulator steps = spark.sparkContext().longAccumulator("convlens.maximize.steps");
+      long totalSteps = (long) targets.size() * max.steps();
+      ProgressReporter progress = new ProgressReporter("model-viz", "steps", "steps", totalSteps,
+          steps, config.progress().intervalSeconds(), console);
+      try (progress) {
+        JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
+            .parallelize(targets, targets.size())
+            .mapPartitions(new MaximizeTask(runId, spec, d, max, steps));
+        spark.createDataFrame(rows, MaximizationSchema.SCHEMA).write().mode(SaveMode.Overwrite)
+            .parquet(maxDir.toString());
+      }
+      console.println(progress.line(totalSteps));
+      Dataset<Row> written = spark.read().parquet(maxDir.toString())
+          .select("target_kind", "target_index", "target_name", "layer", "status", "error",
+              "image_png", "initial_objective", "final_objective", "final_prob", "final_top1_name",
+              "seconds")
+          .orderBy("target_kind", "target_index");
+      Iterator<Row> it = written.toLocalIterator();
+      while (it.hasNext()) {
+        Row r = it.next();
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("kind", r.getString(0));
+        t.put("index", r.getInt(1));
+        t.put("name", r.getString(2));
+        t.put("layer", r.getString(3));
+        t.put("status", r.getString(4));
+        if (r.isNullAt(6)) {
+          failed++;
+          t.put("error", r.getString(5));
+        } else {
+          String file = PNG_DIR + "/" + r.getString(0) + "-" + r.getInt(1) + ".png";
+          OutputFiles.writeBytes(new Path(modelDir, file), (byte[]) r.get(6), hadoop);
+          t.put("file", file);
+          t.put("initial_objective", r.get(7));
+          t.put("final_objective", r.get(8));
+          t.put("final_prob", r.get(9));
+          t.put("final_top1", r.getString(10));
+          t.put("seconds", r.get(11));
+        }
+        targetIndex.add(t);
+      }
+      if (targetIndex.size() != targets.size()) {
+        throw new IllegalStateException("model-viz wrote " + targetIndex.size() + " rows for "
+            + targets.size() + " targets");
+      }
+    }
+
+    double seconds = (System.nanoTime() - start) / 1e9;
+    Map<String, Object> index = new LinkedHashMap<>();
+    index.put("run_id", runId);
+    index.put("finished_at", Instant.now().toString());
+    index.put("model_id", d.id());
+    index.put("engine", d.engine());
+    index.put("device", classifier.device());
+    index.put("seconds", Math.round(seconds * 100) / 100.0);
+    index.put("summary", summary);
+    index.put("architecture", "architecture.svg");
+    index.put("filters", filterIndex);
+    Map<String, Object> cv = new LinkedHashMap<>();
+    cv.put("path", CLASS_VECTORS_DIR);
+    cv.put("schema_version", ClassVectorsSchema.VERSION);
+    cv.put("head_weight", head == null ? null : head.weight());
+    cv.put("analysis", analysis == null ? null : analysis.toString());
+    cv.put("analysis_rows", means == null ? 0 : means.rowsUsed());
+    index.put("class_vectors", cv);
+    Map<String, Object> mx = new LinkedHashMap<>();
+    mx.put("path", targets.isEmpty() ? null : MAXIMIZATION_DIR);
+    mx.put("schema_version", MaximizationSchema.VERSION);
+    mx.put("settings", max);
+    mx.put("targets", targetIndex);
+    index.put("maximization", mx);
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+        .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    OutputFiles.writeText(new Path(modelDir, INDEX_FILE), json.writeValueAsString(index) + "\n", hadoop);
+    return new Summary(runId, d.id(), modelDir.toString(), summary, grids, targets.size(), failed,
+        analysis == null ? null : analysis.toString(), means == null ? 0 : means.rowsUsed(), seconds);
+  }
+
+  private static Map<String, Object> filterEntry(FilterGrid g, String file, String which) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("which", which);
+    m.put("parameter", g.parameter());
+    m.put("module", g.module());
+    m.put("shape", g.shape());
+    m.put("layout", g.layout().name().toLowerCase(Locale.ROOT));
+    m.put("file", file);
+    m.put("width", g.width());
+    m.put("height", g.height());
+    m.put("columns", g.columns());
+    m.put("rows", g.rows());
+    m.put("group_columns", g.groupColumns());
+    m.put("group_rows", g.groupRows());
+    m.put("scale", g.scale());
+    return m;
+  }
+
+  /**
+   * The analyze output to average: {@code model-viz.analysis}, which must exist when given, or
+   * {@code <out>/analysis} when it exists; null when there is none.
+   */
+  static Path analysisPath(ModelVizSettings s, Path outDir, Configuration hadoop) throws IOException {
+    if (!s.analysis().isEmpty()) {
+      Path p = HadoopPaths.qualify(s.analysis(), hadoop);
+      if (HadoopPaths.statusOrNull(p, hadoop) == null) {
+        throw new InvalidConfigException("model-viz.analysis", "model-viz.analysis = " + s.analysis()
+            + " does not exist: give an analyze output folder (<out>/analysis) or leave it empty");
+      }
+      return p;
+    }
+    Path p = new Path(outDir, AnalyzeRun.ANALYSIS_DIR);
+    return HadoopPaths.statusOrNull(p, hadoop) != null ? p : null;
+  }
+
+  /** The targets the settings name, checked against the model (fails naming the key). */
+  public static List<InputMaximizer.Target> targets(MaximizeSettings s, Classifier classifier) {
+    ModelDescription d = classifier.description();
+    List<InputMaximizer.Target> out = new ArrayList<>();
+    Set<Integer> classes = new LinkedHashSet<>();
+    if (s.allClasses()) {
+      for (int i = 0; i < d.numClasses(); i++) {
+        classes.add(i);
+      }
+    } else {
+      for (String c : s.classes()) {
+        int i = d.classIndex(c);
+        if (i < 0) {
+          throw InvalidConfigException.range("model-viz.maximize.classes", c, "\"all\", or class names"
+              + " or indices 0.." + (d.numClasses() - 1) + " of model " + d.id() + " " + d.classNames());
+        }
+        if (!classes.add(i)) {
+          throw new InvalidConfigException("model-viz.maximize.classes",
+              "model-viz.maximize.classes names class " + d.classNames().get(i) + " twice");
+        }
+      }
+    }
+    for (int i : classes) {
+      out.add(new InputMaximizer.Target(Objective.Kind.CLASS, i, d.classNames().get(i), null));
+    }
+    if (!s.channels().isEmpty()) {
+      String layer = s.layer().isEmpty() ? classifier.defaultGradientLayer() : s.layer();
+      int[] shape = layer == null ? null : classifier.gradientLayers().get(layer);
+      if (shape == null) {
+        throw InvalidConfigException.range("model-viz.maximize.layer",
+            s.layer().isEmpty() ? "(default)" : s.layer(),
+            "a layer of model " + d.id() + ": " + classifier.gradientLayers().keySet());
+      }
+      Set<Integer> seen = new LinkedHashSet<>();
+      for (int ch : s.channels()) {
+        if (ch >= shape[0]) {
+          throw InvalidConfigException.range("model-viz.maximize.channels", ch,
+              "channels 0.." + (shape[0] - 1) + " of layer " + layer);
+        }
+        if (seen.add(ch)) {
+          out.add(new InputMaximizer.Target(Objective.Kind.CHANNEL, ch, layer + ":" + ch, layer));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** One partition = one target (usually): optimise it on this executor's cached model. */
+  static final class MaximizeTask implements FlatMapFunction<Iterator<InputMaximizer.Target>, Row> {
+    private final String runId;
+    private final ModelSpec spec;
+    private final ModelDescription description;
+    private final MaximizeSettings settings;
+    private final LongAccumulator steps;
+
+    MaximizeTask(String runId, ModelSpec spec, ModelDescription description,
+        MaximizeSettings settings, LongAccumulator steps) {
+      this.runId = runId;
+      this.spec = spec;
+      this.description = description;
+      this.settings = settings;
+      this.steps = steps;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<InputMaximizer.Target> targets) throws Exception {
+      List<Row> rows = new ArrayList<>();
+      Classifier classifier = ModelCache.get(spec);
+      try (InferenceSession session = classifier.newSession()) {
+        while (targets.hasNext()) {
+          InputMaximizer.Target t = targets.next();
+          try {
+            InputMaximizer.Result r = InputMaximizer.run(session, description, t, settings,
+                () -> steps.add(1));
+            rows.add(MaximizationSchema.row(runId, description, settings, r));
+          } catch (RuntimeException e) {
+            // One target failing (e.g. out of memory on a huge input) must not lose the others.
+            rows.add(MaximizationSchema.errorRow(runId, description, settings, t,
+                e.getClass().getSimpleName() + ": " + e.getMessage()));
+          }
+        }
+      }
+      // A retried task recomputes its targets from the same seed, so it writes the same images.
+      return rows.iterator();
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package org.convlens.features;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.convlens.config.ConvLensHome;
+import org.convlens.model.Classifier;
+import org.convlens.model.ModelLoader;
+import org.convlens.model.ModelSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+class ModelSummaryTest {
+  /**
+   * The bundled SmallCnn's totals, counted from its architecture by hand: six 3×3 convolutions
+   * (3→32→32→64→64→128→128, with bias), a batch norm after each (γ, β trainable; running mean and
+   * variance not), a 128→10 linear head.
+   */
+  @Test
+  void bundledModelTotalsMatchItsArchitecture() throws Exception {
+    int[] ch = {3, 32, 32, 64, 64, 128, 128};
+    long conv = 0;
+    long bnTrainable = 0;
+    long bnStats = 0;
+    for (int i = 1; i < ch.length; i++) {
+      conv += (long) ch[i - 1] * ch[i] * 9 + ch[i];
+      bnTrainable += 2L * ch[i];
+      bnStats += 2L * ch[i];
+    }
+    long head = 128L * 10 + 10;
+    try (Classifier c = load(ConvLensHome.bundledModel())) {
+      ModelSummary s = ModelSummary.of(c);
+      assertEquals(conv + bnTrainable + bnStats + head, s.totalParameters());
+      assertEquals(conv + bnTrainable + head, s.trainableParameters());
+      assertEquals(bnStats, s.nonTrainableParameters());
+      assertEquals(s.totalParameters(), s.layers().stream().mapToLong(ModelSummary.Layer::parameters).sum());
+      // 6 × (conv, BN, ReLU) + 2 pools + the head.
+      assertEquals(21, s.layers().size());
+      ModelSummary.Layer first = s.layers().get(0);
+      assertEquals("Conv2d", first.type());
+      assertArrayEquals(new int[] {32, 32, 32}, first.outputShape());
+      assertEquals("3→32, 3×3", first.detail());
+      assertEquals("maxPool2d", s.layers().get(6).type());
+      assertArrayEquals(new int[] {32, 16, 16}, s.layers().get(6).outputShape());
+      ModelSummary.Layer last = s.layers().get(20);
+      assertEquals("Linear", last.type());
+      assertArrayEquals(new int[] {10}, last.outputShape());
+      assertEquals(head, last.parameters());
+      // Diagram: input, 6 convs, 2 pools, head, logits, embedding.
+      assertEquals(12, s.diagram().size());
+      assertEquals("input", s.diagram().get(0).title());
+      assertEquals("3×32×32", s.diagram().get(0).subtitle());
+      assertArrayEquals(new int[] {128, 8, 8}, s.outputs().get("features.block3"));
+    }
+  }
+
+  /** The TorchScript fixture: rows from the description's layers, totals from the module. */
+  @Test
+  void torchScriptTotalsAndLayersFromTheDescription(@TempDir Path tmp) throws Exception {
+    long expected = (3 * 8 * 9 + 8) + (8 * 16 * 9 + 16) + (16 * 4 + 4); // conv1, conv2, fc
+    Path pt = ConvLensHome.sampleData().resolve("torchscript/tiny_cnn.pt");
+    try (Classifier c = load(pt)) {
+      ModelSummary s = ModelSummary.of(c);
+      assertEquals(expected, s.totalParameters());
+      assertEquals(expected, s.trainableParameters());
+      assertEquals(List.of("conv1", "conv2", "fc"), s.layers().stream().map(ModelSummary.Layer::name).toList());
+      assertArrayEquals(new int[] {16, 16, 16}, s.layers().get(1).outputShape());
+      assertEquals("8→16, 3×3", s.layers().get(1).detail());
+    }
+    // Without recorded layers: modules from parameter names, types inferred, no shapes.
+    Files.copy(pt, tmp.resolve("tiny_cnn.pt"));
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode d = (ObjectNode) json.readTree(pt.resolveSibling("tiny_cnn.json").toFile());
+    d.remove("layers");
+    json.writeValue(tmp.resolve("tiny_cnn.json").toFile(), d);
+    try (Classifier c = load(tmp.resolve("tiny_cnn.pt"))) {
+      ModelSummary s = ModelSummary.of(c);
+      assertEquals(expected, s.totalParameters());
+      assertEquals(List.of("Conv2d", "Conv2d", "Linear"), s.layers().stream().map(ModelSummary.Layer::type).toList());
+      assertNull(s.layers().get(0).outputShape());
+      assertTrue(s.notes().get(0).contains("records no layers"));
+    }
+  }
+
+  /** Layer names come from model files: the SVG escapes them and stays well-formed XML. */
+  @Test
+  void architectureSvgIsWellFormedAndEscapesNames() throws Exception {
+    List<ModelSummary.Node> nodes = List.of(new ModelSummary.Node("input", "3×32×32", 0),
+        new ModelSummary.Node("<script>alert(1)</script>", "Conv2d & \"friends\"", 1234),
+        new ModelSummary.Node("logits", "10", 0));
+    String svg = ArchitectureSvg.render(nodes);
+    assertFalse(svg.contains("<script"), svg);
+    assertTrue(svg.contains("&lt;script"), svg);
+    Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
+    assertEquals("svg", doc.getDocumentElement().getTagName());
+    assertEquals(3, doc.getElementsByTagName("rect").getLength());
+    assertEquals(2, doc.getElementsByTagName("line").getLength());
+    assertTrue(svg.contains("1,234 params"));
+  }
+
+  private static Classifier load(Path path) throws Exception {
+    return ModelLoader.load(new ModelSpec(path.toString(), "cpu", 1, 1));
+  }
+}
