@@ -22,8 +22,12 @@ import org.convlens.attribution.Occlusion;
 import org.convlens.config.ConfigLoader;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
+import org.convlens.features.InputMaximizer;
+import org.convlens.features.MaximizeSettings;
+import org.convlens.features.ModelVizRun;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
+import org.convlens.model.InferenceSession.Objective;
 import org.convlens.model.ModelCache;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.TopK;
@@ -49,6 +53,9 @@ public final class Benchmark {
   public record Options(int cifarImages, int imagenetImages, Path torchscript,
       List<Integer> perturbationBatches, int occlusionImages, Path scratch) {}
 
+  /** Input-maximisation targets and steps per model: all 10 bundled classes; 4 ResNet classes. */
+  private record Maximize(int targets, int steps) {}
+
   private final ConvLensConfig base;
   private final SparkSession spark;
   private final PrintStream out;
@@ -71,11 +78,11 @@ public final class Benchmark {
     // Bundled model, 32², its default occlusion windows.
     Path cifar = b.repeatCifar(o.cifarImages(), o.scratch().resolve("cifar-bench.bin"));
     b.model("bundled small CNN, 32²", ConvLensHome.bundledModel().toString(), cifar.toString(), "cifar10",
-        o.cifarImages(), List.of(4, 8), List.of(), o);
+        o.cifarImages(), List.of(4, 8), List.of(), o, new Maximize(10, 128));
     if (o.torchscript() != null && Files.isRegularFile(o.torchscript())) {
       Path manifest = b.repeatImagenet(o.imagenetImages(), o.scratch().resolve("imagenet-bench.csv"));
       b.model("resnet18 TorchScript (random weights), 224²", o.torchscript().toString(), manifest.toString(),
-          "manifest", o.imagenetImages(), List.of(16), List.of(8), o);
+          "manifest", o.imagenetImages(), List.of(16), List.of(8), o, new Maximize(4, 32));
     } else {
       out.println("bench: no ResNet-18 TorchScript model at " + o.torchscript()
           + "; make one with: /usr/bin/python3 tools/make_resnet18.py (needs python3-torch), then rerun");
@@ -83,7 +90,7 @@ public final class Benchmark {
   }
 
   private void model(String title, String modelPath, String input, String format, int images,
-      List<Integer> windows, List<Integer> strides, Options o) throws Exception {
+      List<Integer> windows, List<Integer> strides, Options o, Maximize mx) throws Exception {
     out.println();
     out.println("== " + title + " ==");
     ModelSpec spec = new ModelSpec(modelPath, "cpu", base.model().threads(), base.model().interopThreads());
@@ -148,6 +155,66 @@ public final class Benchmark {
       }
     }
     out.printf(Locale.ROOT, "  fastest perturbation batch: %d (the configured default gives %d)%n", bestPer, auto);
+
+    maximize(model, modelPath, mx, o);
+  }
+
+  /**
+   * Input maximisation: the optimiser on raw threads (targets split over them) against the whole
+   * model-viz job (summary, grids, class vectors, one Spark task per target), in steps/s.
+   */
+  private void maximize(Classifier model, String modelPath, Maximize mx, Options o) throws Exception {
+    ModelDescription d = model.description();
+    MaximizeSettings defaults = base.modelViz().maximize();
+    MaximizeSettings s = new MaximizeSettings(defaults.classes(), defaults.channels(), defaults.layer(),
+        mx.steps(), defaults.lr(), defaults.tvWeight(), defaults.tvBeta(), defaults.jitter(),
+        defaults.blurSigma(), defaults.blurEvery(), defaults.initNoise(), defaults.normalizeGradient(),
+        defaults.snapshotEvery(), defaults.snapshotMaxSide(), defaults.seed());
+    List<InputMaximizer.Target> targets = new ArrayList<>();
+    for (int k = 0; k < mx.targets(); k++) {
+      targets.add(new InputMaximizer.Target(Objective.Kind.CLASS, k, d.classNames().get(k), null));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    double raw;
+    try {
+      long start = System.nanoTime();
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int first = t;
+        futures.add(pool.submit(() -> {
+          try (InferenceSession session = model.newSession()) {
+            for (int k = first; k < targets.size(); k += threads) {
+              InputMaximizer.run(session, d, targets.get(k), s);
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      raw = (double) mx.targets() * mx.steps() / ((System.nanoTime() - start) / 1e9);
+    } finally {
+      pool.shutdownNow();
+    }
+    row("input maximisation, raw (targets split over threads)", raw, "steps/s",
+        String.format(Locale.ROOT, "%d classes × %d steps, batch 1, %d threads", mx.targets(), mx.steps(), threads));
+    List<String> classes = new ArrayList<>();
+    for (int k = 0; k < mx.targets(); k++) {
+      classes.add(String.valueOf(k));
+    }
+    java.util.Map<String, Object> options = new java.util.LinkedHashMap<>();
+    options.put("model.path", modelPath);
+    // A folder without an analysis: the class-mean aggregation is not what is timed here.
+    options.put("output.dir", o.scratch().resolve("model-viz").toString());
+    List<String> sets = List.of("model-viz.maximize.classes=[" + String.join(",", classes) + "]",
+        "model-viz.maximize.steps=" + mx.steps(), "progress.interval-seconds=0");
+    ModelVizRun.Summary job = ModelVizRun.execute(ConfigLoader.load(null, options, sets), spark,
+        new PrintStream(OutputStream.nullOutputStream()));
+    double jobRate = mx.targets() * mx.steps() / job.seconds();
+    row("model-viz job (summary, filter grids, class vectors, maximisation)", jobRate, "steps/s",
+        String.format(Locale.ROOT, "one task per class; %.1f s in all, %.0f%% of raw speed", job.seconds(),
+            100 * jobRate / raw));
   }
 
   private void row(String what, double value, String unit, String note) {

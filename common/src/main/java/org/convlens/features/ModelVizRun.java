@@ -98,6 +98,10 @@ public final class ModelVizRun {
     List<InputMaximizer.Target> targets = targets(max, classifier);
     Path analysis = analysisPath(settings, outDir, hadoop);
 
+    // Overwrite = replace the whole model/ folder, so no target of an earlier run lingers.
+    if (HadoopPaths.statusOrNull(modelDir, hadoop) != null) {
+      modelDir.getFileSystem(hadoop).delete(modelDir, true);
+    }
     String runId = AnalyzeRun.newRunId();
     console.printf(Locale.ROOT, "model-viz: model %s (%s) on %s, %d maximisation target(s)%n",
         d.id(), d.engine(), classifier.device(), targets.size());
@@ -121,8 +125,13 @@ public final class ModelVizRun {
       means = ClassVectors.means(spark.read().parquet(analysis.toString()), d,
           classifier.embeddingDim());
     }
-    spark.createDataFrame(ClassVectors.rows(d, head, means), ClassVectorsSchema.SCHEMA)
-        .coalesce(1).write().mode(SaveMode.Overwrite)
+    // The rows travel inside the tasks (three D-float vectors per class): keep each task under
+    // about 512 KB, Spark's comfortable task size (1000 ImageNet classes × 512 floats ≈ 6 MB).
+    long bytes = 12L * d.numClasses() * classifier.embeddingDim();
+    int slices = (int) Math.max(1, Math.min(d.numClasses(), (bytes + (512 << 10) - 1) / (512 << 10)));
+    JavaRDD<Row> vectorRows = JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(ClassVectors.rows(d, head, means), slices);
+    spark.createDataFrame(vectorRows, ClassVectorsSchema.SCHEMA).write().mode(SaveMode.Overwrite)
         .parquet(new Path(modelDir, CLASS_VECTORS_DIR).toString());
 
     List<Map<String, Object>> targetIndex = new ArrayList<>();

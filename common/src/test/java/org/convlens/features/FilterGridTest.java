@@ -9,14 +9,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.List;
 import javax.imageio.ImageIO;
-import org.convlens.config.ConvLensHome;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.model.Classifier;
-import org.convlens.model.ModelLoader;
 import org.convlens.model.ModelParameters;
 import org.convlens.model.ModelParameters.Param;
-import org.convlens.model.ModelSpec;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,15 +23,8 @@ class FilterGridTest {
 
   @BeforeAll
   static void load() throws Exception {
-    bundled = ModelLoader.load(new ModelSpec(ConvLensHome.bundledModel().toString(), "cpu", 1, 1));
-    tiny = ModelLoader.load(new ModelSpec(
-        ConvLensHome.sampleData().resolve("torchscript/tiny_cnn.pt").toString(), "cpu", 1, 1));
-  }
-
-  @AfterAll
-  static void close() {
-    bundled.close();
-    tiny.close();
+    bundled = FeatureModels.bundled();
+    tiny = FeatureModels.tiny();
   }
 
   @Test

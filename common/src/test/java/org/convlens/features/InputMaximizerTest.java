@@ -10,15 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.convlens.config.ConvLensHome;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.InferenceSession.Objective;
 import org.convlens.model.ModelDescription;
-import org.convlens.model.ModelLoader;
-import org.convlens.model.ModelSpec;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,15 +25,8 @@ class InputMaximizerTest {
 
   @BeforeAll
   static void load() throws Exception {
-    bundled = ModelLoader.load(new ModelSpec(ConvLensHome.bundledModel().toString(), "cpu", 1, 1));
-    tiny = ModelLoader.load(new ModelSpec(
-        ConvLensHome.sampleData().resolve("torchscript/tiny_cnn.pt").toString(), "cpu", 1, 1));
-  }
-
-  @AfterAll
-  static void close() {
-    bundled.close();
-    tiny.close();
+    bundled = FeatureModels.bundled();
+    tiny = FeatureModels.tiny();
   }
 
   static MaximizeSettings settings(int steps, long seed) {

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.xml.parsers.DocumentBuilderFactory;
-import org.convlens.config.ConvLensHome;
 import org.convlens.model.Classifier;
 import org.convlens.model.ModelLoader;
 import org.convlens.model.ModelSpec;
@@ -40,57 +39,53 @@ class ModelSummaryTest {
       bnStats += 2L * ch[i];
     }
     long head = 128L * 10 + 10;
-    try (Classifier c = load(ConvLensHome.bundledModel())) {
-      ModelSummary s = ModelSummary.of(c);
-      assertEquals(conv + bnTrainable + bnStats + head, s.totalParameters());
-      assertEquals(conv + bnTrainable + head, s.trainableParameters());
-      assertEquals(bnStats, s.nonTrainableParameters());
-      assertEquals(s.totalParameters(), s.layers().stream().mapToLong(ModelSummary.Layer::parameters).sum());
-      // 6 × (conv, BN, ReLU) + 2 pools + the head.
-      assertEquals(21, s.layers().size());
-      ModelSummary.Layer first = s.layers().get(0);
-      assertEquals("Conv2d", first.type());
-      assertArrayEquals(new int[] {32, 32, 32}, first.outputShape());
-      assertEquals("3→32, 3×3", first.detail());
-      assertEquals("maxPool2d", s.layers().get(6).type());
-      assertArrayEquals(new int[] {32, 16, 16}, s.layers().get(6).outputShape());
-      ModelSummary.Layer last = s.layers().get(20);
-      assertEquals("Linear", last.type());
-      assertArrayEquals(new int[] {10}, last.outputShape());
-      assertEquals(head, last.parameters());
-      // Diagram: input, 6 convs, 2 pools, head, logits, embedding.
-      assertEquals(12, s.diagram().size());
-      assertEquals("input", s.diagram().get(0).title());
-      assertEquals("3×32×32", s.diagram().get(0).subtitle());
-      assertArrayEquals(new int[] {128, 8, 8}, s.outputs().get("features.block3"));
-    }
+    ModelSummary s = ModelSummary.of(FeatureModels.bundled());
+    assertEquals(conv + bnTrainable + bnStats + head, s.totalParameters());
+    assertEquals(conv + bnTrainable + head, s.trainableParameters());
+    assertEquals(bnStats, s.nonTrainableParameters());
+    assertEquals(s.totalParameters(), s.layers().stream().mapToLong(ModelSummary.Layer::parameters).sum());
+    // 6 × (conv, BN, ReLU) + 2 pools + the head.
+    assertEquals(21, s.layers().size());
+    ModelSummary.Layer first = s.layers().get(0);
+    assertEquals("Conv2d", first.type());
+    assertArrayEquals(new int[] {32, 32, 32}, first.outputShape());
+    assertEquals("3→32, 3×3", first.detail());
+    assertEquals("maxPool2d", s.layers().get(6).type());
+    assertArrayEquals(new int[] {32, 16, 16}, s.layers().get(6).outputShape());
+    ModelSummary.Layer last = s.layers().get(20);
+    assertEquals("Linear", last.type());
+    assertArrayEquals(new int[] {10}, last.outputShape());
+    assertEquals(head, last.parameters());
+    // Diagram: input, 6 convs, 2 pools, head, logits, embedding.
+    assertEquals(12, s.diagram().size());
+    assertEquals("input", s.diagram().get(0).title());
+    assertEquals("3×32×32", s.diagram().get(0).subtitle());
+    assertArrayEquals(new int[] {128, 8, 8}, s.outputs().get("features.block3"));
   }
 
   /** The TorchScript fixture: rows from the description's layers, totals from the module. */
   @Test
   void torchScriptTotalsAndLayersFromTheDescription(@TempDir Path tmp) throws Exception {
     long expected = (3 * 8 * 9 + 8) + (8 * 16 * 9 + 16) + (16 * 4 + 4); // conv1, conv2, fc
-    Path pt = ConvLensHome.sampleData().resolve("torchscript/tiny_cnn.pt");
-    try (Classifier c = load(pt)) {
-      ModelSummary s = ModelSummary.of(c);
-      assertEquals(expected, s.totalParameters());
-      assertEquals(expected, s.trainableParameters());
-      assertEquals(List.of("conv1", "conv2", "fc"), s.layers().stream().map(ModelSummary.Layer::name).toList());
-      assertArrayEquals(new int[] {16, 16, 16}, s.layers().get(1).outputShape());
-      assertEquals("8→16, 3×3", s.layers().get(1).detail());
-    }
+    Path pt = FeatureModels.tinyPt();
+    ModelSummary s = ModelSummary.of(FeatureModels.tiny());
+    assertEquals(expected, s.totalParameters());
+    assertEquals(expected, s.trainableParameters());
+    assertEquals(List.of("conv1", "conv2", "fc"), s.layers().stream().map(ModelSummary.Layer::name).toList());
+    assertArrayEquals(new int[] {16, 16, 16}, s.layers().get(1).outputShape());
+    assertEquals("8→16, 3×3", s.layers().get(1).detail());
     // Without recorded layers: modules from parameter names, types inferred, no shapes.
     Files.copy(pt, tmp.resolve("tiny_cnn.pt"));
     ObjectMapper json = new ObjectMapper();
     ObjectNode d = (ObjectNode) json.readTree(pt.resolveSibling("tiny_cnn.json").toFile());
     d.remove("layers");
     json.writeValue(tmp.resolve("tiny_cnn.json").toFile(), d);
-    try (Classifier c = load(tmp.resolve("tiny_cnn.pt"))) {
-      ModelSummary s = ModelSummary.of(c);
-      assertEquals(expected, s.totalParameters());
-      assertEquals(List.of("Conv2d", "Conv2d", "Linear"), s.layers().stream().map(ModelSummary.Layer::type).toList());
-      assertNull(s.layers().get(0).outputShape());
-      assertTrue(s.notes().get(0).contains("records no layers"));
+    try (Classifier c = ModelLoader.load(new ModelSpec(tmp.resolve("tiny_cnn.pt").toString(), "cpu", 1, 1))) {
+      ModelSummary bare = ModelSummary.of(c);
+      assertEquals(expected, bare.totalParameters());
+      assertEquals(List.of("Conv2d", "Conv2d", "Linear"), bare.layers().stream().map(ModelSummary.Layer::type).toList());
+      assertNull(bare.layers().get(0).outputShape());
+      assertTrue(bare.notes().get(0).contains("records no layers"));
     }
   }
 
@@ -109,9 +104,5 @@ class ModelSummaryTest {
     assertEquals(3, doc.getElementsByTagName("rect").getLength());
     assertEquals(2, doc.getElementsByTagName("line").getLength());
     assertTrue(svg.contains("1,234 params"));
-  }
-
-  private static Classifier load(Path path) throws Exception {
-    return ModelLoader.load(new ModelSpec(path.toString(), "cpu", 1, 1));
   }
 }
