@@ -10,26 +10,15 @@ import java.io.ByteArrayInputStream;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.model.Classifier;
 import org.convlens.model.ModelParameters;
 import org.convlens.model.ModelParameters.Param;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Filter grids of the bundled DJL model and the TorchScript fixture. */
 class FilterGridTest {
-  private static Classifier bundled;
-  private static Classifier tiny;
-
-  @BeforeAll
-  static void load() throws Exception {
-    bundled = FeatureModels.bundled();
-    tiny = FeatureModels.tiny();
-  }
-
   @Test
-  void layersAreChosenAutomaticallyOrByNameOnBothEngines() {
-    ModelParameters p = ModelParameters.of(bundled);
+  void layersAreChosenAutomaticallyOrByNameOnBothEngines() throws Exception {
+    ModelParameters p = ModelParameters.of(FeatureModels.bundled());
     List<Param> auto = FilterGrid.chooseLayers(p, "", "");
     assertEquals("01features_01Conv2d_weight", auto.get(0).name());
     assertEquals("01features_04Conv2d_weight", auto.get(1).name());
@@ -37,7 +26,7 @@ class FilterGridTest {
     assertEquals("01features_08Conv2d_weight", named.get(0).name());
     assertEquals("01features_11Conv2d_weight", named.get(1).name());
 
-    ModelParameters t = ModelParameters.of(tiny);
+    ModelParameters t = ModelParameters.of(FeatureModels.tiny());
     List<Param> ts = FilterGrid.chooseLayers(t, "", "");
     assertEquals("conv1.weight", ts.get(0).name());
     assertEquals("conv2.weight", ts.get(1).name());
@@ -54,7 +43,7 @@ class FilterGridTest {
   /** First layer: one RGB tile per filter, each spanning [0,1] on its own. */
   @Test
   void firstLayerTilesAreRgbAndNormalisedPerFilter() throws Exception {
-    ModelParameters p = ModelParameters.of(bundled);
+    ModelParameters p = ModelParameters.of(FeatureModels.bundled());
     Param w = FilterGrid.chooseLayers(p, "", "").get(0);
     FilterGrid g = FilterGrid.of(p, w, true);
     assertEquals(FilterGrid.Layout.RGB, g.layout());
@@ -100,8 +89,8 @@ class FilterGridTest {
 
   /** Second layer: grey k×k tiles of W[o, c], grouped by input channel c. */
   @Test
-  void secondLayerTilesAreGroupedByInputChannel() {
-    ModelParameters p = ModelParameters.of(tiny);
+  void secondLayerTilesAreGroupedByInputChannel() throws Exception {
+    ModelParameters p = ModelParameters.of(FeatureModels.tiny());
     Param w = FilterGrid.chooseLayers(p, "", "").get(1);
     FilterGrid g = FilterGrid.of(p, w, false);
     assertEquals(FilterGrid.Layout.BY_INPUT_CHANNEL, g.layout());
