@@ -2,7 +2,7 @@ package org.convlens.util;
 
 import java.util.SplittableRandom;
 
-/** Seeded in-place shuffling, shared by the sample generator and the trainer. */
+/** Seeded shuffling, shared by the sample generator, the trainer and the embedding samples. */
 public final class Shuffle {
   private Shuffle() {}
 
@@ -14,5 +14,15 @@ public final class Shuffle {
       a[i] = a[j];
       a[j] = t;
     }
+  }
+
+  /** 0..n−1 in a seeded random order. */
+  public static int[] permutation(int n, long seed) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = i;
+    }
+    shuffle(a, new SplittableRandom(seed));
+    return a;
   }
 }

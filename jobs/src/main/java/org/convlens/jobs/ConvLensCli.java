@@ -129,8 +129,9 @@ public final class ConvLensCli implements Runnable {
   }
 
   @Command(name = "bench", mixinStandardHelpOptions = true,
-      description = "Print analyze throughput (raw engine vs the Spark job, forward, forward+backward,"
-          + " saliency + Grad-CAM, occlusion by perturbation batch) for the bundled model and a ResNet-18 TorchScript model.")
+      description = "Print throughput side by side (raw engine vs the Spark jobs: forward, forward+backward,"
+          + " saliency + Grad-CAM, occlusion by perturbation batch, input maximisation) for the bundled model and a"
+          + " ResNet-18 TorchScript model, and t-SNE speed and quality against scikit-learn and Smile.")
   static final class Bench extends SparkCommand {
     @Option(names = "--cifar-images", defaultValue = "20000", description = "Images for the 32² forward-path rows (default ${DEFAULT-VALUE}).")
     int cifarImages;
@@ -149,14 +150,38 @@ public final class ConvLensCli implements Runnable {
     @Option(names = "--occlusion-images", defaultValue = "2", description = "Images per thread per occlusion row (default ${DEFAULT-VALUE}).")
     int occlusionImages;
 
+    @Option(names = "--tsne-points", split = ",", defaultValue = "5000,50000",
+        description = "Sizes for the t-SNE rows (ConvLens vs scikit-learn; default ${DEFAULT-VALUE}).")
+    java.util.List<Integer> tsnePoints;
+
+    @Option(names = "--smile-points", defaultValue = "3000",
+        description = "Points for the exact Smile t-SNE reference row, 0 = skip (default ${DEFAULT-VALUE}).")
+    int smilePoints;
+
+    @Option(names = "--section", defaultValue = "all",
+        description = "all, models (analyze and model-viz rows) or tsne (default ${DEFAULT-VALUE}).")
+    String section;
+
     @Override
     void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws Exception {
       if (cifarImages < 1 || imagenetImages < 1 || occlusionImages < 1) {
         throw new InvalidConfigException("--cifar-images", "image counts must be at least 1");
       }
+      if (!java.util.List.of("all", "models", "tsne").contains(section)) {
+        throw new InvalidConfigException("--section", "invalid value '" + section + "' for --section: allowed values are all, models, tsne");
+      }
+      if (smilePoints < 0 || (smilePoints > 0 && smilePoints < 100) || tsnePoints.stream().anyMatch(n -> n < 100)) {
+        throw new InvalidConfigException("--tsne-points", "t-SNE sizes must be at least 100 points (--smile-points: 0 or at least 100)");
+      }
       java.nio.file.Path scratch = java.nio.file.Path.of(config.output().dir(), "bench");
-      BenchJob.run(config, spark, new org.convlens.bench.Benchmark.Options(cifarImages, imagenetImages,
-          torchscript, perturbations, occlusionImages, scratch), console);
+      if (!section.equals("tsne")) {
+        BenchJob.run(config, spark, new org.convlens.bench.Benchmark.Options(cifarImages, imagenetImages,
+            torchscript, perturbations, occlusionImages, scratch), console);
+      }
+      if (!section.equals("models")) {
+        new org.convlens.bench.TsneBenchmark(console, spark.sparkContext().defaultParallelism(), scratch)
+            .run(tsnePoints, smilePoints);
+      }
     }
   }
 
