@@ -66,9 +66,13 @@ public record ModelSummary(
   }
 
   public static ModelSummary of(Classifier classifier) {
+    return of(classifier, ModelParameters.of(classifier));
+  }
+
+  /** The summary of {@code classifier}, whose parameters the caller has already listed. */
+  public static ModelSummary of(Classifier classifier, ModelParameters params) {
     BlockClassifier c = (BlockClassifier) classifier;
     ModelDescription d = c.description();
-    ModelParameters params = ModelParameters.of(c);
     Map<String, List<Param>> byModule = new LinkedHashMap<>();
     for (Param p : params.list()) {
       byModule.computeIfAbsent(p.module(), m -> new ArrayList<>()).add(p);

@@ -106,7 +106,7 @@ public final class ModelVizRun {
     console.printf(Locale.ROOT, "model-viz: model %s (%s) on %s, %d maximisation target(s)%n",
         d.id(), d.engine(), classifier.device(), targets.size());
 
-    ModelSummary summary = ModelSummary.of(classifier);
+    ModelSummary summary = ModelSummary.of(classifier, params);
     OutputFiles.writeText(new Path(modelDir, "architecture.svg"),
         ArchitectureSvg.render(summary.diagram()), hadoop);
     List<FilterGrid> grids = new ArrayList<>();
