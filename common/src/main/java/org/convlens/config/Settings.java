@@ -137,7 +137,8 @@ public final class Settings {
     }
   }
 
-  static void between(String key, long value, long min, long max) {
+  /** Fails naming {@code key} unless min <= value <= max (integers). */
+  public static void between(String key, long value, long min, long max) {
     if (value < min || value > max) {
       throw InvalidConfigException.range(key, value, "integers from " + min + " to " + max);
     }

@@ -3,6 +3,7 @@ package org.convlens.features;
 import java.io.Serializable;
 import java.util.List;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Settings;
 
 /**
  * {@code model-viz.maximize.*}: input maximisation (feature visualisation) by gradient ascent
@@ -69,7 +70,7 @@ public record MaximizeSettings(
       }
     }
     layer = layer == null ? "" : layer.strip();
-    range("steps", steps, 1, 100_000);
+    Settings.between(P + "steps", steps, 1, 100_000);
     if (!(lr > 0 && lr <= 10)) {
       throw InvalidConfigException.range(P + "lr", lr, "numbers in (0, 10], typically 0.01 to 0.1");
     }
@@ -80,15 +81,15 @@ public record MaximizeSettings(
     if (!(tvBeta >= 1 && tvBeta <= 3)) {
       throw InvalidConfigException.range(P + "tv-beta", tvBeta, "numbers in [1, 3] (1 = classic TV, 2 = smooth)");
     }
-    range("jitter", jitter, 0, 256);
+    Settings.between(P + "jitter", jitter, 0, 256);
     if (!(blurSigma >= 0 && blurSigma <= 16)) {
       throw InvalidConfigException.range(P + "blur-sigma", blurSigma, "numbers in [0, 16] (0 = no blur)");
     }
-    range("blur-every", blurEvery, 1, 100_000);
+    Settings.between(P + "blur-every", blurEvery, 1, 100_000);
     if (!(initNoise >= 0 && initNoise <= 1)) {
       throw InvalidConfigException.range(P + "init-noise", initNoise, "numbers in [0, 1]");
     }
-    range("snapshot-every", snapshotEvery, 0, 100_000);
+    Settings.between(P + "snapshot-every", snapshotEvery, 0, 100_000);
     if (snapshotMaxSide != 0 && (snapshotMaxSide < 8 || snapshotMaxSide > 4096)) {
       throw InvalidConfigException.range(P + "snapshot-max-side", snapshotMaxSide, "0 (input size) or 8 to 4096");
     }
@@ -102,11 +103,5 @@ public record MaximizeSettings(
   /** The steps after which a snapshot is kept: 0 (the start), every {@code snapshotEvery}, last. */
   public boolean snapshotAt(int step) {
     return step == 0 || step == steps || (snapshotEvery > 0 && step % snapshotEvery == 0);
-  }
-
-  private static void range(String key, long value, long min, long max) {
-    if (value < min || value > max) {
-      throw InvalidConfigException.range(P + key, value, "integers from " + min + " to " + max);
-    }
   }
 }
