@@ -49,8 +49,14 @@ public final class AnalysisSchema {
   /** Columns before the attribution methods' ones. */
   public static final int BASE_WIDTH = BASE.fields().length;
 
-  /** Every column: the base ones, then each attribution method's, in registry order. */
-  public static final StructType SCHEMA = withMethods();
+  /**
+   * The preview column: the model's input (after resize and crop, before normalisation) as PNG,
+   * longer side at most {@code analyze.thumbnail-side}. Last, added in place in version 2.
+   */
+  public static final String INPUT_PNG = "input_png";
+
+  /** Every column: the base ones, each attribution method's in registry order, the preview. */
+  public static final StructType SCHEMA = withMethods().add(INPUT_PNG, DataTypes.BinaryType, true);
 
   private AnalysisSchema() {}
 

@@ -134,7 +134,7 @@ public final class AnalyzeRun {
     String runId = newRunId();
     Analyzer.Options options = new Analyzer.Options(runId, spec, classifier.description(),
         config.analyze().topK(), config.analyze().batchSize(), config.input().maxFileBytes(),
-        config.input().maxPixels(), attribution, fixedTarget);
+        config.input().maxPixels(), attribution, fixedTarget, config.analyze().thumbnailSide());
     console.printf(Locale.ROOT, "analyze: %d inputs from %d dataset(s), model %s on %s, %d partitions%n",
         total, sources.size(), classifier.description().id(), classifier.device(), partitions);
     console.printf(Locale.ROOT, "analyze: methods %s, target %s%s%n",

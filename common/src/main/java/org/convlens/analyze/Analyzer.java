@@ -28,6 +28,7 @@ import org.convlens.data.InputException;
 import org.convlens.data.InputReader;
 import org.convlens.data.InputSchema;
 import org.convlens.data.Preprocessor;
+import org.convlens.features.Images;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.ModelCache;
@@ -54,6 +55,7 @@ public final class Analyzer {
    * @param attribution the attribution methods and their settings
    * @param fixedTarget the model class every image is explained for, or -1 (analyze.target =
    *     predicted or label)
+   * @param thumbnailSide longer side of the {@code input_png} preview, 0 = none
    */
   public record Options(
       String runId,
@@ -64,7 +66,8 @@ public final class Analyzer {
       long maxFileBytes,
       long maxPixels,
       AttributionSettings attribution,
-      int fixedTarget)
+      int fixedTarget,
+      int thumbnailSide)
       implements Serializable {}
 
   /**
@@ -253,7 +256,7 @@ public final class Analyzer {
             formats.get(i), sizes.get(i)[0], sizes.get(i)[1],
             top[0], topNames[0], correct, top, topNames, topProbs, probs, batch.embedding(i),
             target, classes.get(target), targetSource[i], probs[target]};
-        out.add(row(base, Attributions.values(o.attribution(), attributions, i)));
+        out.add(row(base, Attributions.values(o.attribution(), attributions, i), preview(pre, images[i])));
       }
     }
 
@@ -278,11 +281,21 @@ public final class Analyzer {
       return TopK.argmax(logits);
     }
 
-    private static Row row(Object[] base, Object[] methods) {
-      Object[] v = new Object[base.length + methods.length];
+    private static Row row(Object[] base, Object[] methods, byte[] preview) {
+      Object[] v = new Object[base.length + methods.length + 1];
       System.arraycopy(base, 0, v, 0, base.length);
       System.arraycopy(methods, 0, v, base.length, methods.length);
+      v[v.length - 1] = preview;
       return RowFactory.create(v);
+    }
+
+    /** The {@code input_png} preview: what the model saw, as PNG; null when turned off. */
+    private byte[] preview(Preprocessor pre, float[] input) {
+      if (o.thumbnailSide() == 0) {
+        return null;
+      }
+      ModelDescription.Input in = o.description().input();
+      return Images.png(pre.unitPixels(input), in.channels(), in.height(), in.width(), o.thumbnailSide());
     }
 
     private Row errorRow(Row in, String kind, String message, int[] size) {

@@ -18,6 +18,7 @@ import org.convlens.config.Settings.InputSettings;
 import org.convlens.config.Settings.ModelSettings;
 import org.convlens.config.Settings.ModelVizSettings;
 import org.convlens.features.MaximizeSettings;
+import org.convlens.report.ReportSettings;
 import org.convlens.config.Settings.OutputSettings;
 import org.convlens.config.Settings.ProgressSettings;
 import org.convlens.config.Settings.SparkSettings;
@@ -35,6 +36,7 @@ public record ConvLensConfig(
     ModelSettings model,
     AnalyzeSettings analyze,
     ModelVizSettings modelViz,
+    ReportSettings report,
     OutputSettings output,
     ProgressSettings progress,
     String rendered)
@@ -82,7 +84,8 @@ public record ConvLensConfig(
                 str(c, "analyze.occlusion.baseline")),
             (int) num(c, "analyze.occlusion.perturbations-per-eval"));
     AnalyzeSettings analyze =
-        new AnalyzeSettings((int) num(c, "analyze.top-k"), (int) num(c, "analyze.batch-size"), attribution);
+        new AnalyzeSettings((int) num(c, "analyze.top-k"), (int) num(c, "analyze.batch-size"),
+            (int) num(c, "analyze.thumbnail-side"), attribution);
     String mx = "model-viz.maximize.";
     MaximizeSettings maximize =
         new MaximizeSettings(
@@ -107,6 +110,26 @@ public record ConvLensConfig(
             str(c, "model-viz.filters.second-layer"),
             str(c, "model-viz.analysis"),
             maximize);
+    String r = "report.";
+    ReportSettings report =
+        new ReportSettings(
+            str(c, r + "analysis"),
+            str(c, r + "model"),
+            str(c, r + "file"),
+            str(c, r + "title"),
+            num(c, r + "seed"),
+            (int) num(c, r + "scatter.max-points"),
+            (int) num(c, r + "scatter.thumbnail-side"),
+            ints(c, r + "tsne.perplexities"),
+            (int) num(c, r + "tsne.iterations"),
+            (int) num(c, r + "tsne.pca-dims"),
+            dbl(c, r + "tsne.theta"),
+            (int) num(c, r + "tsne.threads"),
+            (int) num(c, r + "trustworthiness.k"),
+            (int) num(c, r + "trustworthiness.queries"),
+            (int) num(c, r + "gallery.per-class"),
+            (int) num(c, r + "gallery.max-classes"),
+            (int) num(c, r + "maximization.max-targets"));
     OutputSettings output =
         new OutputSettings(
             str(c, "output.dir"), Choice.parse(WriteMode.class, "output.mode", str(c, "output.mode")));
@@ -114,7 +137,7 @@ public record ConvLensConfig(
     String rendered =
         c.root()
             .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
-    return new ConvLensConfig(spark, input, model, analyze, modelViz, output, progress, rendered);
+    return new ConvLensConfig(spark, input, model, analyze, modelViz, report, output, progress, rendered);
   }
 
   /** The same configuration with different input paths (used by the demo). */
@@ -124,7 +147,7 @@ public record ConvLensConfig(
         spark,
         new InputSettings(paths, i.format(), i.cifar100Label(), i.classIndex(), i.valLabels(),
             i.extensions(), i.limit(), i.maxFileBytes(), i.maxPixels(), i.partitions()),
-        model, analyze, modelViz, output, progress, rendered);
+        model, analyze, modelViz, report, output, progress, rendered);
   }
 
   /** Key/value view used in run metadata. */
@@ -182,8 +205,9 @@ public record ConvLensConfig(
   /** A list of integers; a single integer counts as a one-element list. */
   private static List<Integer> ints(Config c, String key) {
     ConfigValue v = c.getValue(key);
-    if (v.valueType() == ConfigValueType.NUMBER) {
-      return List.of(c.getInt(key));
+    if (v.valueType() == ConfigValueType.NUMBER
+        || (v.valueType() == ConfigValueType.STRING && ((String) v.unwrapped()).strip().matches("-?\\d+"))) {
+      return List.of(c.getInt(key)); // --set key=7 arrives as the string "7"
     }
     try {
       return c.getIntList(key);

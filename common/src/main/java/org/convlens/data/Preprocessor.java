@@ -43,6 +43,8 @@ public final class Preprocessor implements Serializable {
   private final int resize;
   /** {@code lut[c][v]}: the normalised value of 8-bit level {@code v} in channel {@code c}. */
   private final float[][] lut;
+  private final float[] mean;
+  private final float[] std;
 
   public Preprocessor(ModelDescription.Input input, ModelDescription.Preprocessing preprocessing) {
     if (preprocessing.mean().length != input.channels()
@@ -55,6 +57,8 @@ public final class Preprocessor implements Serializable {
     this.height = input.height();
     this.width = input.width();
     this.resize = preprocessing.resize();
+    this.mean = preprocessing.mean().clone();
+    this.std = preprocessing.std().clone();
     this.lut = new float[channels][256];
     for (int c = 0; c < channels; c++) {
       float mean = preprocessing.mean()[c];
@@ -149,6 +153,25 @@ public final class Preprocessor implements Serializable {
           int sx = x + left;
           out[o + x] = levels[sx < 0 || sx >= outW ? 0 : resized[row + sx] & 0xFF];
         }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Undoes the normalisation of an array {@link #apply} returned: the model's input as pixel
+   * values in [0, 1] (the resized, cropped picture the model saw), for previews.
+   */
+  public float[] unitPixels(float[] normalised) {
+    if (normalised.length != outputLength()) {
+      throw new IllegalArgumentException("expected " + outputLength() + " values, got " + normalised.length);
+    }
+    float[] out = new float[normalised.length];
+    int plane = height * width;
+    for (int c = 0; c < channels; c++) {
+      for (int i = c * plane, end = i + plane; i < end; i++) {
+        float v = normalised[i] * std[c] + mean[c];
+        out[i] = v < 0f ? 0f : (v > 1f ? 1f : v);
       }
     }
     return out;

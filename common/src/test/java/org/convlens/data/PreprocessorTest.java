@@ -217,6 +217,47 @@ class PreprocessorTest {
   }
 
   @Test
+  void unitPixelsUndoTheNormalisationOfTheCroppedInput() {
+    // 30 x 26 with resize 26: already the resized size (no resampling), then the centre
+    // 20 x 24 crop from column round(10 / 2.0) = 5, row round(2 / 2.0) = 1.
+    Random random = new Random(5);
+    BufferedImage image = new BufferedImage(30, 26, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 26; y++) {
+      for (int x = 0; x < 30; x++) {
+        image.setRGB(x, y, random.nextInt(1 << 24));
+      }
+    }
+    Preprocessor p = new Preprocessor(new Input(3, 24, 20), new Preprocessing(26, MEAN, STD));
+    float[] unit = p.unitPixels(p.apply(image));
+    assertEquals(3 * 24 * 20, unit.length);
+    for (int c = 0; c < 3; c++) {
+      for (int y = 0; y < 24; y++) {
+        for (int x = 0; x < 20; x++) {
+          int level = (image.getRGB(x + 5, y + 1) >> (16 - 8 * c)) & 0xFF;
+          assertEquals(level / 255.0, unit[c * 24 * 20 + y * 20 + x], 1e-6, "c=" + c + " y=" + y + " x=" + x);
+        }
+      }
+    }
+
+    // Padding (crop larger than the image) comes back as black.
+    Preprocessor padded = new Preprocessor(new Input(3, 32, 32), new Preprocessing(26, MEAN, STD));
+    float[] u = padded.unitPixels(padded.apply(image));
+    assertEquals(0f, u[0], 1e-6);
+    assertEquals(0f, u[2 * 32 * 32 + 31 * 32 + 31], 1e-6);
+
+    // Values outside what apply() can give are clamped to [0, 1].
+    float[] wild = new float[p.outputLength()];
+    for (int i = 0; i < wild.length; i++) {
+      wild[i] = i % 2 == 0 ? 1e3f : -1e3f;
+    }
+    float[] clamped = p.unitPixels(wild);
+    for (int i = 0; i < clamped.length; i++) {
+      assertEquals(i % 2 == 0 ? 1f : 0f, clamped[i], 0f, "i=" + i);
+    }
+    assertThrows(IllegalArgumentException.class, () -> p.unitPixels(new float[5]));
+  }
+
+  @Test
   void meanAndStdMustMatchTheChannels() {
     assertThrows(IllegalArgumentException.class, () -> new Preprocessor(new Input(1, 8, 8),
         new Preprocessing(8, MEAN, STD)));

@@ -42,7 +42,12 @@ public final class CommonOptions {
 
   /** The validated configuration these options select. */
   ConvLensConfig config() {
-    Map<String, Object> options = new LinkedHashMap<>();
+    return config(Map.of());
+  }
+
+  /** The configuration, with a command's own key options (null values = not given). */
+  ConvLensConfig config(Map<String, Object> commandKeys) {
+    Map<String, Object> options = new LinkedHashMap<>(commandKeys);
     if (!inputs.isEmpty()) {
       options.put("input.paths", inputs);
     }

@@ -30,6 +30,7 @@ import picocli.CommandLine.ParentCommand;
       ConvLensCli.Demo.class,
       ConvLensCli.Analyze.class,
       ConvLensCli.ModelViz.class,
+      ConvLensCli.Report.class,
       ConvLensCli.Sample.class,
       ConvLensCli.Bench.class,
       CommandLine.HelpCommand.class
@@ -87,7 +88,7 @@ public final class ConvLensCli implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      ConvLensConfig config = options.config();
+      ConvLensConfig config = options.config(keyOptions());
       SparkSession spark = Sessions.create(config.spark(), options.masterExplicit());
       try {
         run(config, spark, cli.console);
@@ -98,6 +99,11 @@ public final class ConvLensCli implements Runnable {
     }
 
     abstract void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws Exception;
+
+    /** A command's own options that set configuration keys (key → value, null = not given). */
+    java.util.Map<String, Object> keyOptions() {
+      return java.util.Map.of();
+    }
   }
 
   @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -125,6 +131,38 @@ public final class ConvLensCli implements Runnable {
     @Override
     void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
       ModelVizJob.run(config, spark, console);
+    }
+  }
+
+  @Command(name = "report", mixinStandardHelpOptions = true,
+      description = "Write one self-contained, offline HTML report (<out>/report/index.html) from the analyze and"
+          + " model-viz outputs: run summary, model, filters, class vectors, PCA and t-SNE views, galleries,"
+          + " occlusion, saliency and Grad-CAM overlays, input maximisation.")
+  static final class Report extends SparkCommand {
+    @Option(names = "--analysis", paramLabel = "DIR",
+        description = "The analyze output (default <out>/analysis). Key report.analysis.")
+    String analysis;
+
+    @Option(names = "--model-viz", paramLabel = "DIR",
+        description = "The model-viz output (default <out>/model when present). Key report.model.")
+    String modelViz;
+
+    @Option(names = "--file", paramLabel = "HTML",
+        description = "The report file (default <out>/report/index.html). Key report.file.")
+    String file;
+
+    @Override
+    java.util.Map<String, Object> keyOptions() {
+      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("report.analysis", analysis);
+      m.put("report.model", modelViz);
+      m.put("report.file", file);
+      return m;
+    }
+
+    @Override
+    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+      ReportJob.run(config, spark, console);
     }
   }
 
@@ -158,8 +196,12 @@ public final class ConvLensCli implements Runnable {
         description = "Points for the exact Smile t-SNE reference row, 0 = skip (default ${DEFAULT-VALUE}).")
     int smilePoints;
 
+    @Option(names = "--report-points", defaultValue = "50000",
+        description = "Generated images for the report row (analyze, model-viz, then the report job; default ${DEFAULT-VALUE}).")
+    int reportPoints;
+
     @Option(names = "--section", defaultValue = "all",
-        description = "all, models (analyze and model-viz rows) or tsne (default ${DEFAULT-VALUE}).")
+        description = "all, models (analyze and model-viz rows), tsne, or report (the report job at scale; not in all) (default ${DEFAULT-VALUE}).")
     String section;
 
     @Override
@@ -167,13 +209,20 @@ public final class ConvLensCli implements Runnable {
       if (cifarImages < 1 || imagenetImages < 1 || occlusionImages < 1) {
         throw new InvalidConfigException("--cifar-images", "image counts must be at least 1");
       }
-      if (!java.util.List.of("all", "models", "tsne").contains(section)) {
-        throw new InvalidConfigException("--section", "invalid value '" + section + "' for --section: allowed values are all, models, tsne");
+      if (!java.util.List.of("all", "models", "tsne", "report").contains(section)) {
+        throw new InvalidConfigException("--section", "invalid value '" + section + "' for --section: allowed values are all, models, tsne, report");
+      }
+      if (reportPoints < 100) {
+        throw new InvalidConfigException("--report-points", "--report-points must be at least 100");
       }
       if (smilePoints < 0 || (smilePoints > 0 && smilePoints < 100) || tsnePoints.stream().anyMatch(n -> n < 100)) {
         throw new InvalidConfigException("--tsne-points", "t-SNE sizes must be at least 100 points (--smile-points: 0 or at least 100)");
       }
       java.nio.file.Path scratch = java.nio.file.Path.of(config.output().dir(), "bench");
+      if (section.equals("report")) {
+        new org.convlens.bench.ReportBenchmark(spark, console, scratch).run(reportPoints);
+        return;
+      }
       if (!section.equals("tsne")) {
         BenchJob.run(config, spark, new org.convlens.bench.Benchmark.Options(cifarImages, imagenetImages,
             torchscript, perturbations, occlusionImages, scratch), console);

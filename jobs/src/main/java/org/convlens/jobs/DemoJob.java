@@ -9,8 +9,9 @@ import org.convlens.analyze.AnalyzeRun;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
 import org.convlens.features.ModelVizRun;
+import org.convlens.report.ReportRun;
 
-/** The whole pipeline on sample-data/: what exists so far is the analysis and model-viz. */
+/** The whole pipeline on sample-data/: analyze, model-viz, then the HTML report. */
 public final class DemoJob {
   private DemoJob() {}
 
@@ -31,6 +32,7 @@ public final class DemoJob {
     ConvLensConfig demo = config.input().paths().isEmpty() ? config.withInputPaths(sampleInputs()) : config;
     AnalyzeRun.Summary s = AnalyzeJob.run(demo, spark, console);
     ModelVizRun.Summary v = ModelVizJob.run(demo, spark, console);
+    ReportRun.Summary r = ReportJob.run(demo, spark, console);
     console.println();
     console.println("Demo finished. Outputs:");
     console.println("  " + AnalyzeJob.display(s.output()) + "   (Parquet, one row per input; schema in docs/parquet-schema.md)");
@@ -42,6 +44,7 @@ public final class DemoJob {
     console.println("  " + model + "/filters-first.png, filters-second.png, architecture.svg");
     console.println("  " + model + "/maximization/ and maximization-png/   (input maximisation per class)");
     console.println("  " + model + "/class_vectors/   (Parquet: head weight rows and mean embeddings per class)");
+    console.println("  " + AnalyzeJob.display(r.file()) + "   (the report: open it in any browser, works offline)");
     return s;
   }
 }

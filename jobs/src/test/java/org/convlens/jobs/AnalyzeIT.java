@@ -36,8 +36,9 @@ class AnalyzeIT {
   }
 
   @Test
-  void demoAnalysesEverySampleInputWithOneRowEach(@TempDir Path out) throws Exception {
-    CliRun run = cli("demo", "--out", out.toString(), "--master", "local[2]");
+  void demoAnalysesEverySampleInputWithOneRowEach() throws Exception {
+    Path out = DemoOutput.dir();
+    CliRun run = DemoOutput.run();
     assertEquals(0, run.code(), run.err());
     assertTrue(run.out().contains("Demo finished"), run.out());
     Dataset<Row> rows = analysis(out);
@@ -95,6 +96,26 @@ class AnalyzeIT {
       assertTrue(Files.isRegularFile(out.resolve("model/maximization-png/class-" + k + ".png")), "class " + k);
     }
     assertTrue(Files.isRegularFile(out.resolve("model/filters-first.png")));
+    // ... and ends with the report.
+    assertTrue(Files.isRegularFile(out.resolve("report/index.html")));
+    assertTrue(run.out().contains("report/index.html"), run.out());
+    // Every ok row carries its preview: the 32² input the model saw, as PNG, pixel for pixel the
+    // CIFAR record (the bundled model neither resizes nor crops).
+    Row preview = ok.filter(col("dataset").equalTo("test_batch").and(col("record_index").equalTo(7)))
+        .select(AnalysisSchema.INPUT_PNG).first();
+    java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream((byte[]) preview.get(0)));
+    assertEquals(List.of(32, 32), List.of(png.getWidth(), png.getHeight()));
+    byte[] batch = Files.readAllBytes(ConvLensHome.sampleData().resolve("cifar10/test_batch.bin"));
+    int record = 7 * 3073 + 1;
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        int i = y * 32 + x;
+        int expected = ((batch[record + i] & 0xFF) << 16) | ((batch[record + 1024 + i] & 0xFF) << 8)
+            | (batch[record + 2048 + i] & 0xFF);
+        assertEquals(expected, png.getRGB(x, y) & 0xFFFFFF, "pixel " + x + "," + y);
+      }
+    }
+    assertEquals(0, rows.filter(col("status").equalTo("error")).filter(col(AnalysisSchema.INPUT_PNG).isNotNull()).count());
   }
 
   @Test
@@ -234,7 +255,7 @@ class AnalyzeIT {
   void helpListsTheSubcommands() {
     CliRun help = cli("--help");
     assertEquals(0, help.code());
-    for (String sub : List.of("demo", "analyze", "model-viz", "sample", "bench")) {
+    for (String sub : List.of("demo", "analyze", "model-viz", "report", "sample", "bench")) {
       assertTrue(help.out().contains(sub), help.out());
     }
     assertTrue(ConfigLoader.knownKeys().contains("analyze.batch-size"));

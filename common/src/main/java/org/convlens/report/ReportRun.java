@@ -1,0 +1,499 @@
+package org.convlens.report;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.desc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
+import org.convlens.analyze.AnalysisSchema;
+import org.convlens.analyze.AnalyzeRun;
+import org.convlens.attribution.MapEncoding;
+import org.convlens.config.ConvLensConfig;
+import org.convlens.config.InvalidConfigException;
+import org.convlens.data.HadoopPaths;
+import org.convlens.features.ModelVizRun;
+import org.convlens.spark.OutputFiles;
+import org.convlens.spark.ProgressReporter;
+
+/**
+ * The report stage, on the driver: reads the analysis (and the model-viz output when there is
+ * one) with Spark, keeps only the bounded samples {@link AnalysisSample} draws, computes the
+ * projections ({@link Projections}) and writes one self-contained HTML file ({@link HtmlReport}).
+ * Prints each phase, and t-SNE's iterations, as it goes.
+ */
+public final class ReportRun {
+  public static final String REPORT_DIR = "report";
+  public static final String REPORT_FILE = "index.html";
+  /** Attribution map columns the report overlays, in display order. */
+  static final List<String> MAP_COLUMNS = List.of("saliency", "smoothgrad", "gradcam", "cam");
+  private static final int ERROR_EXAMPLES = 5;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * What a run did.
+   *
+   * @param points images in the scatter views (of {@code available} usable rows)
+   * @param views the projections drawn
+   */
+  public record Summary(String file, long bytes, long rows, long points, long available,
+      int galleryImages, List<Projections.View> views, boolean modelSection, double seconds) {}
+
+  private ReportRun() {}
+
+  public static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console)
+      throws IOException {
+    long start = System.nanoTime();
+    ReportSettings s = config.report();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
+    Path analysisDir = s.analysis().isEmpty() ? new Path(outDir, AnalyzeRun.ANALYSIS_DIR)
+        : HadoopPaths.qualify(s.analysis(), hadoop);
+    if (HadoopPaths.statusOrNull(analysisDir, hadoop) == null) {
+      throw new InvalidConfigException("report.analysis", "no analysis output at " + analysisDir
+          + ": run `convlens analyze` first, or point --analysis (report.analysis) at one");
+    }
+    Path modelDir = s.model().isEmpty() ? new Path(outDir, ModelVizRun.MODEL_DIR)
+        : HadoopPaths.qualify(s.model(), hadoop);
+    if (!s.model().isEmpty() && HadoopPaths.statusOrNull(modelDir, hadoop) == null) {
+      throw new InvalidConfigException("report.model", "no model-viz output at " + modelDir
+          + ": run `convlens model-viz`, or leave report.model empty");
+    }
+    Path file = s.file().isEmpty() ? new Path(new Path(outDir, REPORT_DIR), REPORT_FILE)
+        : HadoopPaths.qualify(s.file(), hadoop);
+    Phases phases = new Phases(console);
+
+    phases.start("reading " + analysisDir);
+    Dataset<Row> all = spark.read().parquet(analysisDir.toString());
+    AnalysisSample.checkSchema(all.schema(), analysisDir.toString());
+    // One report = one model: when runs of several models share the folder, the most common.
+    List<Row> models = all.groupBy("model_id").count().orderBy(desc("count"), col("model_id")).collectAsList();
+    if (models.isEmpty()) {
+      throw new IllegalArgumentException(analysisDir + " holds no rows: nothing to report");
+    }
+    String modelId = models.get(0).getString(0);
+    Dataset<Row> rows = models.size() == 1 ? all : all.filter(col("model_id").equalTo(modelId));
+    rows = rows.cache();
+
+    phases.start("statistics");
+    AnalysisSample.Stats stats = AnalysisSample.stats(rows, ERROR_EXAMPLES);
+    List<String> classes = classOrder(rows, stats);
+
+    phases.start("sampling up to " + s.maxPoints() + " embeddings for the scatter views (seed " + s.seed() + ")");
+    AnalysisSample.Points points = AnalysisSample.points(rows, classes, s.maxPoints(), s.seed(), s.thumbnailSide());
+    console.printf(Locale.ROOT, "report: %,d of %,d usable images in the scatter views%n", points.size(),
+        points.available());
+
+    LongAccumulator iterations = spark.sparkContext().longAccumulator("convlens.tsne");
+    Projections.Result projections;
+    ProgressReporter[] running = {null};
+    try {
+      projections = Projections.compute(points.embedding(), s, new Projections.Listener() {
+        @Override
+        public void phase(String name) {
+          if (running[0] != null) {
+            running[0].close();
+            running[0] = null;
+          }
+          phases.start(name);
+          if (name.startsWith("t-SNE")) {
+            iterations.reset();
+            running[0] = new ProgressReporter(name, "iterations", "it", s.iterations(), iterations,
+                config.progress().intervalSeconds(), console);
+          }
+        }
+
+        @Override
+        public void iteration(int i) {
+          iterations.add(1);
+        }
+      });
+    } finally {
+      if (running[0] != null) {
+        running[0].close();
+      }
+    }
+
+    phases.start("sprite atlas of " + points.size() + " thumbnails");
+    SpriteAtlas atlas = points.thumbnails() == null || points.size() == 0 ? null
+        : SpriteAtlas.pack(points.thumbnails(), points.thumbnailSide());
+
+    phases.start("gallery sample: " + s.perClass() + " per class, at most " + s.maxClasses() + " classes");
+    List<Row> gallery = AnalysisSample.gallery(rows, s.perClass(), s.maxClasses(), s.seed());
+
+    Map<String, Object> model = null;
+    if (HadoopPaths.statusOrNull(modelDir, hadoop) != null) {
+      phases.start("model sections from " + modelDir);
+      model = ModelSection.read(spark, modelDir, s);
+    }
+    JsonNode runJson = readJson(new Path(analysisDir.getParent(), "run.json"), hadoop);
+
+    phases.start("writing " + file);
+    Map<String, Object> data = new LinkedHashMap<>();
+    String title = s.title().isEmpty() ? "ConvLens report: " + modelId : s.title();
+    String generated = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    data.put("title", title);
+    data.put("generated_at", generated);
+    data.put("settings", settingsMap(s));
+    data.put("run", runSection(analysisDir, modelId, models, stats, runJson));
+    data.put("model", model);
+    data.put("embedding", embeddingSection(points, projections, atlas));
+    data.put("gallery", gallerySection(gallery));
+
+    Map<String, Object> page = new LinkedHashMap<>();
+    page.put("title", title);
+    page.put("generated_at", generated);
+    page.put("model_id", modelId);
+    page.put("analysis_path", analysisDir.toString());
+    page.put("stats", stats);
+    page.put("accuracy", stats.labelled() == 0 ? "n/a (no labels)"
+        : String.format(Locale.ROOT, "%.2f%% (%,d of %,d labelled)", 100.0 * stats.correct() / stats.labelled(),
+            stats.correct(), stats.labelled()));
+    page.put("other_models", models.size() > 1 ? models.subList(1, models.size()).stream()
+        .map(r -> r.getString(0) + " (" + r.getLong(1) + " rows)").toList() : List.of());
+    page.put("settings", settingsMap(s));
+    page.put("run_settings", runSettings(runJson));
+    page.put("datasets", datasets(runJson));
+    page.put("layers", model == null ? List.of() : layers(model));
+    page.put("model", model == null ? Map.of() : modelFacts(model));
+    String html = HtmlReport.render(page, data);
+    byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
+    OutputFiles.writeBytes(file, bytes, hadoop);
+    rows.unpersist();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    console.printf(Locale.ROOT, "report: %s (%.1f MB) in %.1f s%n", file, bytes.length / 1e6, seconds);
+    return new Summary(file.toString(), bytes.length, stats.total(), points.size(), points.available(),
+        gallery.size(), projections.views(), model != null, seconds);
+  }
+
+  /** Class names: the model's order where the analysis shows it (predictions), then the rest. */
+  static List<String> classOrder(Dataset<Row> rows, AnalysisSample.Stats stats) {
+    Set<String> names = new LinkedHashSet<>();
+    for (Row r : rows.filter(col("predicted").isNotNull()).select("predicted", "predicted_name").distinct()
+        .orderBy("predicted").collectAsList()) {
+      names.add(r.getString(1));
+    }
+    List<String> rest = new ArrayList<>();
+    for (AnalysisSample.ClassStat c : stats.classes()) {
+      if (!names.contains(c.name())) {
+        rest.add(c.name());
+      }
+    }
+    rest.sort(null);
+    names.addAll(rest);
+    return new ArrayList<>(names);
+  }
+
+  private static Map<String, Object> settingsMap(ReportSettings s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("report.seed", s.seed());
+    m.put("report.scatter.max-points", s.maxPoints());
+    m.put("report.scatter.thumbnail-side", s.thumbnailSide());
+    m.put("report.tsne.perplexities", s.perplexities());
+    m.put("report.tsne.iterations", s.iterations());
+    m.put("report.tsne.pca-dims", s.pcaDims());
+    m.put("report.tsne.theta", s.theta());
+    m.put("report.trustworthiness.k", s.trustK());
+    m.put("report.trustworthiness.queries", s.trustQueries());
+    m.put("report.gallery.per-class", s.perClass());
+    m.put("report.gallery.max-classes", s.maxClasses());
+    m.put("report.maximization.max-targets", s.maxTargets());
+    return m;
+  }
+
+  /** The analyze run's settings worth showing (from run.json), flattened to key = value. */
+  private static Map<String, String> runSettings(JsonNode run) {
+    Map<String, String> m = new LinkedHashMap<>();
+    if (run == null) {
+      return m;
+    }
+    for (String k : List.of("run_id", "model_id", "device", "finished_at", "seconds")) {
+      if (run.has(k)) {
+        m.put(k, run.get(k).asText());
+      }
+    }
+    JsonNode cfg = run.path("config");
+    cfg.fieldNames().forEachRemaining(k -> m.put(k, cfg.get(k).asText()));
+    JsonNode att = run.path("attribution");
+    att.fieldNames().forEachRemaining(k -> m.put("attribution." + k,
+        att.get(k).isValueNode() ? att.get(k).asText() : att.get(k).toString()));
+    return m;
+  }
+
+  /** The analyze run's datasets (name, format, path) from run.json. */
+  private static List<Map<String, String>> datasets(JsonNode run) {
+    List<Map<String, String>> out = new ArrayList<>();
+    if (run != null) {
+      for (JsonNode d : run.path("datasets")) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("name", d.path("name").asText());
+        m.put("format", d.path("format").asText());
+        m.put("path", d.path("path").asText());
+        m.put("classes", String.valueOf(d.path("classes").size()));
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, Object> runSection(Path analysis, String modelId, List<Row> models,
+      AnalysisSample.Stats stats, JsonNode runJson) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("analysis_path", analysis.toString());
+    m.put("model_id", modelId);
+    m.put("stats", stats);
+    m.put("run_json", runJson);
+    return m;
+  }
+
+  private static List<Map<String, String>> layers(Map<String, Object> model) {
+    List<Map<String, String>> out = new ArrayList<>();
+    JsonNode summary = (JsonNode) model.get("summary");
+    if (summary == null) {
+      return out;
+    }
+    for (JsonNode l : summary.path("layers")) {
+      Map<String, String> row = new LinkedHashMap<>();
+      row.put("name", l.path("name").asText());
+      row.put("type", l.path("type").asText());
+      row.put("shape", l.path("output_shape").toString().replace(",", "×").replaceAll("[\\[\\]]", ""));
+      row.put("parameters", String.format(Locale.ROOT, "%,d", l.path("parameters").asLong()));
+      row.put("detail", l.path("detail").asText());
+      out.add(row);
+    }
+    return out;
+  }
+
+  private static Map<String, String> modelFacts(Map<String, Object> model) {
+    Map<String, String> m = new LinkedHashMap<>();
+    JsonNode summary = (JsonNode) model.get("summary");
+    m.put("model_id", String.valueOf(model.get("model_id")));
+    m.put("engine", String.valueOf(model.get("engine")));
+    if (summary != null) {
+      m.put("input", summary.path("input").toString().replace(",", "×").replaceAll("[\\[\\]]", ""));
+      m.put("total_parameters", String.format(Locale.ROOT, "%,d", summary.path("total_parameters").asLong()));
+      m.put("trainable_parameters", String.format(Locale.ROOT, "%,d", summary.path("trainable_parameters").asLong()));
+      List<String> notes = new ArrayList<>();
+      summary.path("notes").forEach(n -> notes.add(n.asText()));
+      m.put("notes", String.join(" ", notes));
+    }
+    return m;
+  }
+
+  private static Map<String, Object> embeddingSection(AnalysisSample.Points p, Projections.Result r,
+      SpriteAtlas atlas) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("classes", p.classes());
+    m.put("available", p.available());
+    m.put("n", p.size());
+    m.put("dims", r.dims());
+    m.put("pca_dims", r.pcaDims());
+    m.put("explained", r.explained());
+    m.put("skipped", r.skipped());
+    List<Map<String, Object>> views = new ArrayList<>();
+    for (Projections.View v : r.views()) {
+      Map<String, Object> view = new LinkedHashMap<>();
+      view.put("kind", v.kind());
+      view.put("perplexity", v.perplexity());
+      view.put("x", rounded(v.x()));
+      view.put("y", rounded(v.y()));
+      view.put("trustworthiness", v.trustworthiness());
+      view.put("trust_k", v.trustK());
+      view.put("kl_divergence", v.klDivergence());
+      view.put("seconds", v.seconds());
+      views.add(view);
+    }
+    m.put("views", views);
+    Map<String, Object> pts = new LinkedHashMap<>();
+    // Ids share long prefixes (a dataset's path): stored once, a tenth of the JSON at 50k points.
+    String prefix = commonPrefix(p.ids());
+    String[] suffixes = new String[p.size()];
+    for (int i = 0; i < suffixes.length; i++) {
+      suffixes[i] = p.ids()[i].substring(prefix.length());
+    }
+    pts.put("id_prefix", prefix);
+    pts.put("id", suffixes);
+    pts.put("label", p.label());
+    pts.put("predicted", p.predicted());
+    pts.put("correct", p.correct());
+    float[] prob = p.topProb().clone();
+    for (int i = 0; i < prob.length; i++) {
+      prob[i] = Float.isNaN(prob[i]) ? -1 : Math.round(prob[i] * 1e4f) / 1e4f;
+    }
+    pts.put("prob", prob);
+    m.put("points", pts);
+    if (atlas != null) {
+      Map<String, Object> a = new LinkedHashMap<>();
+      a.put("side", atlas.side());
+      a.put("columns", atlas.columns());
+      a.put("per_atlas", atlas.perAtlas());
+      a.put("images", atlas.images());
+      m.put("atlas", a);
+    } else {
+      m.put("atlas", null);
+    }
+    return m;
+  }
+
+  /** The longest prefix every id starts with ("" for none). */
+  static String commonPrefix(String[] ids) {
+    if (ids.length == 0) {
+      return "";
+    }
+    String prefix = ids[0];
+    for (String id : ids) {
+      int k = 0;
+      int max = Math.min(prefix.length(), id.length());
+      while (k < max && prefix.charAt(k) == id.charAt(k)) {
+        k++;
+      }
+      prefix = prefix.substring(0, k);
+    }
+    // Never split a surrogate pair.
+    if (!prefix.isEmpty() && Character.isHighSurrogate(prefix.charAt(prefix.length() - 1))) {
+      prefix = prefix.substring(0, prefix.length() - 1);
+    }
+    return prefix;
+  }
+
+  /** Coordinates with 5 significant digits: enough for any screen, and a third of the JSON. */
+  static double[] rounded(float[] v) {
+    double[] out = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = Double.parseDouble(String.format(Locale.ROOT, "%.5g", v[i]));
+    }
+    return out;
+  }
+
+  private static Map<String, Object> gallerySection(List<Row> rows) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    List<String> classes = new ArrayList<>();
+    List<Map<String, Object>> items = new ArrayList<>();
+    for (Row r : rows) {
+      String cls = r.getString(r.fieldIndex("_class"));
+      if (!classes.contains(cls)) {
+        classes.add(cls);
+      }
+      Map<String, Object> g = new LinkedHashMap<>();
+      g.put("class", cls);
+      g.put("id", r.getString(r.fieldIndex("id")));
+      g.put("label", str(r, "label_name"));
+      g.put("predicted", str(r, "predicted_name"));
+      int ci = r.fieldIndex("correct");
+      g.put("correct", r.isNullAt(ci) ? null : r.getBoolean(ci));
+      g.put("top_names", list(r, "top_k_name"));
+      g.put("top_probs", list(r, "top_k_prob"));
+      g.put("target", str(r, "target_name"));
+      int ti = r.fieldIndex("target_prob");
+      g.put("target_prob", r.isNullAt(ti) ? null : r.getFloat(ti));
+      g.put("image", has(r, AnalysisSchema.INPUT_PNG) && !r.isNullAt(r.fieldIndex(AnalysisSchema.INPUT_PNG))
+          ? ModelSection.dataUri("image/png", (byte[]) r.get(r.fieldIndex(AnalysisSchema.INPUT_PNG))) : null);
+      Map<String, Object> maps = new LinkedHashMap<>();
+      for (String c : MAP_COLUMNS) {
+        if (has(r, c) && !r.isNullAt(r.fieldIndex(c))) {
+          maps.put(c, displayMap(r.getStruct(r.fieldIndex(c))));
+        }
+      }
+      g.put("maps", maps);
+      List<Map<String, Object>> grids = new ArrayList<>();
+      if (has(r, "occlusion") && !r.isNullAt(r.fieldIndex("occlusion"))) {
+        for (Row o : r.<Row>getList(r.fieldIndex("occlusion"))) {
+          Map<String, Object> grid = new LinkedHashMap<>();
+          grid.put("window", o.getInt(o.fieldIndex("window")));
+          grid.put("stride", o.getInt(o.fieldIndex("stride")));
+          grid.put("rows", o.getInt(o.fieldIndex("rows")));
+          grid.put("cols", o.getInt(o.fieldIndex("cols")));
+          grid.put("target_prob", o.getList(o.fieldIndex("target_prob")));
+          grid.put("drop", o.getList(o.fieldIndex("drop")));
+          grids.add(grid);
+        }
+      }
+      g.put("occlusion", grids);
+      items.add(g);
+    }
+    m.put("classes", classes);
+    m.put("items", items);
+    return m;
+  }
+
+  /**
+   * A stored map scaled to 0..255 for display: non-negative maps by their maximum, signed ones
+   * (CAM) from minimum to maximum; first channel only. Base64 of height × width bytes.
+   */
+  static Map<String, Object> displayMap(Row map) {
+    float[] v = MapEncoding.decode(map);
+    int h = map.getInt(map.fieldIndex("height"));
+    int w = map.getInt(map.fieldIndex("width"));
+    float min = Float.POSITIVE_INFINITY;
+    float max = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < h * w; i++) {
+      min = Math.min(min, v[i]);
+      max = Math.max(max, v[i]);
+    }
+    float lo = min >= 0 ? 0 : min;
+    float range = max - lo;
+    byte[] b = new byte[h * w];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) (range > 0 ? Math.round(255 * (v[i] - lo) / range) : 0);
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("height", h);
+    m.put("width", w);
+    m.put("data", Base64.getEncoder().encodeToString(b));
+    return m;
+  }
+
+  private static boolean has(Row r, String column) {
+    return List.of(r.schema().fieldNames()).contains(column);
+  }
+
+  private static String str(Row r, String column) {
+    int i = r.fieldIndex(column);
+    return r.isNullAt(i) ? null : r.getString(i);
+  }
+
+  private static List<Object> list(Row r, String column) {
+    int i = r.fieldIndex(column);
+    return r.isNullAt(i) ? List.of() : r.getList(i);
+  }
+
+  private static JsonNode readJson(Path file, Configuration conf) {
+    try {
+      return HadoopPaths.isFile(file, conf) ? JSON.readTree(ModelSection.readBytes(file, conf)) : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Prints "report: <phase>" with the time since the stage began. */
+  static final class Phases {
+    private final PrintStream console;
+    private final long start = System.nanoTime();
+
+    Phases(PrintStream console) {
+      this.console = console;
+    }
+
+    void start(String phase) {
+      console.printf(Locale.ROOT, "report [%5.1f s]: %s%n", (System.nanoTime() - start) / 1e9, phase);
+    }
+  }
+}

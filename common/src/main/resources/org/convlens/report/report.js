@@ -1,0 +1,609 @@
+/* ConvLens report: draws every section from the JSON block with Apache ECharts and canvas.
+ * Dataset strings only ever reach the page through textContent, option text or ECharts (which
+ * draws text on a canvas), never through innerHTML; the page's CSP forbids any other script. */
+(function () {
+  'use strict';
+  var D = JSON.parse(document.getElementById('convlens-data').textContent);
+  var charts = {};
+  // For people (and the browser test) poking at the report in the console.
+  window.convlens = { data: D, charts: charts };
+
+  // ---------- small helpers ----------
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, props, children) {
+    var e = document.createElement(tag);
+    if (props) {
+      Object.keys(props).forEach(function (k) {
+        if (k === 'text') e.textContent = props[k];
+        else if (k === 'cls') e.className = props[k];
+        else e[k] = props[k];
+      });
+    }
+    (children || []).forEach(function (c) { if (c) e.appendChild(c); });
+    return e;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+  function note(node, text) { node.appendChild(el('p', { cls: 'note missing', text: text })); }
+
+  function fmt(v, digits) { return v === null || v === undefined ? 'n/a' : Number(v).toFixed(digits); }
+
+  function option(select, value, text) { select.appendChild(el('option', { value: String(value), text: text })); }
+
+  function chartOn(id) {
+    var node = $(id);
+    if (charts[id]) charts[id].dispose();
+    var c = echarts.init(node, null, { renderer: 'canvas' });
+    charts[id] = c;
+    return c;
+  }
+
+  window.addEventListener('resize', function () {
+    Object.keys(charts).forEach(function (k) { if (!charts[k].isDisposed()) charts[k].resize(); });
+  });
+
+  var BASE_COLORS = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452',
+    '#9a60b4', '#ea7ccc', '#2f4554', '#c23531', '#61a0a8'];
+  function colorOf(i) {
+    if (i < 0) return '#9aa0a6';
+    if (i < BASE_COLORS.length) return BASE_COLORS[i];
+    return 'hsl(' + ((i * 137.508) % 360).toFixed(1) + ',65%,50%)';
+  }
+
+  // A perceptual dark-to-bright map (anchors of matplotlib's inferno) for heat overlays.
+  var INFERNO = [[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66],
+    [245, 125, 21], [250, 193, 39], [252, 255, 164]];
+  function heat(t) {
+    t = Math.max(0, Math.min(1, t)) * (INFERNO.length - 1);
+    var i = Math.min(INFERNO.length - 2, Math.floor(t)), f = t - i, a = INFERNO[i], b = INFERNO[i + 1];
+    return [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])];
+  }
+
+  function loadImage(src) {
+    return new Promise(function (resolve, reject) {
+      var img = new Image();
+      img.onload = function () { resolve(img); };
+      img.onerror = function () { reject(new Error('image failed to load')); };
+      img.src = src;
+    });
+  }
+
+  function decodeBase64(s) {
+    var bin = atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  /** Draws img scaled to the canvas, then (optionally) a 0..255 map as a heat overlay. */
+  function drawOverlay(canvas, img, map, alpha) {
+    var ctx = canvas.getContext('2d');
+    ctx.imageSmoothingEnabled = false;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (img) ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    if (!map) return;
+    var values = decodeBase64(map.data);
+    var off = document.createElement('canvas');
+    off.width = map.width; off.height = map.height;
+    var octx = off.getContext('2d'), data = octx.createImageData(map.width, map.height);
+    for (var i = 0; i < values.length; i++) {
+      var c = heat(values[i] / 255);
+      data.data[4 * i] = c[0]; data.data[4 * i + 1] = c[1]; data.data[4 * i + 2] = c[2];
+      data.data[4 * i + 3] = Math.round(255 * alpha * (0.25 + 0.75 * values[i] / 255));
+    }
+    octx.putImageData(data, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+  }
+
+  function section(id, fn) {
+    try {
+      fn($(id));
+      $(id).setAttribute('data-rendered', 'true');
+    } catch (e) {
+      $(id).setAttribute('data-rendered', 'error');
+      note($(id), 'This section could not be drawn: ' + e.message);
+      console.error('convlens: section ' + id + ': ' + (e && e.stack ? e.stack : e));
+    }
+  }
+
+  var RICH_TOOLTIP = { trigger: 'item', renderMode: 'richText', confine: true };
+
+  // ---------- run summary ----------
+  function runSection() {
+    var classes = D.run.stats.classes.filter(function (c) { return c.labelled > 0; });
+    if (!classes.length) {
+      note($('class-accuracy'), 'No labelled images: accuracy per class is not available.');
+      return;
+    }
+    chartOn('class-accuracy').setOption({
+      animation: false,
+      grid: { left: 40, right: 10, top: 10, bottom: 70 },
+      tooltip: { trigger: 'axis', renderMode: 'richText', confine: true },
+      xAxis: { type: 'category', data: classes.map(function (c) { return c.name; }), axisLabel: { rotate: 40, interval: 0 } },
+      yAxis: { type: 'value', max: 100, name: '%' },
+      series: [{ type: 'bar', name: 'top-1 accuracy %',
+        data: classes.map(function (c) { return +(100 * c.correct / c.labelled).toFixed(2); }) }]
+    });
+  }
+
+  // ---------- model ----------
+  function modelSection(root) {
+    if (!D.model) return;
+    if (D.model.architecture_svg) {
+      var fig = $('architecture');
+      fig.appendChild(el('img', { src: D.model.architecture_svg, alt: 'architecture diagram' }));
+    }
+  }
+
+  function filtersSection(root) {
+    var box = $('filter-grids');
+    if (!D.model) { note(box, 'No model-viz output: run convlens model-viz to draw the filters.'); return; }
+    if (!D.model.filters.length) { note(box, 'The model has no 4-D convolution weights to draw.'); return; }
+    D.model.filters.forEach(function (f) {
+      var what = f.which === 'first' ? 'First layer' : 'Second layer';
+      var img = el('img', { src: f.png, alt: what + ' filters' });
+      img.width = Math.min(520, f.width * (f.width < 200 ? 4 : 1));
+      box.appendChild(el('figure', {}, [img, el('figcaption', {
+        text: what + ': ' + f.module + ' [' + (f.shape || []).join('×') + '], ' +
+          (f.layout === 'rgb' ? 'one RGB tile per filter' : 'grouped by input channel') })]));
+    });
+  }
+
+  // ---------- class vectors ----------
+  function classVectorSection(root) {
+    var select = $('class-vector-kind');
+    var views = D.model && D.model.class_vectors ? D.model.class_vectors : [];
+    if (!views.length) { note(root, 'No class vectors: run convlens model-viz after analyze.'); return; }
+    views.forEach(function (v, i) { option(select, i, v.title); });
+    function draw() {
+      var v = views[+select.value];
+      $('class-vector-note').textContent = v.x ? (v.what + '. PCA explains ' +
+        (100 * (v.explained[0] + v.explained[1])).toFixed(1) + '% of the variance; trustworthiness T(' +
+        v.trust_k + ') = ' + fmt(v.trustworthiness, 3) + '.') : 'Not available: ' + v.note;
+      chartOn('class-vector-chart').setOption({
+        animation: false,
+        tooltip: RICH_TOOLTIP,
+        grid: { left: 50, right: 30, top: 20, bottom: 40 },
+        xAxis: { type: 'value', scale: true, name: 'PC1', nameLocation: 'middle', nameGap: 25 },
+        yAxis: { type: 'value', scale: true, name: 'PC2', nameLocation: 'middle', nameGap: 35 },
+        series: [{ type: 'scatter', symbolSize: 12,
+          data: (v.x || []).map(function (x, i) {
+            return { value: [x, v.y[i]], name: v.classes[i], itemStyle: { color: colorOf(i) } };
+          }),
+          label: { show: true, position: 'right', formatter: '{b}' } }]
+      });
+    }
+    select.addEventListener('change', draw);
+    draw();
+  }
+
+  // ---------- embeddings ----------
+  var atlasImages = [];
+
+  /** A point's image id: ids are stored without their common prefix. */
+  function pointId(i) { return (D.embedding.points.id_prefix || '') + D.embedding.points.id[i]; }
+  window.convlens.pointId = pointId;
+
+  function drawThumb(canvas, i) {
+    var a = D.embedding.atlas, ctx = canvas.getContext('2d');
+    canvas.width = 96; canvas.height = 96;
+    ctx.imageSmoothingEnabled = false;
+    ctx.fillStyle = '#eee'; ctx.fillRect(0, 0, 96, 96);
+    if (!a) return;
+    var sheet = atlasImages[Math.floor(i / a.per_atlas)];
+    if (!sheet) return;
+    var t = i % a.per_atlas;
+    ctx.drawImage(sheet, (t % a.columns) * a.side, Math.floor(t / a.columns) * a.side, a.side, a.side, 0, 0, 96, 96);
+  }
+
+  function pointCard(i, extra) {
+    var E = D.embedding, p = E.points;
+    var canvas = el('canvas');
+    drawThumb(canvas, i);
+    var label = p.label[i] >= 0 ? E.classes[p.label[i]] : 'unlabelled';
+    var pred = p.predicted[i] >= 0 ? E.classes[p.predicted[i]] : '?';
+    var children = [canvas,
+      el('div', { cls: 'hover-id', text: pointId(i) }),
+      el('div', { text: 'label: ' + label }),
+      el('div', { cls: p.correct[i] ? 'ok' : 'wrong',
+        text: 'predicted: ' + pred + (p.prob[i] >= 0 ? ' (p = ' + p.prob[i].toFixed(3) + ')' : '') })];
+    return children.concat(extra || []);
+  }
+
+  function embeddingSection(root) {
+    var E = D.embedding;
+    var noteEl = $('embedding-note');
+    var sel = $('perplexity');
+    var pca = E.views.filter(function (v) { return v.kind === 'pca'; })[0];
+    var tsnes = E.views.filter(function (v) { return v.kind === 'tsne'; });
+    noteEl.textContent = E.n.toLocaleString('en') + ' of ' + E.available.toLocaleString('en') +
+      ' usable images (' + E.dims + '-d embeddings, PCA to ' + E.pca_dims + ' before t-SNE)' +
+      (E.skipped.length ? '. ' + E.skipped.join('; ') : '');
+    if (!pca) { note(root, 'No projection: ' + E.skipped.join('; ')); return; }
+    tsnes.forEach(function (v, i) { option(sel, i, String(v.perplexity)); });
+    var def = tsnes.findIndex(function (v) { return v.perplexity === 30; });
+    sel.value = String(def >= 0 ? def : 0);
+    if (E.atlas) {
+      E.atlas.images.forEach(function (src, k) {
+        loadImage(src).then(function (img) { atlasImages[k] = img; });
+      });
+    }
+    var pinned = [];
+    var seriesIndex = {}; // chart id -> per series, point index of each data item
+    /** The point (index into embedding.points) drawn as item dataIndex of a chart's series. */
+    window.convlens.pointAt = function (chartId, series, dataIndex) {
+      var idx = seriesIndex[chartId] && seriesIndex[chartId][series];
+      return idx && dataIndex < idx.length ? idx[dataIndex] : -1;
+    };
+
+    function groups(colorBy) {
+      var p = E.points, n = E.n, g = {}, order = [];
+      for (var i = 0; i < n; i++) {
+        var key, name, color;
+        if (colorBy === 'correct') {
+          key = p.correct[i] ? 0 : 1; name = p.correct[i] ? 'correct' : 'wrong / unlabelled';
+          color = p.correct[i] ? '#3ba272' : '#d9534f';
+        } else {
+          var c = colorBy === 'label' ? p.label[i] : p.predicted[i];
+          key = c; name = c >= 0 ? E.classes[c] : (colorBy === 'label' ? 'unlabelled' : 'unknown');
+          color = colorOf(c);
+        }
+        if (!g.hasOwnProperty(key)) { g[key] = { name: name, color: color, idx: [] }; order.push(key); }
+        g[key].idx.push(i);
+      }
+      order.sort(function (a, b) { return a - b; });
+      return order.map(function (k) { return g[k]; });
+    }
+
+    function options(id, view, colorBy) {
+      var gs = groups(colorBy), large = E.n > 2000, size = E.n > 20000 ? 2.5 : (E.n > 2000 ? 4 : 7);
+      seriesIndex[id] = gs.map(function (g) { return g.idx; });
+      var series = gs.map(function (g) {
+        return {
+          type: 'scatter', name: g.name, symbolSize: size, large: large, largeThreshold: 2000,
+          itemStyle: { color: g.color, opacity: 0.8 },
+          emphasis: { scale: 2 },
+          data: g.idx.map(function (i) { return [view.x[i], view.y[i]]; })
+        };
+      });
+      series.push({
+        type: 'scatter', name: 'pinned', symbol: 'pin', symbolSize: 22, z: 10, silent: true,
+        itemStyle: { color: '#111' },
+        data: pinned.map(function (i) { return [view.x[i], view.y[i]]; })
+      });
+      return {
+        animation: false,
+        legend: { type: 'scroll', bottom: 0, data: gs.map(function (g) { return g.name; }) },
+        grid: { left: 45, right: 15, top: 15, bottom: 55 },
+        xAxis: { type: 'value', scale: true, splitLine: { lineStyle: { color: '#eee' } } },
+        yAxis: { type: 'value', scale: true, splitLine: { lineStyle: { color: '#eee' } } },
+        dataZoom: [
+          { type: 'inside', xAxisIndex: 0, filterMode: 'none' },
+          { type: 'inside', yAxisIndex: 0, filterMode: 'none' }],
+        series: series
+      };
+    }
+
+    var card = $('hover-card');
+    function hover(id) {
+      return function (params) {
+        if (params.componentType !== 'series' || params.seriesName === 'pinned') return;
+        var idx = seriesIndex[id][params.seriesIndex];
+        if (!idx || params.dataIndex == null || params.dataIndex >= idx.length) return;
+        var i = idx[params.dataIndex];
+        clear(card);
+        pointCard(i).forEach(function (c) { card.appendChild(c); });
+        card.hidden = false;
+        var ev = params.event && params.event.event;
+        if (ev) {
+          card.style.left = Math.min(window.innerWidth - 270, ev.clientX + 16) + 'px';
+          card.style.top = Math.min(window.innerHeight - 220, ev.clientY + 16) + 'px';
+        }
+        card.setAttribute('data-point', String(i));
+      };
+    }
+    function hide() { card.hidden = true; }
+
+    function drawPinned() {
+      var box = $('pinned');
+      clear(box);
+      if (!pinned.length) { box.appendChild(el('p', { cls: 'note', text: 'Click a point to pin it here.' })); }
+      pinned.forEach(function (i) {
+        var unpin = el('button', { type: 'button', text: '×', title: 'unpin' });
+        unpin.addEventListener('click', function () { pinned.splice(pinned.indexOf(i), 1); redraw(); });
+        box.appendChild(el('div', { cls: 'pin' }, pointCard(i, [unpin])));
+      });
+    }
+
+    function click(id) {
+      return function (params) {
+        if (params.componentType !== 'series' || params.seriesName === 'pinned') return;
+        var idx = seriesIndex[id][params.seriesIndex];
+        if (!idx) return;
+        var i = idx[params.dataIndex];
+        if (pinned.indexOf(i) < 0) pinned.push(i);
+        redraw();
+      };
+    }
+
+    var pcaChart = chartOn('scatter-pca'), tsneChart = tsnes.length ? chartOn('scatter-tsne') : null;
+    [['scatter-pca', pcaChart], ['scatter-tsne', tsneChart]].forEach(function (pair) {
+      if (!pair[1]) return;
+      pair[1].on('mouseover', hover(pair[0]));
+      pair[1].on('mousemove', hover(pair[0]));
+      pair[1].on('mouseout', hide);
+      pair[1].on('globalout', hide);
+      pair[1].on('click', click(pair[0]));
+    });
+    if (!tsnes.length) note($('scatter-tsne'), 'No t-SNE view: ' + E.skipped.join('; '));
+
+    function title(view) {
+      var t = view.kind === 'pca'
+        ? 'PCA (' + (100 * (E.explained[0] + (E.explained[1] || 0))).toFixed(1) + '% of variance)'
+        : 't-SNE, perplexity ' + view.perplexity + (view.kl_divergence != null ? ', KL ' + view.kl_divergence.toFixed(3) : '');
+      return t + ' · trustworthiness T(' + view.trust_k + ') = ' + fmt(view.trustworthiness, 4);
+    }
+
+    // Keeps each chart's zoom when only the data changes.
+    function zoomOf(c) {
+      var dz = c.getOption() && c.getOption().dataZoom;
+      return dz ? dz.map(function (z) { return { start: z.start, end: z.end }; }) : null;
+    }
+    function render(c, id, view, keepZoom) {
+      var zoom = keepZoom ? zoomOf(c) : null;
+      var o = options(id, view, $('color-by').value);
+      if (zoom) o.dataZoom.forEach(function (z, k) { z.start = zoom[k].start; z.end = zoom[k].end; });
+      c.setOption(o, { notMerge: true });
+    }
+    function redraw() {
+      render(pcaChart, 'scatter-pca', pca, true);
+      $('pca-title').textContent = title(pca);
+      if (tsneChart) {
+        var v = tsnes[+sel.value];
+        render(tsneChart, 'scatter-tsne', v, true);
+        $('tsne-title').textContent = title(v);
+        $('scatter-tsne').setAttribute('data-perplexity', String(v.perplexity));
+      }
+      drawPinned();
+    }
+    sel.addEventListener('change', function () {
+      var v = tsnes[+sel.value];
+      render(tsneChart, 'scatter-tsne', v, false);
+      $('tsne-title').textContent = title(v);
+      $('scatter-tsne').setAttribute('data-perplexity', String(v.perplexity));
+    });
+    $('color-by').addEventListener('change', redraw);
+    $('reset-zoom').addEventListener('click', function () {
+      [pcaChart, tsneChart].forEach(function (c) {
+        if (c) c.dispatchAction({ type: 'dataZoom', start: 0, end: 100 });
+      });
+    });
+    redraw();
+  }
+
+  // ---------- galleries ----------
+  var G = D.gallery;
+  function itemsOf(cls) { return G.items.filter(function (g) { return g.class === cls; }); }
+
+  function classSelect(select, onChange) {
+    G.classes.forEach(function (c) { option(select, c, c + ' (' + itemsOf(c).length + ')'); });
+    select.addEventListener('change', function () { onChange(select.value); });
+    if (G.classes.length) onChange(G.classes[0]);
+  }
+
+  var galleryCharts = [];
+  function gallerySection(root) {
+    if (!G.items.length) { note(root, 'No images sampled (report.gallery.per-class = 0, or no usable rows).'); return; }
+    var box = $('gallery-cards');
+    classSelect($('gallery-class'), function (cls) {
+      galleryCharts.forEach(function (c) { c.dispose(); });
+      galleryCharts = [];
+      clear(box);
+      itemsOf(cls).forEach(function (g) {
+        var bars = el('div', { cls: 'bars' });
+        var img = g.image ? el('img', { src: g.image, alt: g.id }) : el('div', { cls: 'note', text: 'no preview' });
+        var ok = g.correct === true ? 'ok' : (g.correct === false ? 'wrong' : '');
+        box.appendChild(el('div', { cls: 'gallery-card' }, [img, bars,
+          el('div', { cls: 'meta' }, [el('div', { text: g.id }),
+            el('div', { cls: ok, text: 'label: ' + (g.label || 'none') + ' · predicted: ' + g.predicted })])]));
+        var c = echarts.init(bars, null, { renderer: 'canvas' });
+        galleryCharts.push(c);
+        var names = g.top_names.slice().reverse(), probs = g.top_probs.slice().reverse();
+        c.setOption({
+          animation: false,
+          grid: { left: 110, right: 40, top: 4, bottom: 4 },
+          tooltip: RICH_TOOLTIP,
+          xAxis: { type: 'value', max: 1, show: false },
+          yAxis: { type: 'category', data: names, axisLabel: { width: 100, overflow: 'truncate' } },
+          series: [{ type: 'bar', data: probs.map(function (p, k) {
+            return { value: +p.toFixed(4), itemStyle: { color: names[k] === g.label ? '#3ba272' : '#5470c6' } };
+          }), label: { show: true, position: 'right', formatter: function (x) { return (x.value * 100).toFixed(1) + '%'; } } }]
+        });
+      });
+      $('gallery-note').textContent = itemsOf(cls).length + ' sampled image(s); green bar = the true label.';
+      box.setAttribute('data-class', cls);
+    });
+  }
+
+  function inputSize(g) {
+    var s = D.model && D.model.summary && D.model.summary.input;
+    if (s && s.length === 3) return [s[1], s[2]];
+    var h = 0, w = 0;
+    g.occlusion.forEach(function (o) {
+      h = Math.max(h, (o.rows - 1) * o.stride + o.window);
+      w = Math.max(w, (o.cols - 1) * o.stride + o.window);
+    });
+    return [h, w];
+  }
+
+  // ---------- occlusion ----------
+  function occlusionSection(root) {
+    var items = G.items.filter(function (g) { return g.occlusion && g.occlusion.length; });
+    if (!items.length) { note(root, 'No occlusion grids: add occlusion to analyze.methods.'); return; }
+    var imgSel = $('occlusion-image'), patchSel = $('patch-size');
+    var canvas = $('occlusion-canvas'), original = $('occlusion-original'), readout = $('occlusion-readout');
+    items.forEach(function (g, i) { option(imgSel, i, g.class + ' · ' + g.id); });
+    var current = null, image = null, grid = null, size = null;
+
+    function fillPatches() {
+      var keep = patchSel.value;
+      clear(patchSel);
+      current.occlusion.forEach(function (o, k) { option(patchSel, k, o.window + ' px (stride ' + o.stride + ')'); });
+      if (keep && +keep < current.occlusion.length) patchSel.value = keep;
+    }
+
+    function drawHeat() {
+      grid = current.occlusion[+patchSel.value];
+      size = inputSize(current);
+      var H = size[0], W = size[1], sum = new Float32Array(H * W), cnt = new Float32Array(H * W), max = 0;
+      for (var r = 0; r < grid.rows; r++) {
+        for (var c = 0; c < grid.cols; c++) {
+          var d = grid.drop[r * grid.cols + c];
+          for (var y = r * grid.stride; y < Math.min(H, r * grid.stride + grid.window); y++) {
+            for (var x = c * grid.stride; x < Math.min(W, c * grid.stride + grid.window); x++) {
+              sum[y * W + x] += d; cnt[y * W + x] += 1;
+            }
+          }
+        }
+      }
+      for (var i = 0; i < sum.length; i++) { if (cnt[i]) sum[i] /= cnt[i]; max = Math.max(max, Math.abs(sum[i])); }
+      var bytes = new Uint8Array(H * W);
+      for (var j = 0; j < sum.length; j++) bytes[j] = max > 0 ? Math.round(255 * Math.max(0, sum[j]) / max) : 0;
+      var b64 = btoa(String.fromCharCode.apply(null, Array.prototype.slice.call(bytes)));
+      drawOverlay(canvas, image, { width: W, height: H, data: b64 }, 0.65);
+      drawOverlay(original, image, null, 0);
+      canvas.setAttribute('data-window', String(grid.window));
+      readout.textContent = 'Target ' + current.target + ': p = ' + fmt(current.target_prob, 3) +
+        ' unoccluded. Largest drop with a ' + grid.window + ' px patch: ' + fmt(Math.max.apply(null, grid.drop), 3) + '.';
+    }
+
+    function pick() {
+      current = items[+imgSel.value];
+      fillPatches();
+      var ready = current.image ? loadImage(current.image) : Promise.resolve(null);
+      ready.then(function (img) { image = img; drawHeat(); });
+    }
+
+    function cellAt(ev) {
+      var rect = canvas.getBoundingClientRect();
+      var x = (ev.clientX - rect.left) / rect.width * size[1], y = (ev.clientY - rect.top) / rect.height * size[0];
+      var r = Math.round((y - grid.window / 2) / grid.stride), c = Math.round((x - grid.window / 2) / grid.stride);
+      return [Math.max(0, Math.min(grid.rows - 1, r)), Math.max(0, Math.min(grid.cols - 1, c))];
+    }
+
+    canvas.addEventListener('mousemove', function (ev) {
+      if (!grid) return;
+      var rc = cellAt(ev), k = rc[0] * grid.cols + rc[1];
+      var sx = canvas.width / size[1], sy = canvas.height / size[0];
+      drawOverlay(original, image, null, 0);
+      var ctx = original.getContext('2d');
+      ctx.fillStyle = 'rgb(128,128,128)';
+      ctx.fillRect(rc[1] * grid.stride * sx, rc[0] * grid.stride * sy,
+        Math.min(grid.window, size[1] - rc[1] * grid.stride) * sx, Math.min(grid.window, size[0] - rc[0] * grid.stride) * sy);
+      readout.textContent = 'Patch ' + grid.window + ' px at row ' + rc[0] * grid.stride + ', column ' +
+        rc[1] * grid.stride + ': p(' + current.target + ') = ' + grid.target_prob[k].toFixed(4) +
+        ' (unoccluded ' + fmt(current.target_prob, 4) + ', drop ' + grid.drop[k].toFixed(4) + ')';
+      readout.setAttribute('data-cell', String(k));
+    });
+    canvas.addEventListener('mouseleave', function () { if (grid) drawHeat(); });
+    imgSel.addEventListener('change', pick);
+    patchSel.addEventListener('change', drawHeat);
+    pick();
+  }
+
+  // ---------- saliency and Grad-CAM ----------
+  var MAP_TITLES = { saliency: 'saliency', smoothgrad: 'SmoothGrad', gradcam: 'Grad-CAM', cam: 'CAM' };
+  function attributionSection(root) {
+    var withMaps = G.items.filter(function (g) { return Object.keys(g.maps).length; });
+    if (!withMaps.length) { note(root, 'No saliency or CAM maps: add saliency, gradcam or cam to analyze.methods.'); return; }
+    var box = $('attribution-rows');
+    classSelect($('attribution-class'), function (cls) {
+      clear(box);
+      itemsOf(cls).forEach(function (g) {
+        var row = el('div', { cls: 'row' });
+        row.appendChild(el('div', { cls: 'cell', title: g.id }, [g.image ? el('img', { src: g.image, alt: g.id }) : null,
+          el('div', { text: 'original' })]));
+        var ready = g.image ? loadImage(g.image) : Promise.resolve(null);
+        Object.keys(MAP_TITLES).forEach(function (m) {
+          if (!g.maps[m]) return;
+          var c = el('canvas', { width: 112, height: 112 });
+          c.setAttribute('data-method', m);
+          row.appendChild(el('div', { cls: 'cell' }, [c, el('div', { text: MAP_TITLES[m] + ' for ' + g.target })]));
+          ready.then(function (img) { drawOverlay(c, img, g.maps[m], 0.6); });
+        });
+        row.appendChild(el('div', { cls: 'note', text: g.id + ' · label ' + (g.label || 'none') +
+          ' · predicted ' + g.predicted + (g.target_prob != null ? ' (p = ' + g.target_prob.toFixed(3) + ')' : '') }));
+        box.appendChild(row);
+      });
+    });
+  }
+
+  // ---------- input maximisation ----------
+  function maximizationSection(root) {
+    var M = D.model && D.model.maximization;
+    var targets = M ? M.targets.filter(function (t) { return t.status === 'ok'; }) : [];
+    if (!targets.length) { note(root, D.model ? 'No input-maximisation targets were computed.' : 'No model-viz output: run convlens model-viz.'); return; }
+    var sel = $('max-target'), slider = $('max-step'), play = $('max-play'), canvas = $('max-canvas');
+    targets.forEach(function (t, i) { option(sel, i, t.name + (t.kind === 'channel' ? '' : ' (class ' + t.index + ')')); });
+    var frames = [], t = null, timer = null;
+
+    function show(k) {
+      slider.value = String(k);
+      var ctx = canvas.getContext('2d');
+      ctx.imageSmoothingEnabled = false;
+      if (frames[k]) ctx.drawImage(frames[k], 0, 0, canvas.width, canvas.height);
+      var step = t.snapshot_steps[k], i = Math.max(0, Math.min(t.steps - 1, step - 1));
+      $('max-readout').textContent = 'step ' + step + ' of ' + t.steps + ': score ' + fmt(t.objective[i], 3) +
+        (t.target_prob ? ', p = ' + fmt(t.target_prob[i], 4) : '') + ', TV ' + fmt(t.tv_loss[i], 4) +
+        (k === frames.length - 1 && t.final_top1_name ? ' · final top-1: ' + t.final_top1_name : '');
+      canvas.setAttribute('data-frame', String(k));
+    }
+    function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = 'Play'; }
+    function pick() {
+      stop();
+      t = targets[+sel.value];
+      slider.max = String(Math.max(0, t.snapshots.length - 1));
+      Promise.all(t.snapshots.map(loadImage)).then(function (imgs) { frames = imgs; show(frames.length - 1); });
+      var steps = t.objective.map(function (_, i) { return i + 1; });
+      var series = [
+        { type: 'line', name: 'class score', data: t.objective, showSymbol: false, yAxisIndex: 0 },
+        { type: 'line', name: 'TV loss', data: t.tv_loss, showSymbol: false, yAxisIndex: 1 }];
+      if (t.target_prob) series.push({ type: 'line', name: 'probability', data: t.target_prob, showSymbol: false, yAxisIndex: 2 });
+      chartOn('max-curves').setOption({
+        animation: false,
+        legend: { top: 0 },
+        tooltip: { trigger: 'axis', renderMode: 'richText', confine: true },
+        grid: { left: 50, right: 110, top: 30, bottom: 35 },
+        xAxis: { type: 'category', data: steps, name: 'step', nameLocation: 'middle', nameGap: 25 },
+        yAxis: [{ type: 'value', name: 'score', scale: true }, { type: 'value', name: 'TV', scale: true },
+          { type: 'value', name: 'p', min: 0, max: 1, offset: 50 }],
+        series: series
+      });
+    }
+    slider.addEventListener('input', function () { stop(); show(+slider.value); });
+    play.addEventListener('click', function () {
+      if (timer) { stop(); return; }
+      play.textContent = 'Pause';
+      var k = +slider.value >= frames.length - 1 ? 0 : +slider.value;
+      timer = setInterval(function () {
+        show(k);
+        k++;
+        if (k >= frames.length) stop();
+      }, 180);
+    });
+    sel.addEventListener('change', pick);
+    pick();
+  }
+
+  section('run', runSection);
+  section('model', modelSection);
+  section('filters', filtersSection);
+  section('class-vectors', classVectorSection);
+  section('embedding', embeddingSection);
+  section('gallery', gallerySection);
+  section('occlusion', occlusionSection);
+  section('attribution', attributionSection);
+  section('maximization', maximizationSection);
+})();
