@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
@@ -35,6 +36,7 @@ import org.convlens.data.HadoopConf;
 import org.convlens.data.HadoopPaths;
 import org.convlens.data.ImageSource;
 import org.convlens.data.ImageSources;
+import org.convlens.data.InputSchema;
 import org.convlens.model.Classifier;
 import org.convlens.model.ModelCache;
 import org.convlens.model.ModelSpec;
@@ -120,8 +122,35 @@ public final class AnalyzeRun {
       }
       listing = listing == null ? rows : listing.union(rows);
     }
+    boolean resume = config.output().mode() == WriteMode.RESUME && hasRows(analysisDir, hadoop);
+    long alreadyDone = 0;
+    if (resume) {
+      Dataset<Row> existing = spark.read().parquet(analysisDir.toString());
+      String modelId = classifier.description().id();
+      List<String> others = existing.select("model_id").distinct().filter(col("model_id").notEqual(modelId))
+          .as(Encoders.STRING()).collectAsList();
+      if (!others.isEmpty()) {
+        throw new InvalidConfigException("output.mode", analysisDir + " holds rows of model " + others
+            + ", not " + modelId + ": resume needs the same model (choose another --out, or output.mode=overwrite)");
+      }
+      // Only ids count: an input already analysed (ok or error) is not read again.
+      Dataset<Row> doneIds = existing.select(col("id").as("_done_id")).distinct();
+      Dataset<Row> all = listing;
+      listing = all.join(doneIds, all.col(InputSchema.ID).equalTo(doneIds.col("_done_id")), "left_anti");
+      alreadyDone = all.count() - listing.count();
+      // A killed run's task outputs wait under _temporary; an append job would commit them.
+      Path stale = new Path(analysisDir, "_temporary");
+      if (HadoopPaths.statusOrNull(stale, hadoop) != null) {
+        console.println("analyze: removing " + stale + " left by an interrupted run");
+        stale.getFileSystem(hadoop).delete(stale, true);
+      }
+    }
     listing = listing.persist(StorageLevel.MEMORY_AND_DISK());
     long total = listing.count();
+    if (resume) {
+      console.printf(Locale.ROOT, "analyze: resume: %,d input(s) already in %s, %,d new%n", alreadyDone,
+          analysisDir, total);
+    }
     long skipped = 0;
     for (ImageSource s : sources) {
       skipped += s.countSkipped(spark);
@@ -145,7 +174,7 @@ public final class AnalyzeRun {
     try (progress) {
       Analyzer.transform(listing, options, new HadoopConf(hadoop), done, partitions)
           .write()
-          .mode(SaveMode.Overwrite)
+          .mode(resume ? SaveMode.Append : SaveMode.Overwrite)
           .parquet(analysisDir.toString());
     } finally {
       listing.unpersist();
@@ -173,6 +202,15 @@ public final class AnalyzeRun {
     console.println(progress.line(total));
     writeRunFiles(outDir, config, summary, sources, hadoop);
     return summary;
+  }
+
+  /** Whether {@code dir} holds an analysis to resume (a folder with at least one data file). */
+  private static boolean hasRows(Path dir, Configuration hadoop) {
+    if (HadoopPaths.statusOrNull(dir, hadoop) == null) {
+      return false;
+    }
+    return HadoopPaths.children(dir, hadoop).stream()
+        .anyMatch(s -> s.getPath().getName().endsWith(".parquet"));
   }
 
   /** A run id: UTC time to the second plus 4 random hex digits. */

@@ -118,10 +118,14 @@ public final class Settings {
     }
   }
 
-  /** What to do when the output already exists. */
+  /**
+   * What to do when the output already exists: replace it, refuse, or (analyze) resume: keep it
+   * and analyse only the inputs whose id it does not hold yet.
+   */
   public enum WriteMode implements Choice {
     OVERWRITE("overwrite"),
-    ERROR("error");
+    ERROR("error"),
+    RESUME("resume");
 
     private final String code;
 

@@ -52,7 +52,14 @@ public final class ConvLensCli implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(execute(System.out, System.err, args));
+    int status = execute(System.out, System.err, args);
+    // In spark-submit's cluster deploy mode the driver's main runs inside YARN's application
+    // master (or a cluster's driver wrapper), which reports the final status when main returns:
+    // System.exit(0) there makes YARN mark a successful run FAILED. Everywhere else exit, so that
+    // a library's stray non-daemon thread cannot keep the JVM alive.
+    if (status != 0 || !"cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+      System.exit(status);
+    }
   }
 
   /** Runs the command line; returns the exit code (used by tests). */
@@ -200,8 +207,13 @@ public final class ConvLensCli implements Runnable {
         description = "Generated images for the report row (analyze, model-viz, then the report job; default ${DEFAULT-VALUE}).")
     int reportPoints;
 
+    @Option(names = "--soak-images", defaultValue = "20000",
+        description = "Generated images for the memory soak through one executor of a local standalone cluster (default ${DEFAULT-VALUE}).")
+    int soakImages;
+
     @Option(names = "--section", defaultValue = "all",
-        description = "all, models (analyze and model-viz rows), tsne, or report (the report job at scale; not in all) (default ${DEFAULT-VALUE}).")
+        description = "all, models (analyze and model-viz rows), tsne; or, not in all: report (the report job at scale),"
+            + " soak (executor memory over a long analyze on a local standalone cluster) (default ${DEFAULT-VALUE}).")
     String section;
 
     @Override
@@ -209,8 +221,12 @@ public final class ConvLensCli implements Runnable {
       if (cifarImages < 1 || imagenetImages < 1 || occlusionImages < 1) {
         throw new InvalidConfigException("--cifar-images", "image counts must be at least 1");
       }
-      if (!java.util.List.of("all", "models", "tsne", "report").contains(section)) {
-        throw new InvalidConfigException("--section", "invalid value '" + section + "' for --section: allowed values are all, models, tsne, report");
+      if (!java.util.List.of("all", "models", "tsne", "report", "soak").contains(section)) {
+        throw new InvalidConfigException("--section", "invalid value '" + section
+            + "' for --section: allowed values are all, models, tsne, report, soak");
+      }
+      if (soakImages < 100) {
+        throw new InvalidConfigException("--soak-images", "--soak-images must be at least 100");
       }
       if (reportPoints < 100) {
         throw new InvalidConfigException("--report-points", "--report-points must be at least 100");
@@ -219,6 +235,10 @@ public final class ConvLensCli implements Runnable {
         throw new InvalidConfigException("--tsne-points", "t-SNE sizes must be at least 100 points (--smile-points: 0 or at least 100)");
       }
       java.nio.file.Path scratch = java.nio.file.Path.of(config.output().dir(), "bench");
+      if (section.equals("soak")) {
+        new org.convlens.bench.SoakBenchmark(console, scratch.toAbsolutePath()).run(soakImages, spark);
+        return;
+      }
       if (section.equals("report")) {
         new org.convlens.bench.ReportBenchmark(spark, console, scratch).run(reportPoints);
         return;

@@ -1,0 +1,116 @@
+package org.convlens.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.convlens.config.ConvLensHome;
+import org.convlens.testing.SharedSpark;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Resumable, incremental audits: output.mode = resume, and a driver killed mid-run. */
+class ResumeIT {
+  private static Dataset<Row> analysis(Path out) {
+    return SharedSpark.get().read().parquet(out.resolve("analysis").toString());
+  }
+
+  @Test
+  void resumeAnalysesOnlyNewInputsAndTheReportCoversTheUnion(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("out");
+    String val = ConvLensHome.sampleData().resolve("imagenet/val").toString();
+    String odd = ConvLensHome.sampleData().resolve("odd-images").toString();
+    CliRun first = CliRun.of("analyze", "--input", val, "--out", out.toString(), "--master", "local[2]",
+        "--set", "analyze.methods=[saliency]");
+    assertEquals(0, first.code(), first.err());
+    assertEquals(50, analysis(out).count());
+    List<Object> firstIds = analysis(out).select("id", "run_id").collectAsList().stream().map(r -> (Object) r.getString(1)).distinct().toList();
+
+    CliRun second = CliRun.of("analyze", "--input", val, "--input", odd, "--out", out.toString(), "--master", "local[2]",
+        "--set", "analyze.methods=[saliency]", "--set", "output.mode=resume");
+    assertEquals(0, second.code(), second.err());
+    assertTrue(second.out().contains("resume: 50 input(s) already in"), second.out());
+    assertTrue(second.out().contains("10 rows (6 ok, 4 errors"), second.out());
+    Dataset<Row> rows = analysis(out);
+    assertEquals(60, rows.count());
+    assertEquals(60, rows.select("id").distinct().count());
+    assertEquals(2, rows.select("run_id").distinct().count());
+    assertEquals(50, rows.filter(col("run_id").equalTo(firstIds.get(0))).count(), "the first run's rows are kept as they were");
+
+    // Nothing new: a third resume reads no image and adds no row.
+    CliRun third = CliRun.of("analyze", "--input", val, "--input", odd, "--out", out.toString(), "--master", "local[2]",
+        "--set", "analyze.methods=[saliency]", "--set", "output.mode=resume");
+    assertEquals(0, third.code(), third.err());
+    assertTrue(third.out().contains("60 input(s) already in"), third.out());
+    assertEquals(60, analysis(out).count());
+
+    // The report covers both runs.
+    CliRun report = CliRun.of("report", "--out", out.toString(), "--master", "local[2]",
+        "--set", "report.tsne.perplexities=[5]", "--set", "report.tsne.iterations=250");
+    assertEquals(0, report.code(), report.err());
+    assertTrue(report.out().contains("report: 60 rows; 56 of 56 usable images"), report.out());
+
+    // Another model's analysis cannot be resumed into.
+    CliRun other = CliRun.of("analyze", "--input", val, "--out", out.toString(), "--master", "local[1]",
+        "--model", ConvLensHome.sampleData().resolve("torchscript/tiny_cnn.pt").toString(), "--set", "output.mode=resume",
+        "--set", "analyze.methods=[saliency]");
+    assertEquals(2, other.code(), other.out() + other.err());
+    assertTrue(other.err().contains("resume needs the same model"), other.err());
+  }
+
+  @Test
+  void aDriverKilledMidRunLeavesNothingThatARerunDuplicates(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("out");
+    String input = ConvLensHome.sampleData().resolve("cifar10/test_batch.bin").toString();
+    // An audit that already holds the first 100 images ...
+    CliRun first = CliRun.of("analyze", "--input", input, "--out", out.toString(), "--master", "local[2]",
+        "--set", "input.limit=100", "--set", "analyze.methods=[]");
+    assertEquals(0, first.code(), first.err());
+    // ... resumed over 600, the driver killed half-way, then resumed again.
+    List<String> args = List.of("analyze", "--input", input, "--out", out.toString(), "--master", "local[2]",
+        "--set", "input.limit=600", "--set", "input.partitions=12", "--set", "analyze.methods=[occlusion]",
+        "--set", "progress.interval-seconds=1", "--set", "output.mode=resume");
+    // The driver in its own JVM, as ./convlens runs it, killed once some tasks have committed.
+    Path target = Path.of("target").toAbsolutePath();
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx2g",
+        "@" + target.resolve("jvm.options"), "-Dai.djl.offline=true",
+        "-Dconvlens.home=" + ConvLensHome.find(),
+        "-cp", target.resolve("classes") + File.pathSeparator + target.resolve("lib") + "/*" + File.pathSeparator
+            + target.resolve("spark-home/jars") + "/*",
+        "org.convlens.jobs.ConvLensCli"));
+    cmd.addAll(args);
+    Path log = tmp.resolve("driver.log");
+    Process driver = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline && driver.isAlive()) {
+      String text = Files.readString(log, StandardCharsets.UTF_8);
+      if (text.matches("(?s).*analyze: [1-9][0-9]*/500 images.*")) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    assertTrue(driver.isAlive(), "the driver finished before it could be killed:\n" + Files.readString(log));
+    driver.descendants().forEach(ProcessHandle::destroyForcibly);
+    driver.destroyForcibly();
+    driver.waitFor();
+    // Committed task outputs of the killed job wait under _temporary; no part file is final.
+    assertTrue(Files.isDirectory(out.resolve("analysis/_temporary")), "the killed job had started writing");
+
+    CliRun rerun = CliRun.of(args.toArray(new String[0]));
+    assertEquals(0, rerun.code(), rerun.err());
+    Dataset<Row> rows = analysis(out);
+    assertEquals(600, rows.select("id").distinct().count(), "every input");
+    assertEquals(600, rows.count(), "no input twice");
+    assertTrue(rerun.out().contains("left by an interrupted run"), rerun.out());
+    assertTrue(rerun.out().contains("resume: 100 input(s) already in"), rerun.out());
+  }
+}
