@@ -28,6 +28,7 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.convlens.analyze.AnalysisSchema;
+import org.convlens.attribution.Maps;
 
 /**
  * What the report takes from the analysis output, with Spark, bounded before anything reaches the
@@ -266,8 +267,9 @@ public final class AnalysisSample {
   }
 
   /**
-   * A PNG as {@code side × side} interleaved RGB bytes: scaled (area average) so its longer side
-   * is {@code side}, centred on black. Null when the bytes are not a readable image.
+   * A PNG as {@code side × side} interleaved RGB bytes: area-averaged (as the maps, {@link
+   * Maps#area}) so its longer side is {@code side}, centred on black. Null when the bytes are not
+   * a readable image.
    */
   public static byte[] thumbnail(byte[] png, int side) {
     BufferedImage img;
@@ -284,33 +286,23 @@ public final class AnalysisSample {
     double s = (double) side / Math.max(w, h);
     int tw = Math.max(1, (int) Math.round(w * s));
     int th = Math.max(1, (int) Math.round(h * s));
+    int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+    float[] planes = new float[3 * w * h];
+    for (int i = 0; i < argb.length; i++) {
+      planes[i] = (argb[i] >> 16) & 0xFF;
+      planes[w * h + i] = (argb[i] >> 8) & 0xFF;
+      planes[2 * w * h + i] = argb[i] & 0xFF;
+    }
+    float[] small = Maps.area(planes, 3, h, w, th, tw);
     int ox = (side - tw) / 2;
     int oy = (side - th) / 2;
     byte[] out = new byte[3 * side * side];
-    int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
     for (int y = 0; y < th; y++) {
-      int y0 = (int) Math.floor(y / s);
-      int y1 = Math.max(y0 + 1, Math.min(h, (int) Math.ceil((y + 1) / s)));
       for (int x = 0; x < tw; x++) {
-        int x0 = (int) Math.floor(x / s);
-        int x1 = Math.max(x0 + 1, Math.min(w, (int) Math.ceil((x + 1) / s)));
-        long r = 0;
-        long g = 0;
-        long b = 0;
-        int n = 0;
-        for (int yy = y0; yy < y1 && yy < h; yy++) {
-          for (int xx = x0; xx < x1 && xx < w; xx++) {
-            int p = argb[yy * w + xx];
-            r += (p >> 16) & 0xFF;
-            g += (p >> 8) & 0xFF;
-            b += p & 0xFF;
-            n++;
-          }
-        }
         int o = 3 * ((y + oy) * side + x + ox);
-        out[o] = (byte) Math.round((double) r / n);
-        out[o + 1] = (byte) Math.round((double) g / n);
-        out[o + 2] = (byte) Math.round((double) b / n);
+        for (int c = 0; c < 3; c++) {
+          out[o + c] = (byte) Math.round(small[(c * th + y) * tw + x]);
+        }
       }
     }
     return out;
