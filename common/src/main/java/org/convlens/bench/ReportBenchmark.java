@@ -14,7 +14,6 @@ import org.convlens.config.ConfigLoader;
 import org.convlens.config.ConvLensHome;
 import org.convlens.data.synth.SampleGenerator;
 import org.convlens.data.synth.SampleSpec;
-import org.convlens.data.synth.Shortcut;
 import org.convlens.features.ModelVizRun;
 import org.convlens.report.Projections;
 import org.convlens.report.ReportRun;
@@ -42,10 +41,9 @@ public final class ReportBenchmark {
     out.printf(Locale.ROOT, "== report job on %,d generated images (bundled model, 128-d embeddings) ==%n", n);
     Path data = scratch.resolve("report-bench-data");
     long t0 = System.nanoTime();
-    int perClass = (n + SampleSpec.classCount() - 1) / SampleSpec.classCount();
-    SampleSpec spec = new SampleSpec(7L, 1, 1, perClass, 0, 0, 96, 128, 0.15, 0.85f, 12, Shortcut.DEFAULT);
+    SampleSpec spec = SampleSpec.cifarTestOnly(7L, n);
     SampleGenerator.writeCifar10(spec, data, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    out.printf(Locale.ROOT, "generated %,d images in %.1f s%n", perClass * SampleSpec.classCount(), secs(t0));
+    out.printf(Locale.ROOT, "generated %,d images in %.1f s%n", spec.cifarTestPerClass() * SampleSpec.classCount(), secs(t0));
 
     Path outDir = scratch.resolve("report-bench-out");
     Map<String, Object> options = new LinkedHashMap<>();

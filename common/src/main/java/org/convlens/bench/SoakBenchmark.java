@@ -22,7 +22,6 @@ import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
 import org.convlens.data.synth.SampleGenerator;
 import org.convlens.data.synth.SampleSpec;
-import org.convlens.data.synth.Shortcut;
 import org.convlens.spark.Sessions;
 import org.convlens.spark.StandaloneCluster;
 
@@ -55,9 +54,7 @@ public final class SoakBenchmark {
           .orElseThrow(() -> new IllegalStateException("no application jar in " + home + ": mvn -DskipTests package"));
     }
     Path data = scratch.resolve("soak-data");
-    int perClass = (n + SampleSpec.classCount() - 1) / SampleSpec.classCount();
-    SampleGenerator.writeCifar10(new SampleSpec(11L, 1, 1, perClass, 0, 0, 96, 128, 0.15, 0.85f, 12,
-        Shortcut.DEFAULT), data, new PrintStream(OutputStream.nullOutputStream()));
+    SampleGenerator.writeCifar10(SampleSpec.cifarTestOnly(11L, n), data, new PrintStream(OutputStream.nullOutputStream()));
     local.stop();
 
     try (StandaloneCluster cluster = StandaloneCluster.start(home.resolve("spark-home"), scratch.resolve("soak-cluster"),

@@ -61,6 +61,17 @@ public record SampleSpec(
     return new SampleSpec(seed, 600, 3, 100, 12, 5, 96, 128, 0.15, 0.85f, 12, Shortcut.DEFAULT);
   }
 
+  /**
+   * Only a CIFAR-format test batch of at least {@code images} images (whole classes), the
+   * committed dataset's look and shortcut, for benchmarks that need many fresh images.
+   */
+  public static SampleSpec cifarTestOnly(long seed, int images) {
+    int perClass = (images + classCount() - 1) / classCount();
+    SampleSpec d = defaults(seed);
+    return new SampleSpec(seed, 1, 1, perClass, 0, 0, d.imagenetMinSide(), d.imagenetMaxSide(), d.pngFraction(),
+        d.jpegQuality(), d.noiseSigma(), d.shortcut());
+  }
+
   /** A small dataset for tests: same parameters, {@code perClass} images per class everywhere. */
   public SampleSpec withCounts(int perClass, int trainBatches) {
     return new SampleSpec(
