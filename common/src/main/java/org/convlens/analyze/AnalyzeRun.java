@@ -123,7 +123,7 @@ public final class AnalyzeRun {
       listing = listing == null ? rows : listing.union(rows);
     }
     boolean resume = config.output().mode() == WriteMode.RESUME && hasRows(analysisDir, hadoop);
-    long alreadyDone = 0;
+    long listed = 0;
     if (resume) {
       Dataset<Row> existing = spark.read().parquet(analysisDir.toString());
       String modelId = classifier.description().id();
@@ -137,7 +137,7 @@ public final class AnalyzeRun {
       Dataset<Row> doneIds = existing.select(col("id").as("_done_id")).distinct();
       Dataset<Row> all = listing;
       listing = all.join(doneIds, all.col(InputSchema.ID).equalTo(doneIds.col("_done_id")), "left_anti");
-      alreadyDone = all.count() - listing.count();
+      listed = all.count();
       // A killed run's task outputs wait under _temporary; an append job would commit them.
       Path stale = new Path(analysisDir, "_temporary");
       if (HadoopPaths.statusOrNull(stale, hadoop) != null) {
@@ -148,7 +148,7 @@ public final class AnalyzeRun {
     listing = listing.persist(StorageLevel.MEMORY_AND_DISK());
     long total = listing.count();
     if (resume) {
-      console.printf(Locale.ROOT, "analyze: resume: %,d input(s) already in %s, %,d new%n", alreadyDone,
+      console.printf(Locale.ROOT, "analyze: resume: %,d input(s) already in %s, %,d new%n", listed - total,
           analysisDir, total);
     }
     long skipped = 0;

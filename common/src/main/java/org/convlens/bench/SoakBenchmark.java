@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.analyze.AnalyzeRun;
 import org.convlens.config.ConfigLoader;
@@ -48,11 +47,7 @@ public final class SoakBenchmark {
     out.println();
     out.printf(Locale.ROOT, "== memory soak: %,d images through one executor JVM ==%n", n);
     Path home = ConvLensHome.find().resolve("jobs/target");
-    Path appJar;
-    try (Stream<Path> s = Files.list(home)) {
-      appJar = s.filter(p -> p.getFileName().toString().endsWith("-app.jar")).findFirst()
-          .orElseThrow(() -> new IllegalStateException("no application jar in " + home + ": mvn -DskipTests package"));
-    }
+    Path appJar = StandaloneCluster.applicationJar(home);
     Path data = scratch.resolve("soak-data");
     SampleGenerator.writeCifar10(SampleSpec.cifarTestOnly(11L, n), data, new PrintStream(OutputStream.nullOutputStream()));
     local.stop();
@@ -71,60 +66,58 @@ public final class SoakBenchmark {
   private void soak(int n, StandaloneCluster cluster, Path appJar, Path data, String arenas) throws Exception {
     out.println();
     out.println(arenas.isEmpty() ? "-- glibc malloc defaults --" : "-- MALLOC_ARENA_MAX=" + arenas + " --");
-    {
-      Map<String, Object> options = Map.of(
-          "input.paths", List.of(data.resolve(SampleGenerator.TEST_BATCH).toString()),
-          "output.dir", scratch.resolve("soak-out" + arenas).toString(),
-          "spark.master", cluster.masterUrl());
-      List<String> sets = List.of("analyze.methods=[saliency, gradcam, cam, occlusion]",
-          "analyze.occlusion.windows=[8]", "progress.interval-seconds=2", "input.partitions=40",
-          "spark.conf.spark.jars=" + appJar, "spark.conf.spark.executor.memory=2g",
-          "spark.conf.spark.executor.cores=2", "spark.conf.spark.driver.host=127.0.0.1",
-          "spark.conf.spark.driver.bindAddress=127.0.0.1", "spark.conf.spark.ui.enabled=false",
-          "spark.conf.spark.executor.extraJavaOptions=-Dai.djl.offline=true -Xms2g -XX:+AlwaysPreTouch",
-          "spark.conf.spark.executorEnv.OMP_WAIT_POLICY=PASSIVE");
-      if (!arenas.isEmpty()) {
-        sets = new ArrayList<>(sets);
-        sets.add("spark.conf.spark.executorEnv.MALLOC_ARENA_MAX=" + arenas);
-      }
-      ConvLensConfig config = ConfigLoader.load(null, options, sets);
-      AtomicLong done = new AtomicLong();
-      PrintStream progress = new PrintStream(new LineWatcher(done), true, StandardCharsets.UTF_8);
-      SparkSession spark = Sessions.create(config.spark(), true);
-      List<long[]> samples = new ArrayList<>(); // seconds, images, RSS kB
-      long t0 = System.nanoTime();
-      Thread sampler = new Thread(() -> {
-        try {
-          while (!Thread.currentThread().isInterrupted()) {
-            long rss = 0;
-            for (ProcessHandle e : cluster.executors()) {
-              rss += rssKb(e.pid());
-            }
-            if (rss > 0) {
-              synchronized (samples) {
-                samples.add(new long[] {(System.nanoTime() - t0) / 1_000_000_000L, done.get(), rss});
-              }
-            }
-            Thread.sleep(2000);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "convlens-soak-sampler");
-      sampler.setDaemon(true);
-      sampler.start();
-      AnalyzeRun.Summary s;
-      try {
-        s = AnalyzeRun.execute(config, spark, progress);
-      } finally {
-        sampler.interrupt();
-        sampler.join();
-        spark.stop();
-      }
-      out.printf(Locale.ROOT, "analyze: %,d rows (%,d ok) in %.1f s, %.1f img/s%n",
-          s.inputs(), s.ok(), s.seconds(), s.imagesPerSecond());
-      print(samples, n);
+    Map<String, Object> options = Map.of(
+        "input.paths", List.of(data.resolve(SampleGenerator.TEST_BATCH).toString()),
+        "output.dir", scratch.resolve("soak-out" + arenas).toString(),
+        "spark.master", cluster.masterUrl());
+    List<String> sets = List.of("analyze.methods=[saliency, gradcam, cam, occlusion]",
+        "analyze.occlusion.windows=[8]", "progress.interval-seconds=2", "input.partitions=40",
+        "spark.conf.spark.jars=" + appJar, "spark.conf.spark.executor.memory=2g",
+        "spark.conf.spark.executor.cores=2", "spark.conf.spark.driver.host=127.0.0.1",
+        "spark.conf.spark.driver.bindAddress=127.0.0.1", "spark.conf.spark.ui.enabled=false",
+        "spark.conf.spark.executor.extraJavaOptions=-Dai.djl.offline=true -Xms2g -XX:+AlwaysPreTouch",
+        "spark.conf.spark.executorEnv.OMP_WAIT_POLICY=PASSIVE");
+    if (!arenas.isEmpty()) {
+      sets = new ArrayList<>(sets);
+      sets.add("spark.conf.spark.executorEnv.MALLOC_ARENA_MAX=" + arenas);
     }
+    ConvLensConfig config = ConfigLoader.load(null, options, sets);
+    AtomicLong done = new AtomicLong();
+    PrintStream progress = new PrintStream(new LineWatcher(done), true, StandardCharsets.UTF_8);
+    SparkSession spark = Sessions.create(config.spark(), true);
+    List<long[]> samples = new ArrayList<>(); // seconds, images, RSS kB
+    long t0 = System.nanoTime();
+    Thread sampler = new Thread(() -> {
+      try {
+        while (!Thread.currentThread().isInterrupted()) {
+          long rss = 0;
+          for (ProcessHandle e : cluster.executors()) {
+            rss += rssKb(e.pid());
+          }
+          if (rss > 0) {
+            synchronized (samples) {
+              samples.add(new long[] {(System.nanoTime() - t0) / 1_000_000_000L, done.get(), rss});
+            }
+          }
+          Thread.sleep(2000);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "convlens-soak-sampler");
+    sampler.setDaemon(true);
+    sampler.start();
+    AnalyzeRun.Summary s;
+    try {
+      s = AnalyzeRun.execute(config, spark, progress);
+    } finally {
+      sampler.interrupt();
+      sampler.join();
+      spark.stop();
+    }
+    out.printf(Locale.ROOT, "analyze: %,d rows (%,d ok) in %.1f s, %.1f img/s%n",
+        s.inputs(), s.ok(), s.seconds(), s.imagesPerSecond());
+    print(samples, n);
   }
 
   private void print(List<long[]> samples, int n) {

@@ -58,7 +58,8 @@ public final class HtmlReport {
    */
   public static String render(Map<String, Object> page, Object data) {
     String css = text(RESOURCES + "report.css");
-    String echarts = text("META-INF/resources/webjars/echarts/" + echartsVersion() + "/echarts.min.js");
+    String version = echartsVersion();
+    String echarts = text("META-INF/resources/webjars/echarts/" + version + "/echarts.min.js");
     String app = text(RESOURCES + "report.js");
     checkInline("script", echarts, "ECharts");
     checkInline("script", app, "report.js");
@@ -70,7 +71,7 @@ public final class HtmlReport {
     ctx.put("echarts", echarts);
     ctx.put("app", app);
     ctx.put("data_json", json);
-    ctx.put("echarts_version", echartsVersion());
+    ctx.put("echarts_version", version);
     ctx.put("csp", contentSecurityPolicy(List.of(echarts, app), List.of(css)));
 
     PebbleEngine engine = new PebbleEngine.Builder()

@@ -152,7 +152,8 @@ public final class ReportRun {
     String generated = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     data.put("title", title);
     data.put("generated_at", generated);
-    data.put("settings", settingsMap(s));
+    Map<String, Object> settings = settingsMap(s);
+    data.put("settings", settings);
     data.put("run", runSection(analysisDir, modelId, models, stats, runJson));
     data.put("model", model);
     data.put("embedding", embeddingSection(points, projections, atlas));
@@ -169,7 +170,7 @@ public final class ReportRun {
             stats.correct(), stats.labelled()));
     page.put("other_models", models.size() > 1 ? models.subList(1, models.size()).stream()
         .map(r -> r.getString(0) + " (" + r.getLong(1) + " rows)").toList() : List.of());
-    page.put("settings", settingsMap(s));
+    page.put("settings", settings);
     page.put("run_settings", runSettings(runJson));
     page.put("datasets", datasets(runJson));
     page.put("layers", model == null ? List.of() : layers(model));

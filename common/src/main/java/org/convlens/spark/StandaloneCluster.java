@@ -76,6 +76,15 @@ public final class StandaloneCluster implements AutoCloseable {
     return c;
   }
 
+  /** The application jar {@code mvn package} left in {@code jobsTarget} (the jobs module's target/). */
+  public static Path applicationJar(Path jobsTarget) throws IOException {
+    try (Stream<Path> s = Files.list(jobsTarget)) {
+      return s.filter(p -> p.getFileName().toString().endsWith("-app.jar")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no *-app.jar in " + jobsTarget
+              + ": build it with mvn -B -DskipTests package"));
+    }
+  }
+
   /** e.g. {@code spark://127.0.0.1:40123}. */
   public String masterUrl() {
     return url;

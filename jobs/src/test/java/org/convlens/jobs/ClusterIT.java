@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -52,10 +51,7 @@ class ClusterIT {
 
   /** The application jar the build made (what spark-submit would be given). */
   static Path appJar() throws IOException {
-    try (Stream<Path> s = Files.list(TARGET)) {
-      return s.filter(p -> p.getFileName().toString().endsWith("-app.jar")).findFirst()
-          .orElseThrow(() -> new IllegalStateException("no *-app.jar in " + TARGET + ": run mvn package first"));
-    }
+    return StandaloneCluster.applicationJar(TARGET);
   }
 
   /** analyze on the cluster, the driver in this JVM. */
