@@ -124,6 +124,24 @@ public final class Analyzer {
     return RowFactory.create(v);
   }
 
+  /** One input as the model sees it: the preprocessed tensor, the source size and format. */
+  public record Decoded(float[] tensor, int width, int height, String format) {}
+
+  /**
+   * Reads and preprocesses one listing row ({@link InputSchema}) exactly as the analysis does.
+   *
+   * @throws InputException when the input is unusable (the kind says why)
+   */
+  public static Decoded decode(Row in, InputReader reader, Preprocessor pre, long maxPixels) throws InputException {
+    byte[] bytes = reader.read(in);
+    if (InputSchema.ENCODING_CIFAR.equals(in.getString(InputSchema.col(InputSchema.ENCODING)))) {
+      return new Decoded(pre.applyPlanarRgb(bytes, CifarFormat.SIDE, CifarFormat.SIDE), CifarFormat.SIDE,
+          CifarFormat.SIDE, "cifar");
+    }
+    DecodedImage img = ImageDecoder.read(bytes, maxPixels);
+    return new Decoded(pre.apply(img.rgb()), img.width(), img.height(), img.format());
+  }
+
   /** The per-partition work; one instance is deserialised per task. */
   static final class Partition implements MapPartitionsFunction<Row, Row> {
     private final Options o;
@@ -190,20 +208,11 @@ public final class Analyzer {
           continue;
         }
         try {
-          byte[] bytes = reader.read(in);
-          float[] x;
-          if (InputSchema.ENCODING_CIFAR.equals(in.getString(InputSchema.col(InputSchema.ENCODING)))) {
-            x = pre.applyPlanarRgb(bytes, CifarFormat.SIDE, CifarFormat.SIDE);
-            sizes.add(new int[] {CifarFormat.SIDE, CifarFormat.SIDE});
-            formats.add("cifar");
-          } else {
-            DecodedImage img = ImageDecoder.read(bytes, o.maxPixels());
-            x = pre.apply(img.rgb());
-            sizes.add(new int[] {img.width(), img.height()});
-            formats.add(img.format());
-          }
+          Decoded d = decode(in, reader, pre, o.maxPixels());
+          sizes.add(new int[] {d.width(), d.height()});
+          formats.add(d.format());
           okInputs.add(in);
-          tensors.add(x);
+          tensors.add(d.tensor());
         } catch (InputException e) {
           out.add(errorRow(in, e.kind().code(), e.getMessage(), null));
         } catch (RuntimeException e) {

@@ -62,7 +62,7 @@ public final class SmoothGrad implements AttributionMethod {
         for (int s = 0; s < m; s++) {
           noisy[s] = new float[x.length];
           for (int p = 0; p < x.length; p++) {
-            noisy[s][p] = (float) (x[p] + sigma * gaussian(r));
+            noisy[s][p] = (float) (x[p] + sigma * org.convlens.util.Gaussian.next(r));
           }
           targets[s] = batch.target(i);
         }
@@ -80,12 +80,5 @@ public final class SmoothGrad implements AttributionMethod {
       out[i] = new Object[] {batch.store(sum, 1, in.height(), in.width(), MapEncoding.Range.UNIT)};
     }
     return out;
-  }
-
-  /** A standard normal draw (Box–Muller), from the seeded generator only. */
-  private static double gaussian(SplittableRandom r) {
-    double u = 1.0 - r.nextDouble();
-    double v = r.nextDouble();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 }

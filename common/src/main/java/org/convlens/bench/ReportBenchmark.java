@@ -39,17 +39,12 @@ public final class ReportBenchmark {
   public void run(int n) throws Exception {
     out.println();
     out.printf(Locale.ROOT, "== report job on %,d generated images (bundled model, 128-d embeddings) ==%n", n);
-    Path data = scratch.resolve("report-bench-data");
     long t0 = System.nanoTime();
-    SampleSpec spec = SampleSpec.cifarTestOnly(7L, n);
-    SampleGenerator.writeCifar10(spec, data, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    out.printf(Locale.ROOT, "generated %,d images in %.1f s%n", spec.cifarTestPerClass() * SampleSpec.classCount(), secs(t0));
-
+    Path batch = GeneratedData.cifarBatch(7L, n, scratch.resolve("report-bench-data"));
+    out.printf(Locale.ROOT, "generated %,d images in %.1f s%n", SampleSpec.cifarTestOnly(7L, n).cifarTestPerClass()
+        * SampleSpec.classCount(), secs(t0));
     Path outDir = scratch.resolve("report-bench-out");
-    Map<String, Object> options = new LinkedHashMap<>();
-    options.put("input.paths", List.of(data.resolve(SampleGenerator.TEST_BATCH).toString()));
-    options.put("output.dir", outDir.toString());
-    options.put("model.path", ConvLensHome.bundledModel().toString());
+    Map<String, Object> options = GeneratedData.options(batch, outDir);
     List<String> sets = List.of("analyze.methods=[saliency, gradcam]", "model-viz.maximize.steps=64");
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     long t1 = System.nanoTime();

@@ -206,7 +206,7 @@ public final class InputMaximizer {
   }
 
   /** A normalised 1-D Gaussian of radius ⌈3σ⌉. */
-  static float[] gaussianKernel(double sigma) {
+  public static float[] gaussianKernel(double sigma) {
     int r = (int) Math.ceil(3 * sigma);
     float[] k = new float[2 * r + 1];
     double sum = 0;
@@ -222,7 +222,7 @@ public final class InputMaximizer {
   }
 
   /** Separable Gaussian blur of each channel; borders clamp to the edge pixel. */
-  static float[] blur(float[] in, int c, int h, int w, float[] kernel) {
+  public static float[] blur(float[] in, int c, int h, int w, float[] kernel) {
     int r = kernel.length / 2;
     float[] tmp = new float[in.length];
     float[] out = new float[in.length];
