@@ -19,6 +19,7 @@ import org.convlens.config.Settings.ModelSettings;
 import org.convlens.config.Settings.ModelVizSettings;
 import org.convlens.features.MaximizeSettings;
 import org.convlens.report.ReportSettings;
+import org.convlens.audit.AuditSettings;
 import org.convlens.config.Settings.OutputSettings;
 import org.convlens.config.Settings.ProgressSettings;
 import org.convlens.config.Settings.SparkSettings;
@@ -37,6 +38,7 @@ public record ConvLensConfig(
     AnalyzeSettings analyze,
     ModelVizSettings modelViz,
     ReportSettings report,
+    AuditSettings audit,
     OutputSettings output,
     ProgressSettings progress,
     String rendered)
@@ -130,6 +132,31 @@ public record ConvLensConfig(
             (int) num(c, r + "gallery.per-class"),
             (int) num(c, r + "gallery.max-classes"),
             (int) num(c, r + "maximization.max-targets"));
+    String a = "audit.";
+    AuditSettings audit =
+        new AuditSettings(
+            str(c, a + "analysis"),
+            str(c, a + "dir"),
+            (int) num(c, a + "grid"),
+            strings(c, a + "methods").stream().map(m -> m.strip().toLowerCase()).toList(),
+            doubles(c, a + "shortcut.region-sides"),
+            dbl(c, a + "shortcut.border"),
+            dbl(c, a + "shortcut.min-lift"),
+            dbl(c, a + "shortcut.min-mass"),
+            dbl(c, a + "shortcut.min-consistency"),
+            dbl(c, a + "shortcut.image-lift"),
+            (int) num(c, a + "shortcut.min-methods"),
+            (int) num(c, a + "shortcut.min-images"),
+            (int) num(c, a + "shortcut.examples"),
+            (int) num(c, a + "mistakes.gallery"),
+            (int) num(c, a + "mistakes.label-issues"),
+            dbl(c, a + "mistakes.label-issue-min-confidence"),
+            (int) num(c, a + "quality.samples"),
+            num(c, a + "quality.seed"),
+            (int) num(c, a + "quality.cascade-layers"),
+            (int) num(c, a + "quality.curve-steps"),
+            dbl(c, a + "quality.insertion-blur"),
+            dbl(c, a + "diff.attention-shift"));
     OutputSettings output =
         new OutputSettings(
             str(c, "output.dir"), Choice.parse(WriteMode.class, "output.mode", str(c, "output.mode")));
@@ -137,7 +164,7 @@ public record ConvLensConfig(
     String rendered =
         c.root()
             .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
-    return new ConvLensConfig(spark, input, model, analyze, modelViz, report, output, progress, rendered);
+    return new ConvLensConfig(spark, input, model, analyze, modelViz, report, audit, output, progress, rendered);
   }
 
   /** The same configuration with different input paths (used by the demo). */
@@ -147,7 +174,7 @@ public record ConvLensConfig(
         spark,
         new InputSettings(paths, i.format(), i.cifar100Label(), i.classIndex(), i.valLabels(),
             i.extensions(), i.limit(), i.maxFileBytes(), i.maxPixels(), i.partitions()),
-        model, analyze, modelViz, report, output, progress, rendered);
+        model, analyze, modelViz, report, audit, output, progress, rendered);
   }
 
   /** Key/value view used in run metadata. */
@@ -213,6 +240,19 @@ public record ConvLensConfig(
       return c.getIntList(key);
     } catch (ConfigException.WrongType e) {
       throw new InvalidConfigException(key, "invalid value for " + key + ": expected a list of integers");
+    }
+  }
+
+  /** A list of numbers; a single number counts as a one-element list. */
+  private static List<Double> doubles(Config c, String key) {
+    ConfigValue v = c.getValue(key);
+    try {
+      if (v.valueType() == ConfigValueType.NUMBER || v.valueType() == ConfigValueType.STRING) {
+        return List.of(c.getDouble(key)); // --set key=0.25 arrives as the string "0.25"
+      }
+      return c.getDoubleList(key);
+    } catch (ConfigException.WrongType | ConfigException.BadValue e) {
+      throw new InvalidConfigException(key, "invalid value for " + key + ": expected a list of numbers");
     }
   }
 

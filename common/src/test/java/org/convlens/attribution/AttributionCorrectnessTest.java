@@ -259,42 +259,7 @@ class AttributionCorrectnessTest {
   }
 
   static double spearman(float[] a, float[] b) {
-    double[] ra = ranks(a);
-    double[] rb = ranks(b);
-    double ma = 0, mb = 0;
-    for (int i = 0; i < a.length; i++) {
-      ma += ra[i];
-      mb += rb[i];
-    }
-    ma /= a.length;
-    mb /= b.length;
-    double cov = 0, va = 0, vb = 0;
-    for (int i = 0; i < a.length; i++) {
-      cov += (ra[i] - ma) * (rb[i] - mb);
-      va += (ra[i] - ma) * (ra[i] - ma);
-      vb += (rb[i] - mb) * (rb[i] - mb);
-    }
-    return cov / Math.sqrt(va * vb);
-  }
-
-  private static double[] ranks(float[] v) {
-    Integer[] idx = new Integer[v.length];
-    for (int i = 0; i < v.length; i++) {
-      idx[i] = i;
-    }
-    java.util.Arrays.sort(idx, (p, q) -> Float.compare(v[p], v[q]));
-    double[] r = new double[v.length];
-    for (int i = 0; i < v.length; ) {
-      int j = i;
-      while (j + 1 < v.length && v[idx[j + 1]] == v[idx[i]]) {
-        j++;
-      }
-      for (int k = i; k <= j; k++) {
-        r[idx[k]] = (i + j) / 2.0; // ties share their mean rank
-      }
-      i = j + 1;
-    }
-    return r;
+    return org.convlens.audit.Ranks.spearman(a, b);
   }
 
   static float[] slice(float[] v, int from, int n) {

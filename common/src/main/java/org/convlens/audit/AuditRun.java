@@ -1,0 +1,617 @@
+package org.convlens.audit;
+
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.posexplode;
+import static org.apache.spark.sql.functions.stddev_samp;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.convlens.analyze.AnalysisSchema;
+import org.convlens.analyze.AnalyzeRun;
+import org.convlens.attribution.AttributionSettings;
+import org.convlens.attribution.Attributions;
+import org.convlens.config.ConvLensConfig;
+import org.convlens.config.InvalidConfigException;
+import org.convlens.data.HadoopConf;
+import org.convlens.data.HadoopPaths;
+import org.convlens.data.ImageSource;
+import org.convlens.data.ImageSources;
+import org.convlens.data.InputSchema;
+import org.convlens.model.Classifier;
+import org.convlens.model.ModelCache;
+import org.convlens.model.ModelDescription;
+import org.convlens.model.ModelSpec;
+import org.convlens.spark.OutputFiles;
+
+/**
+ * The audit stage: reads an analysis, computes where each class looks ({@link ClassAttention}),
+ * shortcut candidates ({@link ShortcutFinder}), mistakes ({@link Mistakes}) and, on a sample,
+ * the quality of each explanation method ({@link ExplanationQuality}); writes the Parquet tables
+ * of {@link AuditSchema} under {@code <out>/audit/} and {@code audit.json}, the bounded summary
+ * the report draws its Audit section from.
+ */
+public final class AuditRun {
+  public static final String AUDIT_DIR = "audit";
+  public static final String SUMMARY_FILE = "audit.json";
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What a run found. */
+  public record Summary(String dir, String auditId, String modelId, long images, List<String> methods,
+      List<String> flaggedClasses, Map<String, Long> suspects, Double accuracy, long labelIssues,
+      Map<String, Double> finalSpearman, Map<String, Double> phaseSeconds, double seconds) {}
+
+  private AuditRun() {}
+
+  /** Seconds per phase, printed as each one ends. */
+  private static final class Phases {
+    private final PrintStream console;
+    private final Map<String, Double> seconds = new LinkedHashMap<>();
+    private long start = System.nanoTime();
+
+    Phases(PrintStream console) {
+      this.console = console;
+    }
+
+    void done(String phase) {
+      double s = (System.nanoTime() - start) / 1e9;
+      seconds.put(phase, s);
+      console.printf(Locale.ROOT, "audit: %s in %.1f s%n", phase, s);
+      start = System.nanoTime();
+    }
+  }
+
+  public static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+    long start = System.nanoTime();
+    AuditSettings s = config.audit();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
+    Path analysisDir = s.analysis().isEmpty() ? new Path(outDir, AnalyzeRun.ANALYSIS_DIR)
+        : HadoopPaths.qualify(s.analysis(), hadoop);
+    if (HadoopPaths.statusOrNull(analysisDir, hadoop) == null) {
+      throw new InvalidConfigException("audit.analysis", "no analysis output at " + analysisDir
+          + ": run `convlens analyze` first, or point --analysis (audit.analysis) at one");
+    }
+    Path auditDir = s.dir().isEmpty() ? new Path(outDir, AUDIT_DIR) : HadoopPaths.qualify(s.dir(), hadoop);
+    // The quality checks read the sampled images again: know where from before any work.
+    List<String> inputPaths = config.input().paths();
+    if (s.qualitySamples() > 0 && inputPaths.isEmpty()) {
+      inputPaths = inputPathsOf(new Path(analysisDir.getParent(), "run.json"), hadoop);
+      if (inputPaths.isEmpty()) {
+        throw new InvalidConfigException("input.paths", "the explanation-quality checks re-read "
+            + s.qualitySamples() + " sampled images, but " + analysisDir.getParent() + " has no run.json naming the"
+            + " analysed datasets: pass them with --input (input.paths), or set audit.quality.samples=0");
+      }
+    }
+
+    Dataset<Row> analysis = spark.read().parquet(analysisDir.toString());
+    checkSchema(analysis, analysisDir);
+    List<String> models = analysis.select("model_id").distinct().orderBy("model_id")
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    ModelSpec spec = AnalyzeRun.modelSpec(config);
+    Classifier classifier = ModelCache.get(spec);
+    ModelDescription d = classifier.description();
+    if (!models.contains(d.id())) {
+      throw new InvalidConfigException("model.path", analysisDir + " holds rows of model(s) " + models + ", not "
+          + d.id() + " (model.path = '" + config.model().path() + "'): audit with the model that was analysed");
+    }
+    if (models.size() > 1) {
+      console.println("audit: " + analysisDir + " holds several models " + models + "; auditing " + d.id());
+      analysis = analysis.filter(col("model_id").equalTo(d.id()));
+    }
+    List<String> names = d.classNames();
+    int h = d.input().height();
+    int w = d.input().width();
+    Dataset<Row> rows = AuditRows.usable(analysis, names, spark).persist(StorageLevel.MEMORY_AND_DISK());
+    long images = rows.count();
+    if (images == 0) {
+      throw new IllegalArgumentException(analysisDir + " holds no usable rows of model " + d.id() + ": nothing to audit");
+    }
+    List<String> methods = methodsWithMaps(rows, s.methods());
+    String auditId = AnalyzeRun.newRunId();
+    Timestamp created = Timestamp.from(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    Tables tables = new Tables(spark, auditDir, auditId, d.id(), created);
+    console.printf(Locale.ROOT, "audit: %,d usable images of model %s; attention of %s on a %d×%d grid%n", images,
+        d.id(), methods.isEmpty() ? "no methods (the analysis has no maps)" : String.join(", ", methods), s.grid(),
+        s.grid());
+
+    Phases phases = new Phases(console);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("audit_id", auditId);
+    json.put("model_id", d.id());
+    json.put("created_at", created.toInstant().toString());
+    json.put("analysis", analysisDir.toString());
+    json.put("images", images);
+    json.put("classes", names);
+    json.put("settings", settingsMap(s));
+    json.put("methods", methods);
+
+    // Where each class looks, and shortcuts.
+    List<ClassAttention.Mean> means = methods.isEmpty() ? List.of() : ClassAttention.compute(rows, methods, s.grid(), h, w);
+    List<Row> attention = new ArrayList<>();
+    List<Map<String, Object>> attentionJson = new ArrayList<>();
+    for (ClassAttention.Mean m : means) {
+      String name = m.key().cls() >= 0 && m.key().cls() < names.size() ? names.get(m.key().cls()) : null;
+      attention.add(RowFactory.create(m.key().scope(), m.key().cls(), name, m.key().method(), m.images(), s.grid(),
+          m.map()));
+      Map<String, Object> a = new LinkedHashMap<>();
+      a.put("scope", m.key().scope());
+      a.put("class", m.key().cls());
+      a.put("method", m.key().method());
+      a.put("images", m.images());
+      a.put("map", round(m.map()));
+      attentionJson.add(a);
+    }
+    tables.write(AuditSchema.ATTENTION, attention);
+    json.put("attention", attentionJson);
+
+    ShortcutFinder.Result shortcuts = means.isEmpty() ? null : ShortcutFinder.find(rows, means, s, h, w);
+    json.put("shortcuts", shortcutsSection(shortcuts, rows, names, tables));
+    phases.done("attention and shortcuts");
+
+    // Mistakes.
+    Map<String, Object> mistakes = mistakesSection(rows, names, s, tables);
+    json.put("mistakes", mistakes);
+    phases.done("mistakes");
+
+    // Explanation quality on a sample.
+    Map<String, Object> quality = null;
+    List<String> qualityMethods = methods.stream().filter(Attributions.NAMES::contains).toList();
+    if (s.qualitySamples() > 0 && !qualityMethods.isEmpty()) {
+      quality = qualitySection(config, spark, rows, spec, d, qualityMethods, inputPaths, tables, console);
+    } else {
+      tables.write(AuditSchema.RANDOMIZATION, List.of());
+      tables.write(AuditSchema.FAITHFULNESS, List.of());
+    }
+    json.put("quality", quality);
+    phases.done("explanation quality");
+    rows.unpersist();
+
+    ObjectMapper pretty = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    OutputFiles.writeText(new Path(auditDir, SUMMARY_FILE), pretty.writeValueAsString(json) + "\n", hadoop);
+
+    List<String> flagged = new ArrayList<>();
+    Map<String, Long> suspects = new LinkedHashMap<>();
+    if (shortcuts != null) {
+      for (int c : shortcuts.flaggedMethods().keySet()) {
+        flagged.add(names.get(c));
+        suspects.put(names.get(c), shortcuts.suspectCounts().getOrDefault(c, 0L));
+      }
+    }
+    Map<String, Double> finalSpearman = new LinkedHashMap<>();
+    if (quality != null) {
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> cascade = (List<Map<String, Object>>) quality.get("randomization");
+      for (Map<String, Object> r : cascade) {
+        finalSpearman.put((String) r.get("method"), (Double) r.get("spearman_mean"));
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    Summary summary = new Summary(auditDir.toString(), auditId, d.id(), images, methods, flagged, suspects,
+        (Double) mistakes.get("accuracy"), (Long) mistakes.get("label_issue_count"), finalSpearman, phases.seconds, seconds);
+    console.printf(Locale.ROOT, "audit: %s in %.1f s%n", auditDir, seconds);
+    return summary;
+  }
+
+  /** Fails naming the key when the folder is not an analysis. */
+  static void checkSchema(Dataset<Row> analysis, Path dir) {
+    for (String c : List.of("status", "model_id", "id", "label", "label_name", "predicted", "probabilities",
+        "top_k_prob", "target")) {
+      if (!List.of(analysis.schema().fieldNames()).contains(c)) {
+        throw new InvalidConfigException("audit.analysis", dir + " is not a ConvLens analysis (no column '" + c
+            + "'): point --analysis (audit.analysis) at the analysis/ folder analyze wrote");
+      }
+    }
+  }
+
+  /** The configured methods, or every map method with at least one map in the rows. */
+  static List<String> methodsWithMaps(Dataset<Row> rows, List<String> configured) {
+    List<String> present = AttentionMaps.available(rows.schema());
+    if (present.isEmpty()) {
+      return List.of();
+    }
+    List<org.apache.spark.sql.Column> counts = new ArrayList<>();
+    for (String m : present) {
+      counts.add(count(col(m)).as(m));
+    }
+    Row r = rows.agg(counts.get(0), counts.subList(1, counts.size()).toArray(new org.apache.spark.sql.Column[0]))
+        .first();
+    List<String> withMaps = new ArrayList<>();
+    for (int i = 0; i < present.size(); i++) {
+      if (r.getLong(i) > 0) {
+        withMaps.add(present.get(i));
+      }
+    }
+    if (configured.isEmpty()) {
+      return withMaps;
+    }
+    for (String m : configured) {
+      if (!withMaps.contains(m)) {
+        throw new InvalidConfigException("audit.methods", "audit.methods names " + m + " but the analysis has no "
+            + m + " maps (it has " + withMaps + "): run analyze with it in analyze.methods, or remove it");
+      }
+    }
+    return configured;
+  }
+
+  private static Map<String, Object> shortcutsSection(ShortcutFinder.Result r, Dataset<Row> rows, List<String> names,
+      Tables tables) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    List<Row> table = new ArrayList<>();
+    List<Map<String, Object>> candidates = new ArrayList<>();
+    List<Row> images = new ArrayList<>();
+    List<Map<String, Object>> examples = new ArrayList<>();
+    List<Map<String, Object>> suspects = new ArrayList<>();
+    if (r != null) {
+      for (ShortcutFinder.Candidate c : r.candidates()) {
+        float[] box = c.region().box();
+        table.add(RowFactory.create(c.cls(), names.get(c.cls()), c.method(), c.region().kind(), c.region().describe(),
+            box[0], box[1], box[2], box[3], c.images(), c.mass(), c.background(), c.lift(), c.consistency(),
+            c.flagged(), r.flagged(c.cls())));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("class", c.cls());
+        m.put("method", c.method());
+        m.put("region", c.region().describe());
+        m.put("kind", c.region().kind());
+        m.put("box", box);
+        m.put("images", c.images());
+        m.put("mass", c.mass());
+        m.put("background", c.background());
+        m.put("lift", c.lift());
+        m.put("consistency", c.consistency());
+        m.put("method_flagged", c.flagged());
+        m.put("class_flagged", r.flagged(c.cls()));
+        candidates.add(m);
+      }
+      Dataset<Row> previews = rows.select(col("id").as("_pid"), col(AnalysisSchema.INPUT_PNG));
+      for (Row e : withPreview(r.examples(), previews).orderBy("region_class", "method", "mass").collectAsList()) {
+        images.add(RowFactory.create("example", e.getAs("region_class"), e.getAs("method"), e.getAs("id"),
+            e.getAs("true_class"), e.getAs("predicted"), e.getAs("predicted_prob"), e.getAs("mass"), e.getAs("lift"),
+            null, e.getAs(AnalysisSchema.INPUT_PNG)));
+        Map<String, Object> m = imageJson(e);
+        m.put("class", e.getAs("region_class"));
+        m.put("method", e.getAs("method"));
+        m.put("mass", e.getAs("mass"));
+        examples.add(m);
+      }
+      for (Row e : withPreview(r.suspects(), previews).orderBy(col("region_class"), col("lift").desc(), col("id"))
+          .collectAsList()) {
+        images.add(RowFactory.create("suspect", e.getAs("region_class"), null, e.getAs("id"), e.getAs("true_class"),
+            e.getAs("predicted"), e.getAs("predicted_prob"), null, e.getAs("lift"), e.getAs("methods"),
+            e.getAs(AnalysisSchema.INPUT_PNG)));
+        Map<String, Object> m = imageJson(e);
+        m.put("class", e.getAs("region_class"));
+        m.put("methods", e.getAs("methods"));
+        suspects.add(m);
+      }
+      r.suspects().unpersist();
+    }
+    tables.write(AuditSchema.SHORTCUTS, table);
+    tables.write(AuditSchema.SHORTCUT_IMAGES, images);
+    out.put("flagged", r == null ? List.of() : r.flaggedMethods().keySet());
+    out.put("candidates", candidates);
+    out.put("examples", examples);
+    out.put("suspects", suspects);
+    out.put("suspect_counts", r == null ? Map.of() : r.suspectCounts());
+    return out;
+  }
+
+  private static Dataset<Row> withPreview(Dataset<Row> d, Dataset<Row> previews) {
+    return d.join(previews, d.col("id").equalTo(previews.col("_pid")), "left").drop("_pid");
+  }
+
+  private static Map<String, Object> imageJson(Row e) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", e.getAs("id"));
+    m.put("true_class", e.getAs("true_class"));
+    m.put("predicted", e.getAs("predicted"));
+    m.put("confidence", e.getAs("predicted_prob"));
+    m.put("lift", e.getAs("lift"));
+    m.put("png", png(e.getAs(AnalysisSchema.INPUT_PNG)));
+    return m;
+  }
+
+  private static String png(byte[] bytes) {
+    return bytes == null ? null : Base64.getEncoder().encodeToString(bytes);
+  }
+
+  private static Map<String, Object> mistakesSection(Dataset<Row> rows, List<String> names, AuditSettings s,
+      Tables tables) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    List<Row> confusion = new ArrayList<>();
+    List<List<Object>> confusionJson = new ArrayList<>();
+    for (Row r : Mistakes.confusion(rows).collectAsList()) {
+      confusion.add(RowFactory.create(r.getInt(0), r.getInt(1), r.getLong(2)));
+      confusionJson.add(List.of(r.getInt(0), r.getInt(1), r.getLong(2)));
+    }
+    tables.write(AuditSchema.CONFUSION, confusion);
+    out.put("confusion", confusionJson);
+
+    Map<Integer, Long> predicted = new HashMap<>();
+    for (Row r : Mistakes.predictedCounts(rows).collectAsList()) {
+      predicted.put(r.getInt(0), r.getLong(1));
+    }
+    float[] thresholds = new float[names.size()];
+    java.util.Arrays.fill(thresholds, Float.NaN);
+    List<Row> classes = new ArrayList<>();
+    List<Map<String, Object>> classesJson = new ArrayList<>();
+    long labelled = 0;
+    long correct = 0;
+    Map<Integer, Row> perClass = new TreeMap<>();
+    for (Row r : Mistakes.perClass(rows).collectAsList()) {
+      perClass.put(r.getInt(0), r);
+    }
+    for (int c = 0; c < names.size(); c++) {
+      Row r = perClass.get(c);
+      long n = r == null ? 0 : r.getLong(1);
+      long k = r == null ? 0 : r.getLong(2);
+      Double acc = r == null ? null : r.getDouble(3);
+      Double conf = r == null ? null : r.getDouble(4);
+      Double ent = r == null ? null : r.getDouble(5);
+      Double thr = r == null ? null : r.getDouble(6);
+      if (thr != null) {
+        thresholds[c] = thr.floatValue();
+      }
+      labelled += n;
+      correct += k;
+      long p = predicted.getOrDefault(c, 0L);
+      classes.add(RowFactory.create(c, names.get(c), n, k, acc, conf, ent, thr, p));
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("class", c);
+      m.put("images", n);
+      m.put("correct", k);
+      m.put("accuracy", acc);
+      m.put("mean_confidence", conf);
+      m.put("mean_entropy", ent);
+      m.put("threshold", thr);
+      m.put("predicted_images", p);
+      classesJson.add(m);
+    }
+    tables.write(AuditSchema.CLASSES, classes);
+    out.put("classes", classesJson);
+    out.put("labelled", labelled);
+    out.put("accuracy", labelled == 0 ? null : (Double) ((double) correct / labelled));
+
+    Dataset<Row> previews = rows.select(col("id").as("_pid"), col(AnalysisSchema.INPUT_PNG));
+    List<Row> table = new ArrayList<>();
+    List<Map<String, Object>> confident = new ArrayList<>();
+    int rank = 0;
+    for (Row r : withPreview(Mistakes.confidentMistakes(rows, s.mistakes()), previews)
+        .orderBy(col("confidence").desc(), col("id")).collectAsList()) {
+      confident.add(mistake("confident_mistake", ++rank, r, table));
+    }
+    out.put("confident", confident);
+
+    Dataset<Row> issues = Mistakes.labelIssues(rows, thresholds, s.labelIssueMinConfidence())
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    long issueCount = issues.count();
+    List<Map<String, Object>> issuesJson = new ArrayList<>();
+    rank = 0;
+    for (Row r : withPreview(issues.limit(s.labelIssues()), previews).orderBy(col("label_prob"), col("id"))
+        .collectAsList()) {
+      issuesJson.add(mistake("label_issue", ++rank, r, table));
+    }
+    issues.unpersist();
+    tables.write(AuditSchema.MISTAKES, table);
+    out.put("label_issues", issuesJson);
+    out.put("label_issue_count", issueCount);
+    return out;
+  }
+
+  /**
+   * One {@code mistakes} row (added to {@code table}) and its JSON: a confident mistake (from
+   * {@link Mistakes#confidentMistakes}) or a label issue (from {@link Mistakes#labelIssues}, whose
+   * confidence is the suggested class's probability).
+   */
+  private static Map<String, Object> mistake(String kind, int rank, Row r, List<Row> table) {
+    boolean issue = kind.equals("label_issue");
+    Object suggested = issue ? r.getAs("suggested") : null;
+    Object confidence = r.getAs(issue ? "suggested_prob" : "confidence");
+    table.add(RowFactory.create(kind, rank, r.getAs("id"), r.getAs(AuditRows.TRUE_CLASS), r.getAs("predicted"),
+        suggested, confidence, r.getAs("label_prob"), issue ? null : r.getAs("entropy"),
+        r.getAs(AnalysisSchema.INPUT_PNG)));
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", r.getAs("id"));
+    m.put("true_class", r.getAs(AuditRows.TRUE_CLASS));
+    m.put("predicted", r.getAs("predicted"));
+    m.put("suggested", suggested);
+    m.put("confidence", confidence);
+    m.put("label_prob", r.getAs("label_prob"));
+    m.put("png", png(r.getAs(AnalysisSchema.INPUT_PNG)));
+    return m;
+  }
+
+  private static Map<String, Object> qualitySection(ConvLensConfig config, SparkSession spark, Dataset<Row> rows,
+      ModelSpec spec, ModelDescription d, List<String> methods, List<String> paths, Tables tables,
+      PrintStream console) {
+    AuditSettings s = config.audit();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Dataset<Row> sample = rows.filter(col("target").isNotNull())
+        .withColumn("_h", xxhash64(lit(s.qualitySeed()), col("id")))
+        .orderBy(col("_h"), col("id")).limit(s.qualitySamples())
+        .select(col("id").as("_sid"), col("target").as("_target"));
+    Dataset<Row> listing = null;
+    for (String p : paths) {
+      ImageSource src = ImageSources.open(p, config.input(), spark);
+      listing = listing == null ? src.list(spark) : listing.union(src.list(spark));
+    }
+    Dataset<Row> inputs = listing.join(sample, listing.col(InputSchema.ID).equalTo(sample.col("_sid")), "inner")
+        .drop("_sid");
+    AttributionSettings a = config.analyze().attribution();
+    AttributionSettings checked = new AttributionSettings(methods, a.target(), a.mapEncoding(), a.mapMaxSide(),
+        a.smoothGradSamples(), a.smoothGradNoise(), a.seed(), a.gradCamLayer(), a.occlusionWindows(),
+        a.occlusionStrides(), a.occlusionBaseline(), a.perturbationsPerEval());
+    ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, config.input().maxFileBytes(),
+        config.input().maxPixels(), config.analyze().batchSize(), s.cascadeLayers(), s.curveSteps(),
+        s.insertionBlur(), s.qualitySeed());
+    int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
+        (s.qualitySamples() + 7) / 8));
+    console.printf(Locale.ROOT, "audit: explanation quality of %s on %d sampled images (seed %d), %d task(s)%n",
+        String.join(", ", methods), s.qualitySamples(), s.qualitySeed(), partitions);
+    Dataset<Row> measured = ExplanationQuality.measure(inputs, o, new HadoopConf(hadoop), partitions)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+
+    Map<String, Object> out = new LinkedHashMap<>();
+    List<Row> cascade = new ArrayList<>();
+    List<Map<String, Object>> cascadeJson = new ArrayList<>();
+    for (Row r : measured.filter(col("kind").equalTo(ExplanationQuality.RANDOMIZATION))
+        .groupBy("method", "step", "layer")
+        .agg(count(col("value")).as("images"), avg("value").as("mean"), stddev_samp("value").as("std"))
+        .orderBy("method", "step").collectAsList()) {
+      Double mean = r.isNullAt(4) ? null : r.getDouble(4);
+      Double std = r.isNullAt(5) ? null : r.getDouble(5);
+      cascade.add(RowFactory.create(r.getString(0), r.getInt(1), r.getString(2), r.getLong(3), mean, std));
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("method", r.getString(0));
+      m.put("step", r.getInt(1));
+      m.put("layer", r.getString(2));
+      m.put("images", r.getLong(3));
+      m.put("spearman_mean", mean);
+      m.put("spearman_std", std);
+      cascadeJson.add(m);
+    }
+    tables.write(AuditSchema.RANDOMIZATION, cascade);
+    Dataset<Row> curves = measured.filter(col("kind").isin(ExplanationQuality.DELETION, ExplanationQuality.INSERTION));
+    Map<String, float[]> meanCurves = new HashMap<>();
+    for (Row r : curves.select(col("method"), col("kind"), posexplode(col("curve"))).groupBy("method", "kind", "pos")
+        .agg(avg("col")).collectAsList()) {
+      meanCurves.computeIfAbsent(r.getString(0) + "/" + r.getString(1), k -> new float[s.curveSteps() + 1])
+          [r.getInt(2)] = (float) r.getDouble(3);
+    }
+    List<Row> faith = new ArrayList<>();
+    List<Map<String, Object>> faithJson = new ArrayList<>();
+    for (Row r : curves.groupBy("method", "kind")
+        .agg(count(col("value")), avg("value"), stddev_samp("value")).orderBy("method", "kind").collectAsList()) {
+      float[] curve = meanCurves.get(r.getString(0) + "/" + r.getString(1));
+      Double mean = r.isNullAt(3) ? null : r.getDouble(3);
+      Double std = r.isNullAt(4) ? null : r.getDouble(4);
+      faith.add(RowFactory.create(r.getString(0), r.getString(1), r.getLong(2), mean, std, curve));
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("method", r.getString(0));
+      m.put("kind", r.getString(1));
+      m.put("images", r.getLong(2));
+      m.put("auc_mean", mean);
+      m.put("auc_std", std);
+      m.put("curve", round(curve));
+      faithJson.add(m);
+    }
+    tables.write(AuditSchema.FAITHFULNESS, faith);
+    List<String> errors = measured.filter(col("kind").equalTo("error")).select("id", "error").limit(20)
+        .collectAsList().stream().map(r -> r.getString(0) + ": " + r.getString(1)).toList();
+    long measuredImages = measured.filter(col("kind").equalTo(ExplanationQuality.DELETION)
+        .and(col("method").equalTo(ExplanationQuality.RANDOM_ORDER))).count();
+    measured.unpersist();
+    out.put("samples", s.qualitySamples());
+    out.put("measured_images", measuredImages);
+    out.put("errors", errors);
+    out.put("methods", methods);
+    out.put("randomization", cascadeJson);
+    out.put("faithfulness", faithJson);
+    return out;
+  }
+
+  /** The dataset paths a run.json lists (empty when there is none). */
+  static List<String> inputPathsOf(Path runJson, Configuration hadoop) {
+    List<String> paths = new ArrayList<>();
+    try {
+      if (!HadoopPaths.isFile(runJson, hadoop)) {
+        return paths;
+      }
+      JsonNode run;
+      try (var in = runJson.getFileSystem(hadoop).open(runJson)) {
+        run = JSON.readTree(in);
+      }
+      for (JsonNode ds : run.path("datasets")) {
+        if (ds.hasNonNull("path")) {
+          paths.add(ds.get("path").asText());
+        }
+      }
+    } catch (IOException e) {
+      return new ArrayList<>();
+    }
+    return paths;
+  }
+
+  static Map<String, Object> settingsMap(AuditSettings s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("grid", s.grid());
+    m.put("region_sides", s.regionSides());
+    m.put("border", s.border());
+    m.put("min_lift", s.minLift());
+    m.put("min_mass", s.minMass());
+    m.put("min_consistency", s.minConsistency());
+    m.put("image_lift", s.imageLift());
+    m.put("min_methods", s.minMethods());
+    m.put("min_images", s.minImages());
+    m.put("label_issue_min_confidence", s.labelIssueMinConfidence());
+    m.put("quality_samples", s.qualitySamples());
+    m.put("quality_seed", s.qualitySeed());
+    m.put("cascade_layers", s.cascadeLayers());
+    m.put("curve_steps", s.curveSteps());
+    m.put("insertion_blur", s.insertionBlur());
+    return m;
+  }
+
+  static float[] round(float[] v) {
+    if (v == null) {
+      return null;
+    }
+    float[] r = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      r[i] = Math.round(v[i] * 1e5f) / 1e5f;
+    }
+    return r;
+  }
+
+  /** Writes the audit's tables, each with the {@link AuditSchema#COMMON} columns filled. */
+  static final class Tables {
+    private final SparkSession spark;
+    private final Path dir;
+    private final Object[] common;
+
+    Tables(SparkSession spark, Path dir, String auditId, String modelId, Timestamp created) {
+      this.spark = spark;
+      this.dir = dir;
+      this.common = new Object[] {AuditSchema.VERSION, auditId, modelId, created};
+    }
+
+    void write(String table, List<Row> rows) {
+      List<Row> full = new ArrayList<>(rows.size());
+      for (Row r : rows) {
+        Object[] v = new Object[common.length + r.length()];
+        System.arraycopy(common, 0, v, 0, common.length);
+        for (int i = 0; i < r.length(); i++) {
+          v[common.length + i] = r.get(i);
+        }
+        full.add(RowFactory.create(v));
+      }
+      spark.createDataFrame(full, AuditSchema.of(table)).coalesce(1).write().mode(SaveMode.Overwrite)
+          .parquet(new Path(dir, table).toString());
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package org.convlens.audit;
+
+import java.io.Serializable;
+import java.util.List;
+import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Settings;
+
+/**
+ * {@code audit.*}: where the audit reads and writes, and every threshold it applies. Validated
+ * here so that a bad value stops the run before any row is read, naming the key. See {@code
+ * docs/audit.md} for what each score means.
+ *
+ * @param analysis the analyze output; empty = {@code <output.dir>/analysis}
+ * @param dir where the audit tables go; empty = {@code <output.dir>/audit}
+ * @param grid side of the attention grids every map is resampled to (cells per side)
+ * @param methods map methods to aggregate; empty = every map method the analysis holds
+ * @param regionSides sides of the candidate square regions, as fractions of the image side
+ * @param border width of the border bands, as a fraction of the image side
+ * @param minLift a region's share of the class's mass over its share under the other classes'
+ *     mean map, at least this to flag
+ * @param minMass the class's mean mass in the region, at least this share to flag
+ * @param minConsistency share of the class's images whose own lift in the region is at least
+ *     {@code imageLift}, at least this to flag
+ * @param imageLift an image "looks at" a region when its own lift there is at least this
+ * @param minMethods a class is flagged when this many methods flag it (capped at the methods run)
+ * @param minImages classes with fewer usable images are not judged
+ * @param examples example images kept per flagged class and method, and suspects per class
+ * @param mistakes most-confident mistakes kept
+ * @param labelIssues candidate label issues kept
+ * @param labelIssueMinConfidence a label issue needs the predicted class at least this probable
+ * @param qualitySamples images of the explanation-quality checks (0 = skip them)
+ * @param qualitySeed seed of the quality sample and of the randomised weights
+ * @param cascadeLayers randomisation steps, from the top layer down (0 = every layer)
+ * @param curveSteps deletion / insertion steps (pixels change in this many equal shares)
+ * @param insertionBlur σ in pixels of the blurred start image of the insertion game (RISE)
+ * @param diffShift {@code audit diff} marks a class's attention as shifted when the total
+ *     variation distance between its two mean maps is at least this
+ */
+public record AuditSettings(
+    String analysis,
+    String dir,
+    int grid,
+    List<String> methods,
+    List<Double> regionSides,
+    double border,
+    double minLift,
+    double minMass,
+    double minConsistency,
+    double imageLift,
+    int minMethods,
+    int minImages,
+    int examples,
+    int mistakes,
+    int labelIssues,
+    double labelIssueMinConfidence,
+    int qualitySamples,
+    long qualitySeed,
+    int cascadeLayers,
+    int curveSteps,
+    double insertionBlur,
+    double diffShift)
+    implements Serializable {
+
+  private static final String P = "audit.";
+
+  public AuditSettings {
+    analysis = analysis.strip();
+    dir = dir.strip();
+    Settings.between(P + "grid", grid, 4, 64);
+    methods = List.copyOf(methods);
+    for (String m : methods) {
+      if (!AttentionMaps.METHODS.contains(m)) {
+        throw new InvalidConfigException(P + "methods", "invalid value '" + m + "' in audit.methods: allowed"
+            + " values are " + AttentionMaps.METHODS + " (or [] for every map the analysis holds)");
+      }
+    }
+    regionSides = List.copyOf(regionSides);
+    if (regionSides.isEmpty()) {
+      throw new InvalidConfigException(P + "shortcut.region-sides",
+          "audit.shortcut.region-sides must list at least one side, e.g. [0.125, 0.25]");
+    }
+    for (double s : regionSides) {
+      fraction(P + "shortcut.region-sides", s, 0.01, 0.5);
+    }
+    fraction(P + "shortcut.border", border, 0.01, 0.25);
+    if (!(minLift >= 1 && minLift <= 1000)) {
+      throw InvalidConfigException.range(P + "shortcut.min-lift", minLift, "numbers from 1 to 1000");
+    }
+    fraction(P + "shortcut.min-mass", minMass, 0, 1);
+    fraction(P + "shortcut.min-consistency", minConsistency, 0, 1);
+    if (!(imageLift >= 1 && imageLift <= 1000)) {
+      throw InvalidConfigException.range(P + "shortcut.image-lift", imageLift, "numbers from 1 to 1000");
+    }
+    Settings.between(P + "shortcut.min-methods", minMethods, 1, 5);
+    Settings.between(P + "shortcut.min-images", minImages, 1, 1_000_000);
+    Settings.between(P + "shortcut.examples", examples, 0, 1000);
+    Settings.between(P + "mistakes.gallery", mistakes, 0, 10_000);
+    Settings.between(P + "mistakes.label-issues", labelIssues, 0, 100_000);
+    fraction(P + "mistakes.label-issue-min-confidence", labelIssueMinConfidence, 0, 1);
+    Settings.between(P + "quality.samples", qualitySamples, 0, 100_000);
+    Settings.between(P + "quality.cascade-layers", cascadeLayers, 0, 10_000);
+    Settings.between(P + "quality.curve-steps", curveSteps, 2, 1024);
+    if (!(insertionBlur > 0 && insertionBlur <= 100)) {
+      throw InvalidConfigException.range(P + "quality.insertion-blur", insertionBlur, "numbers above 0, up to 100");
+    }
+    fraction(P + "diff.attention-shift", diffShift, 0, 1);
+  }
+
+  private static void fraction(String key, double v, double min, double max) {
+    if (!(v >= min && v <= max)) {
+      throw InvalidConfigException.range(key, v, "numbers from " + min + " to " + max);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package org.convlens.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Re-initialises a classifier's weights layer by layer, for the model-parameter randomisation
+ * sanity check (Adebayo et al., "Sanity Checks for Saliency Maps", NeurIPS 2018). Only for a
+ * private copy of a model (see {@link ModelLoader#load}): the weights change in place, so never
+ * on a {@link ModelCache}d one.
+ *
+ * <p>A "layer" is a module that owns trainable parameters (convolution, linear, batch-norm scale
+ * and shift), in the model's parameter order; the cascade goes from the last (the logits) to the
+ * first. Each randomised tensor gets Gaussian values with the mean and standard deviation of its
+ * trained values (a tensor whose values are all equal gets N(0, 1/fan-in)): this keeps every
+ * layer's scale, so activations neither vanish nor explode, where the paper re-draws from each
+ * layer's initialiser; what matters for the check, that the learned values are gone, is the same.
+ * Batch-norm running statistics are buffers, not learned weights, and are left alone.
+ */
+public final class ParameterRandomizer {
+  private final Map<String, List<Parameter>> layers = new LinkedHashMap<>();
+  private final Map<Parameter, float[]> trained = new java.util.HashMap<>();
+
+  public ParameterRandomizer(Classifier classifier) {
+    BlockClassifier c = (BlockClassifier) classifier;
+    ModelParameters names = ModelParameters.of(classifier);
+    for (var pair : c.block().getParameters()) {
+      ModelParameters.Param p = names.get(pair.getKey());
+      if (p != null && p.trainable()) {
+        layers.computeIfAbsent(p.module(), k -> new ArrayList<>()).add(pair.getValue());
+        trained.put(pair.getValue(), pair.getValue().getArray().toFloatArray());
+      }
+    }
+  }
+
+  /** Layer names, top (nearest the output) first. */
+  public List<String> topDown() {
+    List<String> names = new ArrayList<>(layers.keySet());
+    java.util.Collections.reverse(names);
+    return names;
+  }
+
+  /** Re-draws every trainable tensor of {@code layer} (seeded). */
+  public void randomize(String layer, long seed) {
+    List<Parameter> params = layers.get(layer);
+    if (params == null) {
+      throw new IllegalArgumentException("no layer '" + layer + "'; layers: " + topDown());
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    for (Parameter p : params) {
+      NDArray a = p.getArray();
+      float[] v = (a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false)).toFloatArray();
+      double mean = 0;
+      for (float x : v) {
+        mean += x;
+      }
+      mean /= v.length;
+      double var = 0;
+      for (float x : v) {
+        var += (x - mean) * (x - mean);
+      }
+      double std = Math.sqrt(var / v.length);
+      if (!(std > 0)) {
+        long[] shape = a.getShape().getShape();
+        mean = 0;
+        std = 1 / Math.sqrt(Math.max(1, v.length / Math.max(1, shape.length > 0 ? shape[0] : 1)));
+      }
+      float[] r = new float[v.length];
+      for (int i = 0; i < r.length; i++) {
+        r[i] = (float) (mean + std * org.convlens.util.Gaussian.next(random));
+      }
+      if (a.getDataType() != DataType.FLOAT32) {
+        throw new IllegalStateException("layer " + layer + " has " + a.getDataType() + " weights; only float32 models"
+            + " can be randomised");
+      }
+      a.set(FloatBuffer.wrap(r));
+    }
+  }
+
+  /** Puts every trained value back (the model is as loaded again). */
+  public void restore() {
+    trained.forEach((p, v) -> p.getArray().set(FloatBuffer.wrap(v)));
+  }
+}

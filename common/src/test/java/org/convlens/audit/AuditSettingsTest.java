@@ -1,0 +1,61 @@
+package org.convlens.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.convlens.config.ConfigLoader;
+import org.convlens.config.InvalidConfigException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** {@code audit.*} through the config loader: defaults, overrides and rejected values. */
+class AuditSettingsTest {
+  private static AuditSettings load(String... sets) {
+    return ConfigLoader.load(null, Map.of(), List.of(sets)).audit();
+  }
+
+  @Test
+  void defaultsAndOverrides() {
+    AuditSettings d = load();
+    assertEquals(16, d.grid());
+    assertEquals(List.of(0.125, 0.25), d.regionSides());
+    assertEquals(3.0, d.minLift());
+    assertEquals(32, d.qualitySamples());
+    AuditSettings s = load("audit.shortcut.region-sides=0.2", "audit.methods=[GradCAM ]", "audit.grid=8");
+    assertEquals(List.of(0.2), s.regionSides());
+    assertEquals(List.of("gradcam"), s.methods());
+    assertEquals(8, s.grid());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "audit.grid=3, audit.grid",
+      "audit.grid=65, audit.grid",
+      "audit.methods=[gradient], audit.methods",
+      "audit.shortcut.region-sides=[], audit.shortcut.region-sides",
+      "audit.shortcut.region-sides=0.9, audit.shortcut.region-sides",
+      "audit.shortcut.region-sides=big, audit.shortcut.region-sides",
+      "audit.shortcut.border=0.5, audit.shortcut.border",
+      "audit.shortcut.min-lift=0.5, audit.shortcut.min-lift",
+      "audit.shortcut.min-mass=2, audit.shortcut.min-mass",
+      "audit.shortcut.min-consistency=-1, audit.shortcut.min-consistency",
+      "audit.shortcut.image-lift=0, audit.shortcut.image-lift",
+      "audit.shortcut.min-methods=0, audit.shortcut.min-methods",
+      "audit.shortcut.min-images=0, audit.shortcut.min-images",
+      "audit.mistakes.gallery=-1, audit.mistakes.gallery",
+      "audit.mistakes.label-issue-min-confidence=1.5, audit.mistakes.label-issue-min-confidence",
+      "audit.quality.samples=-2, audit.quality.samples",
+      "audit.quality.curve-steps=1, audit.quality.curve-steps",
+      "audit.quality.insertion-blur=0, audit.quality.insertion-blur",
+      "audit.diff.attention-shift=2, audit.diff.attention-shift"
+  })
+  void rejectsBadValuesNamingTheKey(String set, String key) {
+    InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> load(set));
+    assertEquals(key, e.key(), e.getMessage());
+    assertTrue(e.getMessage().contains(key), e.getMessage());
+  }
+}

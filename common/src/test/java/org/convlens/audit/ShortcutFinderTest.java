@@ -1,0 +1,116 @@
+package org.convlens.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.convlens.attribution.MapEncoding;
+import org.convlens.testing.SharedSpark;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shortcut finder on made-up saliency maps with a known answer: class 0 looks at the
+ * bottom-right corner in every image (a shortcut), classes 1 and 2 look everywhere, class 3 has
+ * two images that stare at the top-left corner (a mean with high lift, but not consistent: not a
+ * shortcut), and three class-1 images predicted as class 0 look at class 0's corner (suspects).
+ */
+class ShortcutFinderTest {
+  static final int SIDE = 8;
+  static final StructType SCHEMA = new StructType()
+      .add("id", DataTypes.StringType, false)
+      .add("predicted", DataTypes.IntegerType, false)
+      .add("top_k_prob", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+      .add(AuditRows.TRUE_CLASS, DataTypes.IntegerType, true)
+      .add("saliency", MapEncoding.STRUCT, true);
+
+  static Row row(String id, int label, int predicted, float[] map) {
+    return RowFactory.create(id, predicted, new float[] {0.9f},
+        label, MapEncoding.encode(map, 1, SIDE, SIDE, MapEncoding.Kind.F16, MapEncoding.Range.UNIT));
+  }
+
+  static float[] diffuse(Random r) {
+    float[] m = new float[SIDE * SIDE];
+    for (int i = 0; i < m.length; i++) {
+      m[i] = 0.5f + r.nextFloat();
+    }
+    return m;
+  }
+
+  /** A diffuse map plus as much again in the 2×2 block at (x, y). */
+  static float[] spot(Random r, int x, int y) {
+    float[] m = diffuse(r);
+    float total = 0;
+    for (float v : m) {
+      total += v;
+    }
+    for (int dy = 0; dy < 2; dy++) {
+      for (int dx = 0; dx < 2; dx++) {
+        m[(y + dy) * SIDE + x + dx] += total / 4;
+      }
+    }
+    return m;
+  }
+
+  static AuditSettings settings() {
+    return new AuditSettings("", "", SIDE, List.of(), List.of(0.25), 0.125, 3.0, 0.15, 0.5, 2.0, 1, 10, 4, 24, 50,
+        0.5, 0, 1, 0, 16, 5, 0.15);
+  }
+
+  @Test
+  void findsTheConsistentShortcutItsSuspectsAndNotTheOutliers() {
+    Random r = new Random(7);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      rows.add(row("a" + i, 0, 0, spot(r, 6, 6)));
+      rows.add(row("b" + i, 1, i < 3 ? 0 : 1, i < 3 ? spot(r, 6, 6) : diffuse(r)));
+      rows.add(row("c" + i, 2, i < 2 ? 0 : 2, diffuse(r)));
+      float[] extreme = new float[SIDE * SIDE];
+      extreme[0] = 1;
+      extreme[1] = 1;
+      extreme[SIDE] = 1;
+      extreme[SIDE + 1] = 1;
+      rows.add(row("d" + i, 3, 3, i < 2 ? extreme : diffuse(r)));
+    }
+    rows.add(row("unlabelled", -1, 0, spot(r, 6, 6)));
+    Dataset<Row> data = SharedSpark.get().createDataFrame(rows, SCHEMA)
+        .withColumn(AuditRows.TRUE_CLASS, org.apache.spark.sql.functions.when(
+            org.apache.spark.sql.functions.col(AuditRows.TRUE_CLASS).geq(0),
+            org.apache.spark.sql.functions.col(AuditRows.TRUE_CLASS)));
+    AuditSettings s = settings();
+    List<ClassAttention.Mean> means = ClassAttention.compute(data, List.of("saliency"), SIDE, SIDE, SIDE);
+    assertEquals(4 + 4 + 1, means.size(), "4 true classes, 4 predicted classes, all");
+    for (ClassAttention.Mean m : means) {
+      double sum = 0;
+      for (float v : m.map()) {
+        sum += v;
+      }
+      assertEquals(1, sum, 1e-5, "a mean of distributions is a distribution");
+    }
+    ShortcutFinder.Result result = ShortcutFinder.find(data, means, s, SIDE, SIDE);
+    assertEquals(Set.of(0), result.flaggedMethods().keySet());
+    ShortcutFinder.Candidate c0 = result.candidates().stream().filter(c -> c.cls() == 0).findFirst().orElseThrow();
+    assertEquals(new Region(Region.SQUARE, 6, 6, 8, 8, SIDE), c0.region());
+    assertEquals(1.0, c0.consistency(), 1e-12);
+    ShortcutFinder.Candidate c3 = result.candidates().stream().filter(c -> c.cls() == 3).findFirst().orElseThrow();
+    assertEquals(new Region(Region.SQUARE, 0, 0, 2, 2, SIDE), c3.region(), "the outliers' corner");
+    assertTrue(c3.lift() >= s.minLift() && c3.mass() >= s.minMass(), "the mean alone would flag it: " + c3);
+    assertFalse(c3.flagged(), "2 of 12 images is not consistent: " + c3);
+    Set<String> suspects = new TreeSet<>();
+    for (Row x : result.suspects().collectAsList()) {
+      suspects.add(x.getString(0));
+    }
+    assertEquals(Set.of("b0", "b1", "b2"), suspects, "class-1 images predicted 0 looking at the corner; not the"
+        + " class-2 ones predicted 0 looking everywhere, nor the unlabelled one");
+    assertEquals(4, result.examples().count(), "audit.shortcut.examples per flagged class and method");
+  }
+}
