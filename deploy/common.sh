@@ -96,10 +96,10 @@ convlens_die() {
 # Checks that "$1" is a ConvLens command that runs on a cluster.
 convlens_check_command() {
   case "${1:-}" in
-    analyze | model-viz | report) ;;
+    analyze | model-viz | audit | report) ;;
     demo | sample | bench) convlens_die "'$1' runs locally only: use ./convlens $1" ;;
-    "") convlens_die "usage: $0 analyze|model-viz|report [ConvLens options], e.g. $0 report --out hdfs:///audits/run1" ;;
-    *) convlens_die "unknown ConvLens command '$1' (analyze, model-viz or report)" ;;
+    "") convlens_die "usage: $0 analyze|model-viz|audit|report [ConvLens options], e.g. $0 report --out hdfs:///audits/run1" ;;
+    *) convlens_die "unknown ConvLens command '$1' (analyze, model-viz, audit or report)" ;;
   esac
 }
 

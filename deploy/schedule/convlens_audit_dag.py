@@ -1,4 +1,4 @@
-"""Nightly ConvLens audit as an Apache Airflow DAG: analyze >> model_viz >> report.
+"""Nightly ConvLens audit as an Apache Airflow DAG: analyze >> model_viz >> audit >> report.
 
 Each task is one spark-submit of the ConvLens application jar (SparkSubmitOperator from the
 apache-airflow-providers-apache-spark package). The output folder is dated with Airflow's
@@ -87,7 +87,7 @@ inputs = [arg for path in DATASETS for arg in ("--input", path)]
 
 with DAG(
     dag_id="convlens_audit",
-    description="ConvLens nightly audit: analyze, model-viz, report into a dated folder",
+    description="ConvLens nightly audit: analyze, model-viz, audit, report into a dated folder",
     schedule="30 1 * * *",
     start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
     catchup=False,
@@ -110,6 +110,14 @@ with DAG(
         application_args=["model-viz", "--model", MODEL, "--out", OUT],
         **COMMON,
     )
+    audit = SparkSubmitOperator(
+        task_id="audit",
+        name="convlens-audit-{{ ds_nodash }}",
+        archives=MODEL_ARCHIVE,
+        # --input: the explanation-quality checks re-read a sample of the analysed images
+        application_args=["audit", *inputs, "--model", MODEL, "--out", OUT],
+        **COMMON,
+    )
     report = SparkSubmitOperator(
         task_id="report",
         name="convlens-report-{{ ds_nodash }}",
@@ -117,4 +125,4 @@ with DAG(
         **COMMON,
     )
 
-    analyze >> model_viz >> report
+    analyze >> model_viz >> audit >> report

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Nightly ConvLens audit: analyze -> model-viz -> report, all into <AUDIT_ROOT>/<YYYY-MM-DD>/,
+# Nightly ConvLens audit: analyze -> model-viz -> audit [-> audit diff] -> report, all into <AUDIT_ROOT>/<YYYY-MM-DD>/,
 # through one of the submit scripts. Called by convlens-audit.cron; runnable by hand too:
 #   CLUSTER=yarn AUDIT_ROOT=hdfs:///audits/resnet18 deploy/schedule/nightly-audit.sh
 #   RUN_DATE=2026-11-20 deploy/schedule/nightly-audit.sh     # redo (or finish) an earlier night
 #
 # analyze runs with output.mode=resume: running the script again for the same RUN_DATE analyses
 # only images not yet in <out>/analysis (a run that died keeps no rows of its own, so its images
-# are analysed again, never twice); model-viz and report are rebuilt. A second run while one is
+# are analysed again, never twice); model-viz, the audit and the report are rebuilt. A second run while one is
 # going is refused (lock file).
 set -euo pipefail
 
@@ -28,6 +28,9 @@ RUN_DATE="${RUN_DATE:-$(date -u +%F)}"
 CONVLENS_OPTS="${CONVLENS_OPTS:-}"
 # More ConvLens options for analyze only (methods, occlusion windows...).
 ANALYZE_OPTS="${ANALYZE_OPTS:-}"
+# An earlier audit folder to compare tonight's with (`audit diff`), e.g.
+#   DIFF_WITH=hdfs:///audits/resnet18/2026-11-19/audit ; empty = no comparison.
+DIFF_WITH="${DIFF_WITH:-}"
 LOCK_FILE="${LOCK_FILE:-/tmp/convlens-nightly-audit.lock}"
 
 deploy_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,6 +63,12 @@ step "analyze"
   ${common[@]+"${common[@]}"} ${analyze_extra[@]+"${analyze_extra[@]}"}
 step "model-viz"
 "$submit" model-viz --model "$MODEL" --out "$out" ${common[@]+"${common[@]}"}
+step "audit"
+"$submit" audit "${inputs[@]}" --model "$MODEL" --out "$out" ${common[@]+"${common[@]}"}
+if [ -n "$DIFF_WITH" ]; then
+  step "audit diff $DIFF_WITH -> $out/audit"
+  "$submit" audit diff "$DIFF_WITH" "$out/audit" --out "$out" ${common[@]+"${common[@]}"}
+fi
 step "report"
 "$submit" report --out "$out" ${common[@]+"${common[@]}"}
 step "done: $out/report/index.html"

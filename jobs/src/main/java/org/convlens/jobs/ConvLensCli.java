@@ -31,6 +31,7 @@ import picocli.CommandLine.ParentCommand;
       ConvLensCli.Analyze.class,
       ConvLensCli.ModelViz.class,
       ConvLensCli.Report.class,
+      ConvLensCli.Audit.class,
       ConvLensCli.Sample.class,
       ConvLensCli.Bench.class,
       CommandLine.HelpCommand.class
@@ -91,14 +92,19 @@ public final class ConvLensCli implements Runnable {
   /** Base of commands that need a Spark session. */
   abstract static class SparkCommand implements Callable<Integer> {
     @Mixin CommonOptions options;
-    @ParentCommand ConvLensCli cli;
+    /** The CLI, or for a nested command (audit diff) the command it belongs to. */
+    @ParentCommand Object parent;
+
+    PrintStream console() {
+      return parent instanceof SparkCommand c ? c.console() : ((ConvLensCli) parent).console;
+    }
 
     @Override
     public Integer call() throws Exception {
       ConvLensConfig config = options.config(keyOptions());
       SparkSession spark = Sessions.create(config.spark(), options.masterExplicit());
       try {
-        run(config, spark, cli.console);
+        run(config, spark, console());
       } finally {
         spark.stop();
       }
@@ -173,6 +179,55 @@ public final class ConvLensCli implements Runnable {
     }
   }
 
+  @Command(name = "audit", mixinStandardHelpOptions = true,
+      subcommands = ConvLensCli.AuditDiffCommand.class,
+      description = "Audit an analysis: mean attention maps per true and predicted class, shortcut candidates (and the"
+          + " images of other classes they may fool), confusion matrix, confident mistakes, candidate label issues,"
+          + " per-class accuracy and entropy, and the quality of each explanation method on a sample (model-parameter"
+          + " randomisation, deletion/insertion AUC). Writes <out>/audit/ (Parquet tables and audit.json); the report"
+          + " draws its Audit section from it. `audit diff BASE NEW` compares two audits.")
+  static final class Audit extends SparkCommand {
+    @Option(names = "--analysis", paramLabel = "DIR",
+        description = "The analyze output (default <out>/analysis). Key audit.analysis.")
+    String analysis;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Where the audit goes (default <out>/audit). Key audit.dir.")
+    String dir;
+
+    @Override
+    java.util.Map<String, Object> keyOptions() {
+      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("audit.analysis", analysis);
+      m.put("audit.dir", dir);
+      return m;
+    }
+
+    @Override
+    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+      AuditJob.run(config, spark, console);
+    }
+  }
+
+  @Command(name = "diff", mixinStandardHelpOptions = true,
+      description = "Compare two audits (two model versions, or two dates): accuracy per class, shifted attention"
+          + " (total variation distance of each class's mean map, threshold audit.diff.attention-shift) and newly"
+          + " flagged or resolved shortcuts. Writes <out>/audit-diff/ (Parquet and diff.json) and prints a summary.")
+  static final class AuditDiffCommand extends SparkCommand {
+    @CommandLine.Parameters(index = "0", paramLabel = "BASE", description = "The earlier audit folder (e.g. out-v1/audit).")
+    String base;
+
+    @CommandLine.Parameters(index = "1", paramLabel = "NEW", description = "The later audit folder (e.g. out-v2/audit).")
+    String next;
+
+    @Option(names = "--diff-dir", paramLabel = "DIR", description = "Where the comparison goes (default <out>/audit-diff).")
+    String diffDir;
+
+    @Override
+    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+      AuditJob.diff(config, base, next, diffDir, spark, console);
+    }
+  }
+
   @Command(name = "bench", mixinStandardHelpOptions = true,
       description = "Print throughput side by side (raw engine vs the Spark jobs: forward, forward+backward,"
           + " saliency + Grad-CAM, occlusion by perturbation batch, input maximisation) for the bundled model and a"
@@ -211,9 +266,14 @@ public final class ConvLensCli implements Runnable {
         description = "Generated images for the memory soak through one executor of a local standalone cluster (default ${DEFAULT-VALUE}).")
     int soakImages;
 
+    @Option(names = "--audit-images", defaultValue = "20000",
+        description = "Generated images for the audit row (analyze with saliency, Grad-CAM and CAM, then the audit; default ${DEFAULT-VALUE}).")
+    int auditImages;
+
     @Option(names = "--section", defaultValue = "all",
         description = "all, models (analyze and model-viz rows), tsne; or, not in all: report (the report job at scale),"
-            + " soak (executor memory over a long analyze on a local standalone cluster) (default ${DEFAULT-VALUE}).")
+            + " audit (the audit job at scale), soak (executor memory over a long analyze on a local standalone cluster)"
+            + " (default ${DEFAULT-VALUE}).")
     String section;
 
     @Override
@@ -221,9 +281,12 @@ public final class ConvLensCli implements Runnable {
       if (cifarImages < 1 || imagenetImages < 1 || occlusionImages < 1) {
         throw new InvalidConfigException("--cifar-images", "image counts must be at least 1");
       }
-      if (!java.util.List.of("all", "models", "tsne", "report", "soak").contains(section)) {
+      if (!java.util.List.of("all", "models", "tsne", "report", "audit", "soak").contains(section)) {
         throw new InvalidConfigException("--section", "invalid value '" + section
-            + "' for --section: allowed values are all, models, tsne, report, soak");
+            + "' for --section: allowed values are all, models, tsne, report, audit, soak");
+      }
+      if (auditImages < 100) {
+        throw new InvalidConfigException("--audit-images", "--audit-images must be at least 100");
       }
       if (soakImages < 100) {
         throw new InvalidConfigException("--soak-images", "--soak-images must be at least 100");
@@ -237,6 +300,10 @@ public final class ConvLensCli implements Runnable {
       java.nio.file.Path scratch = java.nio.file.Path.of(config.output().dir(), "bench");
       if (section.equals("soak")) {
         new org.convlens.bench.SoakBenchmark(console, scratch.toAbsolutePath()).run(soakImages, spark);
+        return;
+      }
+      if (section.equals("audit")) {
+        new org.convlens.bench.AuditBenchmark(spark, console, scratch).run(auditImages);
         return;
       }
       if (section.equals("report")) {

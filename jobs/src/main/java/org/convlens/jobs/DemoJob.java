@@ -11,7 +11,7 @@ import org.convlens.config.ConvLensHome;
 import org.convlens.features.ModelVizRun;
 import org.convlens.report.ReportRun;
 
-/** The whole pipeline on sample-data/: analyze, model-viz, then the HTML report. */
+/** The whole pipeline on sample-data/: analyze, model-viz, audit, then the HTML report. */
 public final class DemoJob {
   private DemoJob() {}
 
@@ -32,6 +32,7 @@ public final class DemoJob {
     ConvLensConfig demo = config.input().paths().isEmpty() ? config.withInputPaths(sampleInputs()) : config;
     AnalyzeRun.Summary s = AnalyzeJob.run(demo, spark, console);
     ModelVizRun.Summary v = ModelVizJob.run(demo, spark, console);
+    org.convlens.audit.AuditRun.Summary a = AuditJob.run(demo, spark, console);
     ReportRun.Summary r = ReportJob.run(demo, spark, console);
     console.println();
     console.println("Demo finished. Outputs:");
@@ -44,6 +45,7 @@ public final class DemoJob {
     console.println("  " + model + "/filters-first.png, filters-second.png, architecture.svg");
     console.println("  " + model + "/maximization/ and maximization-png/   (input maximisation per class)");
     console.println("  " + model + "/class_vectors/   (Parquet: head weight rows and mean embeddings per class)");
+    console.println("  " + AnalyzeJob.display(a.dir()) + "/   (audit: Parquet tables and audit.json; docs/audit.md)");
     console.println("  " + AnalyzeJob.display(r.file()) + "   (the report: open it in any browser, works offline)");
     return s;
   }

@@ -1,0 +1,44 @@
+package org.convlens.jobs;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Locale;
+import org.apache.spark.sql.SparkSession;
+import org.convlens.audit.AuditDiff;
+import org.convlens.audit.AuditRun;
+import org.convlens.config.ConvLensConfig;
+
+/** Audit: where each class looks, shortcuts, mistakes and explanation quality; and the diff of two audits. */
+public final class AuditJob {
+  private AuditJob() {}
+
+  public static AuditRun.Summary run(ConvLensConfig config, SparkSession spark, PrintStream console)
+      throws IOException {
+    AuditRun.Summary s = AuditRun.execute(config, spark, console);
+    console.printf(Locale.ROOT, "audit: %,d images, accuracy %s; attention of %s; shortcut classes flagged: %s%s;"
+            + " %,d candidate label issues%s -> %s%n",
+        s.images(), s.accuracy() == null ? "n/a (no labels the model knows)"
+            : String.format(Locale.ROOT, "%.2f%%", 100 * s.accuracy()), s.methods().isEmpty() ? "no methods" : String.join(", ", s.methods()),
+        s.flaggedClasses().isEmpty() ? "none" : String.join(", ", s.flaggedClasses()),
+        s.suspects().isEmpty() ? "" : " (images of other classes predicted as them, looking at the same region: "
+            + s.suspects() + ")",
+        s.labelIssues(),
+        s.finalSpearman().isEmpty() ? "" : "; Spearman after full randomisation " + format(s.finalSpearman()),
+        AnalyzeJob.display(s.dir()));
+    return s;
+  }
+
+  public static AuditDiff.Result diff(ConvLensConfig config, String base, String next, String out, SparkSession spark,
+      PrintStream console) throws IOException {
+    String dir = out != null ? out
+        : new org.apache.hadoop.fs.Path(config.output().dir(), AuditDiff.DIFF_DIR).toString();
+    return AuditDiff.execute(base, next, dir, config.audit(), spark, console);
+  }
+
+  private static String format(java.util.Map<String, Double> m) {
+    StringBuilder b = new StringBuilder();
+    m.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(' ')
+        .append(v == null ? "n/a" : String.format(Locale.ROOT, "%.2f", v)));
+    return b.toString();
+  }
+}

@@ -1,0 +1,324 @@
+package org.convlens.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.convlens.audit.AuditSchema;
+import org.convlens.config.ConvLensHome;
+import org.convlens.testing.SharedSpark;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The audit on the demo's analysis (sample-data/, whose class {@code ring} carries a planted
+ * magenta marker): it must find that shortcut and no other, its suspects must be the marked images
+ * of other classes the marker fools, its mistake tables must agree with the analysis, the
+ * explanation-quality checks must behave as the papers say, and {@code audit diff} must see
+ * what changed between two audits.
+ */
+class AuditIT {
+  static final List<String> CLASSES = List.of("circle", "square", "triangle", "cross", "ring", "horizontal_stripes",
+      "vertical_stripes", "checkerboard", "diagonal_stripes", "dots");
+  static final int RING = 4;
+
+  static SparkSession spark() {
+    return SharedSpark.get();
+  }
+
+  static Dataset<Row> table(String name) throws Exception {
+    return spark().read().parquet(DemoOutput.dir().resolve("audit").resolve(name).toString());
+  }
+
+  static JsonNode summary() throws Exception {
+    return new ObjectMapper().readTree(DemoOutput.dir().resolve("audit/audit.json").toFile());
+  }
+
+  @Test
+  void findsThePlantedShortcutAndFlagsNoCleanClass() throws Exception {
+    Dataset<Row> shortcuts = table(AuditSchema.SHORTCUTS);
+    for (String t : AuditSchema.TABLES.keySet()) {
+      assertEquals(columns(AuditSchema.of(t)), columns(table(t).schema()), "columns of " + t);
+    }
+    Set<Integer> flagged = new TreeSet<>();
+    int ringMethods = 0;
+    for (Row r : shortcuts.collectAsList()) {
+      int cls = r.getAs("class");
+      if (r.<Boolean>getAs("class_flagged")) {
+        flagged.add(cls);
+      }
+      if (cls == RING && r.<Boolean>getAs("method_flagged")) {
+        ringMethods++;
+        // The region holds the marker (pixels 27..29 of 32, centre 0.89) in the bottom-right.
+        float x0 = r.getAs("x0");
+        float y0 = r.getAs("y0");
+        float x1 = r.getAs("x1");
+        float y1 = r.getAs("y1");
+        assertTrue(x0 <= 0.89 && x1 >= 0.89 && y0 <= 0.89 && y1 >= 0.89, r.getAs("method") + " region " + x0 + ","
+            + y0 + "–" + x1 + "," + y1 + " misses the marker");
+        assertTrue(r.<Double>getAs("lift") >= 3, "lift");
+        assertTrue(r.<Double>getAs("consistency") >= 0.8, "most marked ring images look there");
+      }
+      if (cls != RING) {
+        assertFalse(r.<Boolean>getAs("method_flagged"), CLASSES.get(cls) + " flagged by " + r.getAs("method")
+            + " with lift " + r.getAs("lift"));
+      }
+    }
+    assertEquals(Set.of(RING), flagged, "only the ring class carries a shortcut");
+    assertTrue(ringMethods >= 2, "methods agreeing on the ring shortcut: " + ringMethods);
+    assertEquals(1056, summary().get("images").asInt(), "the 4 error rows are not audited");
+  }
+
+  static List<String> columns(org.apache.spark.sql.types.StructType schema) {
+    List<String> c = new ArrayList<>();
+    for (var f : schema.fields()) {
+      c.add(f.name() + ":" + f.dataType().simpleString());
+    }
+    return c;
+  }
+
+  /** Ground truth: ids of the images that carry the marker. */
+  static Set<String> markedIds() throws Exception {
+    Path data = ConvLensHome.sampleData();
+    Set<String> marked = new HashSet<>();
+    List<String> cifar = Files.readAllLines(data.resolve("cifar10/test_markers.csv"));
+    String batch = data.resolve("cifar10/test_batch.bin").toUri().toString();
+    for (String line : cifar.subList(1, cifar.size())) {
+      String[] f = line.split(",");
+      if (f[2].equals("true")) {
+        marked.add(f[0]);
+      }
+    }
+    Set<String> files = new HashSet<>();
+    List<String> imagenet = Files.readAllLines(data.resolve("imagenet/markers.csv"));
+    for (String line : imagenet.subList(1, imagenet.size())) {
+      String[] f = line.split(",");
+      if (f[2].equals("true") && f[0].startsWith("val/")) {
+        files.add(f[0].substring(4));
+      }
+    }
+    Set<String> ids = new HashSet<>();
+    for (Row r : spark().read().parquet(DemoOutput.dir().resolve("analysis").toString()).select("id", "source",
+        "record_index").collectAsList()) {
+      String id = r.getString(0);
+      String name = id.substring(id.lastIndexOf('/') + 1);
+      boolean cifarMarked = r.getString(1).endsWith("test_batch.bin") && marked.contains(String.valueOf(r.getLong(2)));
+      if (cifarMarked || files.contains(name)) {
+        ids.add(id);
+      }
+    }
+    assertTrue(batch.length() > 0);
+    return ids;
+  }
+
+  @Test
+  void suspectsAreTheMarkedImagesTheMarkerFools() throws Exception {
+    Set<String> marked = markedIds();
+    assertEquals(45 + 9 + 90 + 4, marked.size(), "marked images in the demo's inputs");
+    // Fooled: marked images of other classes that the model calls ring.
+    Set<String> fooled = new HashSet<>();
+    for (Row r : spark().read().parquet(DemoOutput.dir().resolve("analysis").toString())
+        .filter(col("status").equalTo("ok").and(col("predicted").equalTo(RING)).and(col("label_name").notEqual("ring")))
+        .select("id").collectAsList()) {
+      if (marked.contains(r.getString(0))) {
+        fooled.add(r.getString(0));
+      }
+    }
+    List<String> suspects = new ArrayList<>();
+    for (Row r : table(AuditSchema.SHORTCUT_IMAGES).filter(col("role").equalTo("suspect")).collectAsList()) {
+      assertEquals(RING, r.<Integer>getAs("shortcut_class"));
+      assertEquals(RING, r.<Integer>getAs("predicted"));
+      assertTrue(r.<Integer>getAs("true_class") != RING);
+      suspects.add(r.getAs("id"));
+    }
+    long hits = suspects.stream().filter(marked::contains).count();
+    long found = fooled.stream().filter(suspects::contains).count();
+    System.out.printf("audit suspects: %d, of which marked %d; fooled marked images %d, found %d%n", suspects.size(),
+        hits, fooled.size(), found);
+    assertTrue(fooled.size() >= 19, "the marker fools the model: " + fooled.size());
+    assertTrue(hits >= 0.9 * suspects.size(), "suspects that carry the marker: " + hits + " of " + suspects.size());
+    assertTrue(found >= 0.8 * fooled.size(), "fooled images found: " + found + " of " + fooled.size());
+    // Examples of the shortcut class are ring images, most marked.
+    List<Row> examples = table(AuditSchema.SHORTCUT_IMAGES).filter(col("role").equalTo("example")).collectAsList();
+    assertFalse(examples.isEmpty());
+    for (Row e : examples) {
+      assertEquals(RING, e.<Integer>getAs("true_class"));
+      assertTrue(marked.contains(e.<String>getAs("id")), "the clearest examples carry the marker: " + e.getAs("id"));
+      assertTrue(e.getAs("input_png") != null, "examples carry their preview");
+    }
+  }
+
+  @Test
+  void mistakesAgreeWithTheAnalysis() throws Exception {
+    // odd-images/ has no labels: those rows have no true class and are not in these tables
+    Dataset<Row> analysis = spark().read().parquet(DemoOutput.dir().resolve("analysis").toString())
+        .filter(col("status").equalTo("ok").and(col("label_name").isNotNull()));
+    Map<String, long[]> expected = new HashMap<>(); // name -> images, correct
+    for (Row r : analysis.select("label_name", "correct").collectAsList()) {
+      long[] v = expected.computeIfAbsent(r.getString(0), k -> new long[2]);
+      v[0]++;
+      v[1] += r.getBoolean(1) ? 1 : 0;
+    }
+    long labelled = 0;
+    long diagonal = 0;
+    for (Row r : table(AuditSchema.CONFUSION).collectAsList()) {
+      labelled += r.<Long>getAs("images");
+      if (r.<Integer>getAs("true_class").equals(r.<Integer>getAs("predicted"))) {
+        diagonal += r.<Long>getAs("images");
+      }
+    }
+    assertEquals(analysis.count(), labelled);
+    Map<Integer, Double> thresholds = new HashMap<>();
+    long correct = 0;
+    for (Row r : table(AuditSchema.CLASSES).collectAsList()) {
+      long[] e = expected.get(r.<String>getAs("class_name"));
+      assertEquals(e[0], r.<Long>getAs("images").longValue(), r.<String>getAs("class_name"));
+      assertEquals(e[1], r.<Long>getAs("correct").longValue(), r.<String>getAs("class_name"));
+      assertEquals((double) e[1] / e[0], r.<Double>getAs("accuracy"), 1e-12);
+      double h = r.getAs("mean_entropy");
+      assertTrue(h >= 0 && h <= Math.log(10), "entropy in [0, ln 10]: " + h);
+      thresholds.put(r.getAs("class"), r.getAs("threshold"));
+      correct += r.<Long>getAs("correct");
+    }
+    assertEquals(correct, diagonal, "the diagonal is the correct predictions");
+    assertEquals(0.9238, summary().get("mistakes").get("accuracy").asDouble(), 1e-4);
+    // Wrong-prediction entropy is higher on average than right ones' (a sanity check of the column).
+    List<Row> mistakes = table(AuditSchema.MISTAKES).orderBy("kind", "rank").collectAsList();
+    float previous = 2;
+    int confident = 0;
+    int issues = 0;
+    for (Row m : mistakes) {
+      assertTrue(!m.<Integer>getAs("true_class").equals(m.<Integer>getAs("predicted"))
+          || m.getAs("kind").equals("label_issue"));
+      if (m.getAs("kind").equals("confident_mistake")) {
+        confident++;
+        assertTrue(m.<Float>getAs("confidence") <= previous, "sorted by confidence");
+        previous = m.getAs("confidence");
+        assertNull(m.getAs("suggested"));
+      } else {
+        issues++;
+        int suggested = m.getAs("suggested");
+        assertTrue(suggested != m.<Integer>getAs("true_class"));
+        assertTrue(m.<Float>getAs("confidence") >= thresholds.get(suggested) - 1e-6, "confident in the suggestion");
+        assertTrue(m.<Float>getAs("confidence") >= 0.5);
+      }
+    }
+    assertEquals(24, confident);
+    assertTrue(issues > 0 && issues <= 50, "label issues kept: " + issues);
+  }
+
+  @Test
+  void explanationQualityBehavesAsThePapersSay() throws Exception {
+    Map<String, Double> last = new HashMap<>();
+    Map<String, Integer> lastStep = new HashMap<>();
+    for (Row r : table(AuditSchema.RANDOMIZATION).collectAsList()) {
+      String m = r.getAs("method");
+      int step = r.getAs("step");
+      assertTrue(r.<Long>getAs("images") > 0, m + " step " + step);
+      if (step > lastStep.getOrDefault(m, 0)) {
+        lastStep.put(m, step);
+        last.put(m, r.getAs("spearman_mean"));
+      }
+    }
+    assertEquals(Set.of("saliency", "gradcam", "cam", "occlusion"), last.keySet());
+    for (var e : last.entrySet()) {
+      assertTrue(lastStep.get(e.getKey()) >= 5, "the cascade covers every layer of the bundled model");
+      // Randomising every layer must change each map: rank correlation far from 1.
+      assertTrue(e.getValue() < 0.5, e.getKey() + " after full randomisation: ρ = " + e.getValue());
+    }
+    Map<String, Double> auc = new HashMap<>();
+    for (Row r : table(AuditSchema.FAITHFULNESS).collectAsList()) {
+      auc.put(r.getAs("method") + "/" + r.getAs("kind"), r.getAs("auc_mean"));
+      assertEquals(17, r.<scala.collection.Seq<?>>getAs("curve").size(), "curve-steps + 1 points");
+    }
+    for (String m : List.of("saliency", "gradcam", "cam", "occlusion")) {
+      assertTrue(auc.get(m + "/deletion") < auc.get("random/deletion"), m + " deletion beats random: " + auc);
+      assertTrue(auc.get(m + "/insertion") > auc.get("random/insertion"), m + " insertion beats random: " + auc);
+    }
+  }
+
+  @Test
+  void diffSeesResolvedAndNewShortcutsAndUnchangedAccuracy(@TempDir Path tmp) throws Exception {
+    Path base = DemoOutput.dir().resolve("audit");
+    Path strict = tmp.resolve("strict");
+    CliRun a = CliRun.of("audit", "--out", DemoOutput.dir().toString(), "--dir", strict.toString(), "--master",
+        "local[2]", "--set", "audit.shortcut.min-lift=1000", "--set", "audit.quality.samples=0", "--set",
+        "audit.grid=8");
+    assertEquals(0, a.code(), a.err());
+    assertTrue(a.out().contains("shortcut classes flagged: none"), a.out());
+
+    CliRun d = CliRun.of("audit", "diff", base.toString(), strict.toString(), "--diff-dir", tmp.resolve("d1").toString(),
+        "--master", "local[2]");
+    assertEquals(0, d.code(), d.err());
+    assertTrue(d.out().contains("shortcuts resolved: ring"), d.out());
+    JsonNode j = new ObjectMapper().readTree(tmp.resolve("d1/diff.json").toFile());
+    for (JsonNode c : j.get("classes")) {
+      assertEquals(0.0, c.get("accuracy_change").asDouble(), 1e-12, c.toString());
+    }
+    // Same analysis, grids of 16 and 8 cells: the maps agree once resampled, nothing is "shifted".
+    assertEquals(40, j.get("attention").size(), "10 classes x 4 methods");
+    for (JsonNode s : j.get("attention")) {
+      assertTrue(s.get("distance").asDouble() < 0.02, s.toString());
+      assertFalse(s.get("shifted").asBoolean());
+    }
+    Dataset<Row> changes = spark().read().parquet(tmp.resolve("d1/shortcut_changes").toString());
+    assertEquals(1, changes.count());
+
+    CliRun back = CliRun.of("audit", "diff", strict.toString(), base.toString(), "--diff-dir",
+        tmp.resolve("d2").toString(), "--master", "local[2]");
+    assertEquals(0, back.code(), back.err());
+    assertTrue(back.out().contains("shortcuts new: ring"), back.out());
+  }
+
+  @Test
+  void badInputFailsFastNamingWhatToChange(@TempDir Path tmp) throws Exception {
+    String out = DemoOutput.dir().toString();
+    CliRun missing = CliRun.of("audit", "--out", tmp.toString(), "--master", "local[1]");
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("audit.analysis"), missing.err());
+
+    CliRun grid = CliRun.of("audit", "--out", out, "--set", "audit.grid=2");
+    assertEquals(2, grid.code());
+    assertTrue(grid.err().contains("audit.grid"), grid.err());
+
+    CliRun method = CliRun.of("audit", "--out", out, "--dir", tmp.resolve("m").toString(), "--master", "local[1]",
+        "--set", "audit.methods=[smoothgrad]");
+    assertEquals(2, method.code());
+    assertTrue(method.err().contains("audit.methods") && method.err().contains("smoothgrad"), method.err());
+
+    Path tiny = ConvLensHome.sampleData().resolve("torchscript/tiny_cnn.pt");
+    CliRun model = CliRun.of("audit", "--out", out, "--dir", tmp.resolve("x").toString(), "--master", "local[1]",
+        "--model", tiny.toString());
+    assertEquals(2, model.code());
+    assertTrue(model.err().contains("model.path"), model.err());
+
+    // An analysis without its run.json: the quality checks cannot know where the images are.
+    Path copy = tmp.resolve("copy/analysis");
+    spark().read().parquet(DemoOutput.dir().resolve("analysis").toString()).write().parquet(copy.toString());
+    CliRun inputs = CliRun.of("audit", "--analysis", copy.toString(), "--dir", tmp.resolve("y").toString(),
+        "--master", "local[1]");
+    assertEquals(2, inputs.code());
+    assertTrue(inputs.err().contains("input.paths"), inputs.err());
+
+    CliRun notAudit = CliRun.of("audit", "diff", tmp.toString(), DemoOutput.dir().resolve("audit").toString(),
+        "--master", "local[1]");
+    assertEquals(2, notAudit.code());
+    assertTrue(notAudit.err().contains("is not an audit"), notAudit.err());
+  }
+}
