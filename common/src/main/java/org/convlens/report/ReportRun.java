@@ -55,7 +55,7 @@ public final class ReportRun {
    * @param views the projections drawn
    */
   public record Summary(String file, long bytes, long rows, long points, long available,
-      int galleryImages, List<Projections.View> views, boolean modelSection, double seconds) {}
+      int galleryImages, List<Projections.View> views, boolean modelSection, boolean auditSection, double seconds) {}
 
   private ReportRun() {}
 
@@ -145,6 +145,16 @@ public final class ReportRun {
       model = ModelSection.read(spark, modelDir, s);
     }
     JsonNode runJson = readJson(new Path(analysisDir.getParent(), "run.json"), hadoop);
+    Path auditDir = config.audit().dir().isEmpty() ? new Path(outDir, org.convlens.audit.AuditRun.AUDIT_DIR)
+        : HadoopPaths.qualify(config.audit().dir(), hadoop);
+    JsonNode audit = readJson(new Path(auditDir, org.convlens.audit.AuditRun.SUMMARY_FILE), hadoop);
+    if (audit != null && !modelId.equals(audit.path("model_id").asText())) {
+      console.println("report: " + auditDir + " audits model " + audit.path("model_id").asText() + ", not " + modelId
+          + "; the Audit section is left out (run `convlens audit` again)");
+      audit = null;
+    } else if (audit != null) {
+      phases.start("audit section from " + auditDir);
+    }
 
     phases.start("writing " + file);
     Map<String, Object> data = new LinkedHashMap<>();
@@ -158,6 +168,7 @@ public final class ReportRun {
     data.put("model", model);
     data.put("embedding", embeddingSection(points, projections, atlas));
     data.put("gallery", gallerySection(gallery));
+    data.put("audit", audit);
 
     Map<String, Object> page = new LinkedHashMap<>();
     page.put("title", title);
@@ -182,7 +193,7 @@ public final class ReportRun {
     double seconds = (System.nanoTime() - start) / 1e9;
     console.printf(Locale.ROOT, "report: %s (%.1f MB) in %.1f s%n", file, bytes.length / 1e6, seconds);
     return new Summary(file.toString(), bytes.length, stats.total(), points.size(), points.available(),
-        gallery.size(), projections.views(), model != null, seconds);
+        gallery.size(), projections.views(), model != null, audit != null, seconds);
   }
 
   /** Class names: the model's order where the analysis shows it (predictions), then the rest. */

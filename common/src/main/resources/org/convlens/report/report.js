@@ -597,6 +597,238 @@
     pick();
   }
 
+  // ---------- audit ----------
+  var METHOD_TITLES = { saliency: 'saliency', smoothgrad: 'SmoothGrad', gradcam: 'Grad-CAM', cam: 'CAM',
+    occlusion: 'occlusion', random: 'random order' };
+  function pngUri(b64) { return b64 ? 'data:image/png;base64,' + b64 : null; }
+
+  /** A grid×grid attention map as a heat image on a canvas, scaled to its own maximum. */
+  function drawGrid(canvas, map) {
+    var g = Math.round(Math.sqrt(map.length)), max = 0;
+    map.forEach(function (v) { if (v > max) max = v; });
+    var off = document.createElement('canvas');
+    off.width = g; off.height = g;
+    var octx = off.getContext('2d'), data = octx.createImageData(g, g);
+    for (var i = 0; i < map.length; i++) {
+      var c = heat(max > 0 ? map[i] / max : 0);
+      data.data[4 * i] = c[0]; data.data[4 * i + 1] = c[1]; data.data[4 * i + 2] = c[2]; data.data[4 * i + 3] = 255;
+    }
+    octx.putImageData(data, 0, 0);
+    var ctx = canvas.getContext('2d');
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+  }
+
+  /** An image with a region (box in image fractions) outlined. */
+  function thumbCell(b64, caption, box, title) {
+    var c = el('canvas', { width: 112, height: 112 });
+    var cell = el('div', { cls: 'cell', title: title || '' }, [c, el('div', { text: caption })]);
+    var uri = pngUri(b64);
+    (uri ? loadImage(uri) : Promise.resolve(null)).then(function (img) {
+      var ctx = c.getContext('2d');
+      ctx.imageSmoothingEnabled = false;
+      if (img) ctx.drawImage(img, 0, 0, c.width, c.height);
+      else { ctx.fillStyle = '#eee'; ctx.fillRect(0, 0, c.width, c.height); }
+      if (box) {
+        ctx.strokeStyle = '#00e5ff'; ctx.lineWidth = 2;
+        ctx.strokeRect(box[0] * c.width, box[1] * c.height, (box[2] - box[0]) * c.width, (box[3] - box[1]) * c.height);
+      }
+    });
+    return cell;
+  }
+
+  function table(head, rows, rowClass) {
+    var t = el('table', { cls: 'grid' });
+    t.appendChild(el('tr', null, head.map(function (h) { return el('th', { text: h }); })));
+    rows.forEach(function (r, i) {
+      var tr = el('tr', { cls: rowClass ? rowClass(i) : '' }, r.map(function (v) {
+        var num = typeof v === 'number';
+        return el('td', { cls: num ? 'num' : '', text: v === null || v === undefined ? 'n/a' : String(v) });
+      }));
+      t.appendChild(tr);
+    });
+    return t;
+  }
+
+  function auditSection(root) {
+    var A = D.audit;
+    if (!A) { note(root, 'No audit: run `convlens audit` (the demo does) before the report.'); return; }
+    var names = A.classes;
+    function cname(i) { return i === null || i === undefined ? 'none' : (i >= 0 && i < names.length ? names[i] : String(i)); }
+    var M = A.mistakes, S = A.shortcuts, Q = A.quality;
+    var flagged = S.flagged.map(cname);
+    var cards = $('audit-summary');
+    [['images audited', A.images.toLocaleString()],
+     ['accuracy', M.labelled ? (100 * M.accuracy).toFixed(2) + '%' : 'n/a'],
+     ['shortcut classes flagged', flagged.length ? flagged.join(', ') : 'none'],
+     ['candidate label issues', String(M.label_issue_count)],
+     ['quality sample', Q ? Q.measured_images + ' images' : 'skipped']].forEach(function (kv) {
+      cards.appendChild(el('div', { cls: 'card' }, [el('div', { cls: 'k', text: kv[0] }), el('div', { cls: 'v small', text: kv[1] })]));
+    });
+    root.setAttribute('data-flagged', flagged.join(','));
+
+    // shortcuts
+    var cand = S.candidates.slice().sort(function (a, b) {
+      return (b.class_flagged - a.class_flagged) || (b.lift - a.lift);
+    });
+    if (!cand.length) note($('audit-shortcuts'), 'No attention maps in the analysis: nothing to search for shortcuts.');
+    else $('audit-shortcuts').appendChild(table(['class', 'method', 'region', 'lift', 'mass', 'others\' mass', 'consistency', 'images', 'flagged'],
+      cand.map(function (c) {
+        return [cname(c['class']), METHOD_TITLES[c.method] || c.method, c.region, +c.lift.toFixed(2), +c.mass.toFixed(3),
+          +c.background.toFixed(3), +c.consistency.toFixed(2), c.images,
+          c.class_flagged ? (c.method_flagged ? 'yes (class flagged)' : 'class flagged') : (c.method_flagged ? 'method only' : 'no')];
+      }), function (i) { return cand[i].class_flagged && cand[i].method_flagged ? 'flagged' : ''; }));
+    var box = $('audit-shortcut-images');
+    S.flagged.forEach(function (k) {
+      var best = cand.filter(function (c) { return c['class'] === k && c.method_flagged; })[0];
+      box.appendChild(el('h4', { text: 'Shortcut in "' + cname(k) + '": ' + (best ? best.region : '') +
+        ' (' + (S.suspect_counts[k] || 0) + ' suspect image(s) of other classes)' }));
+      var ex = el('div', { cls: 'thumbs' });
+      var seen = {};
+      S.examples.filter(function (e) { return e['class'] === k; }).forEach(function (e) {
+        if (seen[e.id]) return;
+        seen[e.id] = true;
+        var region = cand.filter(function (c) { return c['class'] === k && c.method === e.method; })[0];
+        ex.appendChild(thumbCell(e.png, 'example · ' + (METHOD_TITLES[e.method] || e.method) + ' mass ' + e.mass.toFixed(2),
+          region ? region.box : null, e.id));
+      });
+      box.appendChild(ex);
+      var sus = el('div', { cls: 'thumbs' });
+      sus.setAttribute('data-suspects', String(k));
+      S.suspects.filter(function (e) { return e['class'] === k; }).forEach(function (e) {
+        sus.appendChild(thumbCell(e.png, cname(e.true_class) + ' → ' + cname(e.predicted) + ' (' + (100 * e.confidence).toFixed(0) +
+          '%), lift ' + e.lift.toFixed(1), best ? best.box : null, e.id));
+      });
+      box.appendChild(el('div', { cls: 'note', text: 'Suspects: images of other classes predicted as ' + cname(k) + ', looking at the same region' }));
+      box.appendChild(sus);
+    });
+
+    // attention grids
+    var methods = A.methods;
+    var msel = $('audit-method'), scope = $('audit-scope');
+    methods.forEach(function (m) { option(msel, m, METHOD_TITLES[m] || m); });
+    function drawAttention() {
+      var grid = $('audit-attention');
+      clear(grid);
+      var m = msel.value, sc = scope.value;
+      var maps = A.attention.filter(function (a) { return a.method === m && (a.scope === sc || a.scope === 'all'); });
+      maps.sort(function (a, b) { return (a.scope === 'all') - (b.scope === 'all') || a['class'] - b['class']; });
+      maps.forEach(function (a) {
+        var c = el('canvas', { width: 112, height: 112 });
+        c.setAttribute('data-class', a.scope === 'all' ? 'all' : cname(a['class']));
+        drawGrid(c, a.map);
+        var isFlagged = a.scope !== 'all' && S.flagged.indexOf(a['class']) >= 0;
+        grid.appendChild(el('div', { cls: 'cell' }, [c, el('div', { cls: isFlagged ? 'wrong' : '',
+          text: (a.scope === 'all' ? 'all images' : cname(a['class'])) + ' (' + a.images + ')' + (isFlagged ? ' · shortcut' : '') })]));
+      });
+      grid.setAttribute('data-method', m);
+      grid.setAttribute('data-scope', sc);
+    }
+    if (methods.length) {
+      msel.addEventListener('change', drawAttention);
+      scope.addEventListener('change', drawAttention);
+      drawAttention();
+    } else note($('audit-attention'), 'No attention maps in the analysis.');
+
+    // confusion matrix and per-class accuracy / entropy
+    if (M.labelled) {
+      var used = {};
+      M.confusion.forEach(function (c) { used[c[0]] = true; used[c[1]] = true; });
+      var idx = Object.keys(used).map(Number).sort(function (a, b) { return a - b; });
+      var pos = {};
+      idx.forEach(function (c, i) { pos[c] = i; });
+      var maxCount = 1;
+      var cells = M.confusion.map(function (c) { maxCount = Math.max(maxCount, c[2]); return [pos[c[1]], pos[c[0]], c[2]]; });
+      chartOn('audit-confusion').setOption({
+        animation: false,
+        tooltip: { trigger: 'item', renderMode: 'richText', confine: true, formatter: function (p) {
+          return 'true ' + cname(idx[p.value[1]]) + ', predicted ' + cname(idx[p.value[0]]) + ': ' + p.value[2]; } },
+        grid: { left: 120, right: 20, top: 10, bottom: 110 },
+        xAxis: { type: 'category', data: idx.map(cname), axisLabel: { rotate: 50, interval: 0 }, name: 'predicted', nameLocation: 'middle', nameGap: 90 },
+        yAxis: { type: 'category', data: idx.map(cname), inverse: true, axisLabel: { interval: 0 } },
+        visualMap: { min: 0, max: maxCount, show: false, inRange: { color: ['#f4f6fb', '#2f5fd0'] } },
+        series: [{ type: 'heatmap', data: cells, label: { show: idx.length <= 20, fontSize: 10 } }]
+      });
+      var cls = M.classes.filter(function (c) { return c.images > 0; });
+      chartOn('audit-classes').setOption({
+        animation: false,
+        legend: { top: 0 },
+        tooltip: { trigger: 'axis', renderMode: 'richText', confine: true },
+        grid: { left: 50, right: 50, top: 30, bottom: 90 },
+        xAxis: { type: 'category', data: cls.map(function (c) { return cname(c['class']); }), axisLabel: { rotate: 40, interval: 0 } },
+        yAxis: [{ type: 'value', name: 'accuracy %', max: 100 }, { type: 'value', name: 'entropy (nats)' }],
+        series: [
+          { type: 'bar', name: 'accuracy %', data: cls.map(function (c) { return +(100 * c.accuracy).toFixed(2); }) },
+          { type: 'line', name: 'mean entropy', yAxisIndex: 1, data: cls.map(function (c) { return +c.mean_entropy.toFixed(4); }) }]
+      });
+    } else {
+      note($('audit-confusion'), 'No labelled images: no confusion matrix.');
+    }
+    var mis = $('audit-mistakes');
+    if (!M.confident.length) note(mis, 'No mistakes among the labelled images.');
+    M.confident.forEach(function (e) {
+      mis.appendChild(thumbCell(e.png, cname(e.true_class) + ' → ' + cname(e.predicted) + ' (' + (100 * e.confidence).toFixed(1) + '%)', null, e.id));
+    });
+    var li = $('audit-label-issues');
+    if (!M.label_issues.length) note(li, 'No candidate label issues.');
+    M.label_issues.forEach(function (e) {
+      li.appendChild(thumbCell(e.png, 'labelled ' + cname(e.true_class) + ' (' + (100 * e.label_prob).toFixed(1) + '%), looks like ' +
+        cname(e.suggested) + ' (' + (100 * e.confidence).toFixed(1) + '%)', null, e.id));
+    });
+
+    // explanation quality
+    if (!Q) {
+      $('audit-quality-note').textContent = 'The quality checks were skipped (audit.quality.samples = 0, or no method with maps).';
+      return;
+    }
+    $('audit-quality-note').textContent = 'On ' + Q.measured_images + ' sampled images. How to read: a trustworthy method\'s ρ falls ' +
+      'towards 0 as layers are randomised (a map that survives random weights shows the input, not the model); its deletion curve ' +
+      'falls faster (lower AUC) and its insertion curve rises faster (higher AUC) than the random pixel order\'s.' +
+      (Q.errors.length ? ' Images that could not be read again: ' + Q.errors.length + '.' : '');
+    var qm = Q.methods;
+    var layers = [];
+    Q.randomization.forEach(function (r) { layers[r.step] = r.layer; });
+    var xs = ['trained'].concat(layers.slice(1));
+    chartOn('audit-randomization').setOption({
+      animation: false,
+      legend: { top: 0 },
+      tooltip: { trigger: 'axis', renderMode: 'richText', confine: true },
+      grid: { left: 50, right: 20, top: 30, bottom: 110 },
+      xAxis: { type: 'category', data: xs, axisLabel: { rotate: 50, interval: 0 }, name: 'randomised down to', nameLocation: 'middle', nameGap: 95 },
+      yAxis: { type: 'value', min: -0.5, max: 1, name: 'Spearman ρ' },
+      series: qm.map(function (m) {
+        var data = [1];
+        Q.randomization.filter(function (r) { return r.method === m; }).forEach(function (r) {
+          data[r.step] = r.spearman_mean === null ? null : +r.spearman_mean.toFixed(4);
+        });
+        return { type: 'line', name: METHOD_TITLES[m] || m, data: data, connectNulls: true };
+      })
+    });
+    var fm = qm.concat(['random']);
+    function auc(m, kind) {
+      var r = Q.faithfulness.filter(function (f) { return f.method === m && f.kind === kind; })[0];
+      return r && r.auc_mean !== null ? +r.auc_mean.toFixed(4) : null;
+    }
+    chartOn('audit-faithfulness').setOption({
+      animation: false,
+      legend: { top: 0 },
+      tooltip: { trigger: 'axis', renderMode: 'richText', confine: true },
+      grid: { left: 50, right: 20, top: 30, bottom: 40 },
+      xAxis: { type: 'category', data: fm.map(function (m) { return METHOD_TITLES[m] || m; }) },
+      yAxis: { type: 'value', min: 0, max: 1, name: 'AUC' },
+      series: [{ type: 'bar', name: 'deletion', data: fm.map(function (m) { return auc(m, 'deletion'); }) },
+        { type: 'bar', name: 'insertion', data: fm.map(function (m) { return auc(m, 'insertion'); }) }]
+    });
+    var last = {};
+    Q.randomization.forEach(function (r) { if (!last[r.method] || r.step > last[r.method].step) last[r.method] = r; });
+    $('audit-quality-table').appendChild(table(['method', 'ρ after the top layer', 'ρ after all ' + (layers.length - 1) + ' steps',
+      'deletion AUC', 'insertion AUC'], fm.map(function (m) {
+      var first = Q.randomization.filter(function (r) { return r.method === m && r.step === 1; })[0];
+      return [METHOD_TITLES[m] || m, first && first.spearman_mean !== null ? +first.spearman_mean.toFixed(3) : '—',
+        last[m] && last[m].spearman_mean !== null ? +last[m].spearman_mean.toFixed(3) : '—', auc(m, 'deletion'), auc(m, 'insertion')];
+    })));
+  }
+
   section('run', runSection);
   section('model', modelSection);
   section('filters', filtersSection);
@@ -606,4 +838,5 @@
   section('occlusion', occlusionSection);
   section('attribution', attributionSection);
   section('maximization', maximizationSection);
+  section('audit', auditSection);
 })();

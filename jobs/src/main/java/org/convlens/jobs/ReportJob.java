@@ -22,9 +22,10 @@ public final class ReportJob {
           .append(v.trustworthiness() == null ? "" : String.format(Locale.ROOT, " T=%.3f", v.trustworthiness()));
     }
     console.printf(Locale.ROOT, "report: %,d rows; %,d of %,d usable images drawn (%s); %d gallery images;"
-            + " model sections %s; %.1f MB in %.1f s -> %s%n",
+            + " model sections %s; audit section %s; %.1f MB in %.1f s -> %s%n",
         s.rows(), s.points(), s.available(), views.isEmpty() ? "no projections" : views, s.galleryImages(),
-        s.modelSection() ? "included" : "missing (run model-viz)", s.bytes() / 1e6, s.seconds(),
+        s.modelSection() ? "included" : "missing (run model-viz)",
+        s.auditSection() ? "included" : "missing (run audit)", s.bytes() / 1e6, s.seconds(),
         AnalyzeJob.display(s.file()));
     return s;
   }

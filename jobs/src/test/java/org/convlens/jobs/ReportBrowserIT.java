@@ -47,7 +47,7 @@ class ReportBrowserIT {
   static final Path DRIVER = Path.of(System.getProperty("convlens.chromedriver", "/usr/bin/chromedriver"));
   static final Path SHOTS = Path.of("target", "report-screenshots").toAbsolutePath();
   static final List<String> SECTIONS = List.of("run", "model", "filters", "class-vectors", "embedding",
-      "gallery", "occlusion", "attribution", "maximization");
+      "gallery", "occlusion", "attribution", "maximization", "audit");
 
   static ChromeDriver driver;
 
@@ -211,6 +211,43 @@ class ReportBrowserIT {
   }
 
   @Test
+  void auditSectionShowsThePlantedShortcut() throws Exception {
+    open(DemoOutput.dir().resolve("report/index.html"));
+    WebElement audit = driver.findElement(By.id("audit"));
+    assertEquals("true", audit.getAttribute("data-rendered"));
+    assertEquals("ring", audit.getAttribute("data-flagged"), "the flagged classes, as the audit found them");
+    // Where each class looks: one grid per class and one for all images; the method selector redraws them.
+    assertEquals(11, driver.findElements(By.cssSelector("#audit-attention canvas")).size());
+    WebElement ring = driver.findElement(By.cssSelector("#audit-attention canvas[data-class=ring]"));
+    String ringBefore = (String) js("return arguments[0].toDataURL();", ring);
+    Select method = new Select(driver.findElement(By.id("audit-method")));
+    assertEquals(List.of("saliency", "Grad-CAM", "CAM", "occlusion"),
+        method.getOptions().stream().map(WebElement::getText).toList());
+    method.selectByVisibleText("occlusion");
+    assertEquals("occlusion", driver.findElement(By.id("audit-attention")).getAttribute("data-method"));
+    WebElement ringAfter = driver.findElement(By.cssSelector("#audit-attention canvas[data-class=ring]"));
+    assertNotEquals(ringBefore, js("return arguments[0].toDataURL();", ringAfter));
+    new Select(driver.findElement(By.id("audit-scope"))).selectByValue("predicted");
+    assertEquals("predicted", driver.findElement(By.id("audit-attention")).getAttribute("data-scope"));
+    // Shortcut table, examples and suspects; mistakes; quality charts.
+    assertTrue(driver.findElements(By.cssSelector("#audit-shortcuts tr.flagged")).size() >= 2, "flagged rows");
+    assertTrue(driver.findElements(By.cssSelector("[data-suspects='4'] canvas")).size() >= 10, "suspect images");
+    assertTrue(driver.findElements(By.cssSelector("#audit-confusion canvas")).size() > 0, "confusion matrix");
+    assertTrue(driver.findElements(By.cssSelector("#audit-classes canvas")).size() > 0, "accuracy and entropy");
+    assertEquals(24, driver.findElements(By.cssSelector("#audit-mistakes canvas")).size(), "confident mistakes");
+    assertTrue(driver.findElements(By.cssSelector("#audit-label-issues canvas")).size() > 0, "label issues");
+    assertTrue(driver.findElements(By.cssSelector("#audit-randomization canvas")).size() > 0, "randomisation chart");
+    assertTrue(driver.findElements(By.cssSelector("#audit-faithfulness canvas")).size() > 0, "deletion/insertion chart");
+    assertEquals(5, driver.findElements(By.cssSelector("#audit-quality-table tr")).size() - 1, "4 methods + random");
+    shoot("audit", audit);
+    shoot("audit-shortcut-images", driver.findElement(By.id("audit-shortcut-images")));
+    shoot("audit-attention", driver.findElement(By.id("audit-attention")));
+    shoot("audit-confusion", driver.findElement(By.id("audit-confusion")));
+    shoot("audit-quality", driver.findElement(By.id("audit-randomization")).findElement(By.xpath("../..")));
+    assertEquals(List.of(), consoleProblems(), "console errors in the audit section");
+  }
+
+  @Test
   void hostileNamesCannotInjectMarkupOrScript(@TempDir Path dir) throws Exception {
     // A manifest whose labels are markup and whose paths run through folders named like markup.
     Path images = dir.resolve("data");
@@ -232,6 +269,9 @@ class ReportBrowserIT {
     CliRun analyze = CliRun.of("analyze", "--input", images.resolve("manifest.csv").toString(), "--format", "manifest",
         "--out", out.toString(), "--master", "local[1]", "--set", "analyze.methods=[saliency]");
     assertEquals(0, analyze.code(), analyze.err());
+    // The audit too: ids with markup reach its galleries, labels it cannot match leave no true class.
+    CliRun audit = CliRun.of("audit", "--out", out.toString(), "--master", "local[1]");
+    assertEquals(0, audit.code(), audit.err());
     CliRun report = CliRun.of("report", "--out", out.toString(), "--master", "local[1]",
         "--set", "report.title=\"<script>window.__pwned=6</script>\"");
     assertEquals(0, report.code(), report.err());
@@ -250,7 +290,9 @@ class ReportBrowserIT {
     assertTrue(text.contains("x<script>window.__pwned=3<.png"), "a hostile file name shows as text in the errors table");
     assertTrue(driver.getTitle().contains("<script>window.__pwned=6</script>"));
     assertEquals(List.of(), consoleProblems(), "console errors (a CSP violation would be one)");
+    assertEquals("true", driver.findElement(By.id("audit")).getAttribute("data-rendered"));
     shoot("hostile-run", driver.findElement(By.id("run")));
+    shoot("hostile-audit", driver.findElement(By.id("audit")));
   }
 
   /**
