@@ -37,7 +37,9 @@ class ParameterRandomizerTest {
       assertArrayEquals(firstBefore, params.values(first), "lower layers are untouched");
       assertEquals(std(headBefore), std(headAfter), 0.1 * std(headBefore), "the scale is kept");
       assertFalse(Arrays.equals(logits, session.forward(x).logits()[0]), "the model's output changes");
+      r.restore();
       r.randomize("02head", 11);
+      assertArrayEquals(headAfter, params.values(head), "the same seed draws the same weights");
       r.restore();
       assertArrayEquals(headBefore, params.values(head));
       assertArrayEquals(logits, session.forward(x).logits()[0], "restored exactly");
