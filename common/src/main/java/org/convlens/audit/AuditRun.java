@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.posexplode;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.stddev_samp;
 import static org.apache.spark.sql.functions.xxhash64;
 
@@ -31,11 +32,16 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.convlens.analyze.AnalysisSchema;
 import org.convlens.analyze.AnalyzeRun;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
+import org.convlens.attribution.MapEncoding;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.data.HadoopConf;
@@ -171,7 +177,7 @@ public final class AuditRun {
     json.put("attention", attentionJson);
 
     ShortcutFinder.Result shortcuts = means.isEmpty() ? null : ShortcutFinder.find(rows, means, s, h, w);
-    json.put("shortcuts", shortcutsSection(shortcuts, rows, names, tables));
+    json.put("shortcuts", shortcutsSection(shortcuts, rows, names, s.maxSuspects(), tables));
     phases.done("attention and shortcuts");
 
     // Mistakes.
@@ -260,11 +266,10 @@ public final class AuditRun {
   }
 
   private static Map<String, Object> shortcutsSection(ShortcutFinder.Result r, Dataset<Row> rows, List<String> names,
-      Tables tables) {
+      int maxSuspects, Tables tables) {
     Map<String, Object> out = new LinkedHashMap<>();
     List<Row> table = new ArrayList<>();
     List<Map<String, Object>> candidates = new ArrayList<>();
-    List<Row> images = new ArrayList<>();
     List<Map<String, Object>> examples = new ArrayList<>();
     List<Map<String, Object>> suspects = new ArrayList<>();
     if (r != null) {
@@ -289,30 +294,36 @@ public final class AuditRun {
         candidates.add(m);
       }
       Dataset<Row> previews = rows.select(col("id").as("_pid"), col(AnalysisSchema.INPUT_PNG));
-      for (Row e : withPreview(r.examples(), previews).orderBy("region_class", "method", "mass").collectAsList()) {
-        images.add(RowFactory.create("example", e.getAs("region_class"), e.getAs("method"), e.getAs("id"),
-            e.getAs("true_class"), e.getAs("predicted"), e.getAs("predicted_prob"), e.getAs("mass"), e.getAs("lift"),
-            null, e.getAs(AnalysisSchema.INPUT_PNG)));
+      // The table gets every example and suspect (written by the executors); the report's JSON gets
+      // the examples and at most audit.shortcut.max-suspects suspects per class, the highest lift first.
+      Dataset<Row> ex = withPreview(r.examples(), previews);
+      Dataset<Row> sus = withPreview(r.suspects(), previews);
+      tables.write(AuditSchema.SHORTCUT_IMAGES, ex.select(lit("example"), col("region_class"), col("method"), col("id"),
+          col("true_class"), col("predicted"), col("predicted_prob"), col("mass"), col("lift"),
+          lit(null).cast(DataTypes.IntegerType), col(AnalysisSchema.INPUT_PNG))
+          .union(sus.select(lit("suspect"), col("region_class"), lit(null).cast(DataTypes.StringType), col("id"),
+              col("true_class"), col("predicted"), col("predicted_prob"), lit(null).cast(DataTypes.DoubleType),
+              col("lift"), col("methods"), col(AnalysisSchema.INPUT_PNG))));
+      for (Row e : ex.orderBy(col("region_class"), col("method"), col("mass").desc(), col("id")).collectAsList()) {
         Map<String, Object> m = imageJson(e);
         m.put("class", e.getAs("region_class"));
         m.put("method", e.getAs("method"));
         m.put("mass", e.getAs("mass"));
         examples.add(m);
       }
-      for (Row e : withPreview(r.suspects(), previews).orderBy(col("region_class"), col("lift").desc(), col("id"))
-          .collectAsList()) {
-        images.add(RowFactory.create("suspect", e.getAs("region_class"), null, e.getAs("id"), e.getAs("true_class"),
-            e.getAs("predicted"), e.getAs("predicted_prob"), null, e.getAs("lift"), e.getAs("methods"),
-            e.getAs(AnalysisSchema.INPUT_PNG)));
+      Dataset<Row> top = sus.withColumn("_rank", row_number().over(Window.partitionBy("region_class")
+          .orderBy(col("lift").desc(), col("id")))).filter(col("_rank").leq(maxSuspects));
+      for (Row e : top.orderBy(col("region_class"), col("_rank")).collectAsList()) {
         Map<String, Object> m = imageJson(e);
         m.put("class", e.getAs("region_class"));
         m.put("methods", e.getAs("methods"));
         suspects.add(m);
       }
-      r.suspects().unpersist();
+      r.release();
+    } else {
+      tables.write(AuditSchema.SHORTCUT_IMAGES, List.of());
     }
     tables.write(AuditSchema.SHORTCUTS, table);
-    tables.write(AuditSchema.SHORTCUT_IMAGES, images);
     out.put("flagged", r == null ? List.of() : r.flaggedMethods().keySet());
     out.put("candidates", candidates);
     out.put("examples", examples);
@@ -412,8 +423,8 @@ public final class AuditRun {
     long issueCount = issues.count();
     List<Map<String, Object>> issuesJson = new ArrayList<>();
     rank = 0;
-    for (Row r : withPreview(issues.limit(s.labelIssues()), previews).orderBy(col("label_prob"), col("id"))
-        .collectAsList()) {
+    for (Row r : withPreview(issues.orderBy(col("label_prob"), col("id")).limit(s.labelIssues()), previews)
+        .orderBy(col("label_prob"), col("id")).collectAsList()) {
       issuesJson.add(mistake("label_issue", ++rank, r, table));
     }
     issues.unpersist();
@@ -463,7 +474,9 @@ public final class AuditRun {
     Dataset<Row> inputs = listing.join(sample, listing.col(InputSchema.ID).equalTo(sample.col("_sid")), "inner")
         .drop("_sid");
     AttributionSettings a = config.analyze().attribution();
-    AttributionSettings checked = new AttributionSettings(methods, a.target(), a.mapEncoding(), a.mapMaxSide(),
+    // Full precision and size: 8-bit maps would turn the flat parts of a map into ties for Spearman and
+    // for the deletion order.
+    AttributionSettings checked = new AttributionSettings(methods, a.target(), MapEncoding.Kind.F16, 0,
         a.smoothGradSamples(), a.smoothGradNoise(), a.seed(), a.gradCamLayer(), a.occlusionWindows(),
         a.occlusionStrides(), a.occlusionBaseline(), a.perturbationsPerEval());
     ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, config.input().maxFileBytes(),
@@ -598,6 +611,22 @@ public final class AuditRun {
       this.spark = spark;
       this.dir = dir;
       this.common = new Object[] {AuditSchema.VERSION, auditId, modelId, created};
+    }
+
+    /** A table computed on the executors: {@code d}'s columns in the table's order, written by Spark. */
+    void write(String table, Dataset<Row> d) {
+      StructType own = AuditSchema.TABLES.get(table);
+      List<org.apache.spark.sql.Column> cols = new ArrayList<>();
+      String[] names = AuditSchema.COMMON.fieldNames();
+      for (int i = 0; i < names.length; i++) {
+        cols.add(lit(common[i]).cast(AuditSchema.COMMON.fields()[i].dataType()).as(names[i]));
+      }
+      Dataset<Row> named = d.toDF(own.fieldNames()); // by position
+      for (StructField f : own.fields()) {
+        cols.add(named.col(f.name()).cast(f.dataType()));
+      }
+      named.select(cols.toArray(new org.apache.spark.sql.Column[0])).write().mode(SaveMode.Overwrite)
+          .parquet(new Path(dir, table).toString());
     }
 
     void write(String table, List<Row> rows) {

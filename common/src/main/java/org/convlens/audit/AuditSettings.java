@@ -24,7 +24,8 @@ import org.convlens.config.Settings;
  * @param imageLift an image "looks at" a region when its own lift there is at least this
  * @param minMethods a class is flagged when this many methods flag it (capped at the methods run)
  * @param minImages classes with fewer usable images are not judged
- * @param examples example images kept per flagged class and method, and suspects per class
+ * @param examples example images kept per flagged class and method
+ * @param maxSuspects suspects per flagged class in the report (the table keeps them all)
  * @param mistakes most-confident mistakes kept
  * @param labelIssues candidate label issues kept
  * @param labelIssueMinConfidence a label issue needs the predicted class at least this probable
@@ -50,6 +51,7 @@ public record AuditSettings(
     int minMethods,
     int minImages,
     int examples,
+    int maxSuspects,
     int mistakes,
     int labelIssues,
     double labelIssueMinConfidence,
@@ -94,6 +96,7 @@ public record AuditSettings(
     Settings.between(P + "shortcut.min-methods", minMethods, 1, 5);
     Settings.between(P + "shortcut.min-images", minImages, 1, 1_000_000);
     Settings.between(P + "shortcut.examples", examples, 0, 1000);
+    Settings.between(P + "shortcut.max-suspects", maxSuspects, 0, 100_000);
     Settings.between(P + "mistakes.gallery", mistakes, 0, 10_000);
     Settings.between(P + "mistakes.label-issues", labelIssues, 0, 100_000);
     fraction(P + "mistakes.label-issue-min-confidence", labelIssueMinConfidence, 0, 1);

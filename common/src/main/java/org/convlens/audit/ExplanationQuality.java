@@ -209,7 +209,7 @@ public final class ExplanationQuality {
       float[][] random = new float[x.length][];
       for (int i = 0; i < x.length; i++) {
         SplittableRandom r = new SplittableRandom(o.seed() ^ ids[i].hashCode());
-        random[i] = new float[side * side];
+        random[i] = new float[h * w]; // at the input's size: a pixel order, not an upsampled blob
         for (int p = 0; p < random[i].length; p++) {
           random[i][p] = (float) r.nextDouble();
         }
@@ -254,7 +254,7 @@ public final class ExplanationQuality {
 
   /** Pixel indices (of the input's h×w plane) from the most to the least important; ties by index. */
   static int[] order(float[] map, int side, int h, int w) {
-    float[] full = side == h && side == w ? map : org.convlens.attribution.Maps.bilinear(map, 1, side, side, h, w);
+    float[] full = map.length == h * w ? map : org.convlens.attribution.Maps.bilinear(map, 1, side, side, h, w);
     Integer[] idx = new Integer[full.length];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = i;

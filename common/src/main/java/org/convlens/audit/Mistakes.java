@@ -27,8 +27,8 @@ import org.apache.spark.sql.types.StructType;
  * cleanlab's {@code find_label_issues} with {@code filter_by="confident_learning"}): class
  * {@code j}'s threshold {@code t_j} is the mean predicted probability of {@code j} over the images
  * labelled {@code j}; an image is "confidently" of class {@code j} when {@code p_j ≥ t_j} (the
- * largest such {@code p_j} wins); when that class is not the given label, the image is a
- * candidate label issue. We also require {@code p_j ≥ audit.mistakes.label-issue-min-confidence},
+ * largest such {@code p_j} wins); when that class is not the given label and the model's own
+ * prediction is not the given label either, the image is a candidate label issue. We also require {@code p_j ≥ audit.mistakes.label-issue-min-confidence},
  * and rank candidates by self-confidence (the probability of the given label, lowest first).
  */
 public final class Mistakes {
@@ -102,11 +102,13 @@ public final class Mistakes {
         List<Float> p = r.getList(3);
         int best = -1;
         for (int j = 0; j < p.size() && j < thresholds.length; j++) {
-          if (!Float.isNaN(thresholds[j]) && p.get(j) >= thresholds[j] && (best < 0 || p.get(j) > p.get(best))) {
+          // cleanlab compares with t_j − 1e-6, so that a class at exactly its mean still counts
+          if (!Float.isNaN(thresholds[j]) && p.get(j) >= thresholds[j] - 1e-6 && (best < 0 || p.get(j) > p.get(best))) {
             best = j;
           }
         }
-        if (best >= 0 && best != given && p.get(best) >= minConfidence) {
+        // cleanlab's last filter: an image the model itself predicts as its label is never an issue
+        if (best >= 0 && best != given && r.getInt(2) != given && p.get(best) >= minConfidence) {
           out.add(RowFactory.create(r.getString(0), given, r.getInt(2), best, p.get(best),
               given < p.size() ? p.get(given) : 0f, thresholds[best]));
         }

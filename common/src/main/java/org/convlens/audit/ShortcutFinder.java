@@ -63,9 +63,15 @@ public final class ShortcutFinder {
 
   /** The finder's result. */
   public record Result(List<Candidate> candidates, Map<Integer, Integer> flaggedMethods, Dataset<Row> examples,
-      Dataset<Row> suspects, Map<Integer, Long> suspectCounts) {
+      Dataset<Row> suspects, Map<Integer, Long> suspectCounts, Dataset<Row> perImage) {
     public boolean flagged(int cls) {
       return flaggedMethods.containsKey(cls);
+    }
+
+    /** Frees the cached per-image table and suspects once examples and suspects are read. */
+    public void release() {
+      suspects.unpersist();
+      perImage.unpersist();
     }
   }
 
@@ -215,6 +221,6 @@ public final class ShortcutFinder {
     if (flaggedClasses.isEmpty()) {
       suspectCounts.clear();
     }
-    return new Result(candidates, flagged, examples, suspects, suspectCounts);
+    return new Result(candidates, flagged, examples, suspects, suspectCounts, perImage);
   }
 }

@@ -148,6 +148,7 @@ public record ConvLensConfig(
             (int) num(c, a + "shortcut.min-methods"),
             (int) num(c, a + "shortcut.min-images"),
             (int) num(c, a + "shortcut.examples"),
+            (int) num(c, a + "shortcut.max-suspects"),
             (int) num(c, a + "mistakes.gallery"),
             (int) num(c, a + "mistakes.label-issues"),
             dbl(c, a + "mistakes.label-issue-min-confidence"),

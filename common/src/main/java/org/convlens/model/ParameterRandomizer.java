@@ -34,6 +34,10 @@ public final class ParameterRandomizer {
     for (var pair : c.block().getParameters()) {
       ModelParameters.Param p = names.get(pair.getKey());
       if (p != null && p.trainable()) {
+        if (pair.getValue().getArray().getDataType() != DataType.FLOAT32) {
+          throw new IllegalArgumentException("parameter " + p.name() + " is " + pair.getValue().getArray().getDataType()
+              + "; the randomisation check supports float32 models only");
+        }
         layers.computeIfAbsent(p.module(), k -> new ArrayList<>()).add(pair.getValue());
         trained.put(pair.getValue(), pair.getValue().getArray().toFloatArray());
       }
@@ -56,7 +60,7 @@ public final class ParameterRandomizer {
     SplittableRandom random = new SplittableRandom(seed);
     for (Parameter p : params) {
       NDArray a = p.getArray();
-      float[] v = (a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false)).toFloatArray();
+      float[] v = a.toFloatArray(); // float32, checked when the layers were listed
       double mean = 0;
       for (float x : v) {
         mean += x;
@@ -75,10 +79,6 @@ public final class ParameterRandomizer {
       float[] r = new float[v.length];
       for (int i = 0; i < r.length; i++) {
         r[i] = (float) (mean + std * org.convlens.util.Gaussian.next(random));
-      }
-      if (a.getDataType() != DataType.FLOAT32) {
-        throw new IllegalStateException("layer " + layer + " has " + a.getDataType() + " weights; only float32 models"
-            + " can be randomised");
       }
       a.set(FloatBuffer.wrap(r));
     }

@@ -821,7 +821,8 @@
     });
     var last = {};
     Q.randomization.forEach(function (r) { if (!last[r.method] || r.step > last[r.method].step) last[r.method] = r; });
-    $('audit-quality-table').appendChild(table(['method', 'ρ after the top layer', 'ρ after all ' + (layers.length - 1) + ' steps',
+    var steps = Math.max(0, layers.length - 1);
+    $('audit-quality-table').appendChild(table(['method', 'ρ after the top layer', 'ρ after all ' + steps + ' steps',
       'deletion AUC', 'insertion AUC'], fm.map(function (m) {
       var first = Q.randomization.filter(function (r) { return r.method === m && r.step === 1; })[0];
       return [METHOD_TITLES[m] || m, first && first.spearman_mean !== null ? +first.spearman_mean.toFixed(3) : '—',

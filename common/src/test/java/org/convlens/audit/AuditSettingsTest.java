@@ -46,6 +46,7 @@ class AuditSettingsTest {
       "audit.shortcut.image-lift=0, audit.shortcut.image-lift",
       "audit.shortcut.min-methods=0, audit.shortcut.min-methods",
       "audit.shortcut.min-images=0, audit.shortcut.min-images",
+      "audit.shortcut.max-suspects=-1, audit.shortcut.max-suspects",
       "audit.mistakes.gallery=-1, audit.mistakes.gallery",
       "audit.mistakes.label-issue-min-confidence=1.5, audit.mistakes.label-issue-min-confidence",
       "audit.quality.samples=-2, audit.quality.samples",

@@ -78,4 +78,15 @@ class MistakesTest {
     assertEquals(0.2f, c.getFloat(5), 1e-6, "self-confidence");
     assertEquals(0, Mistakes.labelIssues(data(), t, 0.85).count(), "min confidence");
   }
+
+  @Test
+  void anImagePredictedAsItsLabelIsNeverAnIssue() {
+    // t0 = 0.9 is out of reach, class 1 is "confident" at 0.45 >= t1 = 0.3, but the model's
+    // prediction (argmax) is the given label 0: cleanlab drops it, so do we.
+    Dataset<Row> d = SharedSpark.get().createDataFrame(List.of(
+        RowFactory.create("x", 0, 0, new float[] {0.5f}, new float[] {0.5f, 0.45f, 0.05f}),
+        RowFactory.create("y", 0, 1, new float[] {0.6f}, new float[] {0.3f, 0.6f, 0.1f})), SCHEMA);
+    List<Row> issues = Mistakes.labelIssues(d, new float[] {0.9f, 0.3f, 0.5f}, 0.3).collectAsList();
+    assertEquals(List.of("y"), issues.stream().map(r -> r.getString(0)).toList());
+  }
 }
