@@ -68,12 +68,7 @@ public final class AuditDiff {
       .add("lift_new", DataTypes.DoubleType, true);
 
   /** The comparison. */
-  public record Result(String dir, List<Row> classes, List<Row> attention, List<Row> shortcuts) {
-    /** Rows of {@link #SHORTCUT_CHANGES} with this status. */
-    public List<String> shortcutClasses(String status) {
-      return shortcuts.stream().filter(r -> r.getString(1).equals(status)).map(r -> r.getString(0)).toList();
-    }
-  }
+  public record Result(String dir, List<Row> classes, List<Row> attention, List<Row> shortcuts) {}
 
   private AuditDiff() {}
 

@@ -52,15 +52,4 @@ public final class AuditRows {
     int i = row.fieldIndex(TRUE_CLASS);
     return row.isNullAt(i) ? null : row.getInt(i);
   }
-
-  /** Shannon entropy in nats of a probability vector. */
-  public static double entropy(List<Float> p) {
-    double h = 0;
-    for (float v : p) {
-      if (v > 0) {
-        h -= v * Math.log(v);
-      }
-    }
-    return h;
-  }
 }
