@@ -60,6 +60,19 @@ public final class AnalysisSchema {
 
   private AnalysisSchema() {}
 
+  /**
+   * Fails, naming {@code key}, when {@code schema} (read from {@code path}) lacks one of the
+   * columns a stage reads: the folder is not an analysis output.
+   */
+  public static void requireColumns(StructType schema, String path, String key, String... columns) {
+    for (String c : columns) {
+      if (!java.util.List.of(schema.fieldNames()).contains(c)) {
+        throw new org.convlens.config.InvalidConfigException(key, path + " is not a ConvLens analysis output (no"
+            + " column '" + c + "'): point " + key + " (or --analysis) at the analysis/ folder analyze wrote");
+      }
+    }
+  }
+
   private static StructType withMethods() {
     StructType t = BASE;
     for (StructField f : Attributions.fields()) {

@@ -65,7 +65,6 @@ import org.convlens.spark.OutputFiles;
 public final class AuditRun {
   public static final String AUDIT_DIR = "audit";
   public static final String SUMMARY_FILE = "audit.json";
-  static final ObjectMapper JSON = new ObjectMapper();
 
   /** What a run found. */
   public record Summary(String dir, String auditId, String modelId, long images, List<String> methods,
@@ -116,7 +115,8 @@ public final class AuditRun {
     }
 
     Dataset<Row> analysis = spark.read().parquet(analysisDir.toString());
-    checkSchema(analysis, analysisDir);
+    AnalysisSchema.requireColumns(analysis.schema(), analysisDir.toString(), "audit.analysis", "status", "model_id",
+        "id", "label", "label_name", "predicted", "probabilities", "top_k_prob", "target");
     List<String> models = analysis.select("model_id").distinct().orderBy("model_id")
         .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
     ModelSpec spec = AnalyzeRun.modelSpec(config);
@@ -224,17 +224,6 @@ public final class AuditRun {
     return summary;
   }
 
-  /** Fails naming the key when the folder is not an analysis. */
-  static void checkSchema(Dataset<Row> analysis, Path dir) {
-    for (String c : List.of("status", "model_id", "id", "label", "label_name", "predicted", "probabilities",
-        "top_k_prob", "target")) {
-      if (!List.of(analysis.schema().fieldNames()).contains(c)) {
-        throw new InvalidConfigException("audit.analysis", dir + " is not a ConvLens analysis (no column '" + c
-            + "'): point --analysis (audit.analysis) at the analysis/ folder analyze wrote");
-      }
-    }
-  }
-
   /** The configured methods, or every map method with at least one map in the rows. */
   static List<String> methodsWithMaps(Dataset<Row> rows, List<String> configured) {
     List<String> present = AttentionMaps.available(rows.schema());
@@ -293,7 +282,7 @@ public final class AuditRun {
         m.put("class_flagged", r.flagged(c.cls()));
         candidates.add(m);
       }
-      Dataset<Row> previews = rows.select(col("id").as("_pid"), col(AnalysisSchema.INPUT_PNG));
+      Dataset<Row> previews = previews(rows);
       // The table gets every example and suspect (written by the executors); the report's JSON gets
       // the examples and at most audit.shortcut.max-suspects suspects per class, the highest lift first.
       Dataset<Row> ex = withPreview(r.examples(), previews);
@@ -330,6 +319,11 @@ public final class AuditRun {
     out.put("suspects", suspects);
     out.put("suspect_counts", r == null ? Map.of() : r.suspectCounts());
     return out;
+  }
+
+  /** Each usable row's preview, keyed by id, for {@link #withPreview}. */
+  private static Dataset<Row> previews(Dataset<Row> rows) {
+    return rows.select(col("id").as("_pid"), col(AnalysisSchema.INPUT_PNG));
   }
 
   private static Dataset<Row> withPreview(Dataset<Row> d, Dataset<Row> previews) {
@@ -408,7 +402,7 @@ public final class AuditRun {
     out.put("labelled", labelled);
     out.put("accuracy", labelled == 0 ? null : (Double) ((double) correct / labelled));
 
-    Dataset<Row> previews = rows.select(col("id").as("_pid"), col(AnalysisSchema.INPUT_PNG));
+    Dataset<Row> previews = previews(rows);
     List<Row> table = new ArrayList<>();
     List<Map<String, Object>> confident = new ArrayList<>();
     int rank = 0;
@@ -551,21 +545,13 @@ public final class AuditRun {
   /** The dataset paths a run.json lists (empty when there is none). */
   static List<String> inputPathsOf(Path runJson, Configuration hadoop) {
     List<String> paths = new ArrayList<>();
-    try {
-      if (!HadoopPaths.isFile(runJson, hadoop)) {
-        return paths;
-      }
-      JsonNode run;
-      try (var in = runJson.getFileSystem(hadoop).open(runJson)) {
-        run = JSON.readTree(in);
-      }
+    JsonNode run = OutputFiles.readJson(runJson, hadoop);
+    if (run != null) {
       for (JsonNode ds : run.path("datasets")) {
         if (ds.hasNonNull("path")) {
           paths.add(ds.get("path").asText());
         }
       }
-    } catch (IOException e) {
-      return new ArrayList<>();
     }
     return paths;
   }

@@ -76,12 +76,7 @@ public final class AnalysisSample {
 
   /** Fails with a clear message when {@code schema} is not an analysis output. */
   public static void checkSchema(StructType schema, String path) {
-    for (String c : REQUIRED) {
-      if (!List.of(schema.fieldNames()).contains(c)) {
-        throw new IllegalArgumentException(path + " is not a ConvLens analysis output (no column '" + c
-            + "'): point report.analysis (or --analysis) at the analysis/ folder analyze wrote");
-      }
-    }
+    AnalysisSchema.requireColumns(schema, path, "report.analysis", REQUIRED);
   }
 
   /** The seeded sample order: smaller comes first. */

@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.desc;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +45,6 @@ public final class ReportRun {
   /** Attribution map columns the report overlays, in display order. */
   static final List<String> MAP_COLUMNS = List.of("saliency", "smoothgrad", "gradcam", "cam");
   private static final int ERROR_EXAMPLES = 5;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * What a run did.
@@ -144,10 +142,10 @@ public final class ReportRun {
       phases.start("model sections from " + modelDir);
       model = ModelSection.read(spark, modelDir, s);
     }
-    JsonNode runJson = readJson(new Path(analysisDir.getParent(), "run.json"), hadoop);
+    JsonNode runJson = OutputFiles.readJson(new Path(analysisDir.getParent(), "run.json"), hadoop);
     Path auditDir = config.audit().dir().isEmpty() ? new Path(outDir, org.convlens.audit.AuditRun.AUDIT_DIR)
         : HadoopPaths.qualify(config.audit().dir(), hadoop);
-    JsonNode audit = readJson(new Path(auditDir, org.convlens.audit.AuditRun.SUMMARY_FILE), hadoop);
+    JsonNode audit = OutputFiles.readJson(new Path(auditDir, org.convlens.audit.AuditRun.SUMMARY_FILE), hadoop);
     if (audit != null && !modelId.equals(audit.path("model_id").asText())) {
       console.println("report: " + auditDir + " audits model " + audit.path("model_id").asText() + ", not " + modelId
           + "; the Audit section is left out (run `convlens audit` again)");
@@ -485,14 +483,6 @@ public final class ReportRun {
   private static List<Object> list(Row r, String column) {
     int i = r.fieldIndex(column);
     return r.isNullAt(i) ? List.of() : r.getList(i);
-  }
-
-  private static JsonNode readJson(Path file, Configuration conf) {
-    try {
-      return HadoopPaths.isFile(file, conf) ? JSON.readTree(ModelSection.readBytes(file, conf)) : null;
-    } catch (IOException e) {
-      return null;
-    }
   }
 
   /** Prints "report: <phase>" with the time since the stage began. */

@@ -15,6 +15,21 @@ import org.apache.hadoop.fs.Path;
 public final class OutputFiles {
   private OutputFiles() {}
 
+  /** A small JSON file (run.json, audit.json...), or null when it is missing or unreadable. */
+  public static com.fasterxml.jackson.databind.JsonNode readJson(Path file, Configuration conf) {
+    try {
+      FileSystem fs = file.getFileSystem(conf);
+      if (!fs.isFile(file)) {
+        return null;
+      }
+      try (java.io.InputStream in = fs.open(file)) {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+      }
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   public static void writeText(Path file, String text, Configuration conf) throws IOException {
     writeBytes(file, text.getBytes(StandardCharsets.UTF_8), conf);
   }
