@@ -21,6 +21,12 @@ import org.convlens.model.ModelDescription;
  *       / short)} (truncated, torchvision's {@code _compute_resized_output_size}), with PIL's
  *       antialiased bilinear filter ({@link PilResample}); {@code resize = 0} resizes straight to
  *       {@code height × width}. No resampling when the size already matches (PIL copies).
+ *       Only the part of the resized image that the crop below keeps is computed ({@link
+ *       PilResample#resizeWindow}): the same bytes as resizing it all and cropping, since each
+ *       resized pixel comes from the source and its own position's weights alone, in time and
+ *       memory that follow the crop rather than the resized size — which for an extreme aspect
+ *       ratio (10,000,000 × 1, shorter side to 32) would be billions of pixels, more than an
+ *       {@code int} counts.
  *   <li><b>Centre crop</b> to {@code height × width}: offsets {@code int(round((h - height) /
  *       2.0))}, Python's round, so halves go to even ({@code 0.5 → 0}, {@code 1.5 → 2}); where the
  *       image is smaller than the crop it is first padded with zeros, {@code (crop - size) // 2}
@@ -111,7 +117,7 @@ public final class Preprocessor implements Serializable {
    * equivalent image, without building one.
    */
   public float[] applyPlanarRgb(byte[] planar, int w, int h) {
-    if (w <= 0 || h <= 0 || planar.length != 3 * w * h) {
+    if (w <= 0 || h <= 0 || planar.length != 3L * w * h) {
       throw new IllegalArgumentException(
           "planar RGB of " + w + "x" + h + " needs " + 3L * w * h + " bytes, got "
               + planar.length);
@@ -122,36 +128,47 @@ public final class Preprocessor implements Serializable {
   private float[] applyPlanar(byte[] rgb, int w, int h) {
     byte[] planes = channels == 1 ? luma(rgb, w * h) : rgb;
 
-    int outW;
-    int outH;
+    // torchvision computes the longer side in Python integers: long here, since an extreme
+    // aspect ratio (10,000,000 x 1 resized to 32) can make it larger than an int.
+    long outW;
+    long outH;
     if (resize == 0) {
       outW = width;
       outH = height;
     } else if (w <= h) {
       outW = resize;
-      outH = (int) ((double) resize * h / w);
+      outH = (long) ((double) resize * h / w);
     } else {
       outH = resize;
-      outW = (int) ((double) resize * w / h);
+      outW = (long) ((double) resize * w / h);
     }
-    byte[] resized = PilResample.resize(planes, channels, w, h, outW, outH);
+    long top = cropOffset(outH, height);
+    long left = cropOffset(outW, width);
+    // Only the part of the resized image that the crop keeps is computed (PilResample explains
+    // why that gives the same bytes): rows [y0, y0 + rows), columns [x0, x0 + cols); the rest of
+    // the crop, if any, is padding.
+    long y0 = Math.max(top, 0);
+    long x0 = Math.max(left, 0);
+    int rows = (int) Math.max(Math.min(top + height, outH) - y0, 0);
+    int cols = (int) Math.max(Math.min(left + width, outW) - x0, 0);
+    byte[] window =
+        PilResample.resizeWindow(planes, channels, w, h, outW, outH, x0, y0, cols, rows);
 
-    int top = cropOffset(outH, height);
-    int left = cropOffset(outW, width);
+    int padTop = (int) (y0 - top);
+    int padLeft = (int) (x0 - left);
+    boolean padded = rows < height || cols < width;
     float[] out = new float[outputLength()];
     for (int c = 0; c < channels; c++) {
       float[] levels = lut[c];
-      for (int y = 0; y < height; y++) {
-        int sy = y + top;
-        int o = (c * height + y) * width;
-        if (sy < 0 || sy >= outH) {
-          Arrays.fill(out, o, o + width, levels[0]);
-          continue;
-        }
-        int row = (c * outH + sy) * outW;
-        for (int x = 0; x < width; x++) {
-          int sx = x + left;
-          out[o + x] = levels[sx < 0 || sx >= outW ? 0 : resized[row + sx] & 0xFF];
+      int plane = c * height * width;
+      if (padded) {
+        Arrays.fill(out, plane, plane + height * width, levels[0]);
+      }
+      for (int y = 0; y < rows; y++) {
+        int o = plane + (padTop + y) * width + padLeft;
+        int in = (c * rows + y) * cols;
+        for (int x = 0; x < cols; x++) {
+          out[o + x] = levels[window[in + x] & 0xFF];
         }
       }
     }
@@ -181,11 +198,11 @@ public final class Preprocessor implements Serializable {
    * torchvision's {@code center_crop} offset along one axis. A crop larger than the image pads
    * {@code (crop - size) // 2} zeros before it, so the crop starts that far before the image.
    */
-  static int cropOffset(int size, int crop) {
+  static long cropOffset(long size, int crop) {
     if (crop > size) {
       return -((crop - size) / 2);
     }
-    return (int) Math.rint((size - crop) / 2.0); // Python's round(): ties to even
+    return (long) Math.rint((size - crop) / 2.0); // Python's round(): ties to even
   }
 
   /** PIL's {@code rgb2l}: ITU-R 601-2 luma in 16-bit fixed point, rounded. */

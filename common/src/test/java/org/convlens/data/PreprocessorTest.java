@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
@@ -11,11 +12,14 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.convlens.model.ModelDescription.Input;
 import org.convlens.model.ModelDescription.Preprocessing;
@@ -255,6 +259,176 @@ class PreprocessorTest {
       assertEquals(i % 2 == 0 ? 1f : 0f, clamped[i], 0f, "i=" + i);
     }
     assertThrows(IllegalArgumentException.class, () -> p.unitPixels(new float[5]));
+  }
+
+  @Test
+  void randomSizesGiveTheNumbersOfTheWholeResizeThenCrop() {
+    // Up- and downscales, resize 0, crops larger than the image (padding), odd and even margins,
+    // grey models, extreme aspect ratios: the windowed path against the straightforward one.
+    Random random = new Random(1234);
+    float[] grey = {0.5f};
+    float[] greyStd = {0.25f};
+    for (int trial = 0; trial < 1500; trial++) {
+      int w;
+      int h;
+      int maxResize = 100;
+      if (trial % 10 == 0) {
+        w = 1 + random.nextInt(3);
+        h = 1 + random.nextInt(600);
+        maxResize = 30;
+      } else if (trial % 10 == 1) {
+        w = 1 + random.nextInt(600);
+        h = 1 + random.nextInt(3);
+        maxResize = 30;
+      } else {
+        w = 1 + random.nextInt(90);
+        h = 1 + random.nextInt(90);
+      }
+      int channels = random.nextInt(4) == 0 ? 1 : 3;
+      int resize = random.nextInt(6) == 0 ? 0 : 1 + random.nextInt(maxResize);
+      int height = 1 + random.nextInt(100);
+      int width = random.nextInt(3) == 0 ? height : 1 + random.nextInt(100);
+      byte[] planar = new byte[3 * w * h];
+      random.nextBytes(planar);
+      float[] mean = channels == 1 ? grey : MEAN;
+      float[] std = channels == 1 ? greyStd : STD;
+      Preprocessor p = new Preprocessor(new Input(channels, height, width),
+          new Preprocessing(resize, mean, std));
+
+      float[] expected = FullResizeReference.preprocess(
+          planar, w, h, channels, height, width, resize, mean, std);
+
+      assertArrayEquals(expected, p.applyPlanarRgb(planar, w, h),
+          w + "x" + h + ", resize " + resize + ", crop " + height + "x" + width + ", "
+              + channels + " channel(s)");
+    }
+  }
+
+  @Test
+  void cropOffsetsAreTorchvisionsForEverySize() {
+    for (int size = 1; size < 300; size++) {
+      for (int crop = 1; crop < 300; crop++) {
+        assertEquals(FullResizeReference.cropOffset(size, crop),
+            Preprocessor.cropOffset(size, crop), size + " cropped to " + crop);
+      }
+    }
+    // Sizes past an int: the longer side of 89,000,000 x 1 resized to 32.
+    assertEquals(1_423_999_984L, Preprocessor.cropOffset(2_848_000_000L, 32));
+    assertEquals(1_423_999_984L, Preprocessor.cropOffset(2_848_000_001L, 32)); // 1423999984.5
+    assertEquals(1_423_999_986L, Preprocessor.cropOffset(2_848_000_003L, 32)); // 1423999985.5
+  }
+
+  @Test
+  void extremeAspectRatiosPreprocessInBoundedMemory() {
+    // 10,000,000 x 1 with the shorter side resized to 32 is 320,000,000 x 32 pixels; and the
+    // other way round. A constant image stays that constant wherever the crop lands.
+    int n = 10_000_000;
+    int[] level = {10, 128, 250};
+    byte[] planar = constantPlanar(n, level);
+    Preprocessor p = imagenet(32, 32, 32);
+    Preprocessor luma = new Preprocessor(new Input(1, 32, 32),
+        new Preprocessing(32, new float[] {0}, new float[] {1}));
+    int l = (level[0] * 19595 + level[1] * 38470 + level[2] * 7471 + 0x8000) >> 16;
+    for (int[] size : new int[][] {{n, 1}, {1, n}}) {
+      long[] allocated = new long[1];
+      float[] out = allocatedBy(() -> p.applyPlanarRgb(planar, size[0], size[1]), allocated);
+      assertConstant(out, level, size);
+      // The window, its weights and sums: kilobytes (the source itself is 30 MB).
+      assertTrue(allocated[0] < (1 << 20),
+          size[0] + "x" + size[1] + " allocated " + allocated[0] + " bytes");
+
+      float[] grey = luma.applyPlanarRgb(planar, size[0], size[1]);
+      for (float v : grey) {
+        assertEquals(l / 255f, v, 0f);
+      }
+    }
+
+    // The same through a BufferedImage, as a decoded PNG would come.
+    BufferedImage image = new BufferedImage(n, 1, BufferedImage.TYPE_INT_RGB);
+    for (int x = 0; x < n; x++) {
+      image.setRGB(x, 0, level[0] << 16 | level[1] << 8 | level[2]);
+    }
+    assertConstant(p.apply(image), level, new int[] {n, 1});
+  }
+
+  @Test
+  void aLongerSideBeyondAnInt() {
+    // 89,000,000 x 1 (just under the decoder's pixel limit) resized to 32 high: 2,848,000,000
+    // wide, which no int holds; the crop starts at column 1,423,999,984.
+    int n = 89_000_000;
+    int[] level = {200, 3, 77};
+    byte[] planar = constantPlanar(n, level);
+    assertConstant(imagenet(32, 32, 32).applyPlanarRgb(planar, n, 1), level, new int[] {n, 1});
+  }
+
+  @Test
+  void extremeGradientsCropTheSameWindowAsTheWholeResize() {
+    // 200,000 x 3 resized to 2,133,333 x 32 (and transposed): still small enough to resize whole
+    // here. Red is a horizontal (vertical) gradient, green a sawtooth that pins the position,
+    // blue varies across the short side.
+    int longSide = 200_000;
+    for (boolean wide : new boolean[] {true, false}) {
+      int w = wide ? longSide : 3;
+      int h = wide ? 3 : longSide;
+      byte[] planar = new byte[3 * w * h];
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          int along = wide ? x : y;
+          int across = wide ? y : x;
+          int i = y * w + x;
+          planar[i] = (byte) (along * 255L / (longSide - 1));
+          planar[w * h + i] = (byte) (along * 7);
+          planar[2 * w * h + i] = (byte) (across * 100);
+        }
+      }
+      // Margins that are halves, rounded to even: wide, 32 of 2,133,333 columns from
+      // round(1066650.5) = 1066650 (down); tall, 34 of 2,133,333 rows from round(1066649.5) =
+      // 1066650 (up), and 31 of 32 columns from round(0.5) = 0.
+      int cropHeight = wide ? 32 : 34;
+      int cropWidth = wide ? 32 : 31;
+      float[] zero = {0, 0, 0};
+      float[] one = {1, 1, 1};
+      Preprocessor p = new Preprocessor(new Input(3, cropHeight, cropWidth),
+          new Preprocessing(32, zero, one));
+      float[] actual = p.applyPlanarRgb(planar, w, h);
+      assertArrayEquals(
+          FullResizeReference.preprocess(planar, w, h, 3, cropHeight, cropWidth, 32, zero, one),
+          actual, wide ? "wide" : "tall");
+      // The middle of the gradient: 127 or 128.
+      assertEquals(127.5f / 255f, actual[cropHeight / 2 * cropWidth + cropWidth / 2], 1f / 255f);
+    }
+  }
+
+  private static byte[] constantPlanar(int pixels, int[] level) {
+    byte[] planar = new byte[3 * pixels];
+    for (int c = 0; c < 3; c++) {
+      Arrays.fill(planar, c * pixels, (c + 1) * pixels, (byte) level[c]);
+    }
+    return planar;
+  }
+
+  private static void assertConstant(float[] out, int[] level, int[] size) {
+    assertEquals(3 * 32 * 32, out.length);
+    for (int c = 0; c < 3; c++) {
+      float expected = ((float) level[c] / 255f - MEAN[c]) / STD[c];
+      for (int i = 0; i < 32 * 32; i++) {
+        assertEquals(expected, out[c * 32 * 32 + i], 0f,
+            size[0] + "x" + size[1] + " channel " + c + " at " + i);
+      }
+    }
+  }
+
+  /** Runs {@code task} and puts the bytes this thread allocated meanwhile in {@code bytes[0]}. */
+  private static <T> T allocatedBy(Supplier<T> task, long[] bytes) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    assumeTrue(threads.isThreadAllocatedMemorySupported()
+        && threads.isThreadAllocatedMemoryEnabled());
+    long id = Thread.currentThread().getId();
+    long before = threads.getThreadAllocatedBytes(id);
+    T result = task.get();
+    bytes[0] = threads.getThreadAllocatedBytes(id) - before;
+    return result;
   }
 
   @Test
