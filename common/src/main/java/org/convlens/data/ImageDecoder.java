@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
@@ -367,17 +366,19 @@ public final class ImageDecoder {
       if (startsWith(b, 0, 'B', 'M')) {
         return BMP;
       }
+      // No byte of the data goes into the message: it ends up in reports, and the "image" may be
+      // any file (a path typo can point at /etc/passwd).
       String known = unsupportedName(b);
       String supported = "; supported formats are JPEG, PNG, GIF and BMP.";
       throw new InputException(
           ErrorKind.UNSUPPORTED_FORMAT,
           known != null
               ? known + " images are not supported" + supported
-              : "The data is not a recognised image format (it starts with " + hex(b) + ")"
-                  + supported);
+              : "The data matches no known image signature"
+                  + (looksLikeText(b) ? " (it looks like text)" : "") + supported);
     }
 
-    /** Formats worth naming when refused; anything else is reported by its first bytes. */
+    /** Formats worth naming when refused; anything else is reported without its contents. */
     private static String unsupportedName(byte[] b) {
       if (startsWith(b, 0, 'R', 'I', 'F', 'F') && startsWith(b, 8, 'W', 'E', 'B', 'P')) {
         return "WebP";
@@ -419,12 +420,19 @@ public final class ImageDecoder {
       return true;
     }
 
-    private static String hex(byte[] b) {
-      StringBuilder s = new StringBuilder();
-      for (int i = 0; i < Math.min(8, b.length); i++) {
-        s.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%02x", b[i] & 0xFF));
+    /**
+     * Whether the first (up to) 512 bytes hold no control character but tab, line feed, form feed
+     * and carriage return: ASCII, UTF-8 or Latin-1 text, say, but no binary format.
+     */
+    private static boolean looksLikeText(byte[] b) {
+      int n = Math.min(512, b.length);
+      for (int i = 0; i < n; i++) {
+        int c = b[i] & 0xFF;
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\f' && c != '\r') || c == 0x7F) {
+          return false;
+        }
       }
-      return s.toString();
+      return n > 0;
     }
 
     ImageReader newReader() {

@@ -1,6 +1,7 @@
 package org.convlens.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -120,13 +122,32 @@ class ImageDecoderTest {
   void unrecognisedBytesAreUnsupportedAndNamedWhenKnown() throws Exception {
     InputException text = refused("just some text\n".getBytes(StandardCharsets.UTF_8),
         ErrorKind.UNSUPPORTED_FORMAT);
-    assertTrue(text.getMessage().contains("not a recognised image format")
-        && text.getMessage().contains("6a 75 73 74"), text.getMessage());
-    assertTrue(text.getMessage().contains("JPEG, PNG, GIF and BMP"), text.getMessage());
+    assertEquals("The data matches no known image signature (it looks like text); supported"
+        + " formats are JPEG, PNG, GIF and BMP.", text.getMessage());
 
     byte[] random = new byte[512];
     new Random(3).nextBytes(random);
-    refused(random, ErrorKind.UNSUPPORTED_FORMAT);
+    InputException binary = refused(random, ErrorKind.UNSUPPORTED_FORMAT);
+    assertTrue(binary.getMessage().startsWith("The data matches no known image signature;"),
+        binary.getMessage());
+  }
+
+  @Test
+  void refusalsEchoNoByteOfTheFile() {
+    // Reports carry these messages: a text file given by mistake must not end up in them.
+    byte[] passwd = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n"
+        .getBytes(StandardCharsets.US_ASCII);
+    String message = refused(passwd, ErrorKind.UNSUPPORTED_FORMAT).getMessage();
+    assertTrue(message.contains("it looks like text"), message);
+    for (String leak : new String[] {"root", "bash", "daemon", "72 6f", "726f", "x:0"}) {
+      assertFalse(message.toLowerCase(Locale.ROOT).contains(leak), leak + " in: " + message);
+    }
+    // Nor any of the first bytes in hex, whatever the separator.
+    String compact = message.replaceAll("[^0-9a-fA-F]", "").toLowerCase(Locale.ROOT);
+    for (int i = 0; i + 2 <= 8; i++) {
+      String pair = String.format(Locale.ROOT, "%02x%02x", passwd[i], passwd[i + 1]);
+      assertFalse(compact.contains(pair), pair + " in: " + message);
+    }
 
     InputException webp = refused(resource("unsupported.webp"), ErrorKind.UNSUPPORTED_FORMAT);
     assertTrue(webp.getMessage().startsWith("WebP images are not supported"), webp.getMessage());
