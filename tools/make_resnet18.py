@@ -16,7 +16,7 @@ import sys
 import torch
 from torch import nn
 
-from torch_layers import leaf_layers
+from torch_layers import feature_map_shape, leaf_layers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = 224
@@ -139,7 +139,9 @@ def main():
                           "std": [0.229, 0.224, 0.225]},
         "classNames": ["class_%03d" % i for i in range(CLASSES)],
         "outputs": {"logits": 0, "embedding": 1, "featureMap": 2, "featureLayer": "layer4",
-                    "featureMapDelta": True},
+                    "featureMapDelta": True,
+                    "featureMapShape": feature_map_shape(model, 2, torch.zeros(1, 3, SIZE, SIZE),
+                                                         torch.zeros(1, 1, 1, 1))},
         "testAccuracy": None,
         "layers": leaf_layers(model, torch.zeros(1, 3, SIZE, SIZE), torch.zeros(1, 1, 1, 1)),
         "notes": "Benchmark model: ResNet-18 architecture with untrained, randomly initialised "

@@ -30,3 +30,13 @@ def leaf_layers(model, *example):
         for h in hooks:
             h.remove()
     return layers
+
+
+def feature_map_shape(model, index, *example):
+    """The per-image shape [K, h, w] of output `index` (the feature map) of one no-grad forward
+    on `example`, at the size the model is exported at: the sidecar's `outputs.featureMapShape`.
+    ConvLens checks the declared `input` size against it when it loads the model."""
+    with torch.no_grad():
+        output = model(*example)[index]
+    assert output.dim() == 4, "output %d is not N x K x h x w: %s" % (index, tuple(output.shape))
+    return list(output.shape[1:])

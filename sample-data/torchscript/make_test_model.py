@@ -22,7 +22,7 @@ from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
-from torch_layers import leaf_layers  # noqa: E402  (the repository's tools/)
+from torch_layers import feature_map_shape, leaf_layers  # noqa: E402  (the repository's tools/)
 SIZE = 16
 CLASSES = ["circle", "square", "triangle", "star"]
 MEAN, STD = 0.5, 0.25       # the preprocessing of the sidecar, the same for all three channels
@@ -71,7 +71,9 @@ def main():
         "preprocessing": {"resize": SIZE, "mean": [MEAN] * 3, "std": [STD] * 3},
         "classNames": CLASSES,
         "outputs": {"logits": 0, "embedding": 1, "featureMap": 2, "featureLayer": "conv2",
-                    "featureMapDelta": True},
+                    "featureMapDelta": True,
+                    "featureMapShape": feature_map_shape(model, 2, torch.zeros(1, 3, SIZE, SIZE),
+                                                         torch.zeros(1, 1, 1, 1))},
         "testAccuracy": None,
         "layers": leaf_layers(model, torch.zeros(1, 3, SIZE, SIZE), torch.zeros(1, 1, 1, 1)),
         "notes": "Untrained, randomly initialised (torch.manual_seed(20240601)) test fixture; "

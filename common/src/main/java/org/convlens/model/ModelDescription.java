@@ -131,14 +131,39 @@ public record ModelDescription(
    *     added to the feature map (broadcasting): the gradient w.r.t. {@code delta} is then the
    *     feature map's gradient, which Grad-CAM needs and TorchScript does not expose otherwise.
    *     Plain inference passes a 1×1×1×1 zero.
+   * @param featureMapShape the feature map's shape for one image, {@code [K, h, w]}, measured at
+   *     the input size the model was trained or exported at (at {@code featureLayer} for a model
+   *     with tappable layers, else output {@code featureMap}), or null when not recorded (absent
+   *     in older descriptions). Loading checks the test forward at {@code input}'s size against
+   *     it, so a wrong {@code input} fails even for a model that accepts any size (global
+   *     average pooling); see {@link ModelLoader}.
    */
   public record Outputs(
-      int logits, int embedding, int featureMap, String featureLayer, boolean featureMapDelta)
+      int logits,
+      int embedding,
+      int featureMap,
+      String featureLayer,
+      boolean featureMapDelta,
+      @JsonInclude(JsonInclude.Include.NON_NULL) int[] featureMapShape)
       implements Serializable {
     public Outputs {
       require(logits >= 0 && embedding >= 0, "outputs.logits and outputs.embedding must be >= 0");
       require(!featureMapDelta || featureMap >= 0,
           "outputs.featureMapDelta needs an outputs.featureMap index");
+      require(featureMapShape == null || featureMap >= 0,
+          "outputs.featureMapShape needs an outputs.featureMap index");
+      if (featureMapShape != null) {
+        require(featureMapShape.length == 3
+                && featureMapShape[0] > 0 && featureMapShape[1] > 0 && featureMapShape[2] > 0,
+            "outputs.featureMapShape must be [K, h, w] with positive values");
+        featureMapShape = featureMapShape.clone();
+      }
+    }
+
+    /** Without a recorded feature-map shape (nothing to check the input size against). */
+    public Outputs(
+        int logits, int embedding, int featureMap, String featureLayer, boolean featureMapDelta) {
+      this(logits, embedding, featureMap, featureLayer, featureMapDelta, null);
     }
   }
 

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import ai.djl.nn.Block;
 import ai.djl.util.PairList;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,13 @@ import java.util.regex.Pattern;
  * model whose outputs do not match the description (checked with one test forward of a batch of
  * two zero images: the logits width must equal the number of class names, the embedding and
  * feature-map indices must exist).
+ *
+ * <p>The same forward checks the declared {@code input} size where the description records the
+ * feature map's shape at the size the model was trained or exported at: {@code
+ * outputs.featureMapShape}, and the {@code outputShape} of the {@code layers} entry named {@code
+ * outputs.featureLayer}. A model with global average pooling accepts any input size, so without
+ * this check a wrong {@code input} would run silently at the wrong resolution. Where neither is
+ * recorded (older descriptions, models without a feature map), the input size is not checked.
  */
 public final class ModelLoader {
   /** Description file looked for inside a model folder. */
@@ -232,10 +240,63 @@ public final class ModelLoader {
           layers.put(name, fm);
           defaultLayer = name;
         }
+        String measuredAt = defaultLayer != null ? defaultLayer : name;
+        checkFeatureMapShape(d, descriptionFile, measuredAt, layers.getOrDefault(measuredAt, fm));
       }
       return new BlockClassifier.Probe(
           (int) (embedding.size() / 2), Collections.unmodifiableMap(layers), defaultLayer);
     }
+  }
+
+  /**
+   * The feature map measured by the test forward at the declared input size must have the shape
+   * the description recorded at the size the model was trained or exported at (when it recorded
+   * one): {@code outputs.featureMapShape}, then the {@code layers} entry of the feature layer.
+   */
+  private static void checkFeatureMapShape(ModelDescription d, Path descriptionFile,
+      String layer, int[] measured) throws ModelLoadException {
+    ModelDescription.Outputs o = d.outputs();
+    if (o.featureMapShape() != null) {
+      requireShape(d, descriptionFile, layer, measured, o.featureMapShape(),
+          "outputs.featureMapShape");
+    }
+    if (d.layers() != null && o.featureLayer() != null) {
+      for (ModelDescription.Layer l : d.layers()) {
+        if (l.name().equals(o.featureLayer())
+            && l.outputShape() != null && l.outputShape().length == 3) {
+          requireShape(d, descriptionFile, layer, measured, l.outputShape(),
+              "the 'layers' entry " + l.name());
+          break;
+        }
+      }
+    }
+  }
+
+  private static void requireShape(ModelDescription d, Path descriptionFile, String layer,
+      int[] measured, int[] recorded, String where) throws ModelLoadException {
+    if (Arrays.equals(measured, recorded)) {
+      return;
+    }
+    ModelDescription.Input in = d.input();
+    String file = descriptionFile.getFileName() == null
+        ? descriptionFile.toString() : descriptionFile.getFileName().toString();
+    boolean sizeOnly = recorded[0] == measured[0];
+    throw new ModelLoadException(descriptionFile + " declares input " + in.channels() + "×"
+        + in.height() + "×" + in.width() + ", but the model's feature map " + layer
+        + " comes out " + dims(measured) + " where the description records " + dims(recorded)
+        + " in " + where + " (the size it was trained/exported at): "
+        + (sizeOnly
+            ? "fix 'input' in " + file
+            : "the channel counts differ, so check " + where + " and outputs.featureLayer in "
+                + file));
+  }
+
+  private static String dims(int[] shape) {
+    StringBuilder sb = new StringBuilder();
+    for (int v : shape) {
+      sb.append(sb.length() == 0 ? "" : "×").append(v);
+    }
+    return sb.toString();
   }
 
   private static int[] featureShape(NDList out, int index, ModelDescription d,

@@ -1,5 +1,7 @@
 package org.convlens.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
+import org.convlens.config.ConvLensHome;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -227,5 +230,75 @@ class ModelLoaderErrorsTest {
       p.putPOJO("std", List.of(0.25));
     });
     assertContains(failure(pt), "test forward", "2×1×16×16", "'input'", json.toString());
+  }
+
+  /** A copy of the bundled model (sample-data/model): its model.json records featureMapShape. */
+  private Path copyBundled() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("bundled"));
+    try (var files = Files.list(ConvLensHome.bundledModel())) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, dir.resolve(f.getFileName()));
+      }
+    }
+    return dir;
+  }
+
+  private static void setInputSize(ObjectNode description, int size) {
+    ((ObjectNode) description.get("input")).put("height", size).put("width", size);
+  }
+
+  @Test
+  void inputSizeAGapModelAcceptsIsCheckedAgainstFeatureMapShape() throws IOException {
+    Path dir = copyBundled();
+    Path json = dir.resolve("model.json");
+    editJson(json, n -> setInputSize(n, 64));
+    assertContains(failure(dir), json.toString(), "declares input 3×64×64",
+        "features.block3 comes out 128×16×16", "records 128×8×8 in outputs.featureMapShape",
+        "fix 'input' in model.json");
+  }
+
+  @Test
+  void inputSizeIsCheckedAgainstTheFeatureLayersRecordedShape() throws IOException {
+    Path pt = ModelFixtures.copyTiny(tmp.resolve("ts"));
+    Path json = pt.resolveSibling("tiny_cnn.json");
+    editJson(json, n -> {
+      setInputSize(n, 32);
+      ((ObjectNode) n.get("outputs")).remove("featureMapShape"); // only the 'layers' entry
+    });
+    assertContains(failure(pt), json.toString(), "declares input 3×32×32",
+        "conv2 comes out 16×32×32", "records 16×16×16 in the 'layers' entry conv2",
+        "fix 'input' in tiny_cnn.json");
+
+    Files.copy(ModelFixtures.torchscriptDir().resolve("tiny_cnn.json"), json,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    editJson(json, n -> setInputSize(n, 32));
+    assertContains(failure(pt), "declares input 3×32×32", "16×32×32",
+        "records 16×16×16 in outputs.featureMapShape", "'input'");
+  }
+
+  @Test
+  void recordedFeatureMapShapesOfTheCommittedModelsMatch() throws Exception {
+    Path dir = copyBundled();
+    assertArrayEquals(new int[] {128, 8, 8}, ModelDescription.read(dir.resolve("model.json"))
+        .outputs().featureMapShape());
+    ModelLoader.load(ModelFixtures.cpuSpec(dir)).close();
+    ModelLoader.load(ModelFixtures.cpuSpec(ModelFixtures.copyTiny(tmp.resolve("ts")))).close();
+  }
+
+  /** Documented: with neither featureMapShape nor layers recorded, the input size is unchecked. */
+  @Test
+  void withoutARecordedShapeAnotherInputSizeStillLoads() throws Exception {
+    Path dir = copyBundled();
+    Path json = dir.resolve("model.json");
+    editJson(json, n -> {
+      setInputSize(n, 64);
+      ((ObjectNode) n.get("outputs")).remove("featureMapShape");
+    });
+    ModelDescription d = ModelDescription.read(json);
+    assertNull(d.outputs().featureMapShape());
+    assertNull(d.layers());
+    try (Classifier c = ModelLoader.load(ModelFixtures.cpuSpec(dir))) {
+      assertArrayEquals(new int[] {128, 16, 16}, c.gradientLayers().get("features.block3"));
+    }
   }
 }

@@ -31,6 +31,7 @@ class SampleIT {
     assertTrue(Files.isRegularFile(root.resolve("cifar10/data_batch_3.bin")));
     ModelDescription d = ModelDescription.read(root.resolve("model/model.json"));
     assertEquals(1, d.epoch());
+    assertArrayEquals(new int[] {128, 8, 8}, d.outputs().featureMapShape(), "measured by the writer");
     assertTrue(d.testAccuracy() > 0.3, "one epoch should learn something: " + d.testAccuracy());
 
     assertEquals(0, ConvLensCli.execute(console, console, "analyze", "--input",

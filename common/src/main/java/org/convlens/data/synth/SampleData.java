@@ -116,7 +116,8 @@ public final class SampleData {
               new ModelDescription.Input(3, CifarFormat.SIDE, CifarFormat.SIDE),
               pre,
               SampleClass.classNames(),
-              new ModelDescription.Outputs(0, 1, 2, FEATURE_LAYER, true),
+              new ModelDescription.Outputs(0, 1, 2, FEATURE_LAYER, true,
+                  SmallCnnTrainer.featureMapShape(trained.model(), FEATURE_LAYER)),
               round4(accuracy),
               notes(spec, options, train.size(), effect),
               null);

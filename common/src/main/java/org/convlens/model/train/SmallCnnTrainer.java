@@ -17,6 +17,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import ai.djl.util.PairList;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.SplittableRandom;
 import org.convlens.data.CifarFormat;
 import org.convlens.model.ModelDescription.Preprocessing;
 import org.convlens.model.EngineSetup;
+import org.convlens.model.LayerTaps;
 import org.convlens.model.SmallCnn;
 
 /**
@@ -107,6 +109,22 @@ public final class SmallCnnTrainer {
       }
     }
     return predictions;
+  }
+
+  /**
+   * The shape {@code [K, h, w]} of the feature map {@link SmallCnn} returns (its third output)
+   * when tapped at {@code layer}, for one image of the training size: measured with one forward
+   * of a zero image in eval mode. This is the {@code outputs.featureMapShape} of its description.
+   */
+  public static int[] featureMapShape(Model model, String layer) {
+    ParameterStore ps = new ParameterStore(model.getNDManager(), false);
+    PairList<String, Object> tap = new PairList<>();
+    tap.add(LayerTaps.TAP, layer);
+    try (NDManager m = model.getNDManager().newSubManager()) {
+      NDArray x = m.zeros(batchShape(1));
+      Shape s = model.getBlock().forward(ps, new NDList(x), false, tap).get(2).getShape();
+      return new int[] {(int) s.get(1), (int) s.get(2), (int) s.get(3)};
+    }
   }
 
   /** Share of {@code predictions} equal to {@code labels}. */
