@@ -11,7 +11,11 @@ import org.apache.spark.sql.types.StructType;
  * that is not a pure addition of a nullable column.
  */
 public final class AnalysisSchema {
-  public static final int VERSION = 2;
+  /**
+   * 3: ids are {@code <dataset>/<path relative to the dataset root>} (2 used absolute CIFAR paths
+   * and unqualified relative paths).
+   */
+  public static final int VERSION = 3;
 
   public static final String STATUS_OK = "ok";
   public static final String STATUS_ERROR = "error";

@@ -41,6 +41,8 @@ import org.convlens.model.Classifier;
 import org.convlens.model.ModelCache;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputLock;
+import org.convlens.spark.StagedOutput;
 import org.convlens.spark.ProgressReporter;
 
 /**
@@ -62,11 +64,16 @@ public final class AnalyzeRun {
       long inputs,
       long ok,
       Map<String, Long> errorsByKind,
-      long skippedFiles,
+      Map<String, Long> skippedByReason,
       double seconds,
       String gradCamLayer) {
     public long errors() {
       return inputs - ok;
+    }
+
+    /** Entries under the inputs left out on purpose, all reasons together. */
+    public long skippedFiles() {
+      return skippedByReason.values().stream().mapToLong(Long::longValue).sum();
     }
 
     public double imagesPerSecond() {
@@ -92,16 +99,23 @@ public final class AnalyzeRun {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
     Path analysisDir = new Path(outDir, ANALYSIS_DIR);
+    // The output folder first: writable, and ours alone until the run ends.
+    try (OutputLock lock = OutputLock.acquire(outDir, hadoop, "output.dir", "analyze",
+        config.output().lockTimeoutSeconds(), console)) {
+      return execute(config, spark, console, lock, outDir, analysisDir, start);
+    }
+  }
+
+  private static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console, OutputLock lock,
+      Path outDir, Path analysisDir, long start) throws IOException {
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     if (config.output().mode() == WriteMode.ERROR && HadoopPaths.statusOrNull(analysisDir, hadoop) != null) {
       throw new InvalidConfigException("output.mode",
           analysisDir + " already exists and output.mode = error: choose another --out or set output.mode=overwrite");
     }
 
     // Inputs first (cheap driver-side checks), then the model: both fail before any Spark job.
-    List<ImageSource> sources = new ArrayList<>();
-    for (String path : config.input().paths()) {
-      sources.add(ImageSources.open(path, config.input(), spark));
-    }
+    List<ImageSource> sources = ImageSources.openAll(config.input(), spark);
     ModelSpec spec = modelSpec(config);
     Classifier classifier = ModelCache.get(spec);
     List<String> modelClasses = classifier.description().classNames();
@@ -126,6 +140,13 @@ public final class AnalyzeRun {
     long listed = 0;
     if (resume) {
       Dataset<Row> existing = spark.read().parquet(analysisDir.toString());
+      List<Integer> versions = existing.select("schema_version").distinct().as(Encoders.INT()).collectAsList();
+      if (versions.stream().anyMatch(v -> v != AnalysisSchema.VERSION)) {
+        throw new InvalidConfigException("output.mode", analysisDir + " holds an analysis of schema version "
+            + versions.stream().filter(v -> v != AnalysisSchema.VERSION).sorted().toList() + ", whose ids differ from"
+            + " this version's (" + AnalysisSchema.VERSION + "): resume cannot tell which inputs it holds; analyse"
+            + " again with output.mode=overwrite, or choose another --out");
+      }
       String modelId = classifier.description().id();
       List<String> others = existing.select("model_id").distinct().filter(col("model_id").notEqual(modelId))
           .as(Encoders.STRING()).collectAsList();
@@ -138,12 +159,6 @@ public final class AnalyzeRun {
       Dataset<Row> all = listing;
       listing = all.join(doneIds, all.col(InputSchema.ID).equalTo(doneIds.col("_done_id")), "left_anti");
       listed = all.count();
-      // A killed run's task outputs wait under _temporary; an append job would commit them.
-      Path stale = new Path(analysisDir, "_temporary");
-      if (HadoopPaths.statusOrNull(stale, hadoop) != null) {
-        console.println("analyze: removing " + stale + " left by an interrupted run");
-        stale.getFileSystem(hadoop).delete(stale, true);
-      }
     }
     listing = listing.persist(StorageLevel.MEMORY_AND_DISK());
     long total = listing.count();
@@ -151,9 +166,9 @@ public final class AnalyzeRun {
       console.printf(Locale.ROOT, "analyze: resume: %,d input(s) already in %s, %,d new%n", listed - total,
           analysisDir, total);
     }
-    long skipped = 0;
+    Map<String, Long> skipped = new TreeMap<>();
     for (ImageSource s : sources) {
-      skipped += s.countSkipped(spark);
+      s.skipped(spark).forEach((reason, n) -> skipped.merge(reason, n, Long::sum));
     }
     int partitions = config.input().partitions() > 0
         ? config.input().partitions()
@@ -171,37 +186,46 @@ public final class AnalyzeRun {
         attribution.runs(GradCam.NAME) ? ", Grad-CAM layer " + new GradCam().gradientLayer(attribution, classifier) : "");
     LongAccumulator done = spark.sparkContext().longAccumulator("convlens.analyzed");
     ProgressReporter progress = new ProgressReporter("analyze", total, done, config.progress().intervalSeconds(), console);
-    try (progress) {
-      Analyzer.transform(listing, options, new HadoopConf(hadoop), done, partitions)
-          .write()
-          .mode(resume ? SaveMode.Append : SaveMode.Overwrite)
-          .parquet(analysisDir.toString());
-    } finally {
-      listing.unpersist();
-    }
-
-    Dataset<Row> written = spark.read().parquet(analysisDir.toString()).filter(col("run_id").equalTo(runId));
-    long ok = 0;
-    long rows = 0;
-    Map<String, Long> byKind = new TreeMap<>();
-    for (Row r : written.groupBy(col("status"), col("error_kind")).count().collectAsList()) {
-      rows += r.getLong(2);
-      if (AnalysisSchema.STATUS_OK.equals(r.getString(0))) {
-        ok += r.getLong(2);
-      } else {
-        byKind.merge(r.getString(1), r.getLong(2), Long::sum);
+    // Written beside analysis/ and swapped in (or, resuming, its files moved in) only when complete:
+    // a failed or killed run leaves the previous analysis as it was.
+    try (StagedOutput staged = StagedOutput.begin(analysisDir, hadoop, runId)) {
+      try (progress) {
+        Analyzer.transform(listing, options, new HadoopConf(hadoop), done, partitions)
+            .write()
+            .mode(SaveMode.Overwrite)
+            .parquet(staged.path().toString());
+      } finally {
+        listing.unpersist();
       }
+
+      long ok = 0;
+      long rows = 0;
+      Map<String, Long> byKind = new TreeMap<>();
+      for (Row r : spark.read().parquet(staged.path().toString()).groupBy(col("status"), col("error_kind")).count()
+          .collectAsList()) {
+        rows += r.getLong(2);
+        if (AnalysisSchema.STATUS_OK.equals(r.getString(0))) {
+          ok += r.getLong(2);
+        } else {
+          byKind.merge(r.getString(1), r.getLong(2), Long::sum);
+        }
+      }
+      if (rows != total) {
+        throw new IllegalStateException("analysis wrote " + rows + " rows for " + total + " inputs");
+      }
+      if (resume) {
+        staged.append(lock);
+      } else {
+        staged.replace(lock);
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Summary summary = new Summary(runId, classifier.description().id(), classifier.device(),
+          sources.stream().map(ImageSource::name).toList(), analysisDir.toString(), total, ok, byKind, skipped,
+          seconds, attribution.runs(GradCam.NAME) ? new GradCam().gradientLayer(attribution, classifier) : null);
+      console.println(progress.line(total));
+      writeRunFiles(outDir, config, summary, sources, hadoop);
+      return summary;
     }
-    if (rows != total) {
-      throw new IllegalStateException("analysis wrote " + rows + " rows for " + total + " inputs");
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    Summary summary = new Summary(runId, classifier.description().id(), classifier.device(),
-        sources.stream().map(ImageSource::name).toList(), analysisDir.toString(), total, ok, byKind, skipped, seconds,
-        attribution.runs(GradCam.NAME) ? new GradCam().gradientLayer(attribution, classifier) : null);
-    console.println(progress.line(total));
-    writeRunFiles(outDir, config, summary, sources, hadoop);
-    return summary;
   }
 
   /** Whether {@code dir} holds an analysis to resume (a folder with at least one data file). */
@@ -243,6 +267,7 @@ public final class AnalyzeRun {
     run.put("errors", s.errors());
     run.put("errors_by_kind", s.errorsByKind());
     run.put("skipped_files", s.skippedFiles());
+    run.put("skipped_by_reason", s.skippedByReason());
     run.put("seconds", Math.round(s.seconds() * 100) / 100.0);
     run.put("images_per_second", Math.round(s.imagesPerSecond() * 10) / 10.0);
     AttributionSettings a = config.analyze().attribution();

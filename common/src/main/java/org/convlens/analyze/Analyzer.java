@@ -193,8 +193,13 @@ public final class Analyzer {
       };
     }
 
-    /** Reads, decodes and classifies up to batchSize inputs, appending one row per input. */
-    private void nextBatch(Iterator<Row> inputs, InputReader reader, Preprocessor pre,
+    /**
+     * Reads, decodes and classifies up to batchSize inputs, appending one row per input. Each image
+     * is guarded on its own (a failure decoding or resampling it, running out of memory included,
+     * makes its row an error and the batch goes on), and so is the batch: if the engine fails on
+     * it, each image is retried alone, so one bad image cannot take its neighbours down.
+     */
+    void nextBatch(Iterator<Row> inputs, InputReader reader, Preprocessor pre,
         Classifier classifier, InferenceSession session, ArrayDeque<Row> out) {
       List<Row> okInputs = new ArrayList<>(o.batchSize());
       List<float[]> tensors = new ArrayList<>(o.batchSize());
@@ -215,33 +220,56 @@ public final class Analyzer {
           tensors.add(d.tensor());
         } catch (InputException e) {
           out.add(errorRow(in, e.kind().code(), e.getMessage(), null));
-        } catch (RuntimeException e) {
+        } catch (OutOfMemoryError e) {
+          out.add(errorRow(in, ErrorKind.OUT_OF_MEMORY.code(), "ran out of memory reading this image ("
+              + e.getMessage() + "); give executors more memory or lower input.max-pixels", null));
+        } catch (RuntimeException | StackOverflowError e) {
           out.add(errorRow(in, ErrorKind.INTERNAL.code(), "unexpected " + e, null));
         }
       }
       if (okInputs.isEmpty()) {
         return;
       }
+      try {
+        out.addAll(classify(okInputs, tensors, sizes, formats, pre, classifier, session));
+        return;
+      } catch (RuntimeException | OutOfMemoryError e) {
+        if (okInputs.size() == 1) {
+          out.add(inferenceError(okInputs.get(0), sizes.get(0), e, 1));
+          return;
+        }
+      }
+      for (int i = 0; i < okInputs.size(); i++) {
+        try {
+          out.addAll(classify(okInputs.subList(i, i + 1), tensors.subList(i, i + 1), sizes.subList(i, i + 1),
+              formats.subList(i, i + 1), pre, classifier, session));
+        } catch (RuntimeException | OutOfMemoryError e) {
+          out.add(inferenceError(okInputs.get(i), sizes.get(i), e, okInputs.size()));
+        }
+      }
+    }
+
+    private Row inferenceError(Row in, int[] size, Throwable e, int batch) {
+      boolean memory = e instanceof OutOfMemoryError;
+      String msg = (memory ? "ran out of memory" : "inference failed") + " on this image"
+          + (batch > 1 ? " (alone, after its batch of " + batch + " failed)" : "") + ": " + e.getMessage();
+      return errorRow(in, (memory ? ErrorKind.OUT_OF_MEMORY : ErrorKind.INFERENCE_FAILED).code(), msg, size);
+    }
+
+    /** One forward (and backward) pass over decoded images: their output rows, in order. */
+    private List<Row> classify(List<Row> okInputs, List<float[]> tensors, List<int[]> sizes, List<String> formats,
+        Preprocessor pre, Classifier classifier, InferenceSession session) {
       float[][] images = tensors.toArray(new float[0][]);
       String[] ids = new String[okInputs.size()];
       String[] targetSource = new String[okInputs.size()];
       for (int i = 0; i < ids.length; i++) {
         ids[i] = okInputs.get(i).getString(InputSchema.col(InputSchema.ID));
       }
-      AttributionBatch batch;
-      List<Object[][]> attributions;
-      try {
-        batch = AttributionBatch.run(session, classifier, o.attribution(), images, ids,
-            (i, logits) -> chooseTarget(okInputs.get(i), logits, targetSource, i));
-        attributions = Attributions.attribute(batch);
-      } catch (RuntimeException e) {
-        String msg = "inference failed on a batch of " + okInputs.size() + ": " + e.getMessage();
-        for (int i = 0; i < okInputs.size(); i++) {
-          out.add(errorRow(okInputs.get(i), ErrorKind.INFERENCE_FAILED.code(), msg, sizes.get(i)));
-        }
-        return;
-      }
+      AttributionBatch batch = AttributionBatch.run(session, classifier, o.attribution(), images, ids,
+          (i, logits) -> chooseTarget(okInputs.get(i), logits, targetSource, i));
+      List<Object[][]> attributions = Attributions.attribute(batch);
       List<String> classes = o.description().classNames();
+      List<Row> rows = new ArrayList<>(okInputs.size());
       for (int i = 0; i < okInputs.size(); i++) {
         Row in = okInputs.get(i);
         float[] probs = batch.probabilities(i);
@@ -265,8 +293,9 @@ public final class Analyzer {
             formats.get(i), sizes.get(i)[0], sizes.get(i)[1],
             top[0], topNames[0], correct, top, topNames, topProbs, probs, batch.embedding(i),
             target, classes.get(target), targetSource[i], probs[target]};
-        out.add(row(base, Attributions.values(o.attribution(), attributions, i), preview(pre, images[i])));
+        rows.add(row(base, Attributions.values(o.attribution(), attributions, i), preview(pre, images[i])));
       }
+      return rows;
     }
 
     /** The target class of one input, recording where it came from in {@code source[i]}. */

@@ -26,6 +26,8 @@ import org.convlens.attribution.Maps;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.data.HadoopPaths;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputLock;
+import org.convlens.spark.StagedOutput;
 
 /**
  * {@code convlens audit diff BASE NEW}: what changed between two audits (two model versions, or
@@ -73,7 +75,7 @@ public final class AuditDiff {
   private AuditDiff() {}
 
   public static Result execute(String base, String next, String out, AuditSettings s, SparkSession spark,
-      PrintStream console) throws IOException {
+      PrintStream console, int lockTimeoutSeconds) throws IOException {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Path a = HadoopPaths.qualify(base, hadoop);
     Path b = HadoopPaths.qualify(next, hadoop);

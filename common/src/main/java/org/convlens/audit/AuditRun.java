@@ -54,6 +54,8 @@ import org.convlens.model.ModelCache;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputLock;
+import org.convlens.spark.StagedOutput;
 
 /**
  * The audit stage: reads an analysis, computes where each class looks ({@link ClassAttention}),
@@ -103,11 +105,22 @@ public final class AuditRun {
           + ": run `convlens analyze` first, or point --analysis (audit.analysis) at one");
     }
     Path auditDir = s.dir().isEmpty() ? new Path(outDir, AUDIT_DIR) : HadoopPaths.qualify(s.dir(), hadoop);
+    try (OutputLock lock = OutputLock.acquire(auditDir.getParent(), hadoop, s.dir().isEmpty() ? "output.dir"
+        : "audit.dir", "audit", config.output().lockTimeoutSeconds(), console)) {
+      return audit(config, spark, console, lock, analysisDir, auditDir, start);
+    }
+  }
+
+  private static Summary audit(ConvLensConfig config, SparkSession spark, PrintStream console, OutputLock lock,
+      Path analysisDir, Path auditDir, long start) throws IOException {
+    AuditSettings s = config.audit();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     // The quality checks read the sampled images again: know where from before any work.
-    List<String> inputPaths = config.input().paths();
-    if (s.qualitySamples() > 0 && inputPaths.isEmpty()) {
-      inputPaths = inputPathsOf(new Path(analysisDir.getParent(), "run.json"), hadoop);
-      if (inputPaths.isEmpty()) {
+    // (By the same dataset names as the analysis used, since ids start with them.)
+    ConvLensConfig inputs = config;
+    if (s.qualitySamples() > 0 && config.input().paths().isEmpty()) {
+      inputs = inputsOf(config, new Path(analysisDir.getParent(), "run.json"), hadoop);
+      if (inputs.input().paths().isEmpty()) {
         throw new InvalidConfigException("input.paths", "the explanation-quality checks re-read "
             + s.qualitySamples() + " sampled images, but " + analysisDir.getParent() + " has no run.json naming the"
             + " analysed datasets: pass them with --input (input.paths), or set audit.quality.samples=0");
@@ -141,65 +154,72 @@ public final class AuditRun {
     List<String> methods = methodsWithMaps(rows, s.methods());
     String auditId = AnalyzeRun.newRunId();
     Timestamp created = Timestamp.from(Instant.now().truncatedTo(ChronoUnit.SECONDS));
-    Tables tables = new Tables(spark, auditDir, auditId, d.id(), created);
-    console.printf(Locale.ROOT, "audit: %,d usable images of model %s; attention of %s on a %d×%d grid%n", images,
-        d.id(), methods.isEmpty() ? "no methods (the analysis has no maps)" : String.join(", ", methods), s.grid(),
-        s.grid());
-
-    Phases phases = new Phases(console);
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("audit_id", auditId);
-    json.put("model_id", d.id());
-    json.put("created_at", created.toInstant().toString());
-    json.put("analysis", analysisDir.toString());
-    json.put("images", images);
-    json.put("classes", names);
-    json.put("settings", settingsMap(s));
-    json.put("methods", methods);
-
-    // Where each class looks, and shortcuts.
-    List<ClassAttention.Mean> means = methods.isEmpty() ? List.of() : ClassAttention.compute(rows, methods, s.grid(), h, w);
-    List<Row> attention = new ArrayList<>();
-    List<Map<String, Object>> attentionJson = new ArrayList<>();
-    for (ClassAttention.Mean m : means) {
-      String name = m.key().cls() >= 0 && m.key().cls() < names.size() ? names.get(m.key().cls()) : null;
-      attention.add(RowFactory.create(m.key().scope(), m.key().cls(), name, m.key().method(), m.images(), s.grid(),
-          m.map()));
-      Map<String, Object> a = new LinkedHashMap<>();
-      a.put("scope", m.key().scope());
-      a.put("class", m.key().cls());
-      a.put("method", m.key().method());
-      a.put("images", m.images());
-      a.put("map", round(m.map()));
-      attentionJson.add(a);
-    }
-    tables.write(AuditSchema.ATTENTION, attention);
-    json.put("attention", attentionJson);
-
-    ShortcutFinder.Result shortcuts = means.isEmpty() ? null : ShortcutFinder.find(rows, means, s, h, w);
-    json.put("shortcuts", shortcutsSection(shortcuts, rows, names, s.maxSuspects(), tables));
-    phases.done("attention and shortcuts");
-
-    // Mistakes.
-    Map<String, Object> mistakes = mistakesSection(rows, names, s, tables);
-    json.put("mistakes", mistakes);
-    phases.done("mistakes");
-
-    // Explanation quality on a sample.
+    // Written beside the audit folder and swapped in when complete.
+    Map<String, Object> mistakes;
     Map<String, Object> quality = null;
-    List<String> qualityMethods = methods.stream().filter(Attributions.NAMES::contains).toList();
-    if (s.qualitySamples() > 0 && !qualityMethods.isEmpty()) {
-      quality = qualitySection(config, spark, rows, spec, d, qualityMethods, inputPaths, tables, console);
-    } else {
-      tables.write(AuditSchema.RANDOMIZATION, List.of());
-      tables.write(AuditSchema.FAITHFULNESS, List.of());
-    }
-    json.put("quality", quality);
-    phases.done("explanation quality");
-    rows.unpersist();
+    ShortcutFinder.Result shortcuts;
+    Phases phases = new Phases(console);
+    try (StagedOutput staged = StagedOutput.begin(auditDir, hadoop, auditId)) {
+      Tables tables = new Tables(spark, staged.path(), auditId, d.id(), created);
+      console.printf(Locale.ROOT, "audit: %,d usable images of model %s; attention of %s on a %d×%d grid%n", images,
+          d.id(), methods.isEmpty() ? "no methods (the analysis has no maps)" : String.join(", ", methods), s.grid(),
+          s.grid());
 
-    ObjectMapper pretty = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    OutputFiles.writeText(new Path(auditDir, SUMMARY_FILE), pretty.writeValueAsString(json) + "\n", hadoop);
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("audit_id", auditId);
+      json.put("model_id", d.id());
+      json.put("created_at", created.toInstant().toString());
+      json.put("analysis", analysisDir.toString());
+      json.put("images", images);
+      json.put("classes", names);
+      json.put("settings", settingsMap(s));
+      json.put("methods", methods);
+
+      // Where each class looks, and shortcuts.
+      List<ClassAttention.Mean> means = methods.isEmpty() ? List.of() : ClassAttention.compute(rows, methods, s.grid(), h, w);
+      List<Row> attention = new ArrayList<>();
+      List<Map<String, Object>> attentionJson = new ArrayList<>();
+      for (ClassAttention.Mean m : means) {
+        String name = m.key().cls() >= 0 && m.key().cls() < names.size() ? names.get(m.key().cls()) : null;
+        attention.add(RowFactory.create(m.key().scope(), m.key().cls(), name, m.key().method(), m.images(), s.grid(),
+            m.map()));
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("scope", m.key().scope());
+        a.put("class", m.key().cls());
+        a.put("method", m.key().method());
+        a.put("images", m.images());
+        a.put("map", round(m.map()));
+        attentionJson.add(a);
+      }
+      tables.write(AuditSchema.ATTENTION, attention);
+      json.put("attention", attentionJson);
+
+      shortcuts = means.isEmpty() ? null : ShortcutFinder.find(rows, means, s, h, w);
+      json.put("shortcuts", shortcutsSection(shortcuts, rows, names, s.maxSuspects(), tables));
+      phases.done("attention and shortcuts");
+
+      // Mistakes.
+      mistakes = mistakesSection(rows, names, s, tables);
+      json.put("mistakes", mistakes);
+      phases.done("mistakes");
+
+      // Explanation quality on a sample.
+      List<String> qualityMethods = methods.stream().filter(Attributions.NAMES::contains).toList();
+      if (s.qualitySamples() > 0 && !qualityMethods.isEmpty()) {
+        quality = qualitySection(config, spark, rows, spec, d, qualityMethods, inputs, tables, console);
+      } else {
+        tables.write(AuditSchema.RANDOMIZATION, List.of());
+        tables.write(AuditSchema.FAITHFULNESS, List.of());
+      }
+      json.put("quality", quality);
+      phases.done("explanation quality");
+      rows.unpersist();
+
+      ObjectMapper pretty = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      OutputFiles.writeText(new Path(staged.path(), SUMMARY_FILE), pretty.writeValueAsString(json) + "\n", hadoop);
+
+      staged.replace(lock);
+    }
 
     List<String> flagged = new ArrayList<>();
     Map<String, Long> suspects = new LinkedHashMap<>();
@@ -452,7 +472,7 @@ public final class AuditRun {
   }
 
   private static Map<String, Object> qualitySection(ConvLensConfig config, SparkSession spark, Dataset<Row> rows,
-      ModelSpec spec, ModelDescription d, List<String> methods, List<String> paths, Tables tables,
+      ModelSpec spec, ModelDescription d, List<String> methods, ConvLensConfig analysed, Tables tables,
       PrintStream console) {
     AuditSettings s = config.audit();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -461,8 +481,7 @@ public final class AuditRun {
         .orderBy(col("_h"), col("id")).limit(s.qualitySamples())
         .select(col("id").as("_sid"), col("target").as("_target"));
     Dataset<Row> listing = null;
-    for (String p : paths) {
-      ImageSource src = ImageSources.open(p, config.input(), spark);
+    for (ImageSource src : ImageSources.openAll(analysed.input(), spark)) {
       listing = listing == null ? src.list(spark) : listing.union(src.list(spark));
     }
     Dataset<Row> inputs = listing.join(sample, listing.col(InputSchema.ID).equalTo(sample.col("_sid")), "inner")
@@ -543,17 +562,20 @@ public final class AuditRun {
   }
 
   /** The dataset paths a run.json lists (empty when there is none). */
-  static List<String> inputPathsOf(Path runJson, Configuration hadoop) {
+  /** {@code config} with the inputs (paths and dataset names) run.json records; none without one. */
+  static ConvLensConfig inputsOf(ConvLensConfig config, Path runJson, Configuration hadoop) {
     List<String> paths = new ArrayList<>();
+    List<String> names = new ArrayList<>();
     JsonNode run = OutputFiles.readJson(runJson, hadoop);
     if (run != null) {
       for (JsonNode ds : run.path("datasets")) {
         if (ds.hasNonNull("path")) {
           paths.add(ds.get("path").asText());
+          names.add(ds.path("name").asText(""));
         }
       }
     }
-    return paths;
+    return config.withInputs(paths, names.contains("") ? List.of() : names);
   }
 
   static Map<String, Object> settingsMap(AuditSettings s) {

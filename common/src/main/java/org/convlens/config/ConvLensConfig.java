@@ -55,6 +55,7 @@ public record ConvLensConfig(
     InputSettings input =
         new InputSettings(
             strings(c, "input.paths"),
+            strings(c, "input.names"),
             Choice.parse(InputFormat.class, "input.format", str(c, "input.format")),
             Choice.parse(Cifar100Label.class, "input.cifar100-label", str(c, "input.cifar100-label")),
             str(c, "input.class-index"),
@@ -63,7 +64,8 @@ public record ConvLensConfig(
             num(c, "input.limit"),
             num(c, "input.max-file-bytes"),
             num(c, "input.max-pixels"),
-            (int) num(c, "input.partitions"));
+            (int) num(c, "input.partitions"),
+            Choice.parse(Settings.ManifestPaths.class, "input.manifest-paths", str(c, "input.manifest-paths")));
     ModelSettings model =
         new ModelSettings(
             str(c, "model.path"),
@@ -160,7 +162,8 @@ public record ConvLensConfig(
             dbl(c, a + "diff.attention-shift"));
     OutputSettings output =
         new OutputSettings(
-            str(c, "output.dir"), Choice.parse(WriteMode.class, "output.mode", str(c, "output.mode")));
+            str(c, "output.dir"), Choice.parse(WriteMode.class, "output.mode", str(c, "output.mode")),
+            (int) num(c, "output.lock-timeout-seconds"));
     ProgressSettings progress = new ProgressSettings((int) num(c, "progress.interval-seconds"));
     String rendered =
         c.root()
@@ -170,11 +173,16 @@ public record ConvLensConfig(
 
   /** The same configuration with different input paths (used by the demo). */
   public ConvLensConfig withInputPaths(List<String> paths) {
+    return withInputs(paths, List.of());
+  }
+
+  /** This configuration with other inputs and their dataset names (empty = default names). */
+  public ConvLensConfig withInputs(List<String> paths, List<String> names) {
     InputSettings i = input;
     return new ConvLensConfig(
         spark,
-        new InputSettings(paths, i.format(), i.cifar100Label(), i.classIndex(), i.valLabels(),
-            i.extensions(), i.limit(), i.maxFileBytes(), i.maxPixels(), i.partitions()),
+        new InputSettings(paths, names, i.format(), i.cifar100Label(), i.classIndex(), i.valLabels(),
+            i.extensions(), i.limit(), i.maxFileBytes(), i.maxPixels(), i.partitions(), i.manifestPaths()),
         model, analyze, modelViz, report, audit, output, progress, rendered);
   }
 

@@ -26,9 +26,16 @@ public final class Settings {
     }
   }
 
-  /** {@code input.*}. */
+  /**
+   * {@code input.*}.
+   *
+   * @param names dataset names, one per path (empty = each input's folder or file name); a
+   *     dataset's name leads every id of its inputs, so names must differ within a run
+   * @param manifestPaths where manifest paths may point
+   */
   public record InputSettings(
       List<String> paths,
+      List<String> names,
       InputFormat format,
       Cifar100Label cifar100Label,
       String classIndex,
@@ -37,15 +44,45 @@ public final class Settings {
       long limit,
       long maxFileBytes,
       long maxPixels,
-      int partitions)
+      int partitions,
+      ManifestPaths manifestPaths)
       implements Serializable {
     public InputSettings {
       paths = List.copyOf(paths);
+      names = names.stream().map(String::strip).toList();
+      for (String n : names) {
+        if (n.isEmpty() || n.contains("/") || n.equals(".") || n.equals("..")) {
+          throw InvalidConfigException.range("input.names", n, "non-empty names without '/'");
+        }
+      }
+      if (!names.isEmpty() && names.size() != paths.size()) {
+        throw new InvalidConfigException("input.names", "input.names has " + names.size() + " name(s) for "
+            + paths.size() + " input path(s): give one name per input, in the same order, or none");
+      }
       extensions = extensions.stream().map(e -> e.toLowerCase().replaceFirst("^\\.", "")).toList();
       atLeast("input.limit", limit, 0);
       between("input.max-file-bytes", maxFileBytes, 1, Integer.MAX_VALUE - 8);
       atLeast("input.max-pixels", maxPixels, 1);
       between("input.partitions", partitions, 0, 100_000);
+    }
+  }
+
+  /** Where a manifest's paths may point. */
+  public enum ManifestPaths implements Choice {
+    /** Anywhere the executors can read: relative to the manifest, absolute, or any Hadoop URI. */
+    ANYWHERE("anywhere"),
+    /** Only the manifest's folder and below; other paths are {@code path_not_allowed} rows. */
+    BELOW_MANIFEST("below-manifest");
+
+    private final String code;
+
+    ManifestPaths(String code) {
+      this.code = code;
+    }
+
+    @Override
+    public String code() {
+      return code;
     }
   }
 
@@ -109,12 +146,19 @@ public final class Settings {
     }
   }
 
-  /** {@code output.*}. */
-  public record OutputSettings(String dir, WriteMode mode) implements Serializable {
+  /**
+   * {@code output.*}.
+   *
+   * @param lockTimeoutSeconds a run holding the output folder's lock refreshes it every quarter
+   *     of this; a lock not refreshed for this long belongs to a run that died, and the next run
+   *     takes it over
+   */
+  public record OutputSettings(String dir, WriteMode mode, int lockTimeoutSeconds) implements Serializable {
     public OutputSettings {
       if (dir == null || dir.isBlank()) {
         throw new InvalidConfigException("output.dir", "output.dir must not be empty");
       }
+      between("output.lock-timeout-seconds", lockTimeoutSeconds, 2, 86_400);
     }
   }
 

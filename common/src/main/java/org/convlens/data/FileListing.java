@@ -1,23 +1,23 @@
 package org.convlens.data;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.regexp_extract;
+import static org.apache.spark.sql.functions.when;
 
-import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Column;
 import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -27,33 +27,57 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Lists the files under a folder: the driver lists the top level, executors walk the
+ * Lists every file under a folder: the driver lists the top level, executors walk the
  * sub-folders in parallel (one task per few class folders), and only paths and lengths are
- * produced; bytes are read later, on executors, with a size guard. Hidden names (starting with
- * {@code .} or {@code _}) are skipped, as everywhere in Hadoop and Spark.
+ * produced; bytes are read later, on executors, with a size guard. Nothing is left out
+ * silently: every entry becomes a candidate input, an error row (a broken link, a name that is
+ * not UTF-8, a folder that cannot be listed; see {@link FolderLister}) or a skip counted under a
+ * reason ({@link #skipped}).
  *
  * <p>Spark's {@code binaryFile} source is not used: its scan plans no split for a zero-byte
- * file, so empty images would vanish silently instead of becoming {@code empty} error rows.
+ * file, so empty images would vanish silently instead of becoming {@code empty} error rows; and
+ * it hides names starting with {@code .} or {@code _}.
  */
 final class FileListing {
   private static final StructType FILES =
-      new StructType().add("path", DataTypes.StringType, false).add("length", DataTypes.LongType, false);
+      new StructType()
+          .add("path", DataTypes.StringType, false)
+          .add("length", DataTypes.LongType, false)
+          .add("kind", DataTypes.StringType, false)
+          .add("code", DataTypes.StringType, true)
+          .add("message", DataTypes.StringType, true)
+          .add("folder", DataTypes.BooleanType, false);
 
   private FileListing() {}
 
-  /** path, length and the lower-case extension ({@code ext}) of every file under {@code root}. */
+  /** The label of an input, from its path relative to the dataset root. */
+  interface Labeler extends Serializable {
+    /** A row of {@link InputSchema#SCHEMA} for a readable file, or an error row for a bad label. */
+    Row input(String dataset, String rel, String path, long length);
+
+    /** The label index and name an error row at {@code rel} carries (-1 and null when unknown). */
+    default Object[] labelOf(String rel) {
+      return new Object[] {-1, null};
+    }
+  }
+
+  /** Every entry under {@code root}: path, length, kind, code, message, folder and {@code ext}. */
   static Dataset<Row> all(SparkSession spark, String root, boolean recursive) {
     HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+    String rootReal = FolderLister.realPath(root, conf);
     List<Row> top = new ArrayList<>();
-    List<String> folders = new ArrayList<>();
-    for (FileStatus s : HadoopPaths.children(new Path(root), conf.get())) {
-      if (hidden(s.getPath())) {
-        continue;
+    List<FolderLister.Entry> folders = new ArrayList<>();
+    for (FolderLister.Entry e : FolderLister.list(root, rootReal, List.of(rootReal), conf)) {
+      if (e.path().equals(root) && e.kind() == FolderLister.Kind.ERROR) {
+        throw new InputLayoutException("cannot list input folder " + root + ": " + e.message());
       }
-      if (s.isFile()) {
-        top.add(RowFactory.create(s.getPath().toString(), s.getLen()));
+      if (e.kind() != FolderLister.Kind.DIR) {
+        top.add(row(e));
       } else if (recursive) {
-        folders.add(s.getPath().toString());
+        folders.add(e);
+      } else {
+        top.add(row(new FolderLister.Entry(e.path(), -1, FolderLister.Kind.SKIP, FolderLister.SKIP_SUBFOLDER,
+            "this layout reads one flat folder", e.realPath())));
       }
     }
     Dataset<Row> files = spark.createDataFrame(top, FILES);
@@ -61,58 +85,86 @@ final class FileListing {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       int slices = Math.min(folders.size(), 4 * jsc.defaultParallelism());
       files = files.union(spark.createDataFrame(
-          jsc.parallelize(folders, slices).flatMap(dir -> walk(dir, conf)), FILES));
+          jsc.parallelize(folders, slices).flatMap(dir -> walk(dir, rootReal, conf)), FILES));
     }
     return files.withColumn("ext", lower(regexp_extract(col("path"), "\\.([A-Za-z0-9]+)$", 1)));
   }
 
-  /** Every non-hidden file under {@code dir}, depth first. */
-  private static Iterator<Row> walk(String dir, HadoopConf conf) throws IOException {
+  /** Every entry under the folder {@code start} (not folders themselves), depth first. */
+  private static Iterator<Row> walk(FolderLister.Entry start, String rootReal, HadoopConf conf) {
+    record Pending(String path, List<String> ancestors) {}
     List<Row> out = new ArrayList<>();
-    Path start = new Path(dir);
-    FileSystem fs = start.getFileSystem(conf.get());
-    ArrayDeque<Path> pending = new ArrayDeque<>(List.of(start));
+    ArrayDeque<Pending> pending = new ArrayDeque<>();
+    pending.push(new Pending(start.path(), List.of(rootReal, start.realPath())));
     while (!pending.isEmpty()) {
-      for (FileStatus s : fs.listStatus(pending.pop())) {
-        if (hidden(s.getPath())) {
-          continue;
-        }
-        if (s.isDirectory()) {
-          pending.push(s.getPath());
+      Pending dir = pending.pop();
+      for (FolderLister.Entry e : FolderLister.list(dir.path(), rootReal, dir.ancestors(), conf)) {
+        if (e.kind() == FolderLister.Kind.DIR) {
+          List<String> chain = new ArrayList<>(dir.ancestors());
+          chain.add(e.realPath());
+          pending.push(new Pending(e.path(), List.copyOf(chain)));
         } else {
-          out.add(RowFactory.create(s.getPath().toString(), s.getLen()));
+          out.add(row(e));
         }
       }
     }
     return out.iterator();
   }
 
-  private static boolean hidden(Path p) {
-    String n = p.getName();
-    return n.startsWith(".") || n.startsWith("_");
+  private static Row row(FolderLister.Entry e) {
+    return RowFactory.create(e.path(), e.length(), e.kind().name(), e.code(), e.message(), e.isFolder());
   }
 
   static Column isImage(List<String> extensions) {
     return col("ext").isin(extensions.toArray());
   }
 
-  /** The image files under {@code root} in path order, each mapped to an input row. */
-  static Dataset<Row> images(SparkSession spark, String root, boolean recursive, List<String> extensions,
-      MapFunction<Row, Row> toInput) {
+  /**
+   * The inputs under {@code root} in path order: readable image files through {@code labeler},
+   * and error rows for unusable entries (broken links, bad names, unlistable folders).
+   */
+  static Dataset<Row> images(SparkSession spark, String dataset, String root, boolean recursive,
+      List<String> extensions, Labeler labeler) {
+    String base = root;
+    MapFunction<Row, Row> toInput = r -> {
+      String path = r.getString(0);
+      String rel = relative(base, path) + (r.getBoolean(5) ? "/" : "");
+      if ("FILE".equals(r.getString(2))) {
+        return labeler.input(dataset, rel, path, r.getLong(1));
+      }
+      Object[] label = labeler.labelOf(rel);
+      return InputSchema.error(dataset, InputSchema.id(dataset, rel), path, -1, (int) label[0], (String) label[1],
+          ErrorKind.of(r.getString(3)), r.getString(4));
+    };
     return all(spark, root, recursive)
-        .filter(isImage(extensions))
+        .filter(col("kind").equalTo("FILE").and(isImage(extensions))
+            .or(col("kind").equalTo("ERROR").and(col("folder").or(isImage(extensions)))))
         .orderBy(col("path"))
         .map(toInput, Encoders.row(InputSchema.SCHEMA));
   }
 
-  /** Files under {@code root} that are neither images nor one of {@code metadataFiles}. */
-  static long countSkipped(SparkSession spark, String root, boolean recursive, List<String> extensions,
+  /**
+   * Entries under {@code root} that are not inputs, counted by reason: {@code not_an_image}
+   * (extension not in {@code input.extensions}), {@code metadata} (one of {@code metadataFiles}),
+   * and the listing's own skips (folder links already listed or looping back, sub-folders of a
+   * flat layout). Runs one Spark count.
+   */
+  static Map<String, Long> skipped(SparkSession spark, String root, boolean recursive, List<String> extensions,
       String... metadataFiles) {
-    Dataset<Row> others = all(spark, root, recursive).filter(not(isImage(extensions)));
+    Column metadata = lit(false);
     for (String name : metadataFiles) {
-      others = others.filter(not(col("path").endsWith("/" + name)));
+      metadata = metadata.or(col("path").endsWith("/" + name));
     }
-    return others.count();
+    Column reason = when(col("kind").equalTo("SKIP"), col("code"))
+        .when(col("folder"), lit(null))
+        .when(metadata, lit(FolderLister.SKIP_METADATA))
+        .when(not(isImage(extensions)), lit(FolderLister.SKIP_NOT_IMAGE));
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (Row r : all(spark, root, recursive).select(reason.as("reason")).filter(col("reason").isNotNull())
+        .groupBy("reason").count().orderBy("reason").collectAsList()) {
+      out.put(r.getString(0), r.getLong(1));
+    }
+    return out;
   }
 
   /** Label index by name: position in {@code names}. */

@@ -48,6 +48,43 @@ public final class HadoopPaths {
     return s != null && s.isFile();
   }
 
+  /**
+   * The filesystem to read {@code path} through: for local paths the raw local filesystem, which
+   * looks for no {@code .crc} sidecar (inputs were not written by Hadoop, and building a sidecar's
+   * name fails for file names containing {@code :}).
+   */
+  public static FileSystem forReading(Path path, Configuration conf) throws IOException {
+    FileSystem fs = path.getFileSystem(conf);
+    return fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRawFileSystem() : fs;
+  }
+
+  /**
+   * An I/O failure in words, for one-sentence messages: "permission denied" or "no such file or
+   * folder" rather than an exception's class and the path again.
+   */
+  public static String reason(Throwable e) {
+    if (e instanceof java.nio.file.FileSystemException f) {
+      if (f.getReason() != null) {
+        return f.getReason();
+      }
+      if (f instanceof java.nio.file.AccessDeniedException) {
+        return "permission denied";
+      }
+      if (f instanceof java.nio.file.NoSuchFileException) {
+        return "no such file or folder";
+      }
+      if (f instanceof java.nio.file.NotDirectoryException) {
+        return "a part of the path is a file";
+      }
+      if (f instanceof java.nio.file.FileAlreadyExistsException) {
+        return "a file of that name exists";
+      }
+      return f.getClass().getSimpleName();
+    }
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
   /** Direct children of a folder, sorted by name. */
   public static List<FileStatus> children(Path dir, Configuration conf) {
     try {

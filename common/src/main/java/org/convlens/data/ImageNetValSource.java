@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -29,11 +28,12 @@ public final class ImageNetValSource implements ImageSource {
   /** File name (and file name without extension) → synset or index as written. */
   private final Map<String, String> labelsByFile;
 
-  public ImageNetValSource(String input, String classIndex, String valLabels, List<String> extensions,
+  /** {@code name} null = the folder's name. */
+  public ImageNetValSource(String input, String name, String classIndex, String valLabels, List<String> extensions,
       Configuration conf) {
     Path dir = FolderSource.requireDir(input, conf);
     this.root = dir.toString();
-    this.name = dir.getName();
+    this.name = name == null || name.isBlank() ? dir.getName() : name;
     this.extensions = extensions;
     this.index = ClassIndex.locate(dir, classIndex, conf);
     Path labels;
@@ -93,37 +93,33 @@ public final class ImageNetValSource implements ImageSource {
 
   @Override
   public Dataset<Row> list(SparkSession spark) {
-    String dataset = name;
-    String base = root;
     Map<String, String> byFile = labelsByFile;
     Map<String, Integer> bySynset = FileListing.positions(index.synsets());
     List<String> names = index.names();
-    MapFunction<Row, Row> toInput =
-        r -> {
-          String path = r.getString(0);
-          String rel = FileListing.relative(base, path);
-          String fileName = new Path(path).getName();
-          String stem = fileName.contains(".") ? fileName.substring(0, fileName.lastIndexOf('.')) : fileName;
-          String written = byFile.getOrDefault(fileName, byFile.get(stem));
-          if (written == null) {
-            return InputSchema.file(dataset, rel, path, r.getLong(1), -1, null);
-          }
-          Integer label = bySynset.get(written);
-          if (label == null && written.matches("\\d+")) {
-            int k = Integer.parseInt(written);
-            label = k < names.size() ? k : null;
-          }
-          if (label == null) {
-            return InputSchema.error(dataset, rel, path, -1, -1, written, ErrorKind.BAD_LABEL,
-                "label '" + written + "' of " + fileName + " is not in the class index");
-          }
-          return InputSchema.file(dataset, rel, path, r.getLong(1), label, names.get(label));
-        };
-    return FileListing.images(spark, root, false, extensions, toInput);
+    FileListing.Labeler labeler = (dataset, rel, path, length) -> {
+      String id = InputSchema.id(dataset, rel);
+      String fileName = new Path(path).getName();
+      String stem = fileName.contains(".") ? fileName.substring(0, fileName.lastIndexOf('.')) : fileName;
+      String written = byFile.getOrDefault(fileName, byFile.get(stem));
+      if (written == null) {
+        return InputSchema.file(dataset, id, path, length, -1, null);
+      }
+      Integer label = bySynset.get(written);
+      if (label == null && written.matches("\\d{1,9}")) {
+        int k = Integer.parseInt(written);
+        label = k < names.size() ? k : null;
+      }
+      if (label == null) {
+        return InputSchema.error(dataset, id, path, -1, -1, written, ErrorKind.BAD_LABEL,
+            "label '" + written + "' of " + fileName + " is not in the class index");
+      }
+      return InputSchema.file(dataset, id, path, length, label, names.get(label));
+    };
+    return FileListing.images(spark, name, root, false, extensions, labeler);
   }
 
   @Override
-  public long countSkipped(SparkSession spark) {
-    return FileListing.countSkipped(spark, root, false, extensions, LABEL_FILES);
+  public Map<String, Long> skipped(SparkSession spark) {
+    return FileListing.skipped(spark, root, false, extensions, LABEL_FILES);
   }
 }

@@ -1,6 +1,7 @@
 package org.convlens.data;
 
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -11,7 +12,10 @@ import org.apache.spark.sql.SparkSession;
  * that listing scales with the cluster rather than the driver.
  */
 public interface ImageSource {
-  /** Short dataset name written to every output row, e.g. {@code test_batch} or {@code val}. */
+  /**
+   * Dataset name written to every output row and leading every id, e.g. {@code test_batch} or
+   * {@code val}: the input's folder or file name, or the one {@code input.names} gives.
+   */
   String name();
 
   /** The layout, e.g. {@code cifar10}. */
@@ -23,8 +27,12 @@ public interface ImageSource {
   /** Rows of {@link InputSchema#SCHEMA}, one per input, in a stable order. */
   Dataset<Row> list(SparkSession spark);
 
-  /** Files under the input that were not taken (not an image extension); runs a Spark count. */
-  default long countSkipped(SparkSession spark) {
-    return 0;
+  /**
+   * Entries under the input that were left out on purpose, counted by reason ({@code
+   * not_an_image}, {@code metadata}, {@code link_loop}, {@code link_inside_input}, {@code
+   * subfolder}); runs a Spark count. Everything else under the input is a row.
+   */
+  default Map<String, Long> skipped(SparkSession spark) {
+    return Map.of();
   }
 }

@@ -1,6 +1,9 @@
 package org.convlens.data;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
@@ -15,21 +18,61 @@ import org.convlens.config.Settings.InputSettings;
 public final class ImageSources {
   private ImageSources() {}
 
-  /** The source for {@code path}, detecting the format when {@code input.format = auto}. */
-  public static ImageSource open(String path, InputSettings input, SparkSession spark) {
+  /**
+   * Every input of {@code input.paths}, named by {@code input.names} or by their folder or file
+   * names. Fails naming the key when two inputs would share a dataset name: ids start with it.
+   */
+  public static List<ImageSource> openAll(InputSettings input, SparkSession spark) {
+    List<ImageSource> sources = new ArrayList<>();
+    Map<String, String> pathByName = new HashMap<>();
+    for (int i = 0; i < input.paths().size(); i++) {
+      String path = input.paths().get(i);
+      ImageSource source = open(path, input.names().isEmpty() ? null : input.names().get(i), input, spark);
+      String earlier = pathByName.putIfAbsent(source.name(), path);
+      if (earlier != null) {
+        throw new InvalidConfigException("input.names", "inputs " + earlier + " and " + path
+            + " both have the dataset name '" + source.name() + "', and ids ('<dataset>/<path>') would collide: "
+            + (earlier.equals(path) ? "list each input once" : "give each input its own name with"
+                + " --set 'input.names=[name1, name2, ...]' (one per --input, in order)"));
+      }
+      sources.add(source);
+    }
+    return sources;
+  }
+
+  /**
+   * The source for {@code path}, detecting the format when {@code input.format = auto}; {@code
+   * name} null = the default dataset name (the folder's or file's).
+   */
+  public static ImageSource open(String path, String name, InputSettings input, SparkSession spark) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     InputFormat format = input.format() == InputFormat.AUTO ? detect(path, conf) : input.format();
     return switch (format) {
-      case CIFAR10 -> new CifarSource(path, CifarFormat.Variant.CIFAR10, conf);
-      case CIFAR100 -> new CifarSource(path,
+      case CIFAR10 -> new CifarSource(path, name, CifarFormat.Variant.CIFAR10, conf);
+      case CIFAR100 -> new CifarSource(path, name,
           input.cifar100Label() == Cifar100Label.FINE
               ? CifarFormat.Variant.CIFAR100_FINE : CifarFormat.Variant.CIFAR100_COARSE, conf);
-      case IMAGENET -> FolderSource.imagenet(path, input.classIndex(), input.extensions(), conf);
-      case IMAGENET_VAL -> new ImageNetValSource(path, input.classIndex(), input.valLabels(), input.extensions(), conf);
-      case FOLDER -> FolderSource.folder(path, input.extensions(), conf);
-      case MANIFEST -> new ManifestSource(path, spark, conf);
+      case IMAGENET -> FolderSource.imagenet(path, name, input.classIndex(), input.extensions(), conf);
+      case IMAGENET_VAL ->
+          new ImageNetValSource(path, name, input.classIndex(), input.valLabels(), input.extensions(), conf);
+      case FOLDER -> FolderSource.folder(path, name, input.extensions(), conf);
+      case MANIFEST -> new ManifestSource(path, name, input.manifestPaths(), spark, conf);
       case AUTO -> throw new IllegalStateException("unreachable");
     };
+  }
+
+  /** The skip counts of {@link ImageSource#skipped} in words, e.g. "3 without an image extension". */
+  public static String describeSkipped(Map<String, Long> byReason) {
+    List<String> parts = new ArrayList<>();
+    byReason.forEach((reason, n) -> parts.add(n + " " + switch (reason) {
+      case FolderLister.SKIP_NOT_IMAGE -> "without an image extension (input.extensions)";
+      case FolderLister.SKIP_METADATA -> "labels or class-index file(s)";
+      case FolderLister.SKIP_LINK_LOOP -> "folder link(s) leading back to a folder above them (a loop)";
+      case FolderLister.SKIP_LINK_INSIDE -> "folder link(s) to folders listed at their own place in the input";
+      case FolderLister.SKIP_SUBFOLDER -> "sub-folder(s) of a flat layout (imagenet-val reads one folder)";
+      default -> reason;
+    }));
+    return String.join(", ", parts);
   }
 
   /**

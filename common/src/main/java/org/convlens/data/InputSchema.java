@@ -49,17 +49,32 @@ public final class InputSchema {
     return SCHEMA.fieldIndex(name);
   }
 
+  /**
+   * The id of an input: its dataset's name, a slash, and its path relative to the dataset root
+   * (a CIFAR record adds {@code #index}). It does not depend on where the data lives, so the same
+   * data copied elsewhere, or moved to HDFS, gets the same ids; and inputs of two datasets never
+   * share one, since dataset names are unique within a run.
+   */
+  public static String id(String dataset, String relativePath) {
+    return dataset + "/" + relativePath;
+  }
+
   /** A whole-file input; {@code length} = -1 when unknown at listing time. */
   public static Row file(String dataset, String id, String path, long length, int label, String labelName) {
     return RowFactory.create(dataset, id, path, -1L, 0L, length, ENCODING_FILE, label, labelName, null, null);
   }
 
-  /** A CIFAR record whose pixels start at {@code pixelOffset}. */
+  /** A CIFAR record whose pixels start at {@code pixelOffset}; {@code id} from {@link #cifarId}. */
   public static Row cifar(
-      String dataset, String path, long index, long pixelOffset, int label, String labelName) {
+      String dataset, String id, String path, long index, long pixelOffset, int label, String labelName) {
     return RowFactory.create(
-        dataset, path + "#" + index, path, index, pixelOffset, (long) CifarFormat.PIXEL_BYTES,
+        dataset, id, path, index, pixelOffset, (long) CifarFormat.PIXEL_BYTES,
         ENCODING_CIFAR, label, labelName, null, null);
+  }
+
+  /** The id of record {@code index} of the batch file named {@code fileName}. */
+  public static String cifarId(String dataset, String fileName, long index) {
+    return id(dataset, fileName + "#" + index);
   }
 
   /** An input already known to be unusable at listing time. */

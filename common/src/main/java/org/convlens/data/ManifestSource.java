@@ -1,6 +1,7 @@
 package org.convlens.data;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.min;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,35 +12,63 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.Function;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.convlens.config.Settings.ManifestPaths;
 import scala.Tuple2;
 
 /**
- * A CSV manifest with a header and columns {@code path,label}. Paths may be absolute (any
- * Hadoop scheme) or relative to the manifest's folder. Labels are class names (classes = the
- * sorted distinct names) or, when every label is an integer, label indices (then names are
- * unknown). An empty label means unlabelled. A listed file that does not exist becomes a
- * {@code not_found} error row when executors read it.
+ * A CSV manifest with a header and columns {@code path,label}, parsed as RFC 4180 CSV (quoted
+ * fields may hold commas, doubled quotes and line breaks). Paths may be absolute (any Hadoop
+ * scheme) or relative to the manifest's folder; with {@code input.manifest-paths =
+ * below-manifest} a path that leaves the manifest's folder (absolute, a URI, or climbing out with
+ * {@code ..}; judged on the path as written, links are not resolved) is a {@code
+ * path_not_allowed} error row. Labels are class names (classes = the sorted distinct names) or,
+ * when every label is an integer, label indices (then names are unknown); an index too large to
+ * be a class index is a {@code bad_label} error row. An empty label means unlabelled.
+ *
+ * <p>Ids are {@code <dataset>/<path as written>}. A file listed again (the same path after
+ * resolving {@code .} and {@code ..}) is analysed once, at its first record; every later record
+ * becomes a {@code duplicate} error row with the id {@code <dataset>/<path>@row<N>} naming the
+ * first. A listed file that does not exist becomes a {@code not_found} error row when executors
+ * read it.
  */
 public final class ManifestSource implements ImageSource {
+  private static final StructType RECORDS = new StructType()
+      .add("record", DataTypes.LongType, false)
+      .add("written", DataTypes.StringType, true)
+      .add("resolved", DataTypes.StringType, true)
+      .add("label", DataTypes.StringType, true);
+
   private final String manifest;
   private final String name;
   private final String baseDir;
   private final boolean hasLabel;
   private final boolean numeric;
   private final List<String> classNames;
+  private final ManifestPaths scope;
+  /** Where absolute paths without a scheme live ({@code fs.defaultFS}), to compare them. */
+  private final String defaultFs;
 
-  public ManifestSource(String input, SparkSession spark, Configuration conf) {
+  /** {@code name} null = the manifest's file name without {@code .csv}. */
+  public ManifestSource(String input, String name, ManifestPaths scope, SparkSession spark, Configuration conf) {
     Path file = HadoopPaths.qualify(input, conf);
     FileStatus status = HadoopPaths.require(file, conf, "manifest");
     if (!status.isFile()) {
       throw new InputLayoutException("manifest " + file + " is a folder; a manifest is a CSV file");
     }
     this.manifest = file.toString();
-    this.name = file.getName().replaceFirst("\\.csv$", "");
+    this.name = name == null || name.isBlank() ? file.getName().replaceFirst("\\.csv$", "") : name;
     this.baseDir = file.getParent().toString();
+    this.scope = scope;
+    this.defaultFs = org.apache.hadoop.fs.FileSystem.getDefaultUri(conf).toString();
     Dataset<Row> csv = read(spark);
     List<String> columns = Arrays.asList(csv.columns());
     if (!columns.contains("path")) {
@@ -60,8 +89,13 @@ public final class ManifestSource implements ImageSource {
     classNames = numeric ? List.of() : new ArrayList<>(distinct);
   }
 
+  /**
+   * RFC 4180: a quote inside a quoted field is doubled (Spark's default escape is a backslash),
+   * and a quoted field may span lines (Spark's default reads one record per line).
+   */
   private Dataset<Row> read(SparkSession spark) {
-    return spark.read().option("header", "true").option("mode", "PERMISSIVE").csv(manifest);
+    return spark.read().option("header", "true").option("mode", "PERMISSIVE").option("multiLine", "true")
+        .option("escape", "\"").csv(manifest);
   }
 
   @Override
@@ -79,39 +113,101 @@ public final class ManifestSource implements ImageSource {
     return classNames;
   }
 
+  /**
+   * Where a path written in the manifest points, normalised ({@code .} and {@code ..} resolved)
+   * and qualified (an absolute path without a scheme is on {@code defaultFs}), or null when it
+   * cannot be parsed as a path.
+   */
+  static String resolve(String base, String defaultFs, String written) {
+    String p = written.strip();
+    try {
+      Path path;
+      if (p.matches("[A-Za-z][A-Za-z0-9+.-]*:/.*")) {
+        path = new Path(p);
+      } else if (p.startsWith("/")) {
+        path = new Path(new Path(defaultFs), p);
+      } else {
+        path = new Path(base + "/" + p);
+      }
+      return new Path(path.toUri().normalize()).toString();
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** Whether {@code resolved} lies in {@code base} or below it. */
+  static boolean below(String base, String resolved) {
+    return resolved != null && resolved.startsWith(base.endsWith("/") ? base : base + "/")
+        && !resolved.substring(base.length()).contains("/../");
+  }
+
   @Override
   public Dataset<Row> list(SparkSession spark) {
-    String dataset = name;
     String base = baseDir;
+    String fsUri = defaultFs;
     boolean labelled = hasLabel;
-    boolean indices = numeric;
-    Map<String, Integer> byName = FileListing.positions(classNames);
+    // Records keep the manifest's order; the index numbers them for ids and messages.
+    Function<Tuple2<Row, Long>, Row> toRecord = t -> {
+      Row r = t._1();
+      String written = r.getString(r.fieldIndex("path"));
+      written = written == null || written.isBlank() ? null : written.strip();
+      String label = labelled ? r.getString(r.fieldIndex("label")) : null;
+      return RowFactory.create(t._2() + 1, written, written == null ? null : resolve(base, fsUri, written),
+          label == null ? "" : label.strip());
+    };
+    Dataset<Row> records = spark.createDataFrame(read(spark).javaRDD().zipWithIndex().map(toRecord), RECORDS)
+        .withColumn("first", min("record").over(Window.partitionBy("resolved")));
+
+    String dataset = name;
     String manifestPath = manifest;
-    Function<Tuple2<Row, Long>, Row> toInput =
-        t -> {
-          Row r = t._1();
-          long line = t._2() + 2; // 1-based, after the header
-          String p = r.getString(r.fieldIndex("path"));
-          String label = labelled ? r.getString(r.fieldIndex("label")) : null;
-          label = label == null ? "" : label.strip();
-          if (p == null || p.isBlank()) {
-            return InputSchema.error(dataset, "line " + line, manifestPath, -1, -1, null,
-                ErrorKind.NOT_FOUND, "manifest line " + line + " has an empty path");
+    boolean indices = numeric;
+    boolean belowOnly = scope == ManifestPaths.BELOW_MANIFEST;
+    Map<String, Integer> byName = FileListing.positions(classNames);
+    MapFunction<Row, Row> toInput = r -> {
+      long record = r.getLong(0);
+      String written = r.getString(1);
+      String resolved = r.getString(2);
+      String label = r.getString(3);
+      if (written == null) {
+        return InputSchema.error(dataset, InputSchema.id(dataset, "@row" + record), manifestPath, -1, -1, null,
+            ErrorKind.NOT_FOUND, "manifest record " + record + " has an empty path");
+      }
+      int y = -1;
+      String yName = null;
+      String labelError = null;
+      if (!label.isEmpty()) {
+        if (indices) {
+          long index = label.length() > 10 ? Long.MAX_VALUE : Long.parseLong(label);
+          if (index > Integer.MAX_VALUE) {
+            labelError = "label " + label + " of manifest record " + record + " is not a class index (too large)";
+          } else {
+            y = (int) index;
           }
-          String path = p.strip().startsWith("/") || p.contains(":/") ? p.strip() : base + "/" + p.strip();
-          int y = -1;
-          String yName = null;
-          if (!label.isEmpty()) {
-            if (indices) {
-              y = Integer.parseInt(label);
-            } else {
-              y = byName.get(label);
-              yName = label;
-            }
-          }
-          return InputSchema.file(dataset, p.strip(), path, -1L, y, yName);
-        };
-    // Rows keep the manifest's order; the index numbers them for error messages.
-    return spark.createDataFrame(read(spark).javaRDD().zipWithIndex().map(toInput), InputSchema.SCHEMA);
+        } else {
+          y = byName.get(label);
+          yName = label;
+        }
+      }
+      long first = r.getLong(4);
+      String id = InputSchema.id(dataset, written);
+      if (resolved == null) {
+        return InputSchema.error(dataset, id, written, -1, y, yName, ErrorKind.NOT_FOUND,
+            "manifest record " + record + " is not a valid path");
+      }
+      if (record != first) {
+        return InputSchema.error(dataset, id + "@row" + record, resolved, -1, y, yName, ErrorKind.DUPLICATE,
+            "manifest record " + record + " names the same file as record " + first + ", analysed there");
+      }
+      if (belowOnly && !below(base, resolved)) {
+        return InputSchema.error(dataset, id, resolved, -1, y, yName, ErrorKind.PATH_NOT_ALLOWED,
+            "manifest record " + record + " points outside the manifest's folder, and input.manifest-paths ="
+                + " below-manifest");
+      }
+      if (labelError != null) {
+        return InputSchema.error(dataset, id, resolved, -1, -1, null, ErrorKind.BAD_LABEL, labelError);
+      }
+      return InputSchema.file(dataset, id, resolved, -1L, y, yName);
+    };
+    return records.orderBy("record").map(toInput, Encoders.row(InputSchema.SCHEMA));
   }
 }

@@ -38,6 +38,8 @@ import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelParameters;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputLock;
+import org.convlens.spark.StagedOutput;
 import org.convlens.spark.ProgressReporter;
 
 /**
@@ -78,16 +80,32 @@ public final class ModelVizRun {
   public static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console)
       throws IOException {
     long start = System.nanoTime();
-    ModelVizSettings settings = config.modelViz();
-    MaximizeSettings max = settings.maximize();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
     Path modelDir = new Path(outDir, MODEL_DIR);
-    if (config.output().mode() == WriteMode.ERROR && HadoopPaths.statusOrNull(modelDir, hadoop) != null) {
-      throw new InvalidConfigException("output.mode", modelDir
-          + " already exists and output.mode = error: choose another --out or set output.mode=overwrite");
+    try (OutputLock lock = OutputLock.acquire(outDir, hadoop, "output.dir", "model-viz",
+        config.output().lockTimeoutSeconds(), console)) {
+      if (config.output().mode() == WriteMode.ERROR && HadoopPaths.statusOrNull(modelDir, hadoop) != null) {
+        throw new InvalidConfigException("output.mode", modelDir
+            + " already exists and output.mode = error: choose another --out or set output.mode=overwrite");
+      }
+      // Written beside model/ and swapped in whole when complete: no target of an earlier run
+      // lingers, and a failed run leaves the earlier output as it was.
+      String runId = AnalyzeRun.newRunId();
+      try (StagedOutput staged = StagedOutput.begin(modelDir, hadoop, runId)) {
+        Summary done = write(config, spark, console, staged.path(), modelDir, runId, start);
+        staged.replace(lock);
+        return done;
+      }
     }
+  }
 
+  private static Summary write(ConvLensConfig config, SparkSession spark, PrintStream console, Path writeDir,
+      Path modelDir, String runId, long start) throws IOException {
+    ModelVizSettings settings = config.modelViz();
+    MaximizeSettings max = settings.maximize();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Path outDir = modelDir.getParent();
     // Everything that depends on the model is checked before any Spark job.
     ModelSpec spec = AnalyzeRun.modelSpec(config);
     Classifier classifier = ModelCache.get(spec);
@@ -97,24 +115,18 @@ public final class ModelVizRun {
         settings.secondLayer());
     List<InputMaximizer.Target> targets = targets(max, classifier);
     Path analysis = analysisPath(settings, outDir, hadoop);
-
-    // Overwrite = replace the whole model/ folder, so no target of an earlier run lingers.
-    if (HadoopPaths.statusOrNull(modelDir, hadoop) != null) {
-      modelDir.getFileSystem(hadoop).delete(modelDir, true);
-    }
-    String runId = AnalyzeRun.newRunId();
     console.printf(Locale.ROOT, "model-viz: model %s (%s) on %s, %d maximisation target(s)%n",
         d.id(), d.engine(), classifier.device(), targets.size());
 
     ModelSummary summary = ModelSummary.of(classifier, params);
-    OutputFiles.writeText(new Path(modelDir, "architecture.svg"),
+    OutputFiles.writeText(new Path(writeDir, "architecture.svg"),
         ArchitectureSvg.render(summary.diagram()), hadoop);
     List<FilterGrid> grids = new ArrayList<>();
     List<Map<String, Object>> filterIndex = new ArrayList<>();
     for (int i = 0; i < convs.size(); i++) {
       FilterGrid g = FilterGrid.of(params, convs.get(i), i == 0);
       String file = i == 0 ? "filters-first.png" : "filters-second.png";
-      OutputFiles.writeBytes(new Path(modelDir, file), Images.png(g.render()), hadoop);
+      OutputFiles.writeBytes(new Path(writeDir, file), Images.png(g.render()), hadoop);
       grids.add(g);
       filterIndex.add(filterEntry(g, file, i == 0 ? "first" : "second"));
     }
@@ -132,11 +144,11 @@ public final class ModelVizRun {
     JavaRDD<Row> vectorRows = JavaSparkContext.fromSparkContext(spark.sparkContext())
         .parallelize(ClassVectors.rows(d, head, means), slices);
     spark.createDataFrame(vectorRows, ClassVectorsSchema.SCHEMA).write().mode(SaveMode.Overwrite)
-        .parquet(new Path(modelDir, CLASS_VECTORS_DIR).toString());
+        .parquet(new Path(writeDir, CLASS_VECTORS_DIR).toString());
 
     List<Map<String, Object>> targetIndex = new ArrayList<>();
     int failed = 0;
-    Path maxDir = new Path(modelDir, MAXIMIZATION_DIR);
+    Path maxDir = new Path(writeDir, MAXIMIZATION_DIR);
     if (!targets.isEmpty()) {
       LongAccumulator steps = spark.sparkContext().longAccumulator("convlens.maximize.steps");
       long totalSteps = (long) targets.size() * max.steps();
@@ -169,7 +181,7 @@ public final class ModelVizRun {
           t.put("error", r.getString(5));
         } else {
           String file = PNG_DIR + "/" + r.getString(0) + "-" + r.getInt(1) + ".png";
-          OutputFiles.writeBytes(new Path(modelDir, file), (byte[]) r.get(6), hadoop);
+          OutputFiles.writeBytes(new Path(writeDir, file), (byte[]) r.get(6), hadoop);
           t.put("file", file);
           t.put("initial_objective", r.get(7));
           t.put("final_objective", r.get(8));
@@ -211,7 +223,7 @@ public final class ModelVizRun {
     index.put("maximization", mx);
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
         .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-    OutputFiles.writeText(new Path(modelDir, INDEX_FILE), json.writeValueAsString(index) + "\n", hadoop);
+    OutputFiles.writeText(new Path(writeDir, INDEX_FILE), json.writeValueAsString(index) + "\n", hadoop);
     return new Summary(runId, d.id(), modelDir.toString(), summary, grids, targets.size(), failed,
         analysis == null ? null : analysis.toString(), means == null ? 0 : means.rowsUsed(), seconds);
   }

@@ -31,6 +31,7 @@ import org.convlens.config.InvalidConfigException;
 import org.convlens.data.HadoopPaths;
 import org.convlens.features.ModelVizRun;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputLock;
 import org.convlens.spark.ProgressReporter;
 
 /**
@@ -77,6 +78,17 @@ public final class ReportRun {
     }
     Path file = s.file().isEmpty() ? new Path(new Path(outDir, REPORT_DIR), REPORT_FILE)
         : HadoopPaths.qualify(s.file(), hadoop);
+    // Where the report goes is checked (and held) before any work.
+    try (OutputLock lock = OutputLock.acquire(file.getParent(), hadoop, s.file().isEmpty() ? "output.dir"
+        : "report.file", "report", config.output().lockTimeoutSeconds(), console)) {
+      return render(config, spark, console, lock, outDir, analysisDir, modelDir, file, start);
+    }
+  }
+
+  private static Summary render(ConvLensConfig config, SparkSession spark, PrintStream console, OutputLock lock,
+      Path outDir, Path analysisDir, Path modelDir, Path file, long start) throws IOException {
+    ReportSettings s = config.report();
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Phases phases = new Phases(console);
 
     phases.start("reading " + analysisDir);
@@ -186,6 +198,7 @@ public final class ReportRun {
     page.put("model", model == null ? Map.of() : modelFacts(model));
     String html = HtmlReport.render(page, data);
     byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
+    lock.checkHeld();
     OutputFiles.writeBytes(file, bytes, hadoop);
     rows.unpersist();
     double seconds = (System.nanoTime() - start) / 1e9;

@@ -10,9 +10,13 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Small files next to the outputs (run.json, effective.conf, PNGs, SVGs), on any Hadoop
- * filesystem.
+ * filesystem. Each is written to a temporary name beside it and renamed over the old one, so a
+ * reader (or a crash) never sees half a file, and a failed write leaves the old file intact.
  */
 public final class OutputFiles {
+  /** Prefix of the temporary files; leftovers of a killed run are removed by the next run. */
+  static final String TEMP_PREFIX = ".convlens-tmp-";
+
   private OutputFiles() {}
 
   /** A small JSON file (run.json, audit.json...), or null when it is missing or unreadable. */
@@ -40,8 +44,14 @@ public final class OutputFiles {
     if (fs instanceof LocalFileSystem local) {
       fs = local.getRawFileSystem();
     }
-    try (OutputStream out = fs.create(file, true)) {
-      out.write(bytes);
+    Path temp = new Path(file.getParent(), TEMP_PREFIX + java.util.UUID.randomUUID() + "-" + file.getName());
+    try {
+      try (OutputStream out = fs.create(temp, true)) {
+        out.write(bytes);
+      }
+      StagedOutput.moveReplacing(fs, temp, file);
+    } finally {
+      fs.delete(temp, false);
     }
   }
 }

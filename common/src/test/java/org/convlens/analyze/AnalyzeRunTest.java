@@ -59,7 +59,7 @@ class AnalyzeRunTest {
     Map<String, Row> rows = spark.read().parquet(out.resolve("analysis").toString()).collectAsList().stream()
         .collect(Collectors.toMap(r -> r.getString(r.fieldIndex("id")), r -> r));
     assertEquals(4, rows.size());
-    Row r = rows.get("a/red.png");
+    Row r = rows.get("data/a/red.png");
     assertEquals("ok", r.getAs("status"));
     assertEquals("a", r.getAs("label_name"));
     assertEquals(40, (int) r.getAs("width"));
@@ -81,7 +81,7 @@ class AnalyzeRunTest {
     assertTrue(probs[top.get(0)] >= probs[top.get(1)] && probs[top.get(1)] >= probs[top.get(2)]);
     assertEquals(model.description().classNames().get(top.get(0)), r.getAs("predicted_name"));
 
-    Row zero = rows.get("b/zero.png");
+    Row zero = rows.get("data/b/zero.png");
     assertEquals("error", zero.getAs("status"));
     assertEquals("empty", zero.getAs("error_kind"));
     assertNull(zero.getAs("embedding"));

@@ -22,7 +22,7 @@ class CifarSourceTest {
   private final SparkSession spark = SharedSpark.get();
 
   private List<Row> list(Path input, CifarFormat.Variant v) {
-    return new CifarSource(input.toString(), v, spark.sparkContext().hadoopConfiguration())
+    return new CifarSource(input.toString(), null, v, spark.sparkContext().hadoopConfiguration())
         .list(spark).collectAsList();
   }
 
@@ -44,7 +44,8 @@ class CifarSourceTest {
       assertEquals(3072L, (long) r.getAs(InputSchema.LENGTH));
       assertEquals(InputSchema.ENCODING_CIFAR, r.getAs(InputSchema.ENCODING));
       assertNull(r.getAs(InputSchema.ERROR_KIND));
-      assertTrue(((String) r.getAs(InputSchema.ID)).endsWith("test_batch.bin#" + i));
+      // Relative to the dataset, so the same batch elsewhere has the same ids.
+      assertEquals("test_batch/test_batch.bin#" + i, r.getAs(InputSchema.ID));
     }
     assertEquals(List.of(2, 0, 1, 1), rows.stream().map(r -> (Integer) r.getAs(InputSchema.LABEL)).toList());
     assertEquals(List.of("c", "a", "b", "b"), rows.stream().map(r -> (String) r.getAs(InputSchema.LABEL_NAME)).toList());
@@ -74,6 +75,8 @@ class CifarSourceTest {
     assertNull(rows.get(1).getAs(InputSchema.ERROR_KIND));
     assertEquals("bad_label", rows.get(2).getAs(InputSchema.ERROR_KIND));
     assertTrue(((String) rows.get(2).getAs(InputSchema.ERROR)).contains("label 7"));
+    // The schema says -1 for an unknown label; the byte read is in the message only.
+    assertEquals(-1, (int) rows.get(2).getAs(InputSchema.LABEL));
   }
 
   @Test
@@ -82,13 +85,14 @@ class CifarSourceTest {
     Fixtures.write(dir.resolve("data_batch_2.bin"), Fixtures.cifar10(1));
     Fixtures.write(dir.resolve("data_batch_1.bin"), Fixtures.cifar10(0, 0));
     Files.writeString(dir.resolve("readme.html"), "not a batch");
-    CifarSource source = new CifarSource(dir.toString(), CifarFormat.Variant.CIFAR10,
+    CifarSource source = new CifarSource(dir.toString(), null, CifarFormat.Variant.CIFAR10,
         spark.sparkContext().hadoopConfiguration());
     assertEquals(NAMES, source.classNames());
     List<Row> rows = source.list(spark).collectAsList();
     assertEquals(3, rows.size());
-    assertTrue(((String) rows.get(0).getAs(InputSchema.ID)).endsWith("data_batch_1.bin#0"));
-    assertTrue(((String) rows.get(2).getAs(InputSchema.ID)).endsWith("data_batch_2.bin#0"));
+    String dataset = dir.getFileName().toString();
+    assertEquals(dataset + "/data_batch_1.bin#0", rows.get(0).getAs(InputSchema.ID));
+    assertEquals(dataset + "/data_batch_2.bin#0", rows.get(2).getAs(InputSchema.ID));
   }
 
   @Test
@@ -112,11 +116,11 @@ class CifarSourceTest {
   void missingFileOrClassNamesFailOnTheDriver(@TempDir Path dir) throws Exception {
     var conf = spark.sparkContext().hadoopConfiguration();
     var missing = assertThrows(InputLayoutException.class,
-        () -> new CifarSource(dir.resolve("nope.bin").toString(), CifarFormat.Variant.CIFAR10, conf));
+        () -> new CifarSource(dir.resolve("nope.bin").toString(), null, CifarFormat.Variant.CIFAR10, conf));
     assertTrue(missing.getMessage().contains("not found"));
     Path file = Fixtures.write(dir.resolve("x.bin"), Fixtures.cifar10(0));
     var noMeta = assertThrows(InputLayoutException.class,
-        () -> new CifarSource(file.toString(), CifarFormat.Variant.CIFAR10, conf));
+        () -> new CifarSource(file.toString(), null, CifarFormat.Variant.CIFAR10, conf));
     assertTrue(noMeta.getMessage().contains("batches.meta.txt"), noMeta.getMessage());
   }
 }

@@ -54,18 +54,18 @@ class FolderSourcesTest {
   @Test
   void imagenetTrainLayoutMapsSynsetsThroughTheClassIndex(@TempDir Path dir) throws Exception {
     Path train = imagenet(dir);
-    FolderSource source = FolderSource.imagenet(train.toString(), "", EXT, conf);
+    FolderSource source = FolderSource.imagenet(train.toString(), null, "", EXT, conf);
     assertEquals(List.of("tench, Tinca tinca", "goldfish, Carassius auratus"), source.classNames());
     Map<String, Row> rows = byId(source.list(spark).collectAsList());
     assertEquals(4, rows.size());
-    assertEquals(0, (int) rows.get("n01440764/a.JPEG").getAs(InputSchema.LABEL));
-    assertEquals("goldfish, Carassius auratus", rows.get("n01443537/c.png").getAs(InputSchema.LABEL_NAME));
-    assertNull(rows.get("n01443537/b.png").getAs(InputSchema.ERROR_KIND));
-    assertTrue((long) rows.get("n01443537/b.png").getAs(InputSchema.LENGTH) > 0);
-    Row unknown = rows.get("n99999999/d.png");
+    assertEquals(0, (int) rows.get("train/n01440764/a.JPEG").getAs(InputSchema.LABEL));
+    assertEquals("goldfish, Carassius auratus", rows.get("train/n01443537/c.png").getAs(InputSchema.LABEL_NAME));
+    assertNull(rows.get("train/n01443537/b.png").getAs(InputSchema.ERROR_KIND));
+    assertTrue((long) rows.get("train/n01443537/b.png").getAs(InputSchema.LENGTH) > 0);
+    Row unknown = rows.get("train/n99999999/d.png");
     assertEquals("bad_label", unknown.getAs(InputSchema.ERROR_KIND));
     assertTrue(((String) unknown.getAs(InputSchema.ERROR)).contains("n99999999"));
-    assertEquals(1, source.countSkipped(spark));
+    assertEquals(Map.of("not_an_image", 1L), source.skipped(spark));
     assertEquals(InputFormat.IMAGENET, ImageSources.detect(train.toString(), conf));
   }
 
@@ -82,7 +82,7 @@ class FolderSourcesTest {
   void imagenetWithoutClassIndexFailsWithTheFilesItLookedFor(@TempDir Path dir) throws Exception {
     Fixtures.write(dir.resolve("n01440764/a.png"), png());
     InputLayoutException e = assertThrows(InputLayoutException.class,
-        () -> FolderSource.imagenet(dir.toString(), "", EXT, conf));
+        () -> FolderSource.imagenet(dir.toString(), null, "", EXT, conf));
     assertTrue(e.getMessage().contains("LOC_synset_mapping.txt"), e.getMessage());
     assertTrue(e.getMessage().contains("input.class-index"), e.getMessage());
   }
@@ -97,14 +97,14 @@ class FolderSourcesTest {
     Fixtures.writeLines(dir.resolve("val_labels.csv"),
         List.of("filename,synset", "VAL_1.JPEG,n01443537", "VAL_2.png,n01440764", "VAL_3.png,n00000000"));
     assertEquals(InputFormat.IMAGENET_VAL, ImageSources.detect(dir.resolve("val").toString(), conf));
-    ImageSource source = ImageSources.open(dir.resolve("val").toString(), settings(), spark);
+    ImageSource source = ImageSources.open(dir.resolve("val").toString(), null, settings(), spark);
     Map<String, Row> rows = byId(source.list(spark).collectAsList());
     assertEquals(4, rows.size());
-    assertEquals(1, (int) rows.get("VAL_1.JPEG").getAs(InputSchema.LABEL));
-    assertEquals(0, (int) rows.get("VAL_2.png").getAs(InputSchema.LABEL));
-    assertEquals("bad_label", rows.get("VAL_3.png").getAs(InputSchema.ERROR_KIND));
-    assertEquals(-1, (int) rows.get("VAL_4.png").getAs(InputSchema.LABEL));
-    assertNull(rows.get("VAL_4.png").getAs(InputSchema.ERROR_KIND));
+    assertEquals(1, (int) rows.get("val/VAL_1.JPEG").getAs(InputSchema.LABEL));
+    assertEquals(0, (int) rows.get("val/VAL_2.png").getAs(InputSchema.LABEL));
+    assertEquals("bad_label", rows.get("val/VAL_3.png").getAs(InputSchema.ERROR_KIND));
+    assertEquals(-1, (int) rows.get("val/VAL_4.png").getAs(InputSchema.LABEL));
+    assertNull(rows.get("val/VAL_4.png").getAs(InputSchema.ERROR_KIND));
   }
 
   @Test
@@ -115,20 +115,23 @@ class FolderSourcesTest {
   }
 
   @Test
-  void plainFolderUsesSortedSubfoldersAsClasses(@TempDir Path dir) throws Exception {
+  void plainFolderUsesSortedSubfoldersAsClasses(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("pets");
     Fixtures.write(dir.resolve("dogs/1.png"), png());
     Fixtures.write(dir.resolve("cats/2.bmp"), Fixtures.image("bmp", 4, 4, Color.BLACK));
     Fixtures.write(dir.resolve("cats/deeper/3.png"), png());
     Fixtures.write(dir.resolve("loose.png"), png());
     Fixtures.write(dir.resolve(".hidden.png"), png());
     assertEquals(InputFormat.FOLDER, ImageSources.detect(dir.toString(), conf));
-    ImageSource source = ImageSources.open(dir.toString(), settings(), spark);
+    ImageSource source = ImageSources.open(dir.toString(), null, settings(), spark);
     assertEquals(List.of("cats", "dogs"), source.classNames());
     Map<String, Row> rows = byId(source.list(spark).collectAsList());
-    assertEquals(4, rows.size(), rows.keySet().toString());
-    assertEquals(1, (int) rows.get("dogs/1.png").getAs(InputSchema.LABEL));
-    assertEquals(0, (int) rows.get("cats/deeper/3.png").getAs(InputSchema.LABEL));
-    assertEquals(-1, (int) rows.get("loose.png").getAs(InputSchema.LABEL));
+    // Hidden names are the user's files too (torchvision's ImageFolder reads them).
+    assertEquals(5, rows.size(), rows.keySet().toString());
+    assertEquals(1, (int) rows.get("pets/dogs/1.png").getAs(InputSchema.LABEL));
+    assertEquals(0, (int) rows.get("pets/cats/deeper/3.png").getAs(InputSchema.LABEL));
+    assertEquals(-1, (int) rows.get("pets/loose.png").getAs(InputSchema.LABEL));
+    assertEquals(-1, (int) rows.get("pets/.hidden.png").getAs(InputSchema.LABEL));
   }
 
   @Test
@@ -138,23 +141,27 @@ class FolderSourcesTest {
     Fixtures.writeLines(dir.resolve("m.csv"),
         List.of("path,label", "img/a.png,zebra", abs + ",ant", "img/missing.png,zebra", "img/a.png,"));
     assertEquals(InputFormat.MANIFEST, ImageSources.detect(dir.resolve("m.csv").toString(), conf));
-    ImageSource source = ImageSources.open(dir.resolve("m.csv").toString(), settings(), spark);
+    ImageSource source = ImageSources.open(dir.resolve("m.csv").toString(), null, settings(), spark);
     assertEquals(List.of("ant", "zebra"), source.classNames());
     List<Row> rows = source.list(spark).collectAsList();
     assertEquals(4, rows.size());
+    assertEquals("m/img/a.png", rows.get(0).getAs(InputSchema.ID));
     assertEquals(1, (int) rows.get(0).getAs(InputSchema.LABEL));
     assertTrue(((String) rows.get(0).getAs(InputSchema.SOURCE)).endsWith("/img/a.png"));
-    assertEquals(abs.toString(), rows.get(1).getAs(InputSchema.SOURCE));
+    assertTrue(((String) rows.get(1).getAs(InputSchema.SOURCE)).endsWith(abs.toString()));
     assertEquals(0, (int) rows.get(1).getAs(InputSchema.LABEL));
     assertEquals(-1L, (long) rows.get(2).getAs(InputSchema.LENGTH));
-    assertEquals(-1, (int) rows.get(3).getAs(InputSchema.LABEL));
+    // The same file again: one row of its own (a distinct id), analysed once, at record 1.
+    assertEquals("m/img/a.png@row4", rows.get(3).getAs(InputSchema.ID));
+    assertEquals("duplicate", rows.get(3).getAs(InputSchema.ERROR_KIND));
+    assertTrue(((String) rows.get(3).getAs(InputSchema.ERROR)).contains("record 1"));
   }
 
   @Test
   void manifestWithoutPathColumnOrUnknownInputFailsClearly(@TempDir Path dir) throws Exception {
     Fixtures.writeLines(dir.resolve("bad.csv"), List.of("file,label", "a.png,x"));
     InputLayoutException e = assertThrows(InputLayoutException.class,
-        () -> ImageSources.open(dir.resolve("bad.csv").toString(), settings(), spark));
+        () -> ImageSources.open(dir.resolve("bad.csv").toString(), null, settings(), spark));
     assertTrue(e.getMessage().contains("'path' column"), e.getMessage());
     assertTrue(assertThrows(InputLayoutException.class,
         () -> ImageSources.detect(dir.resolve("nope").toString(), conf)).getMessage().contains("input not found"));

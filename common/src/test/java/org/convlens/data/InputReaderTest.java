@@ -29,7 +29,7 @@ class InputReaderTest {
     try (InputReader reader = new InputReader(conf, 1 << 20)) {
       assertArrayEquals(bytes, reader.read(file(p, bytes.length)));
       assertArrayEquals(bytes, reader.read(file(p, -1)));
-      Row second = InputSchema.cifar("d", p.toUri().toString(), 1, 3073 + 1, 4, null);
+      Row second = InputSchema.cifar("d", "d/b.bin#1", p.toUri().toString(), 1, 3073 + 1, 4, null);
       byte[] px = reader.read(second);
       assertEquals(3072, px.length);
       assertEquals(1, px[0]);

@@ -31,6 +31,15 @@ public final class Fixtures {
     return Files.write(file, bytes);
   }
 
+  /** Runs a shell script in {@code dir} (for what Java cannot make: bad names, FIFOs); fails on error. */
+  public static void sh(Path dir, String script) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IOException(script + ": " + out);
+    }
+  }
+
   public static void writeLines(Path file, List<String> lines) throws IOException {
     Files.createDirectories(file.getParent());
     Files.write(file, lines);
@@ -47,6 +56,35 @@ public final class Fixtures {
     out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
     chunk(out, "IHDR", ihdr.array());
     chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
+    chunk(out, "IEND", new byte[0]);
+    return out.toByteArray();
+  }
+
+  /**
+   * A real w×h RGB PNG of one colour, compressed as it is written (a 10,000,000×1 image is about
+   * 30 KB): a small file that decodes to many pixels.
+   */
+  public static byte[] solidPng(int w, int h, Color colour) {
+    java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13);
+    ihdr.putInt(w).putInt(h).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+    ByteArrayOutputStream idat = new ByteArrayOutputStream();
+    byte[] row = new byte[1 + 3 * w];
+    for (int x = 0; x < w; x++) {
+      row[1 + 3 * x] = (byte) colour.getRed();
+      row[2 + 3 * x] = (byte) colour.getGreen();
+      row[3 + 3 * x] = (byte) colour.getBlue();
+    }
+    try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(idat)) {
+      for (int y = 0; y < h; y++) {
+        z.write(row);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+    chunk(out, "IHDR", ihdr.array());
+    chunk(out, "IDAT", idat.toByteArray());
     chunk(out, "IEND", new byte[0]);
     return out.toByteArray();
   }

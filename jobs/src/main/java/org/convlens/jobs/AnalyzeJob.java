@@ -17,7 +17,8 @@ public final class AnalyzeJob {
         s.inputs(), s.ok(), s.errors(), s.errorsByKind().isEmpty() ? "" : " " + s.errorsByKind(),
         s.seconds(), display(s.output()));
     if (s.skippedFiles() > 0) {
-      console.printf("skipped %d files without an image extension (input.extensions)%n", s.skippedFiles());
+      console.printf("skipped %d entries on purpose: %s%n", s.skippedFiles(),
+          org.convlens.data.ImageSources.describeSkipped(s.skippedByReason()));
     }
     return s;
   }

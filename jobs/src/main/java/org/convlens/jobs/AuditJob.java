@@ -32,7 +32,7 @@ public final class AuditJob {
       PrintStream console) throws IOException {
     String dir = out != null ? out
         : new org.apache.hadoop.fs.Path(config.output().dir(), AuditDiff.DIFF_DIR).toString();
-    return AuditDiff.execute(base, next, dir, config.audit(), spark, console);
+    return AuditDiff.execute(base, next, dir, config.audit(), spark, console, config.output().lockTimeoutSeconds());
   }
 
   private static String format(java.util.Map<String, Double> m) {

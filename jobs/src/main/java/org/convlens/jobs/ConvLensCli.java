@@ -9,6 +9,7 @@ import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.data.synth.SampleData;
 import org.convlens.data.synth.SampleSpec;
+import org.convlens.model.ModelLoadException;
 import org.convlens.spark.Sessions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +20,8 @@ import picocli.CommandLine.ParentCommand;
 /**
  * The {@code convlens} command line. {@code main} only parses options, builds the configuration
  * and calls a job's {@code run}; failures print one sentence (a stack trace with --verbose) and
- * exit non-zero: 2 for a bad option or configuration, 1 for anything else.
+ * exit non-zero: 2 for a bad option, configuration, input layout or model, 143 when the run was
+ * interrupted (SIGTERM, Ctrl-C), 1 for anything else.
  */
 @Command(
     name = "convlens",
@@ -39,6 +41,7 @@ import picocli.CommandLine.ParentCommand;
 public final class ConvLensCli implements Runnable {
   static final int EXIT_CONFIG = 2;
   static final int EXIT_FAILURE = 1;
+  static final int EXIT_INTERRUPTED = 143;
 
   /** Where jobs print progress and summaries (stdout, or a test's stream). */
   private final PrintStream console;
@@ -70,16 +73,22 @@ public final class ConvLensCli implements Runnable {
     cli.setErr(new java.io.PrintWriter(err, true));
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
+          if (Interruption.during(e)) {
+            // The shutdown hook has said what happened; the failure it caused says nothing more.
+            return EXIT_INTERRUPTED;
+          }
           boolean verbose = parsed.matchedOptionValue("--verbose", false);
           Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
-          err.println("error: " + message(cause));
+          String diskFull = Failures.diskFull(e);
+          err.println("error: " + (diskFull != null ? diskFull : message(cause)));
           if (verbose) {
             e.printStackTrace(err);
-          } else if (!(e instanceof IllegalArgumentException || e instanceof IOException
+          } else if (diskFull == null && !(e instanceof IllegalArgumentException || e instanceof IOException
               || e instanceof UncheckedIOException)) {
             err.println("(run again with --verbose for the stack trace)");
           }
-          return e instanceof IllegalArgumentException ? EXIT_CONFIG : EXIT_FAILURE;
+          return e instanceof IllegalArgumentException || e instanceof ModelLoadException ? EXIT_CONFIG
+              : EXIT_FAILURE;
         });
     return cli.execute(args);
   }
@@ -102,11 +111,18 @@ public final class ConvLensCli implements Runnable {
     @Override
     public Integer call() throws Exception {
       ConvLensConfig config = options.config(keyOptions());
-      SparkSession spark = Sessions.create(config.spark(), options.masterExplicit());
+      String name = getClass().getAnnotation(Command.class).name();
+      Interruption.watch(parent instanceof SparkCommand p ? p.getClass().getAnnotation(Command.class).name() + " " + name
+          : name, config.output().dir(), config.output().mode().code());
       try {
-        run(config, spark, console());
+        SparkSession spark = Sessions.create(config.spark(), options.masterExplicit());
+        try {
+          run(config, spark, console());
+        } finally {
+          spark.stop();
+        }
       } finally {
-        spark.stop();
+        Interruption.done();
       }
       return 0;
     }

@@ -30,10 +30,20 @@ public final class DemoJob {
   public static AnalyzeRun.Summary run(ConvLensConfig config, SparkSession spark, PrintStream console)
       throws IOException {
     ConvLensConfig demo = config.input().paths().isEmpty() ? config.withInputPaths(sampleInputs()) : config;
-    AnalyzeRun.Summary s = AnalyzeJob.run(demo, spark, console);
-    ModelVizRun.Summary v = ModelVizJob.run(demo, spark, console);
-    org.convlens.audit.AuditRun.Summary a = AuditJob.run(demo, spark, console);
-    ReportRun.Summary r = ReportJob.run(demo, spark, console);
+    org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    AnalyzeRun.Summary s;
+    ModelVizRun.Summary v;
+    org.convlens.audit.AuditRun.Summary a;
+    ReportRun.Summary r;
+    // One lock over the four steps, so no other run writes into the folder between them.
+    try (org.convlens.spark.OutputLock lock = org.convlens.spark.OutputLock.acquire(
+        org.convlens.data.HadoopPaths.qualify(demo.output().dir(), hadoop), hadoop, "output.dir", "demo",
+        demo.output().lockTimeoutSeconds(), console)) {
+      s = AnalyzeJob.run(demo, spark, console);
+      v = ModelVizJob.run(demo, spark, console);
+      a = AuditJob.run(demo, spark, console);
+      r = ReportJob.run(demo, spark, console);
+    }
     console.println();
     console.println("Demo finished. Outputs:");
     console.println("  " + AnalyzeJob.display(s.output()) + "   (Parquet, one row per input; schema in docs/parquet-schema.md)");

@@ -4,13 +4,10 @@ import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.convlens.config.ConvLensHome;
@@ -80,37 +77,27 @@ class ResumeIT {
         "--set", "input.limit=600", "--set", "input.partitions=12", "--set", "analyze.methods=[occlusion]",
         "--set", "progress.interval-seconds=1", "--set", "output.mode=resume");
     // The driver in its own JVM, as ./convlens runs it, killed once some tasks have committed.
-    Path target = Path.of("target").toAbsolutePath();
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx2g",
-        "@" + target.resolve("jvm.options"), "-Dai.djl.offline=true",
-        "-Dconvlens.home=" + ConvLensHome.find(),
-        "-cp", target.resolve("classes") + File.pathSeparator + target.resolve("lib") + "/*" + File.pathSeparator
-            + target.resolve("spark-home/jars") + "/*",
-        "org.convlens.jobs.ConvLensCli"));
-    cmd.addAll(args);
-    Path log = tmp.resolve("driver.log");
-    Process driver = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    while (System.nanoTime() < deadline && driver.isAlive()) {
-      String text = Files.readString(log, StandardCharsets.UTF_8);
-      if (text.matches("(?s).*analyze: [1-9][0-9]*/500 images.*")) {
-        break;
-      }
-      Thread.sleep(200);
+    DriverProcess driver = DriverProcess.start(tmp.resolve("driver.log"), args);
+    boolean started = driver.awaitOutput("analyze: [1-9][0-9]*/500 images", 180);
+    assertTrue(started && driver.isAlive(), "the driver finished before it could be killed:\n" + driver.output());
+    driver.kill();
+    // Its tasks had written into a staging folder beside analysis/, which is as it was.
+    try (var listing = Files.list(out)) {
+      assertTrue(listing.anyMatch(p -> p.getFileName().toString().startsWith("analysis.staging-")),
+          "the killed job had started writing");
     }
-    assertTrue(driver.isAlive(), "the driver finished before it could be killed:\n" + Files.readString(log));
-    driver.descendants().forEach(ProcessHandle::destroyForcibly);
-    driver.destroyForcibly();
-    driver.waitFor();
-    // Committed task outputs of the killed job wait under _temporary; no part file is final.
-    assertTrue(Files.isDirectory(out.resolve("analysis/_temporary")), "the killed job had started writing");
+    assertEquals(100, analysis(out).count(), "the first 100 images, untouched");
 
-    CliRun rerun = CliRun.of(args.toArray(new String[0]));
+    // Rerun without occlusion: the ids, not the methods, decide what is analysed again.
+    List<String> rerunArgs = new java.util.ArrayList<>(args);
+    rerunArgs.set(rerunArgs.indexOf("analyze.methods=[occlusion]"), "analyze.methods=[]");
+    CliRun rerun = CliRun.of(rerunArgs.toArray(new String[0]));
     assertEquals(0, rerun.code(), rerun.err());
     Dataset<Row> rows = analysis(out);
     assertEquals(600, rows.select("id").distinct().count(), "every input");
     assertEquals(600, rows.count(), "no input twice");
     assertTrue(rerun.out().contains("left by an interrupted run"), rerun.out());
+    assertTrue(rerun.out().contains("took over the lock"), "the killed driver's lock: " + rerun.out());
     assertTrue(rerun.out().contains("resume: 100 input(s) already in"), rerun.out());
   }
 }
