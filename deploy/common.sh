@@ -67,6 +67,8 @@ MALLOC_TUNING="${MALLOC_TUNING:-0}"
 # glibc malloc arenas per process (empty = glibc default, 8 x cores). A small value (2-4) limits
 # RSS growth with many threads; not measured for ConvLens.
 MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-}"
+# AVX2 when the executors' CPUs give wrong AVX-512 convolution gradients (docs/sizing.md).
+ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-}"
 # Extra JVM options for executors / the driver (no spaces inside a single option).
 EXECUTOR_JAVA_OPTS="${EXECUTOR_JAVA_OPTS:-}"
 DRIVER_JAVA_OPTS="${DRIVER_JAVA_OPTS:-}"
@@ -152,7 +154,7 @@ convlens_common_args() {
     --conf "spark.executor.extraJavaOptions=$executor_opts"
     --conf "spark.driver.extraJavaOptions=$driver_opts"
     # OpenMP threads spin while idle by default; on shared cores that made forwards 2-10x slower
-    # (shared/ARCHITECTURE.md). PASSIVE lets them sleep. Read by libgomp at load: an env var.
+    # (measured on a 2-core machine). PASSIVE lets them sleep. Read by libgomp at load: an env var.
     --conf "spark.executorEnv.OMP_WAIT_POLICY=PASSIVE"
     --conf "spark.executorEnv.OMP_NUM_THREADS=$EXECUTOR_OMP_NUM_THREADS"
   )
@@ -164,6 +166,12 @@ convlens_common_args() {
   fi
   if [ -n "$MALLOC_ARENA_MAX" ]; then
     CONVLENS_ARGS+=(--conf "spark.executorEnv.MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX")
+  fi
+  # Caps libtorch's oneDNN kernels (read when the library loads: an env var). AVX2 on executors
+  # whose CPU gives wrong AVX-512 convolution gradients (AMD family 26 did); the engine checks at
+  # start and fails the task with this advice where it is needed and missing.
+  if [ -n "$ONEDNN_MAX_CPU_ISA" ]; then
+    CONVLENS_ARGS+=(--conf "spark.executorEnv.ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA")
   fi
   if [ "$GPU" = 1 ]; then
     convlens_add_properties "$GPU_CONF"

@@ -106,7 +106,7 @@ public record AttributionSettings(
    * Occluded copies per forward for a model input of {@code values} numbers (C·H·W): the
    * configured value, or for 0 (auto) about {@link #AUTO_VALUES_PER_EVAL} input values per
    * forward, 1 to 64 copies — 64 at 32², 6 at 224². Large batches of large inputs were slower
-   * (docs/benchmarks.md), as ARCHITECTURE.md found for PyTorch: big activation buffers go back to
+   * (docs/benchmarks.md), as was measured for PyTorch on the build machine: big activation buffers go back to
    * the OS and fault in again.
    */
   public int perturbationsPerEval(int values) {

@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * engine started logs a warning and keeps the running settings (the engine cannot be restarted
  * inside a JVM).
  *
+ * <p>Then it checks the engine's convolution gradients against a known answer ({@link
+ * KernelCheck}): on some CPUs libtorch's fastest kernels give wrong gradients, and every map
+ * would be wrong.
+ *
  * <p>It also sets {@code ai.djl.offline=true} (unless set already), which stops DJL from probing
  * the network for native libraries; the CPU natives ship as a Maven dependency.
  *
@@ -90,6 +94,7 @@ public final class EngineSetup {
               + " interopThreads={}; ignoring {}",
           actualThreads, actualInterop, wanted);
     }
+    KernelCheck.convolutionGradients();
     applied = wanted;
   }
 
