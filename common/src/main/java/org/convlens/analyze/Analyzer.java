@@ -107,7 +107,8 @@ public final class Analyzer {
   }
 
   /**
-   * @param progress incremented once per output row (for the console progress line)
+   * @param progress input rows done, for the console progress line: credited as the model works
+   *     through a batch (in proportion to the forwards it has run), and exactly once per row in all
    */
   public static Dataset<Row> transform(
       Dataset<Row> inputs, Options options, HadoopConf hadoop, LongAccumulator progress, int partitions) {
@@ -147,6 +148,14 @@ public final class Analyzer {
     private final Options o;
     private final HadoopConf hadoop;
     private final LongAccumulator progress;
+    /** Images through the model per input image (the unit of in-batch progress). */
+    private transient long forwardsPerImage;
+    /** Images run through the model by this task so far. */
+    private transient long work;
+    /** The batch in progress: its images, the work counted when it began, the rows credited. */
+    private transient int batchImages;
+    private transient long batchStart;
+    private transient long credited;
 
     Partition(Options o, HadoopConf hadoop, LongAccumulator progress) {
       this.o = o;
@@ -157,7 +166,8 @@ public final class Analyzer {
     @Override
     public Iterator<Row> call(Iterator<Row> inputs) throws Exception {
       Classifier classifier = ModelCache.get(o.model());
-      InferenceSession session = classifier.newSession();
+      InferenceSession session = metered(classifier.newSession());
+      forwardsPerImage = Attributions.forwardsPerImage(o.attribution(), classifier);
       InputReader reader = new InputReader(hadoop, o.maxFileBytes());
       Runnable closeAll = () -> {
         session.close();
@@ -187,7 +197,6 @@ public final class Analyzer {
           if (!hasNext()) {
             throw new NoSuchElementException();
           }
-          progress.add(1);
           return ready.poll();
         }
       };
@@ -200,6 +209,70 @@ public final class Analyzer {
      * it, each image is retried alone, so one bad image cannot take its neighbours down.
      */
     void nextBatch(Iterator<Row> inputs, InputReader reader, Preprocessor pre,
+        Classifier classifier, InferenceSession session, ArrayDeque<Row> out) {
+      int before = out.size();
+      try {
+        classifyBatch(inputs, reader, pre, classifier, session, out);
+      } finally {
+        // Every row of the batch counts once, whatever was credited while it ran.
+        credit(out.size() - before - credited);
+        batchImages = 0;
+        credited = 0;
+      }
+    }
+
+    private void credit(long rows) {
+      if (progress != null && rows > 0) {
+        progress.add(rows);
+      }
+    }
+
+    /**
+     * Counts the images a session runs through the model and credits progress as a batch's work
+     * advances (occlusion runs hundreds of forwards per image: a batch can take minutes), never
+     * more than one row short of the batch.
+     */
+    private InferenceSession metered(InferenceSession session) {
+      java.util.function.LongConsumer add = n -> {
+        work += n;
+        if (batchImages > 1 && forwardsPerImage > 0) {
+          long estimate = Math.min(batchImages - 1, (work - batchStart) / forwardsPerImage);
+          if (estimate > credited) {
+            credit(estimate - credited);
+            credited = estimate;
+          }
+        }
+      };
+      return new InferenceSession() {
+        @Override
+        public Forward forward(float[][] images) {
+          Forward f = session.forward(images);
+          add.accept(images.length);
+          return f;
+        }
+
+        @Override
+        public Gradients gradients(float[][] images, TargetChooser targets, String layer) {
+          Gradients g = session.gradients(images, targets, layer);
+          add.accept(2L * images.length);
+          return g;
+        }
+
+        @Override
+        public ObjectiveGradients objective(float[][] images, Objective objective) {
+          ObjectiveGradients g = session.objective(images, objective);
+          add.accept(2L * images.length);
+          return g;
+        }
+
+        @Override
+        public void close() {
+          session.close();
+        }
+      };
+    }
+
+    private void classifyBatch(Iterator<Row> inputs, InputReader reader, Preprocessor pre,
         Classifier classifier, InferenceSession session, ArrayDeque<Row> out) {
       List<Row> okInputs = new ArrayList<>(o.batchSize());
       List<float[]> tensors = new ArrayList<>(o.batchSize());
@@ -230,6 +303,8 @@ public final class Analyzer {
       if (okInputs.isEmpty()) {
         return;
       }
+      batchImages = okInputs.size();
+      batchStart = work;
       try {
         out.addAll(classify(okInputs, tensors, sizes, formats, pre, classifier, session));
         return;

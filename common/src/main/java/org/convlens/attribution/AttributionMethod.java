@@ -1,6 +1,7 @@
 package org.convlens.attribution;
 
 import java.util.List;
+import org.convlens.model.ModelDescription;
 import org.apache.spark.sql.types.StructField;
 import org.convlens.model.Classifier;
 
@@ -32,6 +33,15 @@ public interface AttributionMethod {
    * these settings; throws {@link org.convlens.config.InvalidConfigException} naming the key.
    */
   default void check(Classifier model, AttributionSettings settings) {}
+
+  /**
+   * The extra images this method runs through the model per input image, beyond the batch's
+   * shared pass (a backward counts as one more forward): occlusion's perturbed copies,
+   * SmoothGrad's noisy samples. Progress lines are measured in this work.
+   */
+  default long extraForwardsPerImage(AttributionSettings settings, ModelDescription model) {
+    return 0;
+  }
 
   /** The values of {@link #fields()} for each image of the batch, in order. */
   Object[][] attribute(AttributionBatch batch);

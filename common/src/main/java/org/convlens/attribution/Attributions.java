@@ -70,6 +70,18 @@ public final class Attributions {
   }
 
   /** Runs every selected method on the batch, in registry order. */
+  /**
+   * Images through the model per input image for {@code settings}: the shared pass (2 with a
+   * backward, 1 without) plus each selected method's extra forwards. The unit of progress.
+   */
+  public static long forwardsPerImage(AttributionSettings settings, Classifier model) {
+    long n = AttributionBatch.sharedLayer(settings, model) != null ? 2 : 1;
+    for (AttributionMethod m : selected(settings)) {
+      n += m.extraForwardsPerImage(settings, model.description());
+    }
+    return n;
+  }
+
   public static List<Object[][]> attribute(AttributionBatch batch) {
     List<Object[][]> out = new ArrayList<>();
     for (AttributionMethod m : batch.methods()) {

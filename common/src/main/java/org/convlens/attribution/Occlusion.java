@@ -68,6 +68,18 @@ public final class Occlusion implements AttributionMethod {
     }
   }
 
+  /** One forward per window position, for every window. */
+  @Override
+  public long extraForwardsPerImage(AttributionSettings settings, ModelDescription model) {
+    long n = 0;
+    for (int k = 0; k < settings.occlusionWindows().size(); k++) {
+      int w = settings.occlusionWindows().get(k);
+      n += (long) positions(model.input().height(), w, settings.stride(k))
+          * positions(model.input().width(), w, settings.stride(k));
+    }
+    return n;
+  }
+
   /** Positions along a side of length {@code length}: Captum's {@code ceil((L − w)/s) + 1}. */
   public static int positions(int length, int window, int stride) {
     return (length - window + stride - 1) / stride + 1;

@@ -37,6 +37,12 @@ public final class SmoothGrad implements AttributionMethod {
     return null;
   }
 
+  /** A forward and a backward per noisy sample. */
+  @Override
+  public long extraForwardsPerImage(AttributionSettings settings, ModelDescription model) {
+    return 2L * settings.smoothGradSamples();
+  }
+
   @Override
   public Object[][] attribute(AttributionBatch batch) {
     ModelDescription.Input in = batch.description().input();

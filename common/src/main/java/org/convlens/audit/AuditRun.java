@@ -55,6 +55,7 @@ import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
 import org.convlens.spark.OutputLock;
+import org.convlens.spark.ProgressReporter;
 import org.convlens.spark.StagedOutput;
 
 /**
@@ -206,7 +207,8 @@ public final class AuditRun {
       // Explanation quality on a sample.
       List<String> qualityMethods = methods.stream().filter(Attributions.NAMES::contains).toList();
       if (s.qualitySamples() > 0 && !qualityMethods.isEmpty()) {
-        quality = qualitySection(config, spark, rows, spec, d, qualityMethods, inputs, tables, console);
+        quality = qualitySection(config, spark, rows, spec, d, org.convlens.model.ParameterRandomizer.layerCount(classifier),
+            qualityMethods, inputs, tables, console);
       } else {
         tables.write(AuditSchema.RANDOMIZATION, List.of());
         tables.write(AuditSchema.FAITHFULNESS, List.of());
@@ -472,8 +474,8 @@ public final class AuditRun {
   }
 
   private static Map<String, Object> qualitySection(ConvLensConfig config, SparkSession spark, Dataset<Row> rows,
-      ModelSpec spec, ModelDescription d, List<String> methods, ConvLensConfig analysed, Tables tables,
-      PrintStream console) {
+      ModelSpec spec, ModelDescription d, int modelLayers, List<String> methods, ConvLensConfig analysed,
+      Tables tables, PrintStream console) {
     AuditSettings s = config.audit();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Dataset<Row> sample = rows.filter(col("target").isNotNull())
@@ -499,8 +501,15 @@ public final class AuditRun {
         (s.qualitySamples() + 7) / 8));
     console.printf(Locale.ROOT, "audit: explanation quality of %s on %d sampled images (seed %d), %d task(s)%n",
         String.join(", ", methods), s.qualitySamples(), s.qualitySeed(), partitions);
-    Dataset<Row> measured = ExplanationQuality.measure(inputs, o, new HadoopConf(hadoop), partitions)
+    org.apache.spark.util.LongAccumulator maps = spark.sparkContext().longAccumulator("convlens.audit.quality");
+    long units = ExplanationQuality.units(o, modelLayers);
+    long total = units * s.qualitySamples();
+    Dataset<Row> measured = ExplanationQuality.measure(inputs, o, new HadoopConf(hadoop), partitions, maps)
         .persist(StorageLevel.MEMORY_AND_DISK());
+    try (ProgressReporter progress = new ProgressReporter("audit: quality", "maps", "maps", total, maps,
+        config.progress().intervalSeconds(), console)) {
+      measured.count();
+    }
 
     Map<String, Object> out = new LinkedHashMap<>();
     List<Row> cascade = new ArrayList<>();

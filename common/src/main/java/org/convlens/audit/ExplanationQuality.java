@@ -88,17 +88,35 @@ public final class ExplanationQuality {
    * @param inputs listing rows ({@link InputSchema}) of the sampled images plus an int column
    *     {@code _target}: the class their analysis explained
    */
-  public static Dataset<Row> measure(Dataset<Row> inputs, Options o, HadoopConf hadoop, int partitions) {
-    return inputs.repartition(partitions).mapPartitions(new Partition(o, hadoop), Encoders.row(ROW));
+  /**
+   * @param progress counts maps computed per image (the trained model's, one per cascade step) and
+   *     faithfulness curves, for a progress line: {@link #units} per image in all
+   */
+  public static Dataset<Row> measure(Dataset<Row> inputs, Options o, HadoopConf hadoop, int partitions,
+      org.apache.spark.util.LongAccumulator progress) {
+    return inputs.repartition(partitions).mapPartitions(new Partition(o, hadoop, progress), Encoders.row(ROW));
+  }
+
+  /** Progress units per image: the trained maps, the faithfulness curves, and one per cascade step. */
+  public static long units(Options o, int modelLayers) {
+    return 2L + (o.cascadeLayers() == 0 ? modelLayers : Math.min(o.cascadeLayers(), modelLayers));
   }
 
   static final class Partition implements MapPartitionsFunction<Row, Row> {
     private final Options o;
     private final HadoopConf hadoop;
+    private final org.apache.spark.util.LongAccumulator progress;
 
-    Partition(Options o, HadoopConf hadoop) {
+    Partition(Options o, HadoopConf hadoop, org.apache.spark.util.LongAccumulator progress) {
       this.o = o;
       this.hadoop = hadoop;
+      this.progress = progress;
+    }
+
+    private void done(int images) {
+      if (progress != null) {
+        progress.add(images);
+      }
     }
 
     @Override
@@ -152,13 +170,16 @@ public final class ExplanationQuality {
       String[] idArray = ids.toArray(new String[0]);
       int[] t = targets.stream().mapToInt(Integer::intValue).toArray();
       Map<String, float[][]> trained = maps(model, session, x, idArray, t);
+      done(x.length);
       faithfulness(session, x, idArray, t, trained, out);
+      done(x.length);
       List<String> layers = randomizer.topDown();
       int steps = o.cascadeLayers() == 0 ? layers.size() : Math.min(o.cascadeLayers(), layers.size());
       try {
         for (int k = 0; k < steps; k++) {
           randomizer.randomize(layers.get(k), o.seed() * 1_000_003L + k);
           Map<String, float[][]> random = maps(model, session, x, idArray, t);
+          done(x.length);
           for (var e : trained.entrySet()) {
             float[][] r = random.get(e.getKey());
             for (int i = 0; i < x.length; i++) {

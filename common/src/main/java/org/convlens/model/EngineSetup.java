@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * engine started logs a warning and keeps the running settings (the engine cannot be restarted
  * inside a JVM).
  *
- * <p>Then it checks the engine's convolution gradients against a known answer ({@link
+ * <p>Then it lowers libtorch's C++ log level to ERROR ({@link NativeLogging}), so that its
+ * warnings do not reach the console, and checks the engine's convolution gradients against a known answer ({@link
  * KernelCheck}): on some CPUs libtorch's fastest kernels give wrong gradients, and every map
  * would be wrong.
  *
@@ -94,8 +95,23 @@ public final class EngineSetup {
               + " interopThreads={}; ignoring {}",
           actualThreads, actualInterop, wanted);
     }
+    NativeLogging.quiet();
     KernelCheck.convolutionGradients();
     applied = wanted;
+  }
+
+  /**
+   * libtorch's C++ log level in this JVM ({@code INFO}, {@code WARNING}, {@code ERROR}, {@code
+   * FATAL}): ERROR once {@link #configure} ran, which keeps its warnings off the console ({@link
+   * NativeLogging}).
+   */
+  public static String nativeLogLevel() {
+    try {
+      int level = NativeLogging.current();
+      return level >= 0 && level <= 3 ? new String[] {"INFO", "WARNING", "ERROR", "FATAL"}[level] : "level " + level;
+    } catch (RuntimeException | LinkageError e) {
+      return "unknown";
+    }
   }
 
   /** The settings of the first {@link #configure} call, or null before it. */

@@ -60,7 +60,8 @@ public final class ModelCache {
         BlockClassifier classifier = ModelLoader.load(located, device);
         classifier.markCacheOwned();
         LOADS.incrementAndGet();
-        LOG.info("loaded model {} from {} on {}", key.modelId(), located.artifact(), device);
+        LOG.info("loaded model {} from {} on {} (libtorch C++ log level {})", key.modelId(), located.artifact(), device,
+            EngineSetup.nativeLogLevel());
         mine.complete(classifier);
         return classifier;
       } catch (ModelLoadException | RuntimeException | Error e) {

@@ -44,6 +44,12 @@ public final class ParameterRandomizer {
     }
   }
 
+  /** How many layers {@link #topDown} lists for {@code classifier}, without copying any weight. */
+  public static int layerCount(Classifier classifier) {
+    return (int) ModelParameters.of(classifier).list().stream().filter(ModelParameters.Param::trainable)
+        .map(ModelParameters.Param::module).distinct().count();
+  }
+
   /** Layer names, top (nearest the output) first. */
   public List<String> topDown() {
     List<String> names = new ArrayList<>(layers.keySet());

@@ -2,14 +2,33 @@ package org.convlens.spark;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.AccumulableInfo;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.util.LongAccumulator;
+import scala.Tuple4;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Prints a console progress line for a long stage every few seconds: items done / total,
- * throughput and ETA. The count comes from an accumulator that executors add to; Spark merges
- * accumulator updates when tasks finish, so the line advances task by task.
+ * A console progress line for a long stage: items done / total, throughput and ETA. A line is
+ * printed whenever another 5% of the work is done and at least every {@code intervalSeconds}
+ * while it runs.
+ *
+ * <p>The count comes from an accumulator that executors add to. Spark merges a task's
+ * accumulator into the driver's value only when the task ends, so with a few large partitions a
+ * plain accumulator would sit at 0% for minutes and then jump. Running tasks also report their
+ * accumulators with every executor heartbeat ({@code spark.executor.heartbeatInterval}, which
+ * {@link Sessions} lowers to 2 s); a listener keeps the latest partial count of each running task
+ * and adds it to the merged value, dropping a task's partial count when it ends (its final count
+ * is then merged, or, for a failed attempt, discarded). The line never goes backwards.
  */
 public final class ProgressReporter implements AutoCloseable {
+  private static final long POLL_MILLIS = 250;
+
   private final String stage;
   private final String unit;
   private final String rateUnit;
@@ -18,6 +37,8 @@ public final class ProgressReporter implements AutoCloseable {
   private final PrintStream out;
   private final long startNanos = System.nanoTime();
   private final Thread thread;
+  private final RunningTasks running;
+  private long shown = -1;
 
   public ProgressReporter(String stage, long total, LongAccumulator done, int intervalSeconds, PrintStream out) {
     this(stage, "images", "img", total, done, intervalSeconds, out);
@@ -26,6 +47,7 @@ public final class ProgressReporter implements AutoCloseable {
   /**
    * @param unit what is counted, e.g. {@code images} or {@code steps}
    * @param rateUnit its short form in the rate, e.g. {@code img} for {@code img/s}
+   * @param intervalSeconds longest time between two lines; 0 = no periodic lines at all
    */
   public ProgressReporter(String stage, String unit, String rateUnit, long total, LongAccumulator done,
       int intervalSeconds, PrintStream out) {
@@ -35,8 +57,14 @@ public final class ProgressReporter implements AutoCloseable {
     this.total = total;
     this.done = done;
     this.out = out;
+    // A registered accumulator belongs to the running context, which getOrCreate returns.
+    SparkContext sc = intervalSeconds > 0 && done.isRegistered() ? SparkContext.getOrCreate() : null;
+    running = sc == null ? null : new RunningTasks(done.id());
+    if (running != null) {
+      sc.addSparkListener(running);
+    }
     if (intervalSeconds > 0) {
-      thread = new Thread(() -> loop(intervalSeconds * 1000L), "convlens-progress");
+      thread = new Thread(() -> loop(intervalSeconds * 1000L, sc), "convlens-progress");
       thread.setDaemon(true);
       thread.start();
     } else {
@@ -44,14 +72,35 @@ public final class ProgressReporter implements AutoCloseable {
     }
   }
 
-  private void loop(long intervalMillis) {
+  /** The count so far: merged (finished tasks) plus the latest partial counts of running ones. */
+  public long current() {
+    long n = done.value() + (running == null ? 0 : running.partial());
+    return Math.max(0, Math.min(total, n));
+  }
+
+  private void loop(long intervalMillis, SparkContext sc) {
+    long last = System.nanoTime();
+    int bucket = 0;
     try {
       while (true) {
-        Thread.sleep(intervalMillis);
-        out.println(line(done.value()));
+        Thread.sleep(POLL_MILLIS);
+        long n = Math.max(shown, current());
+        int nowBucket = total == 0 ? 20 : (int) (20 * n / total);
+        if (nowBucket > bucket || System.nanoTime() - last >= intervalMillis * 1_000_000L) {
+          synchronized (this) {
+            shown = n;
+            out.println(line(n));
+          }
+          bucket = nowBucket;
+          last = System.nanoTime();
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      if (running != null && sc != null) {
+        sc.removeSparkListener(running);
+      }
     }
   }
 
@@ -75,6 +124,47 @@ public final class ProgressReporter implements AutoCloseable {
   public void close() {
     if (thread != null) {
       thread.interrupt();
+      try {
+        thread.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Partial accumulator values of running tasks, from executor heartbeats. */
+  static final class RunningTasks extends SparkListener {
+    private final long accumulatorId;
+    private final Map<Long, Long> byTask = new ConcurrentHashMap<>();
+
+    RunningTasks(long accumulatorId) {
+      this.accumulatorId = accumulatorId;
+    }
+
+    long partial() {
+      long sum = 0;
+      for (long v : byTask.values()) {
+        sum += v;
+      }
+      return sum;
+    }
+
+    @Override
+    public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
+      for (Tuple4<Object, Object, Object, scala.collection.immutable.Seq<AccumulableInfo>> task
+          : CollectionConverters.asJava(update.accumUpdates())) {
+        for (AccumulableInfo info : CollectionConverters.asJava(task._4())) {
+          if (info.id() == accumulatorId && info.update().isDefined()
+              && info.update().get() instanceof Number value) {
+            byTask.put((Long) task._1(), value.longValue());
+          }
+        }
+      }
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd end) {
+      byTask.remove(end.taskInfo().taskId());
     }
   }
 }

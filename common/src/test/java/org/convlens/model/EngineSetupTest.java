@@ -20,6 +20,14 @@ class EngineSetupTest {
   }
 
   @Test
+  void libtorchWarningsAreOffOnceTheEngineStarts() {
+    EngineSetup.configure(ModelFixtures.THREADS, ModelFixtures.INTEROP_THREADS);
+    // c10's own flag, read back from the loaded library: warnings (1) no longer print.
+    assertEquals(NativeLogging.ERROR, NativeLogging.current());
+    assertEquals("ERROR", EngineSetup.nativeLogLevel());
+  }
+
+  @Test
   void rejectsNegativeCounts() {
     assertThrows(IllegalArgumentException.class, () -> EngineSetup.configure(-1, 0));
   }

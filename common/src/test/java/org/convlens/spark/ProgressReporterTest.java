@@ -28,6 +28,37 @@ class ProgressReporterTest {
   }
 
   @Test
+  void countsOfRunningTasksArriveBeforeTheTasksEnd() throws Exception {
+    org.apache.spark.sql.SparkSession spark = org.convlens.testing.SharedSpark.get();
+    LongAccumulator acc = spark.sparkContext().longAccumulator("progress-test");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ProgressReporter p = new ProgressReporter("stage", 10, acc, 60, new PrintStream(out, true))) {
+      // One task counting to 10 over 10 s: the driver's merged value stays 0 until it ends.
+      var job = java.util.concurrent.CompletableFuture.supplyAsync(() -> org.apache.spark.api.java.JavaSparkContext
+          .fromSparkContext(spark.sparkContext()).parallelize(java.util.List.of(1), 1).map(x -> {
+            for (int i = 0; i < 10; i++) {
+              acc.add(1);
+              Thread.sleep(1000);
+            }
+            return x;
+          }).count());
+      long seen = 0;
+      long deadline = System.nanoTime() + 9_000_000_000L;
+      while (seen == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        seen = p.current();
+      }
+      boolean early = !job.isDone();
+      assertEquals(0L, acc.value(), "nothing merged while the task runs");
+      assertTrue(early && seen > 0, "a running task's count, from its heartbeat: " + seen);
+      job.get();
+      assertEquals(10L, p.current());
+      // More than a 5% step was done since the start: lines were printed although the interval is 60 s.
+      assertTrue(out.toString().contains("stage: "), out.toString());
+    }
+  }
+
+  @Test
   void printsPeriodicallyUntilClosed() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     LongAccumulator acc = new LongAccumulator();

@@ -85,7 +85,9 @@ public final class ConvLensCli implements Runnable {
             e.printStackTrace(err);
           } else if (diskFull == null && !(e instanceof IllegalArgumentException || e instanceof IOException
               || e instanceof UncheckedIOException)) {
-            err.println("(run again with --verbose for the stack trace)");
+            String engineLog = System.getProperty("convlens.engine.log");
+            err.println("(run again with --verbose for the stack trace"
+                + (engineLog == null ? "" : "; the engine's log is " + engineLog) + ")");
           }
           return e instanceof IllegalArgumentException || e instanceof ModelLoadException ? EXIT_CONFIG
               : EXIT_FAILURE;

@@ -34,6 +34,8 @@ final class DriverProcess {
         "@" + target.resolve("jvm.options"), "-Dai.djl.offline=true",
         "-Dconvlens.home=" + ConvLensHome.find(),
         "-Dlog4j2.configurationFile=" + ConvLensHome.find().resolve("conf/log4j2.properties"),
+        // As ./convlens: the engine's log to a file, the console for ConvLens's lines.
+        "-Dconvlens.engine.appender=engine", "-Dconvlens.engine.log=" + engineLog(log),
         "-cp", target.resolve("classes") + File.pathSeparator + target.resolve("lib") + "/*" + File.pathSeparator
             + target.resolve("spark-home/jars") + "/*",
         "org.convlens.jobs.ConvLensCli"));
@@ -48,6 +50,11 @@ final class DriverProcess {
       }
     });
     return new DriverProcess(pb.start(), log);
+  }
+
+  /** Where a driver logging to {@code log} writes the engine's log. */
+  static Path engineLog(Path log) {
+    return log.resolveSibling(log.getFileName() + ".engine");
   }
 
   /** What it printed so far (stdout and stderr). */
