@@ -34,7 +34,6 @@ import org.convlens.model.InferenceSession;
 import org.convlens.model.ModelCache;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelSpec;
-import org.convlens.model.Softmax;
 import org.convlens.model.TopK;
 
 /**

@@ -144,18 +144,25 @@ public final class AuditDiff {
           y == null ? null : y.<Double>getAs("lift")));
     }
 
-    write(spark, classes, CLASS_CHANGES, new Path(dir, "class_changes"));
-    write(spark, shifts, ATTENTION_SHIFT, new Path(dir, "attention_shift"));
-    write(spark, shortcuts, SHORTCUT_CHANGES, new Path(dir, "shortcut_changes"));
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("base", a.toString());
-    json.put("new", b.toString());
-    json.put("attention_shift_threshold", s.diffShift());
-    json.put("classes", rowsJson(classes, CLASS_CHANGES));
-    json.put("attention", rowsJson(shifts, ATTENTION_SHIFT));
-    json.put("shortcuts", rowsJson(shortcuts, SHORTCUT_CHANGES));
-    OutputFiles.writeText(new Path(dir, "diff.json"),
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json) + "\n", hadoop);
+    // Written beside the diff folder and swapped in when complete.
+    try (OutputLock lock = OutputLock.acquire(dir.getParent(), hadoop, "output.dir", "audit diff", lockTimeoutSeconds,
+            console);
+        StagedOutput staged = StagedOutput.begin(dir, hadoop, org.convlens.analyze.AnalyzeRun.newRunId())) {
+      Path into = staged.path();
+      write(spark, classes, CLASS_CHANGES, new Path(into, "class_changes"));
+      write(spark, shifts, ATTENTION_SHIFT, new Path(into, "attention_shift"));
+      write(spark, shortcuts, SHORTCUT_CHANGES, new Path(into, "shortcut_changes"));
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("base", a.toString());
+      json.put("new", b.toString());
+      json.put("attention_shift_threshold", s.diffShift());
+      json.put("classes", rowsJson(classes, CLASS_CHANGES));
+      json.put("attention", rowsJson(shifts, ATTENTION_SHIFT));
+      json.put("shortcuts", rowsJson(shortcuts, SHORTCUT_CHANGES));
+      OutputFiles.writeText(new Path(into, "diff.json"),
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json) + "\n", hadoop);
+      staged.replace(lock);
+    }
 
     console.printf("audit diff: %s -> %s%n", a, b);
     console.printf("  %-22s %9s %9s %8s%n", "class", "acc base", "acc new", "change");

@@ -491,9 +491,16 @@ public final class AuditRun {
     AttributionSettings a = config.analyze().attribution();
     // Full precision and size: 8-bit maps would turn the flat parts of a map into ties for Spearman and
     // for the deletion order.
+    // Occlusion is re-run for every cascade step: only at the largest configured window, the
+    // cheapest grid (49 forwards per image instead of 274 on the demo); docs/audit.md says so.
+    int coarsest = 0;
+    for (int k = 1; k < a.occlusionWindows().size(); k++) {
+      coarsest = a.occlusionWindows().get(k) > a.occlusionWindows().get(coarsest) ? k : coarsest;
+    }
     AttributionSettings checked = new AttributionSettings(methods, a.target(), MapEncoding.Kind.F16, 0,
-        a.smoothGradSamples(), a.smoothGradNoise(), a.seed(), a.gradCamLayer(), a.occlusionWindows(),
-        a.occlusionStrides(), a.occlusionBaseline(), a.perturbationsPerEval());
+        a.smoothGradSamples(), a.smoothGradNoise(), a.seed(), a.gradCamLayer(),
+        List.of(a.occlusionWindows().get(coarsest)), List.of(a.stride(coarsest)), a.occlusionBaseline(),
+        a.perturbationsPerEval());
     ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, config.input().maxFileBytes(),
         config.input().maxPixels(), config.analyze().batchSize(), s.cascadeLayers(), s.curveSteps(),
         s.insertionBlur(), s.qualitySeed());

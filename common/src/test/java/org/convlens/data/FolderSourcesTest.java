@@ -14,9 +14,7 @@ import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.convlens.config.ConfigLoader;
 import org.convlens.config.InputFormat;
-import org.convlens.config.Settings.InputSettings;
 import org.convlens.testing.Fixtures;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
@@ -28,25 +26,17 @@ class FolderSourcesTest {
   private final Configuration conf = spark.sparkContext().hadoopConfiguration();
   private static final List<String> EXT = List.of("jpg", "jpeg", "png", "bmp");
 
-  private static byte[] png() {
-    return Fixtures.image("png", 8, 6, Color.RED);
-  }
-
   private static Map<String, Row> byId(List<Row> rows) {
     return rows.stream().collect(Collectors.toMap(r -> (String) r.getAs(InputSchema.ID), r -> r));
-  }
-
-  private static InputSettings settings(String... sets) {
-    return ConfigLoader.load(null, Map.of(), List.of(sets)).input();
   }
 
   private Path imagenet(Path dir) throws Exception {
     Fixtures.writeLines(dir.resolve("LOC_synset_mapping.txt"),
         List.of("n01440764 tench, Tinca tinca", "n01443537 goldfish, Carassius auratus"));
     Fixtures.write(dir.resolve("train/n01440764/a.JPEG"), Fixtures.image("jpg", 10, 10, Color.BLUE));
-    Fixtures.write(dir.resolve("train/n01443537/b.png"), png());
-    Fixtures.write(dir.resolve("train/n01443537/c.png"), png());
-    Fixtures.write(dir.resolve("train/n99999999/d.png"), png());
+    Fixtures.write(dir.resolve("train/n01443537/b.png"), TestResources.png());
+    Fixtures.write(dir.resolve("train/n01443537/c.png"), TestResources.png());
+    Fixtures.write(dir.resolve("train/n99999999/d.png"), TestResources.png());
     Fixtures.write(dir.resolve("train/n01440764/notes.txt"), "hello".getBytes());
     return dir.resolve("train");
   }
@@ -80,7 +70,7 @@ class FolderSourcesTest {
 
   @Test
   void imagenetWithoutClassIndexFailsWithTheFilesItLookedFor(@TempDir Path dir) throws Exception {
-    Fixtures.write(dir.resolve("n01440764/a.png"), png());
+    Fixtures.write(dir.resolve("n01440764/a.png"), TestResources.png());
     InputLayoutException e = assertThrows(InputLayoutException.class,
         () -> FolderSource.imagenet(dir.toString(), null, "", EXT, conf));
     assertTrue(e.getMessage().contains("LOC_synset_mapping.txt"), e.getMessage());
@@ -91,13 +81,13 @@ class FolderSourcesTest {
   void imagenetValLayoutReadsTheLabelsFile(@TempDir Path dir) throws Exception {
     imagenet(dir);
     Fixtures.write(dir.resolve("val/VAL_1.JPEG"), Fixtures.image("jpg", 9, 9, Color.GREEN));
-    Fixtures.write(dir.resolve("val/VAL_2.png"), png());
-    Fixtures.write(dir.resolve("val/VAL_3.png"), png());
-    Fixtures.write(dir.resolve("val/VAL_4.png"), png());
+    Fixtures.write(dir.resolve("val/VAL_2.png"), TestResources.png());
+    Fixtures.write(dir.resolve("val/VAL_3.png"), TestResources.png());
+    Fixtures.write(dir.resolve("val/VAL_4.png"), TestResources.png());
     Fixtures.writeLines(dir.resolve("val_labels.csv"),
         List.of("filename,synset", "VAL_1.JPEG,n01443537", "VAL_2.png,n01440764", "VAL_3.png,n00000000"));
     assertEquals(InputFormat.IMAGENET_VAL, ImageSources.detect(dir.resolve("val").toString(), conf));
-    ImageSource source = ImageSources.open(dir.resolve("val").toString(), null, settings(), spark);
+    ImageSource source = ImageSources.open(dir.resolve("val").toString(), null, TestResources.inputSettings(), spark);
     Map<String, Row> rows = byId(source.list(spark).collectAsList());
     assertEquals(4, rows.size());
     assertEquals(1, (int) rows.get("val/VAL_1.JPEG").getAs(InputSchema.LABEL));
@@ -117,13 +107,13 @@ class FolderSourcesTest {
   @Test
   void plainFolderUsesSortedSubfoldersAsClasses(@TempDir Path tmp) throws Exception {
     Path dir = tmp.resolve("pets");
-    Fixtures.write(dir.resolve("dogs/1.png"), png());
+    Fixtures.write(dir.resolve("dogs/1.png"), TestResources.png());
     Fixtures.write(dir.resolve("cats/2.bmp"), Fixtures.image("bmp", 4, 4, Color.BLACK));
-    Fixtures.write(dir.resolve("cats/deeper/3.png"), png());
-    Fixtures.write(dir.resolve("loose.png"), png());
-    Fixtures.write(dir.resolve(".hidden.png"), png());
+    Fixtures.write(dir.resolve("cats/deeper/3.png"), TestResources.png());
+    Fixtures.write(dir.resolve("loose.png"), TestResources.png());
+    Fixtures.write(dir.resolve(".hidden.png"), TestResources.png());
     assertEquals(InputFormat.FOLDER, ImageSources.detect(dir.toString(), conf));
-    ImageSource source = ImageSources.open(dir.toString(), null, settings(), spark);
+    ImageSource source = ImageSources.open(dir.toString(), null, TestResources.inputSettings(), spark);
     assertEquals(List.of("cats", "dogs"), source.classNames());
     Map<String, Row> rows = byId(source.list(spark).collectAsList());
     // Hidden names are the user's files too (torchvision's ImageFolder reads them).
@@ -136,12 +126,12 @@ class FolderSourcesTest {
 
   @Test
   void manifestResolvesRelativePathsAndNamesClasses(@TempDir Path dir) throws Exception {
-    Fixtures.write(dir.resolve("img/a.png"), png());
-    Path abs = Fixtures.write(dir.resolve("elsewhere/b.png"), png());
+    Fixtures.write(dir.resolve("img/a.png"), TestResources.png());
+    Path abs = Fixtures.write(dir.resolve("elsewhere/b.png"), TestResources.png());
     Fixtures.writeLines(dir.resolve("m.csv"),
         List.of("path,label", "img/a.png,zebra", abs + ",ant", "img/missing.png,zebra", "img/a.png,"));
     assertEquals(InputFormat.MANIFEST, ImageSources.detect(dir.resolve("m.csv").toString(), conf));
-    ImageSource source = ImageSources.open(dir.resolve("m.csv").toString(), null, settings(), spark);
+    ImageSource source = ImageSources.open(dir.resolve("m.csv").toString(), null, TestResources.inputSettings(), spark);
     assertEquals(List.of("ant", "zebra"), source.classNames());
     List<Row> rows = source.list(spark).collectAsList();
     assertEquals(4, rows.size());
@@ -161,7 +151,7 @@ class FolderSourcesTest {
   void manifestWithoutPathColumnOrUnknownInputFailsClearly(@TempDir Path dir) throws Exception {
     Fixtures.writeLines(dir.resolve("bad.csv"), List.of("file,label", "a.png,x"));
     InputLayoutException e = assertThrows(InputLayoutException.class,
-        () -> ImageSources.open(dir.resolve("bad.csv").toString(), null, settings(), spark));
+        () -> ImageSources.open(dir.resolve("bad.csv").toString(), null, TestResources.inputSettings(), spark));
     assertTrue(e.getMessage().contains("'path' column"), e.getMessage());
     assertTrue(assertThrows(InputLayoutException.class,
         () -> ImageSources.detect(dir.resolve("nope").toString(), conf)).getMessage().contains("input not found"));

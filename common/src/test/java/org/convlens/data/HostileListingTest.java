@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.Color;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,9 +15,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.convlens.config.ConfigLoader;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.config.Settings.InputSettings;
 import org.convlens.testing.Fixtures;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
@@ -31,14 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HostileListingTest {
   private final SparkSession spark = SharedSpark.get();
-
-  private static byte[] png() {
-    return Fixtures.image("png", 8, 6, Color.RED);
-  }
-
-  private static InputSettings settings(String... sets) {
-    return ConfigLoader.load(null, Map.of(), List.of(sets)).input();
-  }
 
   private static Map<String, Row> byId(List<Row> rows) {
     Map<String, Row> out = new TreeMap<>();
@@ -56,22 +45,22 @@ class HostileListingTest {
   @Test
   void everyFileIsARowOrACountedSkip(@TempDir Path tmp) throws Exception {
     Path root = tmp.resolve("data");
-    Fixtures.write(root.resolve("cat/ok.png"), png());
-    Fixtures.write(root.resolve("cat/_DSC0001.png"), png());
-    Fixtures.write(root.resolve("cat/.dot.png"), png());
-    Fixtures.write(root.resolve("cat/a:b.png"), png());
-    Fixtures.write(root.resolve("_background/b.png"), png());
-    Fixtures.write(root.resolve(".cache/c.png"), png());
+    Fixtures.write(root.resolve("cat/ok.png"), TestResources.png());
+    Fixtures.write(root.resolve("cat/_DSC0001.png"), TestResources.png());
+    Fixtures.write(root.resolve("cat/.dot.png"), TestResources.png());
+    Fixtures.write(root.resolve("cat/a:b.png"), TestResources.png());
+    Fixtures.write(root.resolve("_background/b.png"), TestResources.png());
+    Fixtures.write(root.resolve(".cache/c.png"), TestResources.png());
     Fixtures.write(root.resolve("cat/notes.txt"), "not an image".getBytes());
     Path cat = root.resolve("cat");
     // A name that is not UTF-8 (Latin-1 "café"), a dangling link, a link to itself, a FIFO.
     Fixtures.sh(cat, "printf x > \"$(printf 'caf\\351.png')\" && ln -s nowhere.png dangling.png"
         + " && ln -s selfie.png selfie.png && mkfifo pipe.png");
-    Path outside = Fixtures.write(tmp.resolve("elsewhere/dog/d.png"), png()).getParent();
+    Path outside = Fixtures.write(tmp.resolve("elsewhere/dog/d.png"), TestResources.png()).getParent();
     Files.createSymbolicLink(root.resolve("dog"), outside); // followed: outside the input
     Files.createSymbolicLink(cat.resolve("again"), root.resolve("_background")); // listed at its own place
 
-    ImageSource source = ImageSources.open(root.toString(), null, settings(), spark);
+    ImageSource source = ImageSources.open(root.toString(), null, TestResources.inputSettings(), spark);
     assertEquals(List.of(".cache", "_background", "cat", "dog"), source.classNames());
     Map<String, Row> rows = byId(source.list(spark).collectAsList());
     Map<String, String> kinds = rows.values().stream().collect(Collectors.toMap(
@@ -99,7 +88,7 @@ class HostileListingTest {
     // The readable ones are read, the name with a colon included.
     try (InputReader reader = new InputReader(new HadoopConf(spark.sparkContext().hadoopConfiguration()), 1 << 20)) {
       for (String id : List.of("data/cat/a:b.png", "data/cat/_DSC0001.png", "data/dog/d.png")) {
-        assertEquals(png().length, reader.read(rows.get(id)).length, id);
+        assertEquals(TestResources.png().length, reader.read(rows.get(id)).length, id);
       }
       InputException broken = assertThrows(InputException.class, () -> reader.read(
           InputSchema.file("data", "x", cat.resolve("dangling.png").toUri().toString(), -1, -1, null)));
@@ -110,18 +99,18 @@ class HostileListingTest {
   @Test
   void folderLinkLoopsEndAndListNothingTwice(@TempDir Path tmp) throws Exception {
     Path root = tmp.resolve("loops");
-    Fixtures.write(root.resolve("a/1.png"), png());
-    Fixtures.write(root.resolve("a/sub/2.png"), png());
+    Fixtures.write(root.resolve("a/1.png"), TestResources.png());
+    Fixtures.write(root.resolve("a/sub/2.png"), TestResources.png());
     Files.createSymbolicLink(root.resolve("a/self"), Path.of("."));
     Files.createSymbolicLink(root.resolve("a/sub/up"), Path.of(".."));
     Files.createSymbolicLink(root.resolve("a/sub/top"), root);
     Files.createSymbolicLink(root.resolve("here"), Path.of("."));
     // Two links into a folder outside, which links back: followed once each way, then a loop.
-    Path outside = Fixtures.write(tmp.resolve("out-of-tree/3.png"), png()).getParent();
+    Path outside = Fixtures.write(tmp.resolve("out-of-tree/3.png"), TestResources.png()).getParent();
     Files.createSymbolicLink(root.resolve("a/ext"), outside);
     Files.createSymbolicLink(outside.resolve("back"), outside);
 
-    ImageSource source = ImageSources.open(root.toString(), null, settings(), spark);
+    ImageSource source = ImageSources.open(root.toString(), null, TestResources.inputSettings(), spark);
     List<Row> listed = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> source.list(spark).collectAsList());
     Map<String, Row> rows = byId(listed);
     assertEquals(List.of("loops/a/1.png", "loops/a/ext/3.png", "loops/a/sub/2.png"), List.copyOf(rows.keySet()));
@@ -131,28 +120,28 @@ class HostileListingTest {
 
   @Test
   void datasetsWithTheSameRelativePathsGetDistinctIdsAndNamesMustDiffer(@TempDir Path tmp) throws Exception {
-    Fixtures.write(tmp.resolve("dsA/cat/1.png"), png());
-    Fixtures.write(tmp.resolve("dsB/cat/1.png"), png());
-    Fixtures.write(tmp.resolve("x/val/cat/1.png"), png());
-    Fixtures.write(tmp.resolve("y/val/cat/1.png"), png());
+    Fixtures.write(tmp.resolve("dsA/cat/1.png"), TestResources.png());
+    Fixtures.write(tmp.resolve("dsB/cat/1.png"), TestResources.png());
+    Fixtures.write(tmp.resolve("x/val/cat/1.png"), TestResources.png());
+    Fixtures.write(tmp.resolve("y/val/cat/1.png"), TestResources.png());
     List<ImageSource> sources = ImageSources.openAll(
-        settings("input.paths=[\"" + tmp.resolve("dsA") + "\", \"" + tmp.resolve("dsB") + "\"]"), spark);
+        TestResources.inputSettings("input.paths=[\"" + tmp.resolve("dsA") + "\", \"" + tmp.resolve("dsB") + "\"]"), spark);
     assertEquals(List.of("dsA/cat/1.png"), ids(sources.get(0)));
     assertEquals(List.of("dsB/cat/1.png"), ids(sources.get(1)));
 
     String twoVals = "input.paths=[\"" + tmp.resolve("x/val") + "\", \"" + tmp.resolve("y/val") + "\"]";
     InvalidConfigException clash = assertThrows(InvalidConfigException.class,
-        () -> ImageSources.openAll(settings(twoVals), spark));
+        () -> ImageSources.openAll(TestResources.inputSettings(twoVals), spark));
     assertEquals("input.names", clash.key());
     assertTrue(clash.getMessage().contains("'val'") && clash.getMessage().contains("input.names"), clash.getMessage());
-    List<ImageSource> named = ImageSources.openAll(settings(twoVals, "input.names=[val_x, val_y]"), spark);
+    List<ImageSource> named = ImageSources.openAll(TestResources.inputSettings(twoVals, "input.names=[val_x, val_y]"), spark);
     assertEquals(List.of("val_x/cat/1.png"), ids(named.get(0)));
     assertEquals(List.of("val_y/cat/1.png"), ids(named.get(1)));
     String same = "input.paths=[\"" + tmp.resolve("dsA") + "\", \"" + tmp.resolve("dsA") + "\"]";
-    assertTrue(assertThrows(InvalidConfigException.class, () -> ImageSources.openAll(settings(same), spark))
+    assertTrue(assertThrows(InvalidConfigException.class, () -> ImageSources.openAll(TestResources.inputSettings(same), spark))
         .getMessage().contains("list each input once"));
-    assertThrows(InvalidConfigException.class, () -> settings(twoVals, "input.names=[only_one]"));
-    assertThrows(InvalidConfigException.class, () -> settings(twoVals, "input.names=[a/b, c]"));
+    assertThrows(InvalidConfigException.class, () -> TestResources.inputSettings(twoVals, "input.names=[only_one]"));
+    assertThrows(InvalidConfigException.class, () -> TestResources.inputSettings(twoVals, "input.names=[a/b, c]"));
   }
 
   private List<String> ids(ImageSource s) {
@@ -162,14 +151,14 @@ class HostileListingTest {
   @Test
   void theSameDataAtTwoPlacesHasTheSameIds(@TempDir Path tmp) throws Exception {
     for (String place : List.of("one/val", "two/deeper/val")) {
-      Fixtures.write(tmp.resolve(place + "/cat/1.png"), png());
-      Fixtures.write(tmp.resolve(place + "/2.png"), png());
+      Fixtures.write(tmp.resolve(place + "/cat/1.png"), TestResources.png());
+      Fixtures.write(tmp.resolve(place + "/2.png"), TestResources.png());
       Fixtures.write(tmp.resolve(place + "/batch/b.bin"), Fixtures.cifar10(0, 1));
       Fixtures.writeLines(tmp.resolve(place + "/batch/batches.meta.txt"), List.of("a", "b"));
     }
     for (String sub : List.of("", "/batch/b.bin")) {
-      List<String> one = ids(ImageSources.open(tmp.resolve("one/val" + sub).toString(), null, settings(), spark));
-      List<String> two = ids(ImageSources.open(tmp.resolve("two/deeper/val" + sub).toString(), null, settings(), spark));
+      List<String> one = ids(ImageSources.open(tmp.resolve("one/val" + sub).toString(), null, TestResources.inputSettings(), spark));
+      List<String> two = ids(ImageSources.open(tmp.resolve("two/deeper/val" + sub).toString(), null, TestResources.inputSettings(), spark));
       assertEquals(one, two);
       assertTrue(one.stream().noneMatch(id -> id.contains(tmp.toString())), one.toString());
     }

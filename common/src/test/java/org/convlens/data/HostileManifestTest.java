@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import java.awt.Color;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import java.net.URI;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -26,8 +24,6 @@ import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.util.Progressable;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.Settings.InputSettings;
 import org.convlens.testing.Fixtures;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
@@ -37,16 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileManifestTest {
   private final SparkSession spark = SharedSpark.get();
 
-  private static byte[] png() {
-    return Fixtures.image("png", 8, 6, Color.RED);
-  }
-
-  private static InputSettings settings(String... sets) {
-    return ConfigLoader.load(null, Map.of(), List.of(sets)).input();
-  }
-
   private List<Row> list(Path manifest, String... sets) {
-    return ImageSources.open(manifest.toString(), null, settings(sets), spark).list(spark).collectAsList();
+    return ImageSources.open(manifest.toString(), null, TestResources.inputSettings(sets), spark).list(spark).collectAsList();
   }
 
   private static String kind(Row r) {
@@ -56,10 +44,10 @@ class HostileManifestTest {
 
   @Test
   void recordsFollowRfc4180AndBadCellsAreErrorRows(@TempDir Path dir) throws Exception {
-    Fixtures.write(dir.resolve("imgs/a.png"), png());
-    Fixtures.write(dir.resolve("imgs/new\nline.png"), png());
-    Fixtures.write(dir.resolve("imgs/x:y.png"), png());
-    Fixtures.write(dir.resolve("imgs/say \"hi\", twice.png"), png());
+    Fixtures.write(dir.resolve("imgs/a.png"), TestResources.png());
+    Fixtures.write(dir.resolve("imgs/new\nline.png"), TestResources.png());
+    Fixtures.write(dir.resolve("imgs/x:y.png"), TestResources.png());
+    Fixtures.write(dir.resolve("imgs/say \"hi\", twice.png"), TestResources.png());
     Files.writeString(dir.resolve("m.csv"), String.join("\r\n",
         "path,label",
         "imgs/a.png,3",
@@ -82,15 +70,15 @@ class HostileManifestTest {
     assertTrue(((String) rows.get(6).getAs(InputSchema.ERROR)).contains("record 2"), rows.get(6).toString());
     try (InputReader reader = new InputReader(new HadoopConf(spark.sparkContext().hadoopConfiguration()), 1 << 20)) {
       for (int i : new int[] {0, 2, 3}) {
-        assertArrayEquals(png(), reader.read(rows.get(i)), rows.get(i).toString());
+        assertArrayEquals(TestResources.png(), reader.read(rows.get(i)), rows.get(i).toString());
       }
     }
   }
 
   @Test
   void pathsLeavingTheManifestFolderCanBeRefused(@TempDir Path dir) throws Exception {
-    Fixtures.write(dir.resolve("data/imgs/a.png"), png());
-    Path secret = Fixtures.write(dir.resolve("secret.png"), png());
+    Fixtures.write(dir.resolve("data/imgs/a.png"), TestResources.png());
+    Path secret = Fixtures.write(dir.resolve("secret.png"), TestResources.png());
     Fixtures.writeLines(dir.resolve("data/m.csv"), List.of("path,label", "imgs/a.png,x", "../secret.png,x",
         secret + ",x", "imgs/../../secret.png,x", "file://" + secret + ",x"));
     List<Row> anywhere = list(dir.resolve("data/m.csv"));
@@ -98,13 +86,13 @@ class HostileManifestTest {
     List<Row> below = list(dir.resolve("data/m.csv"), "input.manifest-paths=below-manifest");
     assertEquals(List.of("ok", "path_not_allowed", "duplicate", "duplicate", "duplicate"),
         below.stream().map(HostileManifestTest::kind).toList());
-    assertThrows(IllegalArgumentException.class, () -> settings("input.manifest-paths=nowhere"));
+    assertThrows(IllegalArgumentException.class, () -> TestResources.inputSettings("input.manifest-paths=nowhere"));
   }
 
   @Test
   void unreachableUrisAreReadFailedRowsAndHttpIsRead(@TempDir Path dir) throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    byte[] image = png();
+    byte[] image = TestResources.png();
     server.createContext("/img.png", x -> {
       // Chunked, with no length: the reader must not trust a length it was not given.
       x.sendResponseHeaders(200, 0);
@@ -200,7 +188,7 @@ class HostileManifestTest {
 
   @Test
   void aFileThatExistsButCannotBeReadIsReadFailedNotNotFound(@TempDir Path dir) throws Exception {
-    Path file = Fixtures.write(dir.resolve("locked.png"), png());
+    Path file = Fixtures.write(dir.resolve("locked.png"), TestResources.png());
     Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
     conf.set("fs.denied.impl", DeniedFileSystem.class.getName());
     conf.setBoolean("fs.denied.impl.disable.cache", true);

@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 
-/** Reads the committed fixtures under {@code src/test/resources}. */
+/** Reads the committed fixtures under {@code src/test/resources}; small inputs made on the fly. */
 final class TestResources {
   private TestResources() {}
 
@@ -20,6 +20,16 @@ final class TestResources {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A small red PNG. */
+  static byte[] png() {
+    return org.convlens.testing.Fixtures.image("png", 8, 6, java.awt.Color.RED);
+  }
+
+  /** The input settings of the defaults with {@code --set} values applied. */
+  static org.convlens.config.Settings.InputSettings inputSettings(String... sets) {
+    return org.convlens.config.ConfigLoader.load(null, java.util.Map.of(), java.util.List.of(sets)).input();
   }
 
   static JsonNode json(String path) {

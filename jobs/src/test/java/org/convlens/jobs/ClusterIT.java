@@ -137,8 +137,10 @@ class ClusterIT {
     List<Path> logsBefore = cluster.executorLogs();
     CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> {
       try {
+        // Occlusion at one coarse window: tasks long enough to kill one mid-run, 5× cheaper than the default grid.
         return analyzeOnCluster(tmp.resolve("out"), "--input", input, "--set", "input.limit=400",
-            "--set", "input.partitions=8", "--set", "analyze.methods=[occlusion]");
+            "--set", "input.partitions=8", "--set", "analyze.methods=[occlusion]", "--set", "analyze.occlusion.windows=[8]",
+            "--set", "analyze.occlusion.strides=[4]");
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
