@@ -48,8 +48,11 @@ class ConsoleIT {
         percents.add(Integer.parseInt(m.group(1)));
       }
     }
-    // A plain accumulator moves at task ends only: 0, 50 and 100 with two tasks.
-    assertTrue(percents.size() >= 10, "distinct percentages printed: " + percents);
+    // A plain accumulator moves at task ends only: 0, 50 and 100 with two tasks. Counts of running
+    // tasks arrive every heartbeat (2 s), so how many lines fall between depends on the machine's
+    // speed; at least a few must.
+    List<Integer> between = percents.stream().filter(p -> p != 0 && p != 50 && p != 100).toList();
+    assertTrue(between.size() >= 3, "distinct percentages printed: " + percents);
     assertTrue(Files.readString(DriverProcess.engineLog(log)).contains("unknown-host.invalid"),
         "the engine's warning went to its log");
   }

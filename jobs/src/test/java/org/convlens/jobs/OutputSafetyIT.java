@@ -98,7 +98,7 @@ class OutputSafetyIT {
         && said.contains("--set output.mode=resume"), said);
     assertTrue(said.contains("took over the lock") && said.contains("left by an interrupted run"),
         "the killed run's lock and staging folder: " + said);
-    for (String noise : List.of("Exception", "driverEndpoint", "SparkContext", "ERROR", "\tat ")) {
+    for (String noise : List.of("Exception", "driverEndpoint", "SparkContext", " ERROR ", " WARN ", "\tat ")) {
       assertFalse(said.contains(noise), "'" + noise + "' in:\n" + said);
     }
     assertFalse(Files.exists(out.resolve(OutputLock.FILE)), "released on SIGTERM");
