@@ -13,9 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
  * Lists one folder level and says what each entry is, leaving nothing out silently.
@@ -101,17 +99,13 @@ final class FolderLister {
   }
 
   /** {@code dir} as a local path when it lives on the local filesystem, else null. */
-  static java.nio.file.Path localPath(String dir, HadoopConf conf) {
+  private static java.nio.file.Path localPath(String dir, HadoopConf conf) {
     Path p = new Path(dir);
     try {
-      FileSystem fs = p.getFileSystem(conf.get());
-      if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
-        return java.nio.file.Path.of(fs.makeQualified(p).toUri().getPath());
-      }
+      return HadoopPaths.localPath(p.getFileSystem(conf.get()), p);
     } catch (IOException | RuntimeException e) {
-      // Not resolvable as a local path: list it through Hadoop, which will say why.
+      return null; // Not resolvable as a local path: list it through Hadoop, which will say why.
     }
-    return null;
   }
 
   private static List<Entry> listLocal(String dir, java.nio.file.Path folder, String rootReal, List<String> ancestors) {
@@ -149,16 +143,16 @@ final class FolderLister {
         return error(path, ErrorKind.BROKEN_LINK, "symbolic link that cannot be followed" + target(child)
             + (e.getReason() == null ? "" : ": " + e.getReason()));
       }
-      return error(path, ErrorKind.READ_FAILED, "cannot read its attributes: " + reason(e));
+      return error(path, ErrorKind.READ_FAILED, "cannot read its attributes: " + HadoopPaths.reason(e));
     } catch (IOException e) {
-      return error(path, ErrorKind.READ_FAILED, "cannot read its attributes: " + reason(e));
+      return error(path, ErrorKind.READ_FAILED, "cannot read its attributes: " + HadoopPaths.reason(e));
     }
     if (attrs.isDirectory()) {
       String real;
       try {
         real = child.toRealPath().toString();
       } catch (IOException e) {
-        return error(path, ErrorKind.READ_FAILED, "cannot resolve the folder: " + reason(e));
+        return error(path, ErrorKind.READ_FAILED, "cannot resolve the folder: " + HadoopPaths.reason(e));
       }
       if (ancestors.contains(real)) {
         return new Entry(path, -1, Kind.SKIP, SKIP_LINK_LOOP,
@@ -210,15 +204,11 @@ final class FolderLister {
   /** An error for a folder whose content cannot be listed: one row stands for what it holds. */
   private static Entry unlistable(String dir, Exception e) {
     return new Entry(dir, -1, Kind.ERROR, ErrorKind.READ_FAILED.code(),
-        "cannot list this folder, so the images in it are not analysed: " + reason(e), dir);
+        "cannot list this folder, so the images in it are not analysed: " + HadoopPaths.reason(e), dir);
   }
 
   private static Entry error(String path, ErrorKind kind, String message) {
     return new Entry(path, -1, Kind.ERROR, kind.code(), message, null);
   }
 
-  /** An I/O failure in words: "permission denied" rather than the exception's class and path. */
-  static String reason(Throwable e) {
-    return HadoopPaths.reason(e);
-  }
 }

@@ -63,6 +63,17 @@ public final class HadoopPaths {
    * folder" rather than an exception's class and the path again.
    */
   public static String reason(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.UnknownHostException) {
+        return "unknown host " + t.getMessage();
+      }
+      if (t instanceof java.net.ConnectException) {
+        return "cannot connect (" + t.getMessage() + ")";
+      }
+      if (t instanceof org.apache.hadoop.fs.UnsupportedFileSystemException) {
+        return "no filesystem for this scheme (" + t.getMessage() + ")";
+      }
+    }
     if (e instanceof java.nio.file.FileSystemException f) {
       if (f.getReason() != null) {
         return f.getReason();
@@ -83,6 +94,27 @@ public final class HadoopPaths {
     }
     String m = e.getMessage();
     return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
+  /**
+   * {@code p} as a local path when {@code fs} is the local filesystem (where java.nio sees links
+   * as links, creates exclusively and moves atomically), else null.
+   */
+  public static java.nio.file.Path localPath(FileSystem fs, Path p) {
+    if (fs instanceof org.apache.hadoop.fs.LocalFileSystem || fs instanceof org.apache.hadoop.fs.RawLocalFileSystem) {
+      return java.nio.file.Path.of(fs.makeQualified(p).toUri().getPath());
+    }
+    return null;
+  }
+
+  /** A path as users typed it: a local one without its {@code file:} scheme, others as they are. */
+  public static String display(String path) {
+    return path.startsWith("file:") ? path.substring("file:".length()) : path;
+  }
+
+  /** {@link #display(String)} of a path. */
+  public static String display(Path path) {
+    return display(path.toString());
   }
 
   /** Direct children of a folder, sorted by name. */

@@ -53,7 +53,7 @@ public final class InputReader implements AutoCloseable {
         return buf;
       }
       FileSystem fs = HadoopPaths.forReading(path, conf.get());
-      java.nio.file.Path local = FolderLister.localPath(source, conf);
+      java.nio.file.Path local = HadoopPaths.localPath(fs, path);
       return local != null ? readLocal(local, source) : readHadoop(fs, path, source, length);
     } catch (InputException e) {
       throw e;
@@ -62,7 +62,7 @@ public final class InputReader implements AutoCloseable {
     } catch (EOFException e) {
       throw new InputException(ErrorKind.READ_FAILED, "file shrank while being read: " + source);
     } catch (IOException | RuntimeException e) {
-      throw new InputException(ErrorKind.READ_FAILED, "cannot read " + source + ": " + reason(e), e);
+      throw new InputException(ErrorKind.READ_FAILED, "cannot read " + source + ": " + HadoopPaths.reason(e), e);
     }
   }
 
@@ -78,15 +78,16 @@ public final class InputReader implements AutoCloseable {
     } catch (FileSystemException e) {
       if (Files.isSymbolicLink(file)) {
         throw new InputException(ErrorKind.BROKEN_LINK, "symbolic link that cannot be followed ("
-            + FolderLister.reason(e) + "): " + source);
+            + HadoopPaths.reason(e) + "): " + source);
       }
-      throw new InputException(ErrorKind.READ_FAILED, "cannot read " + source + ": " + FolderLister.reason(e), e);
+      throw new InputException(ErrorKind.READ_FAILED, "cannot read " + source + ": " + HadoopPaths.reason(e), e);
     }
     if (attrs.isDirectory()) {
       throw new InputException(ErrorKind.UNSUPPORTED_FORMAT, source + " is a folder, not an image");
     }
     if (!attrs.isRegularFile()) {
-      throw new InputException(ErrorKind.UNSUPPORTED_FORMAT, source + " is not a regular file (a FIFO, socket or device)");
+      throw new InputException(ErrorKind.UNSUPPORTED_FORMAT,
+          source + " is not a regular file (a FIFO, socket or device)");
     }
     check(attrs.size());
     try (SeekableByteChannel in = Files.newByteChannel(file)) {
@@ -94,7 +95,7 @@ public final class InputReader implements AutoCloseable {
     } catch (AccessDeniedException e) {
       throw new InputException(ErrorKind.READ_FAILED, "cannot read " + source + ": permission denied", e);
     } catch (FileSystemException e) {
-      throw new InputException(ErrorKind.READ_FAILED, "cannot read " + source + ": " + FolderLister.reason(e), e);
+      throw new InputException(ErrorKind.READ_FAILED, "cannot read " + source + ": " + HadoopPaths.reason(e), e);
     }
   }
 
@@ -115,7 +116,7 @@ public final class InputReader implements AutoCloseable {
     } catch (FileNotFoundException e) {
       // Some filesystems say "not found" for a file they may not open.
       if (fs.exists(path)) {
-        throw new InputException(ErrorKind.READ_FAILED, "cannot read " + source + ": " + reason(e), e);
+        throw new InputException(ErrorKind.READ_FAILED, "cannot read " + source + ": " + HadoopPaths.reason(e), e);
       }
       throw e;
     }
@@ -152,22 +153,6 @@ public final class InputReader implements AutoCloseable {
     }
     check(buf.length);
     return buf;
-  }
-
-  /** A failure to reach an input in words; an unknown host says so. */
-  static String reason(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.UnknownHostException) {
-        return "unknown host " + t.getMessage();
-      }
-      if (t instanceof java.net.ConnectException) {
-        return "cannot connect (" + t.getMessage() + ")";
-      }
-      if (t instanceof org.apache.hadoop.fs.UnsupportedFileSystemException) {
-        return "no filesystem for this scheme (" + t.getMessage() + ")";
-      }
-    }
-    return FolderLister.reason(e);
   }
 
   private FSDataInputStream stream(Path path) throws IOException {

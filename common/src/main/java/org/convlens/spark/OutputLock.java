@@ -1,5 +1,9 @@
 package org.convlens.spark;
 
+import static org.convlens.data.HadoopPaths.display;
+import static org.convlens.data.HadoopPaths.localPath;
+import static org.convlens.data.HadoopPaths.reason;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -24,9 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.convlens.config.InvalidConfigException;
 
 /**
@@ -391,22 +393,5 @@ public final class OutputLock implements AutoCloseable {
     } catch (IOException e) {
       throw new InvalidConfigException("output.dir", "cannot use " + p + " for outputs: " + reason(e));
     }
-  }
-
-  /** {@code p} as a local path when its filesystem is the local one (java.nio gives O_EXCL, atomic moves). */
-  static java.nio.file.Path localPath(FileSystem fs, Path p) {
-    if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
-      return java.nio.file.Path.of(fs.makeQualified(p).toUri().getPath());
-    }
-    return null;
-  }
-
-  static String display(Path p) {
-    String s = p.toString();
-    return s.startsWith("file:") ? s.substring("file:".length()) : s;
-  }
-
-  static String reason(Throwable e) {
-    return org.convlens.data.HadoopPaths.reason(e);
   }
 }

@@ -1,5 +1,8 @@
 package org.convlens.spark;
 
+import static org.convlens.data.HadoopPaths.display;
+import static org.convlens.data.HadoopPaths.localPath;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -145,13 +148,13 @@ public final class StagedOutput implements AutoCloseable {
         if (m.matches() && m.group(2).equals("previous")) {
           Path original = new Path(folder, m.group(1));
           if (!fs.exists(original) && fs.rename(s.getPath(), original)) {
-            console.println("output: restored " + OutputLock.display(original)
+            console.println("output: restored " + display(original)
                 + ", which an interrupted run had moved aside");
           } else {
             fs.delete(s.getPath(), true);
           }
         } else if (m.matches() || name.startsWith(OutputFiles.TEMP_PREFIX)) {
-          console.println("output: removing " + OutputLock.display(s.getPath()) + " left by an interrupted run");
+          console.println("output: removing " + display(s.getPath()) + " left by an interrupted run");
           fs.delete(s.getPath(), true);
         } else if (name.startsWith(OutputLock.FILE + ".stale-")) {
           fs.delete(s.getPath(), false);
@@ -164,9 +167,9 @@ public final class StagedOutput implements AutoCloseable {
 
   /** Replaces {@code target} by {@code source} atomically where the filesystem can. */
   static void moveReplacing(FileSystem fs, Path source, Path target) throws IOException {
-    java.nio.file.Path from = OutputLock.localPath(fs, source);
+    java.nio.file.Path from = localPath(fs, source);
     if (from != null) {
-      Files.move(from, OutputLock.localPath(fs, target), StandardCopyOption.ATOMIC_MOVE,
+      Files.move(from, localPath(fs, target), StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
       return;
     }

@@ -25,6 +25,6 @@ public final class AnalyzeJob {
 
   /** A local output path without its {@code file:} scheme, as users typed it; others as is. */
   static String display(String path) {
-    return path.startsWith("file:") ? path.substring("file:".length()) : path;
+    return org.convlens.data.HadoopPaths.display(path);
   }
 }
