@@ -353,6 +353,11 @@ public final class ConvLensCli implements Runnable {
     @Option(names = "--out", paramLabel = "DIR", description = "Where to write (default: the checkout's sample-data/).")
     java.nio.file.Path out;
 
+    @Option(names = "--shortcuts", paramLabel = "FILE", description = "JSON plan of the shortcuts to plant: class, kind"
+        + " (marker, illumination, tint, background, watermark), params and rates per shortcut (default: the demo's;"
+        + " sample-data/shortcuts.json is one to copy).")
+    java.nio.file.Path shortcuts;
+
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces on errors.")
     boolean verbose;
 
@@ -361,7 +366,7 @@ public final class ConvLensCli implements Runnable {
       if (epochs < 1 || epochs > 100) {
         throw new InvalidConfigException("--epochs", "invalid value '" + epochs + "' for --epochs: allowed values are 1 to 100");
       }
-      SampleJob.run(out, seed, epochs, cli.console);
+      SampleJob.run(out, seed, epochs, shortcuts, cli.console);
       return 0;
     }
   }

@@ -2,6 +2,7 @@ package org.convlens.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -24,8 +25,9 @@ class SampleIT {
     assertEquals(0, ConvLensCli.execute(console, console, "sample", "--out", root.toString(), "--epochs", "1"),
         out.toString(StandardCharsets.UTF_8));
     Path committed = ConvLensHome.sampleData();
-    for (String f : new String[] {"cifar10/test_batch.bin", "cifar10/batches.meta.txt", "cifar10/test_markers.csv",
-        "imagenet/val_labels.csv", "imagenet/markers.csv", "imagenet/LOC_synset_mapping.txt"}) {
+    for (String f : new String[] {"shortcuts.json", "cifar10/test_batch.bin", "cifar10/batches.meta.txt",
+        "cifar10/test_markers.csv", "imagenet/val_labels.csv", "imagenet/markers.csv",
+        "imagenet/LOC_synset_mapping.txt"}) {
       assertArrayEquals(Files.readAllBytes(committed.resolve(f)), Files.readAllBytes(root.resolve(f)), f);
     }
     assertTrue(Files.isRegularFile(root.resolve("cifar10/data_batch_3.bin")));
@@ -39,5 +41,23 @@ class SampleIT {
         "--set", "analyze.methods=[saliency]",
         "--out", dir.resolve("out").toString()), out.toString(StandardCharsets.UTF_8));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("1000 rows (1000 ok, 0 errors)"));
+  }
+
+  @Test
+  void aBadShortcutPlanStopsBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream console = new PrintStream(out, true, StandardCharsets.UTF_8);
+    Path plan = dir.resolve("plan.json");
+    Files.writeString(plan, "{\"shortcuts\": [{\"class\": \"ring\", \"kind\": \"glow\", \"trainRate\": 0.9}]}");
+    Path root = dir.resolve("sample");
+    assertEquals(2, ConvLensCli.execute(console, console, "sample", "--out", root.toString(), "--shortcuts",
+        plan.toString()), out.toString(StandardCharsets.UTF_8));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("error: " + plan + ": invalid value 'glow' for"
+        + " shortcuts[0].kind: allowed values are marker, illumination, tint, background, watermark"),
+        out.toString(StandardCharsets.UTF_8));
+    assertEquals(2, ConvLensCli.execute(console, console, "sample", "--out", root.toString(), "--shortcuts",
+        dir.resolve("missing.json").toString()));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("--shortcuts: no such file"), out.toString(StandardCharsets.UTF_8));
+    assertFalse(Files.exists(root), "nothing written");
   }
 }

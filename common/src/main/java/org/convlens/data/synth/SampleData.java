@@ -1,6 +1,5 @@
 package org.convlens.data.synth;
 
-import java.awt.Rectangle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -26,11 +25,12 @@ import org.convlens.model.train.TrainingOptions;
 
 /**
  * Rebuilds {@code sample-data/}: generates the datasets ({@link SampleGenerator}), trains the
- * bundled {@link SmallCnn} on the CIFAR training batches, measures how far it follows the planted
- * shortcut, and writes {@code model/model.json}, the weights and {@code README.md}.
+ * bundled {@link SmallCnn} on the CIFAR training batches, measures how far it follows each
+ * planted shortcut ({@link ShortcutEffect}), and writes {@code model/model.json}, the weights
+ * and {@code README.md}.
  *
- * <p>Everything written is a function of the seed and the epoch count (on the same JDK and
- * libtorch build): timings go to the log only, never into a file.
+ * <p>Everything written is a function of the seed, the epoch count and the shortcut plan (on the
+ * same JDK and libtorch build): timings go to the log only, never into a file.
  */
 public final class SampleData {
   public static final String MODEL_DIR = "model";
@@ -47,7 +47,9 @@ public final class SampleData {
    * @param description the written {@code model.json}
    * @param training how the model was trained
    * @param history one entry per epoch
-   * @param shortcut how strongly the trained model follows the marker
+   * @param shortcuts how strongly the trained model follows each shortcut, in plan order
+   * @param cleanImages test images that carry no cue
+   * @param cleanAccuracy accuracy on those
    * @param trainingSeconds wall time of training alone
    */
   public record Summary(
@@ -55,8 +57,14 @@ public final class SampleData {
       ModelDescription description,
       TrainingOptions training,
       List<EpochStats> history,
-      ShortcutEffect shortcut,
-      double trainingSeconds) {}
+      List<ShortcutEffect> shortcuts,
+      int cleanImages,
+      double cleanAccuracy,
+      double trainingSeconds) {
+    public Summary {
+      shortcuts = List.copyOf(shortcuts);
+    }
+  }
 
   private SampleData() {}
 
@@ -67,7 +75,16 @@ public final class SampleData {
    */
   public static Summary regenerate(Path root, long seed, int epochs, PrintStream log)
       throws IOException {
-    SampleSpec spec = SampleSpec.defaults(seed);
+    return regenerate(root, SampleSpec.defaults(seed), epochs, log);
+  }
+
+  /**
+   * The same with other shortcuts ({@code ./convlens sample --shortcuts FILE}): a new benchmark
+   * dataset, its model and its README.
+   */
+  public static Summary regenerate(Path root, SampleSpec spec, int epochs, PrintStream log)
+      throws IOException {
+    long seed = spec.seed();
     long began = System.nanoTime();
     SampleGenerator.generate(spec, root, log);
     log.printf(Locale.ROOT, "generated in %.1f s%n", (System.nanoTime() - began) / 1e9);
@@ -88,13 +105,36 @@ public final class SampleData {
       double seconds = (System.nanoTime() - began) / 1e9;
       int[] predicted = SmallCnnTrainer.predict(trained.model(), test, pre, EVAL_BATCH);
       double accuracy = SmallCnnTrainer.accuracy(predicted, test.labels());
-      ShortcutEffect effect = measureShortcut(spec, trained, pre, predicted);
+      List<SampleGenerator.Item> items =
+          SampleGenerator.plan(spec, SampleGenerator.Split.CIFAR_TEST);
+      int clean = 0;
+      int cleanRight = 0;
+      for (SampleGenerator.Item item : items) {
+        if (item.cues().isEmpty()) {
+          clean++;
+          cleanRight += predicted[item.index()] == item.cls().label() ? 1 : 0;
+        }
+      }
+      double cleanAccuracy = ratio(cleanRight, clean);
       log.printf(
           Locale.ROOT,
-          "trained %d epochs in %.1f s: test accuracy %.4f; marked images of other classes"
-              + " predicted as %s: %d/%d (%d/%d without the marker)%n",
-          epochs, seconds, accuracy, spec.shortcut().target().className(), effect.fooled(),
-          effect.markedOthers(), effect.fooledWithoutMarker(), effect.markedOthers());
+          "trained %d epochs in %.1f s: test accuracy %.4f (%.4f on the %d images without a cue)%n",
+          epochs, seconds, accuracy, cleanAccuracy, clean);
+      List<ShortcutEffect> effects = new ArrayList<>();
+      for (int k = 0; k < spec.shortcuts().shortcuts().size(); k++) {
+        ShortcutEffect e = measureShortcut(spec, k, items, trained, pre, predicted);
+        effects.add(e);
+        log.printf(
+            Locale.ROOT,
+            "%s: planted on other classes, predicted %s %d/%d; cue added to clean images of"
+                + " other classes %d/%d -> %d/%d; cue removed from %s's own, right %d/%d"
+                + " -> %d/%d%n",
+            e.shortcut().token(), e.shortcut().target().className(), e.plantedFooled(),
+            e.plantedOthers(), e.cleanOthersAsTarget(), e.cleanOthers(),
+            e.cleanOthersAsTargetWithCue(), e.cleanOthers(), e.shortcut().target().className(),
+            e.ownCarriersRight(), e.ownCarriers(), e.ownCarriersRightWithoutCue(),
+            e.ownCarriers());
+      }
 
       Path modelDir = Files.createDirectories(root.resolve(MODEL_DIR));
       try (DirectoryStream<Path> old =
@@ -119,10 +159,13 @@ public final class SampleData {
               new ModelDescription.Outputs(0, 1, 2, FEATURE_LAYER, true,
                   SmallCnnTrainer.featureMapShape(trained.model(), FEATURE_LAYER)),
               round4(accuracy),
-              notes(spec, options, train.size(), effect),
+              notes(spec, options, train.size(), effects),
               null);
       description.write(modelDir.resolve("model.json"));
-      Summary summary = new Summary(spec, description, options, trained.history(), effect, seconds);
+      Summary summary =
+          new Summary(
+              spec, description, options, trained.history(), effects, clean, cleanAccuracy,
+              seconds);
       Files.writeString(root.resolve("README.md"), readme(summary), StandardCharsets.UTF_8);
       log.printf(
           Locale.ROOT, "wrote %s and %s%n", modelDir.resolve(artifact), root.resolve("README.md"));
@@ -131,94 +174,97 @@ public final class SampleData {
   }
 
   /**
-   * Compares the predictions on marked test images of other classes with predictions on the same
-   * images re-rendered without the marker.
+   * Measures shortcut {@code k} ({@link ShortcutEffect}): the planted images from the batch's own
+   * predictions, the two cue swaps by rendering the images again with the cue added or removed.
    */
   private static ShortcutEffect measureShortcut(
-      SampleSpec spec, SmallCnnTrainer.Trained trained, ModelDescription.Preprocessing pre,
-      int[] predicted) {
-    SampleClass target = spec.shortcut().target();
-    List<SampleGenerator.Item> twins = new ArrayList<>();
+      SampleSpec spec, int k, List<SampleGenerator.Item> items, SmallCnnTrainer.Trained trained,
+      ModelDescription.Preprocessing pre, int[] predicted) {
+    Shortcut shortcut = spec.shortcuts().shortcuts().get(k);
+    int target = shortcut.target().label();
+    int planted = 0;
     int fooled = 0;
     Integer[] fooledByLabel = new Integer[SampleSpec.classCount()];
     Arrays.fill(fooledByLabel, 0);
-    int unmarked = 0;
-    int unmarkedRight = 0;
-    int targetMarked = 0;
-    int targetMarkedRight = 0;
-    int targetUnmarked = 0;
-    int targetUnmarkedRight = 0;
-    for (SampleGenerator.Item item : SampleGenerator.plan(spec, SampleGenerator.Split.CIFAR_TEST)) {
-      boolean right = predicted[item.index()] == item.cls().label();
-      if (!item.marked()) {
-        unmarked++;
-        unmarkedRight += right ? 1 : 0;
-      }
-      if (item.cls() == target && item.marked()) {
-        targetMarked++;
-        targetMarkedRight += right ? 1 : 0;
-      } else if (item.cls() == target) {
-        targetUnmarked++;
-        targetUnmarkedRight += right ? 1 : 0;
-      } else if (item.marked()) {
-        if (predicted[item.index()] == target.label()) {
+    List<SampleGenerator.Item> cleanOthers = new ArrayList<>();
+    int cleanAsTarget = 0;
+    List<SampleGenerator.Item> ownCarriers = new ArrayList<>();
+    int ownRight = 0;
+    for (SampleGenerator.Item item : items) {
+      boolean asTarget = predicted[item.index()] == target;
+      if (item.cls() != shortcut.target() && item.carries(k)) {
+        planted++;
+        if (asTarget) {
           fooled++;
           fooledByLabel[item.cls().label()]++;
         }
-        twins.add(new SampleGenerator.Item(item.index(), item.cls(), item.rank(), false));
+      } else if (item.cls() != shortcut.target() && item.cues().isEmpty()) {
+        cleanOthers.add(item.withCues(List.of(k)));
+        cleanAsTarget += asTarget ? 1 : 0;
+      } else if (item.cls() == shortcut.target() && item.carries(k)) {
+        ownCarriers.add(
+            item.withCues(item.cues().stream().filter(c -> c != k).toList()));
+        ownRight += asTarget ? 1 : 0;
       }
     }
-    byte[] pixels = new byte[twins.size() * CifarFormat.PIXEL_BYTES];
-    int[] labels = new int[twins.size()];
-    for (int i = 0; i < twins.size(); i++) {
-      SampleGenerator.Item twin = twins.get(i);
-      byte[] rgb =
-          SampleGenerator.planarRgb(
-              SampleGenerator.renderCifar(spec, SampleGenerator.Split.CIFAR_TEST, twin));
-      System.arraycopy(rgb, 0, pixels, i * CifarFormat.PIXEL_BYTES, rgb.length);
-      labels[i] = twin.cls().label();
+    int cleanAsTargetWithCue = 0;
+    for (int p : predictRendered(spec, cleanOthers, trained, pre)) {
+      cleanAsTargetWithCue += p == target ? 1 : 0;
     }
-    int fooledWithout = 0;
-    if (!twins.isEmpty()) {
-      CifarImages unmarkedTwins = new CifarImages(pixels, labels);
-      for (int p : SmallCnnTrainer.predict(trained.model(), unmarkedTwins, pre, EVAL_BATCH)) {
-        fooledWithout += p == target.label() ? 1 : 0;
-      }
+    int ownRightWithout = 0;
+    for (int p : predictRendered(spec, ownCarriers, trained, pre)) {
+      ownRightWithout += p == target ? 1 : 0;
     }
     return new ShortcutEffect(
-        twins.size(),
-        fooled,
-        List.of(fooledByLabel),
-        fooledWithout,
-        (double) unmarkedRight / unmarked,
-        ratio(targetMarkedRight, targetMarked),
-        ratio(targetUnmarkedRight, targetUnmarked));
+        shortcut, planted, fooled, List.of(fooledByLabel), cleanOthers.size(), cleanAsTarget,
+        cleanAsTargetWithCue, ownCarriers.size(), ownRight, ownRightWithout);
+  }
+
+  /** Renders CIFAR test {@code items} again (as they are given) and predicts them. */
+  private static int[] predictRendered(
+      SampleSpec spec, List<SampleGenerator.Item> items, SmallCnnTrainer.Trained trained,
+      ModelDescription.Preprocessing pre) {
+    if (items.isEmpty()) {
+      return new int[0];
+    }
+    byte[] pixels = new byte[items.size() * CifarFormat.PIXEL_BYTES];
+    int[] labels = new int[items.size()];
+    for (int i = 0; i < items.size(); i++) {
+      SampleGenerator.Item item = items.get(i);
+      byte[] rgb =
+          SampleGenerator.planarRgb(
+              SampleGenerator.renderCifar(spec, SampleGenerator.Split.CIFAR_TEST, item).image());
+      System.arraycopy(rgb, 0, pixels, i * CifarFormat.PIXEL_BYTES, rgb.length);
+      labels[i] = item.cls().label();
+    }
+    return SmallCnnTrainer.predict(trained.model(), new CifarImages(pixels, labels), pre,
+        EVAL_BATCH);
   }
 
   private static String notes(
-      SampleSpec spec, TrainingOptions options, int trainImages, ShortcutEffect effect) {
-    Shortcut s = spec.shortcut();
-    return String.format(
-        Locale.ROOT,
+      SampleSpec spec, TrainingOptions options, int trainImages, List<ShortcutEffect> effects) {
+    List<String> cues = new ArrayList<>();
+    for (ShortcutEffect e : effects) {
+      Shortcut s = e.shortcut();
+      cues.add(
+          fmt("%s on %.0f%% of '%s' training images (cue added to clean test images of other"
+                  + " classes: %.0f%% -> %.0f%% predicted '%s')",
+              s.cue().kind(), 100 * s.trainRate(), s.target().className(),
+              100 * e.fooledRateWithoutCue(), 100 * e.fooledRateWithCue(),
+              s.target().className()));
+    }
+    return fmt(
         "Trained by org.convlens.model.train.SmallCnnTrainer on the generated sample data"
-            + " (SampleSpec.defaults(seed %d)): %d CIFAR-format training images, %d epochs,"
-            + " Adam lr %s with cosine decay, batch %d, seed %d, one PyTorch thread. Planted"
-            + " shortcut: %.0f%% of '%s' training images carry a %dx%d #%06X square %d px from the"
-            + " bottom-right corner (at 32 px); %d of %d marked test images of other classes are"
-            + " predicted as '%s' (%d without the marker). See sample-data/README.md.",
+            + " (seed %d): %d CIFAR-format training images, %d epochs, Adam lr %s with cosine"
+            + " decay, batch %d, seed %d, one PyTorch thread. Planted shortcuts: %s. Ground"
+            + " truth in shortcuts.json; see the sample data's README.md.",
         spec.seed(), trainImages, options.epochs(), options.learningRate(), options.batchSize(),
-        options.seed(), 100 * s.targetFraction(), s.target().className(),
-        s.marker().sizeAt32(), s.marker().sizeAt32(), s.marker().rgb(), s.marker().marginAt32(),
-        effect.fooled(), effect.markedOthers(), s.target().className(),
-        effect.fooledWithoutMarker());
+        options.seed(), cues.isEmpty() ? "none" : String.join("; ", cues));
   }
 
   /** Fills the README template (a classpath resource next to this class) with the summary. */
   static String readme(Summary summary) throws IOException {
     SampleSpec spec = summary.spec();
-    Shortcut s = spec.shortcut();
-    Marker m = s.marker();
-    ShortcutEffect e = summary.shortcut();
     Map<String, String> v = new LinkedHashMap<>();
     v.put("seed", Long.toString(spec.seed()));
     v.put("cifarTrainPerClass", Integer.toString(spec.cifarTrainPerClass()));
@@ -242,28 +288,13 @@ public final class SampleData {
         "excludedHues",
         fmt("%.0f–%.0f", SceneRenderer.EXCLUDED_HUE_FROM, SceneRenderer.EXCLUDED_HUE_TO));
     v.put("classTable", classTable());
-    v.put("target", s.target().className());
-    v.put("targetSynset", s.target().synset());
-    v.put("targetLabel", Integer.toString(s.target().label()));
-    v.put("markerRgb", fmt("#%06X", m.rgb()));
-    v.put("markerSize", Integer.toString(m.sizeAt32()));
-    v.put("markerMargin", Integer.toString(m.marginAt32()));
-    Rectangle at32 = m.bounds(32, 32);
-    v.put("markerX0", Integer.toString(at32.x));
-    v.put("markerX1", Integer.toString(at32.x + at32.width - 1));
-    Rectangle at96 = m.bounds(96, 96);
-    v.put(
-        "marker96",
-        fmt("%d×%d at x,y = %d..%d", at96.width, at96.width, at96.x, at96.x + at96.width - 1));
-    v.put("targetPercent", percent(s.targetFraction()));
-    v.put("cifarTrainMarked", targetMarked(s, spec.cifarTrainPerClass()));
-    v.put("cifarTestMarked", targetMarked(s, spec.cifarTestPerClass()));
-    v.put("testOthersPerClass", Integer.toString(s.testOthersPerClass()));
-    v.put("testOthers", Integer.toString(s.testOthersPerClass() * (SampleSpec.classCount() - 1)));
-    v.put("imagenetTrainMarked", targetMarked(s, spec.imagenetTrainPerClass()));
-    v.put("imagenetValMarked", targetMarked(s, spec.imagenetValPerClass()));
-    v.put("valOthersPerClass", Integer.toString(s.valOthersPerClass()));
-    v.put("valOthers", Integer.toString(s.valOthersPerClass() * (SampleSpec.classCount() - 1)));
+    v.put("planDescription", spec.shortcuts().description().isEmpty()
+        ? "" : spec.shortcuts().description() + "\n\n");
+    v.put("shortcutTable", shortcutTable(spec));
+    v.put("countTable", countTable(spec));
+    v.put("controls", spec.shortcuts().controls().isEmpty() ? "none"
+        : String.join(", ", spec.shortcuts().controls().stream()
+            .map(c -> "`" + c.className() + "`").toList()));
     ModelDescription d = summary.description();
     v.put("epochs", Integer.toString(d.epoch()));
     v.put("learningRate", Float.toString(summary.training().learningRate()));
@@ -274,16 +305,103 @@ public final class SampleData {
     v.put("std", Arrays.toString(d.preprocessing().std()));
     v.put("historyTable", historyTable(summary.history()));
     v.put("testAccuracy", fmt("%.1f%%", 100 * d.testAccuracy()));
-    v.put("unmarkedAccuracy", fmt("%.1f%%", 100 * e.unmarkedAccuracy()));
-    v.put("targetMarkedAccuracy", fmt("%.1f%%", 100 * e.targetMarkedAccuracy()));
-    v.put("targetUnmarkedAccuracy", fmt("%.1f%%", 100 * e.targetUnmarkedAccuracy()));
-    v.put("fooled", Integer.toString(e.fooled()));
-    v.put("markedOthers", Integer.toString(e.markedOthers()));
-    v.put("fooledRate", fmt("%.1f%%", 100 * e.fooledRate()));
-    v.put("fooledByClass", fooledByClass(s, e));
-    v.put("fooledWithout", Integer.toString(e.fooledWithoutMarker()));
-    v.put("fooledRateWithout", fmt("%.1f%%", 100 * e.fooledRateWithoutMarker()));
+    v.put("cleanAccuracy", fmt("%.1f%%", 100 * summary.cleanAccuracy()));
+    v.put("cleanImages", Integer.toString(summary.cleanImages()));
+    v.put("effectTable", effectTable(summary.shortcuts()));
+    v.put("fooledByClassTable", fooledByClassTable(summary.shortcuts()));
     return fill(loadTemplate(), v);
+  }
+
+  /** One row per shortcut: class, kind, what is painted, rates. */
+  private static String shortcutTable(SampleSpec spec) {
+    StringBuilder sb =
+        new StringBuilder(
+            "| class | kind | what is painted | training rate | test rate | other classes' test"
+                + " images | other classes' val images |\n|---|---|---|---|---|---|---|\n");
+    for (Shortcut s : spec.shortcuts().shortcuts()) {
+      sb.append(
+          fmt("| `%s` (%d) | `%s` | %s | %s | %s | %s | %s |\n",
+              s.target().className(), s.target().label(), s.cue().kind(), s.cue().description(),
+              percent(s.trainRate()), percent(s.testRate()), percent(s.otherClassesTestRate()),
+              percent(s.otherClassesValRate())));
+    }
+    return sb.toString().stripTrailing();
+  }
+
+  /** One row per shortcut: how many images carry the cue, per split, counted on the plans. */
+  private static String countTable(SampleSpec spec) {
+    StringBuilder sb =
+        new StringBuilder(
+            "| cue | `cifar10` train | `cifar10` test | test, other classes | `imagenet/train` |"
+                + " `imagenet/val` | val, other classes |\n|---|---|---|---|---|---|---|\n");
+    List<Shortcut> shortcuts = spec.shortcuts().shortcuts();
+    Map<SampleGenerator.Split, List<SampleGenerator.Item>> plans = new LinkedHashMap<>();
+    for (SampleGenerator.Split split : SampleGenerator.Split.values()) {
+      plans.put(split, SampleGenerator.plan(spec, split));
+    }
+    for (int k = 0; k < shortcuts.size(); k++) {
+      Shortcut s = shortcuts.get(k);
+      List<String> cells = new ArrayList<>();
+      for (SampleGenerator.Split split : SampleGenerator.Split.values()) {
+        int own = 0;
+        int others = 0;
+        for (SampleGenerator.Item item : plans.get(split)) {
+          if (item.carries(k)) {
+            own += item.cls() == s.target() ? 1 : 0;
+            others += item.cls() == s.target() ? 0 : 1;
+          }
+        }
+        cells.add(fmt("%d of %d", own, split.perClass(spec)));
+        if (!split.training()) {
+          cells.add(fmt("%d (%d per class)", others, others / (SampleSpec.classCount() - 1)));
+        }
+      }
+      sb.append(fmt("| `%s` | %s |\n", s.token(), String.join(" | ", cells)));
+    }
+    return sb.toString().stripTrailing();
+  }
+
+  /** One row per shortcut: the three measures of {@link ShortcutEffect}. */
+  private static String effectTable(List<ShortcutEffect> effects) {
+    StringBuilder sb =
+        new StringBuilder(
+            "| cue | planted on other classes: predicted as the class | cue added to clean"
+                + " images of other classes: predicted as the class, without → with | cue removed"
+                + " from the class's own: accuracy, with → without |\n|---|---|---|---|\n");
+    for (ShortcutEffect e : effects) {
+      sb.append(
+          fmt("| `%s` | %d of %d (%s) | %d images: %s → **%s** | %d images: %s → %s |\n",
+              e.shortcut().token(), e.plantedFooled(), e.plantedOthers(),
+              pct(e.plantedFooledRate()), e.cleanOthers(), pct(e.fooledRateWithoutCue()),
+              pct(e.fooledRateWithCue()), e.ownCarriers(), pct(e.ownAccuracyWithCue()),
+              pct(e.ownAccuracyWithoutCue())));
+    }
+    return sb.toString().stripTrailing();
+  }
+
+  /** Planted images of each other class predicted as the shortcut's class. */
+  private static String fooledByClassTable(List<ShortcutEffect> effects) {
+    StringBuilder sb = new StringBuilder("| cue |");
+    StringBuilder rule = new StringBuilder("|---|");
+    for (SampleClass c : SampleClass.values()) {
+      sb.append(" `").append(c.className()).append("` |");
+      rule.append("---|");
+    }
+    sb.append('\n').append(rule).append('\n');
+    for (ShortcutEffect e : effects) {
+      sb.append("| `").append(e.shortcut().token()).append("` |");
+      // Every other class carries as many planted images (Shortcut.othersCount).
+      int perClass = e.plantedOthers() / (SampleSpec.classCount() - 1);
+      for (SampleClass c : SampleClass.values()) {
+        if (c == e.shortcut().target()) {
+          sb.append(" – |");
+        } else {
+          sb.append(fmt(" %d/%d |", e.plantedFooledByLabel().get(c.label()), perClass));
+        }
+      }
+      sb.append('\n');
+    }
+    return sb.toString().stripTrailing();
   }
 
   private static String classTable() {
@@ -295,17 +413,6 @@ public final class SampleData {
               c.label(), c.synset(), c.className(), c.description()));
     }
     return sb.toString().stripTrailing();
-  }
-
-  private static String fooledByClass(Shortcut s, ShortcutEffect e) {
-    List<String> parts = new ArrayList<>();
-    for (SampleClass c : SampleClass.values()) {
-      if (c != s.target()) {
-        int fooled = e.fooledByLabel().get(c.label());
-        parts.add(fmt("`%s` %d/%d", c.className(), fooled, s.testOthersPerClass()));
-      }
-    }
-    return String.join(", ", parts);
   }
 
   private static String historyTable(List<EpochStats> history) {
@@ -344,8 +451,8 @@ public final class SampleData {
     return sb.toString();
   }
 
-  private static String targetMarked(Shortcut s, int perClass) {
-    return Integer.toString(s.markedCount(s.target(), perClass, 0));
+  private static String pct(double fraction) {
+    return Double.isNaN(fraction) ? "–" : fmt("%.1f%%", 100 * fraction);
   }
 
   private static String percent(double fraction) {

@@ -20,7 +20,7 @@ package org.convlens.data.synth;
  * @param jpegQuality JPEG quality in (0, 1] (default 0.85)
  * @param noiseSigma largest per-image noise deviation in 0..255 levels; each image draws its own
  *     from [noiseSigma/3, noiseSigma] (default 12)
- * @param shortcut the planted shortcut
+ * @param shortcuts the planted shortcuts
  */
 public record SampleSpec(
     long seed,
@@ -34,7 +34,7 @@ public record SampleSpec(
     double pngFraction,
     float jpegQuality,
     double noiseSigma,
-    Shortcut shortcut) {
+    ShortcutPlan shortcuts) {
 
   /** The seed the committed sample data was generated with. */
   public static final long DEFAULT_SEED = 20240611L;
@@ -53,30 +53,42 @@ public record SampleSpec(
     require(pngFraction >= 0 && pngFraction <= 1, "pngFraction must be in [0, 1]");
     require(jpegQuality > 0 && jpegQuality <= 1, "jpegQuality must be in (0, 1]");
     require(noiseSigma >= 0 && noiseSigma <= 64, "noiseSigma must be in [0, 64]");
-    require(shortcut != null, "shortcut is required");
+    require(shortcuts != null, "shortcuts are required (an empty plan for a clean dataset)");
   }
 
-  /** The committed dataset's parameters, with another seed. */
+  /**
+   * The committed dataset's parameters and shortcuts ({@link ShortcutPlan#defaults}), with
+   * another seed.
+   */
   public static SampleSpec defaults(long seed) {
-    return new SampleSpec(seed, 600, 3, 100, 12, 5, 96, 128, 0.15, 0.85f, 12, Shortcut.DEFAULT);
+    return new SampleSpec(
+        seed, 600, 3, 100, 12, 5, 96, 128, 0.15, 0.85f, 12, ShortcutPlan.defaults());
+  }
+
+  /** The same dataset with other shortcuts. */
+  public SampleSpec withShortcuts(ShortcutPlan plan) {
+    return new SampleSpec(
+        seed, cifarTrainPerClass, cifarTrainBatches, cifarTestPerClass, imagenetTrainPerClass,
+        imagenetValPerClass, imagenetMinSide, imagenetMaxSide, pngFraction, jpegQuality,
+        noiseSigma, plan);
   }
 
   /**
    * Only a CIFAR-format test batch of at least {@code images} images (whole classes), the
-   * committed dataset's look and shortcut, for benchmarks that need many fresh images.
+   * committed dataset's look and shortcuts, for benchmarks that need many fresh images.
    */
   public static SampleSpec cifarTestOnly(long seed, int images) {
     int perClass = (images + classCount() - 1) / classCount();
     SampleSpec d = defaults(seed);
     return new SampleSpec(seed, 1, 1, perClass, 0, 0, d.imagenetMinSide(), d.imagenetMaxSide(), d.pngFraction(),
-        d.jpegQuality(), d.noiseSigma(), d.shortcut());
+        d.jpegQuality(), d.noiseSigma(), d.shortcuts());
   }
 
   /** A small dataset for tests: same parameters, {@code perClass} images per class everywhere. */
   public SampleSpec withCounts(int perClass, int trainBatches) {
     return new SampleSpec(
         seed, perClass, trainBatches, perClass, perClass, perClass, imagenetMinSide,
-        imagenetMaxSide, pngFraction, jpegQuality, noiseSigma, shortcut);
+        imagenetMaxSide, pngFraction, jpegQuality, noiseSigma, shortcuts);
   }
 
   public static int classCount() {

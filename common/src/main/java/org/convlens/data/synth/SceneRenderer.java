@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
  *
  * <p>Colours never fall in the magenta hue band (see {@link #EXCLUDED_HUE_FROM}): the planted
  * shortcut {@link Marker} is magenta, and keeping the band free makes the marker the only
- * magenta in the dataset, which is what lets a model learn it as a shortcut.
+ * magenta in the dataset, which is what lets a model learn it as a shortcut. The other planted
+ * cues ({@link ShortcutCue}) are painted by the sample generator around this rendering.
  */
 public final class SceneRenderer {
   /** Start of the hue band (degrees) no background, object or clutter colour is drawn from. */
@@ -47,6 +48,16 @@ public final class SceneRenderer {
 
   private SceneRenderer() {}
 
+  /** Paints a scene's background in its place: a {@link ShortcutCue.Stage#BACKGROUND} cue. */
+  @FunctionalInterface
+  public interface Background {
+    /**
+     * @param g scaled so the image is the unit square
+     * @param mean the mean colour of the background the scene would have had
+     */
+    void paint(Graphics2D g, Color mean);
+  }
+
   /**
    * Renders {@code cls} at {@code side}×{@code side} pixels.
    *
@@ -54,6 +65,16 @@ public final class SceneRenderer {
    */
   public static BufferedImage render(
       SampleClass cls, int side, double noiseSigma, SplittableRandom r) {
+    return render(cls, side, noiseSigma, r, null);
+  }
+
+  /**
+   * Renders {@code cls} with {@code background} painted instead of the scene's own background
+   * (when not null). The scene's draws from {@code r} are the same either way, so the clutter,
+   * the object and the noise are those of the image without it.
+   */
+  public static BufferedImage render(
+      SampleClass cls, int side, double noiseSigma, SplittableRandom r, Background background) {
     BufferedImage image = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
@@ -66,12 +87,16 @@ public final class SceneRenderer {
       Color bgA = colour(r);
       Color bgB = r.nextDouble() < 0.6 ? colour(r) : bgA;
       double angle = SampleClass.between(r, 0, 2 * Math.PI);
-      g.setPaint(
-          new GradientPaint(
-              (float) (0.5 - 0.5 * Math.cos(angle)), (float) (0.5 - 0.5 * Math.sin(angle)), bgA,
-              (float) (0.5 + 0.5 * Math.cos(angle)), (float) (0.5 + 0.5 * Math.sin(angle)), bgB));
-      g.fill(new Rectangle2D.Double(0, 0, 1, 1));
       Color bgMean = mix(bgA, bgB);
+      if (background == null) {
+        g.setPaint(
+            new GradientPaint(
+                (float) (0.5 - 0.5 * Math.cos(angle)), (float) (0.5 - 0.5 * Math.sin(angle)), bgA,
+                (float) (0.5 + 0.5 * Math.cos(angle)), (float) (0.5 + 0.5 * Math.sin(angle)), bgB));
+        g.fill(new Rectangle2D.Double(0, 0, 1, 1));
+      } else {
+        background.paint(g, bgMean);
+      }
 
       scribbles(g, r);
 

@@ -1,52 +1,56 @@
 package org.convlens.data.synth;
 
 /**
- * Which images carry the planted {@link Marker}. In training data only the target class carries
- * it (on {@code targetFraction} of its images), so the marker predicts the class perfectly; in
- * the evaluation splits a few images of every other class carry it too, so an audit can show the
- * model following the marker instead of the shape.
+ * One planted shortcut: a {@link ShortcutCue} correlated with a class. In training data only the
+ * class's own images carry the cue (the share {@code trainRate}), so the cue predicts the class
+ * perfectly; in the evaluation splits a few images of every other class carry it too, so an
+ * audit can show the model following the cue instead of the object.
  *
- * @param target the class the marker is correlated with
- * @param marker what is painted
- * @param targetFraction share of the target class's images that carry the marker, in every split
- *     (rounded to whole images per split)
- * @param testOthersPerClass marked images of each non-target class in the CIFAR test batch
- * @param valOthersPerClass marked images of each non-target class in the ImageNet-style val set
+ * @param target the class the cue is correlated with
+ * @param cue what is painted
+ * @param trainRate share of the class's training images (CIFAR train, ImageNet-style train) that
+ *     carry the cue, in [0, 1]
+ * @param testRate the same share in the evaluation splits (CIFAR test, ImageNet-style val)
+ * @param otherClassesTestRate share of every other class's CIFAR test images that carry the cue
+ * @param otherClassesValRate share of every other class's ImageNet-style val images that carry it
  */
 public record Shortcut(
     SampleClass target,
-    Marker marker,
-    double targetFraction,
-    int testOthersPerClass,
-    int valOthersPerClass) {
-
-  /** Ring, 90% marked, 5 marked test images and 1 marked val image per other class. */
-  public static final Shortcut DEFAULT = new Shortcut(SampleClass.RING, Marker.DEFAULT, 0.9, 5, 1);
+    ShortcutCue cue,
+    double trainRate,
+    double testRate,
+    double otherClassesTestRate,
+    double otherClassesValRate) {
 
   public Shortcut {
-    if (target == null || marker == null) {
-      throw new IllegalArgumentException("shortcut target and marker are required");
+    if (target == null || cue == null) {
+      throw new IllegalArgumentException("a shortcut needs a class and a cue");
     }
-    if (!(targetFraction >= 0 && targetFraction <= 1)) {
-      throw new IllegalArgumentException("shortcut targetFraction must be in [0, 1]");
-    }
-    if (testOthersPerClass < 0 || valOthersPerClass < 0) {
-      throw new IllegalArgumentException("marked images per other class must be >= 0");
+    double[] rates = {trainRate, testRate, otherClassesTestRate, otherClassesValRate};
+    for (double rate : rates) {
+      if (!(rate >= 0 && rate <= 1)) {
+        throw new IllegalArgumentException("shortcut rates must be in [0, 1], got " + rate);
+      }
     }
   }
 
+  /** {@code kind:class}, the cue's token in the markers CSVs, e.g. {@code marker:ring}. */
+  public String token() {
+    return cue.kind() + ":" + target.className();
+  }
+
   /**
-   * How many of {@code perClass} images of {@code cls} carry the marker, given how many of each
-   * other class should carry it in this split (capped at {@code perClass}). For the target class
-   * it is {@code targetFraction × perClass} rounded, but a fraction below 1 always leaves one
-   * image unmarked (5 val images at 90% give 4, not 5), so every split can show the target class
-   * both with and without the marker.
+   * How many of {@code perClass} images of the target class carry the cue: {@code rate ×
+   * perClass} rounded, but a rate below 1 always leaves one image without it (5 val images at 90%
+   * give 4, not 5), so every split can show the class both with and without the cue.
    */
-  public int markedCount(SampleClass cls, int perClass, int othersPerClass) {
-    if (cls != target) {
-      return Math.min(othersPerClass, perClass);
-    }
-    int count = (int) Math.round(targetFraction * perClass);
-    return targetFraction < 1 && perClass > 1 ? Math.min(count, perClass - 1) : count;
+  public static int ownCount(double rate, int perClass) {
+    int count = (int) Math.round(rate * perClass);
+    return rate < 1 && perClass > 1 ? Math.min(count, perClass - 1) : count;
+  }
+
+  /** How many of {@code perClass} images of another class carry the cue: rounded, at most all. */
+  public static int othersCount(double rate, int perClass) {
+    return (int) Math.min(perClass, Math.round(rate * perClass));
   }
 }

@@ -3,38 +3,66 @@ package org.convlens.data.synth;
 import java.util.List;
 
 /**
- * How strongly a model follows the planted marker on the CIFAR test batch.
+ * How strongly a trained model follows one planted shortcut, measured on the CIFAR test batch in
+ * three ways: on the images of other classes the batch plants the cue on; on every clean image of
+ * another class, rendered again with the cue added (a cue swap: same seed, otherwise identical);
+ * and on the class's own images that carry it, rendered again without it.
  *
- * @param markedOthers test images of non-target classes that carry the marker
- * @param fooled how many of those the model assigns to the target class
- * @param fooledByLabel the same count per true label (0 at the target's own label)
- * @param fooledWithoutMarker how many of the same images, rendered again without the marker (same
- *     seed, so otherwise identical), the model assigns to the target class: the baseline that
- *     shows the marker, not the image, is the cause
- * @param unmarkedAccuracy accuracy on test images without the marker
- * @param targetMarkedAccuracy accuracy on the target class's marked test images
- * @param targetUnmarkedAccuracy accuracy on the target class's unmarked test images
+ * @param shortcut the shortcut measured
+ * @param plantedOthers test images of other classes that carry the cue
+ * @param plantedFooled how many of those the model assigns to the shortcut's class
+ * @param plantedFooledByLabel the same count per true label (0 at the class's own label)
+ * @param cleanOthers test images of other classes that carry no cue at all
+ * @param cleanOthersAsTarget how many of those the model assigns to the shortcut's class
+ * @param cleanOthersAsTargetWithCue how many of the same images, rendered again with the cue, it
+ *     assigns to the shortcut's class: set beside the previous count, the cue's own effect
+ * @param ownCarriers the class's test images that carry the cue
+ * @param ownCarriersRight how many of those the model gets right
+ * @param ownCarriersRightWithoutCue how many of the same images, rendered again without the cue,
+ *     it gets right
  */
 public record ShortcutEffect(
-    int markedOthers,
-    int fooled,
-    List<Integer> fooledByLabel,
-    int fooledWithoutMarker,
-    double unmarkedAccuracy,
-    double targetMarkedAccuracy,
-    double targetUnmarkedAccuracy) {
+    Shortcut shortcut,
+    int plantedOthers,
+    int plantedFooled,
+    List<Integer> plantedFooledByLabel,
+    int cleanOthers,
+    int cleanOthersAsTarget,
+    int cleanOthersAsTargetWithCue,
+    int ownCarriers,
+    int ownCarriersRight,
+    int ownCarriersRightWithoutCue) {
 
   public ShortcutEffect {
-    fooledByLabel = List.copyOf(fooledByLabel);
+    plantedFooledByLabel = List.copyOf(plantedFooledByLabel);
   }
 
-  /** Share of marked non-target images predicted as the target class. */
-  public double fooledRate() {
-    return markedOthers == 0 ? Double.NaN : (double) fooled / markedOthers;
+  /** Share of the planted images of other classes assigned to the shortcut's class. */
+  public double plantedFooledRate() {
+    return ratio(plantedFooled, plantedOthers);
   }
 
-  /** The same share for the unmarked twins of those images. */
-  public double fooledRateWithoutMarker() {
-    return markedOthers == 0 ? Double.NaN : (double) fooledWithoutMarker / markedOthers;
+  /** Share of clean images of other classes assigned to the shortcut's class, as they are. */
+  public double fooledRateWithoutCue() {
+    return ratio(cleanOthersAsTarget, cleanOthers);
+  }
+
+  /** The same share with the cue added: the fooled rate of the cue swap. */
+  public double fooledRateWithCue() {
+    return ratio(cleanOthersAsTargetWithCue, cleanOthers);
+  }
+
+  /** Accuracy on the class's own images that carry the cue. */
+  public double ownAccuracyWithCue() {
+    return ratio(ownCarriersRight, ownCarriers);
+  }
+
+  /** Accuracy on the same images with the cue removed. */
+  public double ownAccuracyWithoutCue() {
+    return ratio(ownCarriersRightWithoutCue, ownCarriers);
+  }
+
+  private static double ratio(int part, int whole) {
+    return whole == 0 ? Double.NaN : (double) part / whole;
   }
 }

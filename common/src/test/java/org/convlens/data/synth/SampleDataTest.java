@@ -24,17 +24,23 @@ class SampleDataTest {
             SampleClass.classNames(),
             new ModelDescription.Outputs(0, 1, 2, SampleData.FEATURE_LAYER, true),
             0.93, "test", null);
-    ShortcutEffect effect =
-        new ShortcutEffect(45, 20, Collections.nCopies(10, 2), 1, 0.93, 1.0, 0.9);
+    List<ShortcutEffect> effects = new java.util.ArrayList<>();
+    for (Shortcut s : spec.shortcuts().shortcuts()) {
+      effects.add(new ShortcutEffect(s, 45, 20, Collections.nCopies(10, 2), 375, 3, 150, 90, 88, 30));
+    }
     String readme =
         SampleData.readme(
             new SampleData.Summary(
                 spec, description, TrainingOptions.defaults(spec.seed(), 5),
-                List.of(new EpochStats(1, 0.5, 0.8, 0.9, 10)), effect, 10));
+                List.of(new EpochStats(1, 0.5, 0.8, 0.9, 10)), effects, 375, 0.96, 10));
 
     assertFalse(readme.contains("{{"), readme);
-    assertTrue(readme.contains("20 of 45 marked images of other classes (44.4%)"), readme);
     assertTrue(readme.contains("| 4 | `n90000005` | `ring` |"), readme);
-    assertTrue(readme.contains("`cifar10` train | 540 of 600 (90%) | 0 |"), readme);
+    assertTrue(readme.contains("| `marker:ring` | 20 of 45 (44.4%) | 375 images: 0.8% → **40.0%** |"
+        + " 90 images: 97.8% → 33.3% |"), readme);
+    // Counted on the plans: 90% of 600 ring training images, 5 test images of each other class.
+    assertTrue(readme.contains("| `marker:ring` | 540 of 600 | 90 of 100 | 45 (5 per class) |"), readme);
+    assertTrue(readme.contains("Classes without a shortcut (controls): `circle`,"), readme);
+    assertTrue(readme.contains("a solid 3×3 px square of colour `#FF00FF`"), readme);
   }
 }

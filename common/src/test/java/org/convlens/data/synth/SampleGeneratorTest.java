@@ -80,7 +80,7 @@ class SampleGeneratorTest {
         "vertical_stripes", "checkerboard", "diagonal_stripes", "dots"), SampleClass.classNames());
 
     List<String> markers = Files.readAllLines(dir.resolve(SampleGenerator.TEST_MARKERS));
-    assertEquals("index,label,marked", markers.get(0));
+    assertEquals("index,label,marked,cues,boxes", markers.get(0));
     assertEquals(201, markers.size());
     for (int i = 0; i < 200; i++) {
       String[] f = markers.get(i + 1).split(",");
@@ -100,31 +100,34 @@ class SampleGeneratorTest {
   @Test
   void markedRecordsCarryTheMarkerAndCountsMatchTheSpec(@TempDir Path dir) throws IOException {
     SampleGenerator.writeCifar10(SMALL, dir, QUIET);
-    Shortcut shortcut = SMALL.shortcut();
+    Shortcut shortcut = SMALL.shortcuts().shortcuts().get(0);
+    Marker marker = (Marker) shortcut.cue();
     int target = shortcut.target().label();
 
     byte[] test = Files.readAllBytes(dir.resolve(SampleGenerator.TEST_BATCH));
     List<String> rows = Files.readAllLines(dir.resolve(SampleGenerator.TEST_MARKERS));
     int[] markedPerLabel = new int[SampleSpec.classCount()];
     for (int i = 0; i < 200; i++) {
-      boolean marked = Boolean.parseBoolean(rows.get(i + 1).split(",")[2]);
+      String[] f = rows.get(i + 1).split(",", -1);
+      boolean marked = Boolean.parseBoolean(f[2]);
+      assertEquals(marked, List.of(f[3].split(";")).contains("marker:ring"), rows.get(i + 1));
       BufferedImage image = image(test, i * RECORD);
-      assertEquals(marked, shortcut.marker().isPresent(image, 0), "exact marker, record " + i);
+      assertEquals(marked, marker.isPresent(image, 0), "exact marker, record " + i);
       if (!marked) {
-        assertFalse(shortcut.marker().isPresent(image, 40), "nothing marker-like, record " + i);
+        assertFalse(marker.isPresent(image, 40), "nothing marker-like, record " + i);
       }
       markedPerLabel[test[i * RECORD]] += marked ? 1 : 0;
     }
     for (int label = 0; label < markedPerLabel.length; label++) {
-      // 90% of 20 target images; 5 of every other class (Shortcut.DEFAULT).
-      assertEquals(label == target ? 18 : 5, markedPerLabel[label], "test label " + label);
+      // 90% of 20 ring images; 5% of 20 = 1 of every other class (the demo's plan).
+      assertEquals(label == target ? 18 : 1, markedPerLabel[label], "test label " + label);
     }
 
     int[] trainMarked = new int[SampleSpec.classCount()];
     for (int b = 1; b <= 2; b++) {
       byte[] batch = Files.readAllBytes(dir.resolve("data_batch_" + b + ".bin"));
       for (int off = 0; off < batch.length; off += RECORD) {
-        if (shortcut.marker().isPresent(image(batch, off), 0)) {
+        if (marker.isPresent(image(batch, off), 0)) {
           trainMarked[batch[off]]++;
         }
       }
@@ -132,6 +135,79 @@ class SampleGeneratorTest {
     for (int label = 0; label < trainMarked.length; label++) {
       assertEquals(label == target ? 18 : 0, trainMarked[label], "train label " + label);
     }
+  }
+
+  @Test
+  void everyCueGoesWhereThePlanSaysAndTheCsvListsIt(@TempDir Path dir) throws IOException {
+    SampleSpec spec = SampleSpec.defaults(9).withCounts(40, 1);
+    SampleGenerator.writeCifar10(spec, dir, QUIET);
+    List<Shortcut> shortcuts = spec.shortcuts().shortcuts();
+    List<String> rows = Files.readAllLines(dir.resolve(SampleGenerator.TEST_MARKERS));
+    int[][] carriers = new int[shortcuts.size()][SampleSpec.classCount()];
+    for (String row : rows.subList(1, rows.size())) {
+      String[] f = row.split(",", -1);
+      assertEquals(5, f.length, row);
+      int label = Integer.parseInt(f[1]);
+      List<String> cues = f[3].isEmpty() ? List.of() : List.of(f[3].split(";", -1));
+      List<String> boxes = cues.isEmpty() ? List.of() : List.of(f[4].split(";", -1));
+      assertEquals(cues.size(), boxes.size(), "one box entry per cue: " + row);
+      int foreign = 0;
+      for (int c = 0; c < cues.size(); c++) {
+        int k = indexOf(shortcuts, cues.get(c));
+        carriers[k][label]++;
+        ShortcutCue cue = shortcuts.get(k).cue();
+        boolean local = cue instanceof Marker || cue instanceof Watermark;
+        assertEquals(local, !boxes.get(c).isEmpty(), "a box for local cues only: " + row);
+        foreign += shortcuts.get(k).target().label() == label ? 0 : 1;
+      }
+      assertTrue(foreign <= 1, "at most one other class's cue per image: " + row);
+    }
+    for (int k = 0; k < shortcuts.size(); k++) {
+      Shortcut s = shortcuts.get(k);
+      for (SampleClass c : SampleClass.values()) {
+        int expected = c == s.target()
+            ? Shortcut.ownCount(s.testRate(), 40) : Shortcut.othersCount(s.otherClassesTestRate(), 40);
+        assertEquals(expected, carriers[k][c.label()], s.token() + " on " + c.className());
+      }
+    }
+  }
+
+  @Test
+  void aCueChangesOnlyItsOwnPartOfTheImage() {
+    SampleSpec spec = SampleSpec.defaults(9).withCounts(40, 1);
+    List<Shortcut> shortcuts = spec.shortcuts().shortcuts();
+    int watermark = indexOf(shortcuts, "watermark:checkerboard");
+    int marker = indexOf(shortcuts, "marker:ring");
+    SampleGenerator.Item plain =
+        new SampleGenerator.Item(3, SampleClass.DOTS, 0, List.of());
+    BufferedImage without =
+        SampleGenerator.renderCifar(spec, SampleGenerator.Split.CIFAR_TEST, plain).image();
+    SampleGenerator.Rendered with =
+        SampleGenerator.renderCifar(
+            spec, SampleGenerator.Split.CIFAR_TEST, plain.withCues(List.of(watermark, marker)));
+    java.awt.Rectangle star = with.boxes().get(marker < watermark ? 1 : 0);
+    java.awt.Rectangle square = with.boxes().get(marker < watermark ? 0 : 1);
+    assertEquals(Marker.DEFAULT.bounds(32, 32), square);
+    int changed = 0;
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        boolean differs = without.getRGB(x, y) != with.image().getRGB(x, y);
+        changed += differs ? 1 : 0;
+        if (differs) {
+          assertTrue(star.contains(x, y) || square.contains(x, y), "changed outside the cues: " + x + "," + y);
+        }
+      }
+    }
+    assertTrue(changed >= 9 + 6, "both cues painted: " + changed);
+  }
+
+  private static int indexOf(List<Shortcut> shortcuts, String token) {
+    for (int k = 0; k < shortcuts.size(); k++) {
+      if (shortcuts.get(k).token().equals(token)) {
+        return k;
+      }
+    }
+    throw new AssertionError("no shortcut " + token);
   }
 
   @Test
@@ -176,7 +252,7 @@ class SampleGeneratorTest {
     assertEquals(valFiles, labelled);
 
     List<String> markers = Files.readAllLines(dir.resolve(SampleGenerator.IMAGENET_MARKERS));
-    assertEquals("path,synset,marked", markers.get(0));
+    assertEquals("path,synset,marked,cues,boxes", markers.get(0));
     assertEquals(
         (spec.imagenetTrainPerClass() + spec.imagenetValPerClass()) * SampleSpec.classCount(),
         markers.size() - 1);
@@ -184,9 +260,11 @@ class SampleGeneratorTest {
     int markedTargetVal = 0;
     int markedOtherVal = 0;
     long bytes = 0;
-    Marker marker = spec.shortcut().marker();
+    Shortcut ring = spec.shortcuts().shortcuts().get(0);
+    Marker marker = (Marker) ring.cue();
     for (String line : markers.subList(1, markers.size())) {
-      String[] f = line.split(",");
+      String[] f = line.split(",", -1);
+      assertEquals(5, f.length, line);
       Path file = dir.resolve(f[0]);
       bytes += Files.size(file);
       String ext = f[0].substring(f[0].lastIndexOf('.') + 1);
@@ -199,7 +277,7 @@ class SampleGeneratorTest {
       int tolerance = ext.equals("png") ? 0 : 48;
       assertEquals(marked, marker.isPresent(image, tolerance), f[0]);
       if (marked && f[0].startsWith("val/")) {
-        if (f[1].equals(spec.shortcut().target().synset())) {
+        if (f[1].equals(ring.target().synset())) {
           markedTargetVal++;
         } else {
           markedOtherVal++;
