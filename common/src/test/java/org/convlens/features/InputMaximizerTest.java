@@ -8,9 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.data.synth.Shortcut;
+import org.convlens.data.synth.ShortcutCue;
+import org.convlens.data.synth.ShortcutPlan;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.InferenceSession.Objective;
@@ -41,23 +46,37 @@ class InputMaximizerTest {
   /**
    * For every class of the bundled model, the optimised image is classified as that class, its
    * pre-softmax score rises far above the starting noise's, and the curves record the climb.
+   *
+   * <p>The sample data plants a whole-image cue on some classes (square darker and flatter,
+   * triangle under an orange cast: {@code ShortcutPlan.defaults()}), and the model reads those
+   * classes largely from it. A TV-regularised ascent from noise reaches such a cue only slowly
+   * (square's score rose by 4.1 in 128 steps, 7.1 in 256, measured), so for those classes the
+   * bars are lower: still top-1 and a clear climb.
    */
   @Test
   void everyClassBecomesTopOneFromNoise() {
     ModelDescription d = bundled.description();
     MaximizeSettings s = settings(128, 20240611);
+    Set<String> wholeImageCue = new HashSet<>();
+    for (Shortcut shortcut : ShortcutPlan.defaults().shortcuts()) {
+      if (shortcut.cue().stage() == ShortcutCue.Stage.FILTER) {
+        wholeImageCue.add(shortcut.target().className());
+      }
+    }
+    assertEquals(Set.of("square", "triangle"), wholeImageCue);
     try (InferenceSession session = bundled.newSession()) {
       for (int k = 0; k < d.numClasses(); k++) {
         InputMaximizer.Result r = InputMaximizer.run(session, d, classTarget(d, k), s);
         String what = d.classNames().get(k) + ": " + r.initialObjective() + " -> " + r.finalObjective();
+        boolean slow = wholeImageCue.contains(d.classNames().get(k));
         assertEquals(k, r.finalTop1(), what);
-        assertTrue(r.finalObjective() > r.initialObjective() + 8, what);
-        assertTrue(r.finalProb() > 0.9, what + " p=" + r.finalProb());
+        assertTrue(r.finalObjective() > r.initialObjective() + (slow ? 3 : 8), what);
+        assertTrue(r.finalProb() > (slow ? 0.5 : 0.9), what + " p=" + r.finalProb());
         assertEquals(128, r.objective().length);
         assertEquals(128, r.tv().length);
         assertEquals(128, r.targetProb().length);
         // The score climbs: the last steps' mean is far above the first steps'.
-        assertTrue(mean(r.objective(), 118, 128) > mean(r.objective(), 0, 10) + 5, what);
+        assertTrue(mean(r.objective(), 118, 128) > mean(r.objective(), 0, 10) + (slow ? 2 : 5), what);
         // Pixels stay in the valid range.
         for (float v : r.image()) {
           assertTrue(v >= 0 && v <= 1);
