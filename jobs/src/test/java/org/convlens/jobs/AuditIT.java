@@ -28,8 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The audit on the demo's analysis (sample-data/, whose class {@code ring} carries a planted
- * magenta marker): it must find that shortcut and no other, its suspects must be the marked images
- * of other classes the marker fools, its mistake tables must agree with the analysis, the
+ * magenta marker in the bottom-right corner, and {@code square}, {@code triangle}, {@code cross}
+ * and {@code checkerboard} a cue of another kind each: sample-data/shortcuts.json): the
+ * region-based shortcut finder must find the marker and flag no other class (the other cues are
+ * no fixed region: a whole-image darkening or cast, a background, a logo that moves, which the
+ * finder is not built to see, docs/audit.md), its suspects must be the marked images of other
+ * classes the marker fools, its mistake tables must agree with the analysis, the
  * explanation-quality checks must behave as the papers say, and {@code audit diff} must see
  * what changed between two audits.
  */
@@ -80,7 +84,7 @@ class AuditIT {
             + " with lift " + r.getAs("lift"));
       }
     }
-    assertEquals(Set.of(RING), flagged, "only the ring class carries a shortcut");
+    assertEquals(Set.of(RING), flagged, "only ring's shortcut is a fixed region");
     assertTrue(ringMethods >= 2, "methods agreeing on the ring shortcut: " + ringMethods);
     assertEquals(1056, summary().get("images").asInt(), "the 4 error rows are not audited");
   }
@@ -197,7 +201,8 @@ class AuditIT {
       correct += r.<Long>getAs("correct");
     }
     assertEquals(correct, diagonal, "the diagonal is the correct predictions");
-    assertEquals(0.9238, summary().get("mistakes").get("accuracy").asDouble(), 1e-4);
+    // 894 of the 1,050 labelled images (test batch and val folder) of the sample data.
+    assertEquals(0.8514, summary().get("mistakes").get("accuracy").asDouble(), 1e-4);
     // Wrong-prediction entropy is higher on average than right ones' (a sanity check of the column).
     List<Row> mistakes = table(AuditSchema.MISTAKES).orderBy("kind", "rank").collectAsList();
     float previous = 2;

@@ -373,8 +373,8 @@ public final class SampleGenerator {
     int[] seen = new int[classes];
     for (int i = 0; i < labels.length; i++) {
       int rank = seen[labels[i]]++;
-      items.add(
-          new Item(i, SampleClass.ofLabel(labels[i]), rank, carries.get(labels[i]).get(rank)));
+      List<Integer> cues = carries.get(labels[i]).get(rank).stream().sorted().toList();
+      items.add(new Item(i, SampleClass.ofLabel(labels[i]), rank, cues));
     }
     return items;
   }
@@ -472,8 +472,8 @@ public final class SampleGenerator {
 
   /**
    * Renders {@code item}: the scene from {@code r}, with background cues painted in place of its
-   * background, then the other cues stage by stage ({@link ShortcutCue.Stage}), each from its own
-   * generator.
+   * background, then the other cues stage by stage ({@link ShortcutCue.Stage}) and, within a
+   * stage, in plan order, each from its own generator.
    */
   private static Rendered render(
       SampleSpec spec, Split split, Item item, int side, SplittableRandom r) {
