@@ -173,6 +173,36 @@ class SampleGeneratorTest {
   }
 
   @Test
+  void aPlanFromJsonPutsAnyKindOnAnyClassAndTheCsvListsCuesInPlanOrder(@TempDir Path dir)
+      throws IOException {
+    ShortcutPlan plan = ShortcutPlan.parse(
+        "{\"shortcuts\": ["
+            + "{\"class\": \"dots\", \"kind\": \"marker\", \"params\": {\"rgb\": \"#00FFFF\"},"
+            + " \"trainRate\": 0.5, \"otherClassesTestRate\": 0.5},"
+            + "{\"class\": \"square\", \"kind\": \"tint\", \"trainRate\": 1, \"otherClassesTestRate\": 0}]}",
+        "test plan");
+    SampleSpec spec = SampleSpec.defaults(4).withCounts(10, 1).withShortcuts(plan);
+    SampleGenerator.writeCifar10(spec, dir, QUIET);
+    Marker cyan = (Marker) plan.shortcuts().get(0).cue();
+    byte[] test = Files.readAllBytes(dir.resolve(SampleGenerator.TEST_BATCH));
+    List<String> rows = Files.readAllLines(dir.resolve(SampleGenerator.TEST_MARKERS));
+    int both = 0;
+    for (int i = 0; i < 100; i++) {
+      String[] f = rows.get(i + 1).split(",", -1);
+      int label = Integer.parseInt(f[1]);
+      if (label == SampleClass.SQUARE.label()) {
+        // Every square is tinted; half of them carry the marker too, listed first as in the plan.
+        assertTrue(f[3].equals("tint:square") || f[3].equals("marker:dots;tint:square"), rows.get(i + 1));
+        both += f[3].startsWith("marker:dots;") ? 1 : 0;
+      }
+      assertEquals(f[3].contains("marker:dots"), Boolean.parseBoolean(f[2]), "marked = carries a marker");
+      assertEquals(f[3].contains("marker:dots"), cyan.isPresent(image(test, i * RECORD), 0),
+          "the marker is painted last, exact even on a tinted image: " + rows.get(i + 1));
+    }
+    assertEquals(5, both);
+  }
+
+  @Test
   void aCueChangesOnlyItsOwnPartOfTheImage() {
     SampleSpec spec = SampleSpec.defaults(9).withCounts(40, 1);
     List<Shortcut> shortcuts = spec.shortcuts().shortcuts();
