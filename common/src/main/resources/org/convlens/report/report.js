@@ -655,7 +655,7 @@
     if (!A) { note(root, 'No audit: run `convlens audit` (the demo does) before the report.'); return; }
     var names = A.classes;
     function cname(i) { return i === null || i === undefined ? 'none' : (i >= 0 && i < names.length ? names[i] : String(i)); }
-    var M = A.mistakes, S = A.shortcuts, Q = A.quality;
+    var M = A.mistakes, S = A.region, Q = A.quality;
     var flagged = S.flagged.map(cname);
     var cards = $('audit-summary');
     [['images audited', A.images.toLocaleString()],
