@@ -33,6 +33,12 @@ public record DetectorContext(SparkSession spark, ConvLensConfig config, ConvLen
     return config.audit();
   }
 
+  /** The settings {@code detector} declared (see {@link ShortcutDetector#settings}). */
+  @SuppressWarnings("unchecked")
+  public <T> T settings(ShortcutDetector detector) {
+    return (T) config.audit().detectors().get(detector.name());
+  }
+
   public String className(int cls) {
     return cls >= 0 && cls < classNames.size() ? classNames.get(cls) : String.valueOf(cls);
   }

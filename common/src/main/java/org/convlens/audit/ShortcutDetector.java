@@ -23,6 +23,16 @@ public interface ShortcutDetector {
   /** The Parquet tables this detector writes under the audit folder: name → own columns. */
   Map<String, StructType> tables();
 
+  /**
+   * This detector's settings, read from {@code audit.<name>.*} of the whole configuration and
+   * validated (an {@link org.convlens.config.InvalidConfigException} naming the key), when the
+   * configuration loads, before Spark starts. Read them back with {@link
+   * DetectorContext#settings(ShortcutDetector)}. A detector without settings returns null.
+   */
+  default java.io.Serializable settings(com.typesafe.config.Config config) {
+    return null;
+  }
+
   /** Runs the detector; writes its tables through {@link DetectorContext#tables()}. */
   Result detect(DetectorContext context) throws IOException;
 
