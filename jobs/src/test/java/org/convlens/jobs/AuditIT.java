@@ -227,16 +227,25 @@ class AuditIT {
   void explanationQualityBehavesAsThePapersSay() throws Exception {
     Map<String, Double> last = new HashMap<>();
     Map<String, Integer> lastStep = new HashMap<>();
+    // The cascade names the bundled model's layers as PyTorch would, from the logits down.
+    Map<Integer, String> layers = Map.of(1, "head", 2, "features.block3.bn2", 3, "features.block3.conv2",
+        13, "features.block1.conv1");
     for (Row r : table(AuditSchema.RANDOMIZATION).collectAsList()) {
       String m = r.getAs("method");
       int step = r.getAs("step");
       assertTrue(r.<Long>getAs("images") > 0, m + " step " + step);
+      if (layers.containsKey(step)) {
+        assertEquals(layers.get(step), r.getAs("layer"), m + " step " + step);
+      }
       if (step > lastStep.getOrDefault(m, 0)) {
         lastStep.put(m, step);
         last.put(m, r.getAs("spearman_mean"));
       }
     }
     assertEquals(Set.of("saliency", "gradcam", "cam", "occlusion"), last.keySet());
+    for (JsonNode r : summary().at("/quality/randomization")) {
+      assertTrue(r.get("layer").asText().matches("head|features\\.block[123]\\.(conv|bn)[12]"), r.toString());
+    }
     for (var e : last.entrySet()) {
       assertTrue(lastStep.get(e.getKey()) >= 5, "the cascade covers every layer of the bundled model");
       // Randomising every layer must change each map: rank correlation far from 1.
