@@ -13,16 +13,17 @@ last convolutional stage of the family, see FAMILIES), the embedding is the flat
 the classifier's last linear layer (--head). The sidecar holds everything ConvLens reads: input
 size, preprocessing, class names, output positions, the feature map's shape and the leaf layers.
 
-After writing, it reloads the .pt and checks it against the eager model: outputs at another
-batch size than the trace's for both kinds of `delta`, and the gradient of `delta` against the
-gradient of the layer's output taken with hooks. It says whether CAM is valid for the model (the
-head after the layer must be global average pooling + one linear layer; ConvLens checks the same
-before a run). --reference DIR also writes <name>.reference.json: PyTorch's logits, saliency,
-Grad-CAM and CAM for the images in DIR, as ConvLens defines them (docs/models.md), to compare.
---self-test exports the listed architectures (default: one per supported family) at 64x64.
+Before writing, it reloads the saved module and checks it against the eager model: outputs at
+another batch size than the trace's for both kinds of `delta`, and the gradient of `delta`
+against the gradient of the layer's output taken with hooks; after writing, it reloads the file.
+It says whether CAM is valid for the model (the head after the layer must be global average
+pooling + one linear layer; ConvLens's own check before a run only sees the pooling).
+--reference DIR also writes <name>.reference.json: PyTorch's logits, saliency, Grad-CAM and CAM
+for the images in DIR, as ConvLens defines them (docs/models.md), to compare. --self-test
+exports the listed architectures (default: seven, see SELF_TEST) at 64x64.
 
 Needs Debian's python3-torch and python3-torchvision (PyTorch >= 1.13, torchvision >= 0.14).
-Everything random is seeded (--seed), so the same command gives the same weights and files.
+Everything random is seeded (--seed), so the same command gives the same weights and sidecar.
 """
 import argparse
 import hashlib
@@ -316,7 +317,8 @@ class Probe:
                                  if isinstance(modules[n], nn.Linear)), None)
 
     def maps(self):
-        """Modules that ran once and returned an N x K x h x w tensor, in the order they returned."""
+        """Modules that ran once and returned an N x K x h x w tensor, in the order they
+        returned."""
         return [n for n in self.finished if self.calls[n] == 1 and self.outputs[n] is not None
                 and len(self.outputs[n]) == 4]
 
@@ -350,7 +352,8 @@ def check_layer(layer, probe, model):
                           "feature map once per forward: %s" % (layer, shown))
     if probe.calls.get(layer, 0) != 1:
         raise ExportError("--layer %r runs %d times per forward, so its output is not one feature "
-                          "map; modules that run once: %s" % (layer, probe.calls.get(layer, 0), shown))
+                          "map; modules that run once: %s"
+                          % (layer, probe.calls.get(layer, 0), shown))
     if probe.outputs[layer] is None or len(probe.outputs[layer]) != 4:
         raise ExportError("--layer %r returns %s, not an N x K x h x w feature map; candidates: %s"
                           % (layer, probe.outputs[layer], shown))
@@ -363,7 +366,8 @@ def choose_head(args, probe, model):
     if args.head:
         if args.head not in modules or probe.calls.get(args.head, 0) != 1:
             raise ExportError("--head %r is not a module that runs once per forward; the logits "
-                              "come from: %s" % (args.head, ", ".join(probe.logit_modules) or "no module"))
+                              "come from: %s"
+                              % (args.head, ", ".join(probe.logit_modules) or "no module"))
         return args.head
     if probe.linear_head is None:
         raise ExportError("no nn.Linear produces the logits (they come from %s): give --head, "
@@ -451,7 +455,7 @@ def verify(model, reloaded, layer, shape, channels, seed):
     x = torch.randn(3, channels, shape[0], shape[1], generator=gen)
     with torch.no_grad():
         eager = model(x)
-        logits, embedding, feature_map = reloaded(x, torch.zeros(1, 1, 1, 1))
+        logits, _, feature_map = reloaded(x, torch.zeros(1, 1, 1, 1))
         delta = torch.randn(feature_map.shape, generator=gen)
         shifted = reloaded(x, delta)[2]
     logit_diff = (logits - eager).abs().max().item()
@@ -658,7 +662,8 @@ def reference(model, layer, head, description, folder, out_path, cam_ok):
         raise ExportError("--reference: no such folder: %s" % folder)
     files = sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
     if not files:
-        raise ExportError("--reference: no images (%s) in %s" % (", ".join(IMAGE_EXTENSIONS), folder))
+        raise ExportError("--reference: no images (%s) in %s"
+                          % (", ".join(IMAGE_EXTENSIONS), folder))
     pre = preprocess(description)
     size = (description["input"]["height"], description["input"]["width"])
     modules = dict(model.named_modules())
@@ -755,7 +760,8 @@ def parser():
                    help="a torchvision architecture (resnet50, vgg16, densenet121, "
                         "mobilenet_v3_large, efficientnet_b0, convnext_tiny, ...)")
     p.add_argument("--module", metavar="FILE",
-                   help="instead of an architecture: an nn.Module saved with torch.save(model, FILE)")
+                   help="instead of an architecture: an nn.Module saved with "
+                        "torch.save(model, FILE)")
     p.add_argument("--weights", metavar="FILE",
                    help="state_dict to load (torch.save'd dict, checkpoint with 'state_dict', or "
                         "a TorchScript file of the same architecture); default: random weights")

@@ -88,6 +88,7 @@ class ExportToolIT {
     Path classes = dir.resolve("classes.txt");
     Files.write(classes, CLASSES);
     Path models = dir.resolve("models");
+    long started = System.nanoTime();
     // --resize 64: images already at the input size pass unresampled; the larger one is resized
     // (shorter side to 64, PIL's antialiased bilinear) and centre-cropped on both sides.
     String line = exportTool("--input-size", String.valueOf(SIDE), "--resize", String.valueOf(SIDE),
@@ -103,12 +104,14 @@ class ExportToolIT {
     assertTrue(description.layers() != null && description.layers().size() > 10,
         "the sidecar lists the leaf layers");
 
+    long exported = System.nanoTime();
     Path out = dir.resolve("out");
     CliRun run = CliRun.of("analyze", "--input", images.toString(),
         "--model", models.resolve(architecture + ".pt").toString(), "--out", out.toString(),
         "--set", "analyze.methods=[saliency, gradcam, cam]", "--set", "analyze.maps.encoding=f32",
         "--set", "analyze.maps.max-side=0", "--set", "analyze.thumbnail-side=0");
     assertEquals(0, run.code(), run.err() + run.out());
+    long analysed = System.nanoTime();
 
     JsonNode reference = JSON.readTree(models.resolve(architecture + ".reference.json").toFile());
     Map<String, JsonNode> byFile = new HashMap<>();
@@ -139,8 +142,9 @@ class ExportToolIT {
         worst = Math.max(worst, compare(floats(want.get(map)), MapEncoding.decode(stored), at + map));
       }
     }
-    System.out.printf(Locale.ROOT, "ExportToolIT %s: %d images, worst relative difference %.2g%n",
-        architecture, rows.size(), worst);
+    System.out.printf(Locale.ROOT, "ExportToolIT %s: %d images, worst relative difference %.2g;"
+        + " export %.1f s, analyze %.1f s%n", architecture, rows.size(), worst,
+        (exported - started) / 1e9, (analysed - exported) / 1e9);
   }
 
   @Test
