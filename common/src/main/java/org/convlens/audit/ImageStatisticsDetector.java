@@ -47,8 +47,11 @@ import smile.math.special.Erf;
  * <em>flagged</em> when {@code |AUC - 0.5| >= min-effect} and the Bonferroni-adjusted interval
  * {@code AUC ± z(1 - alpha / 2m) × SE} excludes 0.5, where {@code m} is the number of pairs judged
  * and {@code SE} the bootstrap standard error (a normal interval: the percentile interval at
- * level {@code 1 - alpha/m} would need tens of thousands of replicates to be stable in its tails).
- * The 95% percentile interval is what a finding quotes.
+ * level {@code 1 - alpha/m} would need tens of thousands of replicates to be stable in its tails);
+ * and, when at least {@code min-images} other images are misclassified as third classes, the
+ * fooled images differ from those too, on the same side (their AUC's 95% interval excludes 0.5):
+ * mistakes in general are harder images (fainter, blurrier), and a class the model falls back on
+ * collects them without any shortcut. The 95% percentile interval is what a finding quotes.
  *
  * <p>Score of a finding: {@code max(AUC, 1 - AUC)}, 0.5 (no separation) to 1 (complete), with its
  * 95% interval folded the same way.
@@ -228,9 +231,15 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
   record Outcome(List<Finding> findings, List<Row> aucRows, Dataset<Row> suspects, Map<String, Object> section,
       String summary) {}
 
-  /** One judged (class, statistic) pair. */
-  private record Test(int cls, Statistic statistic, int index, double auc, double lo, double hi, double se,
-      double adjustedLo, double adjustedHi, double pAdjusted, boolean flagged, double fooled, double reference) {
+  /**
+   * One judged (class, statistic) pair and its verdict.
+   *
+   * @param control the AUC of the fooled images against the other mistakes, with its 95% interval
+   *     ({@code controlLo}, {@code controlHi}); NaN when there are too few other mistakes
+   */
+  private record Judged(int cls, Statistic statistic, int index, double auc, double lo, double hi, double se,
+      double adjustedLo, double adjustedHi, double pAdjusted, double control, double controlLo, double controlHi,
+      boolean flagged, double fooled, double reference, double otherMistakes) {
     double effect() {
       return Math.abs(auc - 0.5);
     }
@@ -238,51 +247,136 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
 
   /** The test on usable analysis rows ({@link AuditRows}); writes nothing. */
   static Outcome run(Dataset<Row> rows, List<String> names, Options o, int maxSuspects) {
-    int k = names.size();
     List<String> present = List.of(rows.schema().fieldNames());
     List<Statistic> tested = new ArrayList<>();
-    List<String> missing = new ArrayList<>();
+    List<Statistic> missing = new ArrayList<>();
     for (String code : o.statistics()) {
-      Statistic s = Statistic.of(code);
-      if (present.containsAll(s.columns())) {
-        tested.add(s);
-      } else {
-        missing.add(code);
-      }
+      Statistic statistic = Statistic.of(code);
+      (present.containsAll(statistic.columns()) ? tested : missing).add(statistic);
     }
     Map<String, Object> section = new LinkedHashMap<>();
     section.put("settings", settingsJson(o));
-    section.put("statistics", tested.stream().map(s -> s.code).toList());
-    section.put("missing", missing);
+    section.put("statistics", tested.stream().map(st -> st.code).toList());
+    section.put("missing", missing.stream().map(st -> st.code).toList());
     Dataset<Row> noSuspects = rows.sparkSession().createDataFrame(List.of(), TABLES.get(SUSPECTS_TABLE));
     String note = missing.isEmpty() ? "" : "; not in the analysis (written before they were measured: analyse again"
-        + " to test them): " + String.join(", ", missing);
+        + " to test them): " + String.join(", ", missing.stream().map(st -> st.code).toList());
     if (tested.isEmpty()) {
       section.put("skipped", o.statistics().isEmpty() ? "audit.statistics.statistics is empty"
           : "the analysis has none of the statistics");
       section.put("tests", 0);
       section.put("results", List.of());
-      return new Outcome(List.of(), List.of(), noSuspects, section, "skipped: "
-          + section.get("skipped") + note);
+      return new Outcome(List.of(), List.of(), noSuspects, section, "skipped: " + section.get("skipped") + note);
     }
 
-    // One row per image with a known true class, sampled per (true, predicted) cell beyond max-per-cell.
+    Collected data = collect(rows, names.size(), tested, o);
+    StatisticSeparation.Sample sample = data.sample();
+    // Only classes that fool enough images can be judged: only theirs need replicates kept.
+    double[] fooledWeight = new double[names.size()];
+    for (int i = 0; i < sample.rows(); i++) {
+      if (sample.truth()[i] != sample.predicted()[i]) {
+        fooledWeight[sample.predicted()[i]] += sample.weight()[i];
+      }
+    }
+    boolean[] tracked = new boolean[names.size()];
+    for (int c = 0; c < tracked.length; c++) {
+      tracked[c] = fooledWeight[c] >= o.minImages();
+    }
+    StatisticSeparation.Bootstrap boot = StatisticSeparation.bootstrap(sample, o.replicates(), o.seed(), tracked);
+    Verdicts verdicts = judge(sample, boot, tested, tracked, o);
+    List<Map<String, Object>> results = new ArrayList<>();
+    List<Row> aucRows = aucRows(boot, verdicts, tested, tracked, names, results);
+
+    // One finding per class and cue kind, named by its strongest flagged statistic.
+    Map<String, Judged> strongest = new LinkedHashMap<>();
+    for (Judged pair : verdicts.pairs().values()) {
+      if (pair.flagged()) {
+        strongest.merge(pair.cls() + "/" + pair.statistic().cue.code(), pair,
+            (a, b) -> b.effect() > a.effect() ? b : a);
+      }
+    }
+    List<Judged> flagged = new ArrayList<>(strongest.values());
+    flagged.sort(Comparator.comparingInt(Judged::cls).thenComparing(pair -> pair.statistic().cue));
+    List<Row> suspectRows = new ArrayList<>();
+    List<List<Suspect>> suspectsOf = new ArrayList<>();
+    for (Judged pair : flagged) {
+      List<Suspect> suspects = suspects(sample, pair, data.ids());
+      suspectsOf.add(suspects);
+      for (int rank = 0; rank < suspects.size(); rank++) {
+        int row = suspects.get(rank).row();
+        suspectRows.add(RowFactory.create(pair.cls(), pair.statistic().cue.code(), pair.statistic().code, rank + 1,
+            data.ids()[row], sample.truth()[row], sample.predicted()[row], data.confidence()[row],
+            suspects.get(rank).value(), suspects.get(rank).placement()));
+      }
+    }
+    // The suspects' own columns, then their previews: the table's column order.
+    Dataset<Row> suspects = noSuspects;
+    Map<String, byte[]> previews = new LinkedHashMap<>();
+    if (!suspectRows.isEmpty()) {
+      StructType own = TABLES.get(SUSPECTS_TABLE);
+      StructType withoutPreview = new StructType(Arrays.copyOf(own.fields(), own.fields().length - 1));
+      suspects = AuditRun.withPreview(rows.sparkSession().createDataFrame(suspectRows, withoutPreview),
+          AuditRun.previews(rows));
+      for (Row r : suspects.filter(col("rank").leq(o.examples())).select("id", AnalysisSchema.INPUT_PNG)
+          .collectAsList()) {
+        previews.put(r.getString(0), r.isNullAt(1) ? null : (byte[]) r.get(1));
+      }
+    }
+    List<Finding> findings = new ArrayList<>();
+    for (int f = 0; f < flagged.size(); f++) {
+      findings.add(finding(flagged.get(f), suspectsOf.get(f), data, boot, names, previews, o, maxSuspects,
+          verdicts.tests()));
+    }
+
+    section.put("rows", sample.rows());
+    section.put("sampled_cells", data.sampledCells());
+    section.put("tests", verdicts.tests());
+    section.put("z", verdicts.tests() == 0 ? null : verdicts.z());
+    section.put("results", results);
+    section.put("flagged", flagged.stream().map(pair -> Map.of("class", pair.cls(), "kind",
+        pair.statistic().cue.code(), "statistic", pair.statistic().code)).toList());
+    String summary = String.format(Locale.ROOT, "%d statistic(s) x %d class(es), %d pair(s) judged (>= %d images of"
+        + " other classes predicted as the class), Bonferroni at alpha %s: %s%s", tested.size(), names.size(),
+        verdicts.tests(), o.minImages(), o.alpha(), flagged.isEmpty() ? "nothing flagged"
+            : flagged.stream().map(pair -> String.format(Locale.ROOT, "%s %s (%s AUC %.2f)", names.get(pair.cls()),
+                pair.statistic().cue.code(), pair.statistic().code, pair.auc())).toList().toString(), note);
+    return new Outcome(findings, aucRows, suspects, section, summary);
+  }
+
+  /**
+   * The rows of the test on the driver, in a fixed order (by true class, predicted class, then
+   * {@code xxhash64(seed, id)}).
+   *
+   * @param ids each row's id
+   * @param confidence each row's top-1 probability
+   * @param sampledCells cells larger than {@code max-per-cell}, represented by a weighted sample
+   */
+  record Collected(StatisticSeparation.Sample sample, String[] ids, Float[] confidence, int sampledCells) {}
+
+  /**
+   * Brings the rows with a known true class to the driver: id, classes, confidence and the
+   * statistics; a (true, predicted) cell of more than {@code max-per-cell} rows as the seeded
+   * sample of that many with the smallest hashes, each weighted by the cell's size over that.
+   */
+  static Collected collect(Dataset<Row> rows, int classes, List<Statistic> tested, Options o) {
     List<Column> select = new ArrayList<>(List.of(col("id"), col(AuditRows.TRUE_CLASS), col("predicted"),
         col("top_k_prob").getItem(0).as("_confidence")));
-    for (Statistic s : tested) {
-      select.add(s.column().as("_s_" + s.code));
+    for (Statistic statistic : tested) {
+      select.add(statistic.column().as("_s_" + statistic.code));
     }
     Column hash = xxhash64(lit(o.seed()), col("id"));
     Dataset<Row> known = rows.filter(col(AuditRows.TRUE_CLASS).isNotNull().and(col("predicted").isNotNull())
-            .and(col("predicted").geq(0)).and(col("predicted").lt(k)))
+            .and(col("predicted").geq(0)).and(col("predicted").lt(classes)))
         .select(select.toArray(new Column[0]))
         .withColumn("_rank", row_number().over(Window.partitionBy(AuditRows.TRUE_CLASS, "predicted")
             .orderBy(hash, col("id"))))
         .withColumn("_cell", count(lit(1)).over(Window.partitionBy(AuditRows.TRUE_CLASS, "predicted")))
         .filter(col("_rank").leq(o.maxPerCell()));
+    int first = 4; // the statistics' first column
+    int rank = first + tested.size();
     List<Row> collected = new ArrayList<>(known.collectAsList());
     collected.sort(Comparator.<Row>comparingInt(r -> r.getInt(1)).thenComparingInt(r -> r.getInt(2))
-        .thenComparingInt(r -> r.getInt(r.length() - 2)));
+        .thenComparingInt(r -> r.getInt(rank)));
     int n = collected.size();
     int[] truth = new int[n];
     int[] predicted = new int[n];
@@ -298,10 +392,10 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
       truth[i] = r.getInt(1);
       predicted[i] = r.getInt(2);
       confidence[i] = r.isNullAt(3) ? null : r.getFloat(3);
-      long cell = r.getLong(r.length() - 1);
+      long cell = r.getLong(rank + 1);
       weight[i] = (double) cell / Math.min(cell, o.maxPerCell());
-      for (int s = 0; s < tested.size(); s++) {
-        values[s][i] = r.isNullAt(4 + s) ? Double.NaN : r.getDouble(4 + s);
+      for (int st = 0; st < tested.size(); st++) {
+        values[st][i] = r.isNullAt(first + st) ? Double.NaN : r.getDouble(first + st);
       }
       if (i == 0 || truth[i] != truth[i - 1] || predicted[i] != predicted[i - 1]) {
         strata.add(i);
@@ -309,151 +403,121 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
       }
     }
     strata.add(n);
-    StatisticSeparation.Sample sample = new StatisticSeparation.Sample(k, truth, predicted, weight,
-        strata.stream().mapToInt(Integer::intValue).toArray(), values);
-    double[] fooledTotal = new double[k];
-    for (int i = 0; i < n; i++) {
-      if (truth[i] != predicted[i]) {
-        fooledTotal[predicted[i]] += weight[i];
-      }
-    }
-    boolean[] tracked = new boolean[k];
-    for (int c = 0; c < k; c++) {
-      tracked[c] = fooledTotal[c] >= o.minImages();
-    }
-    StatisticSeparation.Bootstrap boot = StatisticSeparation.bootstrap(sample, o.replicates(), o.seed(), tracked);
+    return new Collected(new StatisticSeparation.Sample(classes, truth, predicted, weight,
+        strata.stream().mapToInt(Integer::intValue).toArray(), values), ids, confidence, sampledCells);
+  }
 
-    // Judged pairs, then the Bonferroni adjustment over all of them.
+  /**
+   * The judged pairs and their verdicts.
+   *
+   * @param pairs by {@link #key}
+   * @param tests the number of pairs judged (Bonferroni's m)
+   * @param z the adjusted intervals' half-width in standard errors, {@code z(1 - alpha / 2m)}
+   */
+  private record Verdicts(Map<Long, Judged> pairs, int tests, double z) {}
+
+  /**
+   * Judges every pair with enough images and a statistic that varies: the 95% percentile
+   * interval, the bootstrap standard error, the Bonferroni-adjusted normal interval and p-value,
+   * and the flag.
+   */
+  private static Verdicts judge(StatisticSeparation.Sample sample, StatisticSeparation.Bootstrap boot,
+      List<Statistic> tested, boolean[] tracked, Options o) {
     List<int[]> judged = new ArrayList<>();
-    for (int s = 0; s < tested.size(); s++) {
-      if (sample.constant(s)) {
+    for (int st = 0; st < tested.size(); st++) {
+      if (sample.constant(st)) {
         continue;
       }
-      StatisticSeparation.Separation p = boot.point()[s];
-      for (int c = 0; c < k; c++) {
-        if (tracked[c] && p.fooled()[c] >= o.minImages() && p.reference()[c] >= o.minImages()
-            && !Double.isNaN(p.predicted()[c])) {
-          judged.add(new int[] {s, c});
+      StatisticSeparation.Separation point = boot.point()[st];
+      for (int c = 0; c < tracked.length; c++) {
+        if (tracked[c] && point.fooled()[c] >= o.minImages() && point.reference()[c] >= o.minImages()
+            && !Double.isNaN(point.predicted()[c])) {
+          judged.add(new int[] {st, c});
         }
       }
     }
-    int m = judged.size();
-    double z = m == 0 ? Double.NaN : normalQuantile(1 - o.alpha() / (2.0 * m));
-    Map<Long, Test> tests = new LinkedHashMap<>();
-    for (int[] sc : judged) {
-      int s = sc[0];
-      int c = sc[1];
-      StatisticSeparation.Separation p = boot.point()[s];
-      double auc = p.predicted()[c];
-      double[] reps = StatisticSeparation.finite(boot.predicted()[s][c]);
-      double se = StatisticSeparation.standardDeviation(reps);
-      double lo = StatisticSeparation.quantile(reps, 0.025);
-      double hi = StatisticSeparation.quantile(reps, 0.975);
-      double adjLo = Math.max(0, auc - z * se);
-      double adjHi = Math.min(1, auc + z * se);
-      double pValue = se > 0 ? 2 * normalUpperTail(Math.abs(auc - 0.5) / se) : auc == 0.5 ? 1 : 0;
-      boolean flagged = Math.abs(auc - 0.5) >= o.minEffect() && (adjLo > 0.5 || adjHi < 0.5);
-      tests.put(key(s, c), new Test(c, tested.get(s), s, auc, lo, hi, se, adjLo, adjHi, Math.min(1, m * pValue),
-          flagged, p.fooled()[c], p.reference()[c]));
+    int tests = judged.size();
+    double z = tests == 0 ? Double.NaN : normalQuantile(1 - o.alpha() / (2.0 * tests));
+    Map<Long, Judged> pairs = new LinkedHashMap<>();
+    for (int[] pair : judged) {
+      int st = pair[0];
+      int c = pair[1];
+      StatisticSeparation.Separation point = boot.point()[st];
+      double auc = point.predicted()[c];
+      double[] replicates = StatisticSeparation.finite(boot.predicted()[st][c]);
+      double se = StatisticSeparation.standardDeviation(replicates);
+      double adjustedLo = Math.max(0, auc - z * se);
+      double adjustedHi = Math.min(1, auc + z * se);
+      double p = se > 0 ? 2 * normalUpperTail(Math.abs(auc - 0.5) / se) : auc == 0.5 ? 1 : 0;
+      boolean separates = Math.abs(auc - 0.5) >= o.minEffect() && (adjustedLo > 0.5 || adjustedHi < 0.5);
+      // The hardness control, when there are enough other mistakes to compare with: the fooled
+      // images must differ from them too, on the same side (95% interval).
+      double control = Double.NaN;
+      double controlLo = Double.NaN;
+      double controlHi = Double.NaN;
+      boolean controlled = true;
+      if (point.otherMistakes()[c] >= o.minImages() && !Double.isNaN(point.mistaken()[c])) {
+        double[] controls = StatisticSeparation.finite(boot.mistaken()[st][c]);
+        control = point.mistaken()[c];
+        controlLo = StatisticSeparation.quantile(controls, 0.025);
+        controlHi = StatisticSeparation.quantile(controls, 0.975);
+        controlled = auc < 0.5 ? controlHi < 0.5 : controlLo > 0.5;
+      }
+      pairs.put(key(st, c), new Judged(c, tested.get(st), st, auc, StatisticSeparation.quantile(replicates, 0.025),
+          StatisticSeparation.quantile(replicates, 0.975), se, adjustedLo, adjustedHi, Math.min(1, tests * p),
+          control, controlLo, controlHi, separates && controlled, point.fooled()[c], point.reference()[c],
+          point.otherMistakes()[c]));
     }
+    return new Verdicts(pairs, tests, z);
+  }
 
-    List<Row> aucRows = new ArrayList<>();
-    List<Map<String, Object>> results = new ArrayList<>();
-    for (int c = 0; c < k; c++) {
-      for (int s = 0; s < tested.size(); s++) {
-        Statistic st = tested.get(s);
-        StatisticSeparation.Separation p = boot.point()[s];
-        Test t = tests.get(key(s, c));
-        aucRows.add(RowFactory.create(c, names.get(c), st.code, st.cue.code(), "predicted",
-            Math.round(p.fooled()[c]), Math.round(p.reference()[c]), num(p.predicted()[c]),
-            t == null ? null : num(t.lo()), t == null ? null : num(t.hi()), t == null ? null : num(t.se()),
-            t == null ? null : t.adjustedLo(), t == null ? null : t.adjustedHi(), t == null ? null : t.pAdjusted(),
-            t != null, t != null && t.flagged()));
-        Double lLo = null;
-        Double lHi = null;
-        Double lSe = null;
-        if (tracked[c]) {
-          double[] reps = StatisticSeparation.finite(boot.labelled()[s][c]);
-          lLo = num(StatisticSeparation.quantile(reps, 0.025));
-          lHi = num(StatisticSeparation.quantile(reps, 0.975));
-          lSe = num(StatisticSeparation.standardDeviation(reps));
-        }
-        aucRows.add(RowFactory.create(c, names.get(c), st.code, st.cue.code(), "labelled",
-            Math.round(p.labelledWeight()[c]), Math.round(p.total() - p.labelledWeight()[c]),
-            num(p.labelled()[c]), lLo, lHi, lSe, null, null, null, false, false));
-        if (t != null) {
+  /** The {@link #AUC_TABLE} rows (every class and statistic, both comparisons); the judged pairs into {@code results}. */
+  private static List<Row> aucRows(StatisticSeparation.Bootstrap boot, Verdicts verdicts, List<Statistic> tested,
+      boolean[] tracked, List<String> names, List<Map<String, Object>> results) {
+    List<Row> rows = new ArrayList<>();
+    for (int c = 0; c < names.size(); c++) {
+      for (int st = 0; st < tested.size(); st++) {
+        Statistic statistic = tested.get(st);
+        StatisticSeparation.Separation point = boot.point()[st];
+        Judged pair = verdicts.pairs().get(key(st, c));
+        rows.add(RowFactory.create(c, names.get(c), statistic.code, statistic.cue.code(), "predicted",
+            Math.round(point.fooled()[c]), Math.round(point.reference()[c]), num(point.predicted()[c]),
+            pair == null ? null : num(pair.lo()), pair == null ? null : num(pair.hi()),
+            pair == null ? null : num(pair.se()), pair == null ? null : pair.adjustedLo(),
+            pair == null ? null : pair.adjustedHi(), pair == null ? null : pair.pAdjusted(), pair != null,
+            pair != null && pair.flagged()));
+        double[] mistaken = tracked[c] ? StatisticSeparation.finite(boot.mistaken()[st][c]) : new double[0];
+        rows.add(RowFactory.create(c, names.get(c), statistic.code, statistic.cue.code(), "mistakes",
+            Math.round(point.fooled()[c]), Math.round(point.otherMistakes()[c]), num(point.mistaken()[c]),
+            num(StatisticSeparation.quantile(mistaken, 0.025)), num(StatisticSeparation.quantile(mistaken, 0.975)),
+            num(StatisticSeparation.standardDeviation(mistaken)), null, null, null, false, false));
+        double[] labelled = tracked[c] ? StatisticSeparation.finite(boot.labelled()[st][c]) : new double[0];
+        rows.add(RowFactory.create(c, names.get(c), statistic.code, statistic.cue.code(), "labelled",
+            Math.round(point.labelledWeight()[c]), Math.round(point.total() - point.labelledWeight()[c]),
+            num(point.labelled()[c]), num(StatisticSeparation.quantile(labelled, 0.025)),
+            num(StatisticSeparation.quantile(labelled, 0.975)), num(StatisticSeparation.standardDeviation(labelled)),
+            null, null, null, false, false));
+        if (pair != null) {
           Map<String, Object> j = new LinkedHashMap<>();
           j.put("class", c);
-          j.put("statistic", st.code);
-          j.put("kind", st.cue.code());
-          j.put("images", Math.round(t.fooled()));
-          j.put("others", Math.round(t.reference()));
-          j.put("auc", t.auc());
-          j.put("interval", List.of(t.lo(), t.hi()));
-          j.put("adjusted_interval", List.of(t.adjustedLo(), t.adjustedHi()));
-          j.put("p_adjusted", t.pAdjusted());
-          j.put("labelled_auc", num(p.labelled()[c]));
-          j.put("flagged", t.flagged());
+          j.put("statistic", statistic.code);
+          j.put("kind", statistic.cue.code());
+          j.put("images", Math.round(pair.fooled()));
+          j.put("others", Math.round(pair.reference()));
+          j.put("auc", pair.auc());
+          j.put("interval", List.of(pair.lo(), pair.hi()));
+          j.put("adjusted_interval", List.of(pair.adjustedLo(), pair.adjustedHi()));
+          j.put("p_adjusted", pair.pAdjusted());
+          j.put("other_mistakes", Math.round(pair.otherMistakes()));
+          j.put("control_auc", num(pair.control()));
+          j.put("control_interval", Double.isNaN(pair.control()) ? null : List.of(pair.controlLo(), pair.controlHi()));
+          j.put("labelled_auc", num(point.labelled()[c]));
+          j.put("flagged", pair.flagged());
           results.add(j);
         }
       }
     }
-
-    // One finding per class and cue kind, named by its strongest flagged statistic.
-    Map<String, Test> strongest = new LinkedHashMap<>();
-    for (Test t : tests.values()) {
-      if (t.flagged()) {
-        strongest.merge(t.cls() + "/" + t.statistic().cue.code(), t,
-            (a, b) -> b.effect() > a.effect() ? b : a);
-      }
-    }
-    List<Test> flagged = new ArrayList<>(strongest.values());
-    flagged.sort(Comparator.comparingInt(Test::cls).thenComparing(t -> t.statistic().cue));
-    List<Finding> findings = new ArrayList<>();
-    List<Row> suspectRows = new ArrayList<>();
-    List<List<Suspect>> suspectsOf = new ArrayList<>();
-    for (Test t : flagged) {
-      List<Suspect> suspects = suspects(sample, t, ids, confidence);
-      suspectsOf.add(suspects);
-      for (int r = 0; r < suspects.size(); r++) {
-        Suspect x = suspects.get(r);
-        suspectRows.add(RowFactory.create(t.cls(), t.statistic().cue.code(), t.statistic().code, r + 1, ids[x.row()],
-            truth[x.row()], predicted[x.row()], confidence[x.row()], x.value(), x.placement()));
-      }
-    }
-    Dataset<Row> suspects = noSuspects;
-    Map<String, byte[]> previews = Map.of();
-    if (!suspectRows.isEmpty()) {
-      StructType own = TABLES.get(SUSPECTS_TABLE);
-      StructType noPng = new StructType(Arrays.copyOf(own.fields(), own.fields().length - 1));
-      Dataset<Row> list = rows.sparkSession().createDataFrame(suspectRows, noPng);
-      suspects = AuditRun.withPreview(list, AuditRun.previews(rows));
-      previews = new LinkedHashMap<>();
-      for (Row r : suspects.filter(col("rank").leq(o.examples())).select("id", AnalysisSchema.INPUT_PNG)
-          .collectAsList()) {
-        previews.put(r.getString(0), r.isNullAt(1) ? null : (byte[]) r.get(1));
-      }
-    }
-    for (int f = 0; f < flagged.size(); f++) {
-      findings.add(finding(flagged.get(f), suspectsOf.get(f), sample, boot, names, ids, confidence, previews, o,
-          maxSuspects, m));
-    }
-
-    section.put("rows", n);
-    section.put("sampled_cells", sampledCells);
-    section.put("tests", m);
-    section.put("z", m == 0 ? null : z);
-    section.put("results", results);
-    section.put("flagged", flagged.stream().map(t -> Map.of("class", t.cls(), "kind", t.statistic().cue.code(),
-        "statistic", t.statistic().code)).toList());
-    String summary = String.format(Locale.ROOT, "%d statistic(s) x %d class(es), %d pair(s) judged (with >= %d images"
-        + " of other classes predicted as the class), Bonferroni over them at alpha %s: %s%s", tested.size(), k, m,
-        o.minImages(), o.alpha(), flagged.isEmpty() ? "nothing flagged"
-            : flagged.stream().map(t -> names.get(t.cls()) + " " + t.statistic().cue.code() + " (" + t.statistic().code
-                + String.format(Locale.ROOT, " AUC %.2f", t.auc()) + ")").toList().toString(), note);
-    return new Outcome(findings, aucRows, suspects.select(TABLES.get(SUSPECTS_TABLE).fieldNames()[0],
-        Arrays.copyOfRange(TABLES.get(SUSPECTS_TABLE).fieldNames(), 1, TABLES.get(SUSPECTS_TABLE).size())),
-        section, summary);
+    return rows;
   }
 
   /**
@@ -466,7 +530,7 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
   record Suspect(int row, double value, double placement) {}
 
   /** The suspects of a flagged pair, the most extreme first (ties by id). */
-  private static List<Suspect> suspects(StatisticSeparation.Sample s, Test t, String[] ids, Float[] confidence) {
+  private static List<Suspect> suspects(StatisticSeparation.Sample s, Judged t, String[] ids) {
     int c = t.cls();
     double[] v = s.values()[t.index()];
     boolean lower = t.auc() < 0.5;
@@ -532,56 +596,68 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
     return lo;
   }
 
-  private static Finding finding(Test t, List<Suspect> suspects, StatisticSeparation.Sample s,
-      StatisticSeparation.Bootstrap boot, List<String> names, String[] ids, Float[] confidence,
-      Map<String, byte[]> previews, Options o, int maxSuspects, int tests) {
-    String name = names.get(t.cls());
-    Statistic st = t.statistic();
-    boolean lower = t.auc() < 0.5;
-    double labelled = boot.point()[t.index()].labelled()[t.cls()];
-    double[] labelledReps = StatisticSeparation.finite(boot.labelled()[t.index()][t.cls()]);
+  private static Finding finding(Judged pair, List<Suspect> suspects, Collected data,
+      StatisticSeparation.Bootstrap boot, List<String> names, Map<String, byte[]> previews, Options o,
+      int maxSuspects, int tests) {
+    StatisticSeparation.Sample sample = data.sample();
+    String name = names.get(pair.cls());
+    Statistic statistic = pair.statistic();
+    boolean lower = pair.auc() < 0.5;
+    double labelled = boot.point()[pair.index()].labelled()[pair.cls()];
+    double[] labelledReplicates = StatisticSeparation.finite(boot.labelled()[pair.index()][pair.cls()]);
     double suspectWeight = 0;
     for (Suspect x : suspects) {
-      suspectWeight += s.weight()[x.row()];
+      suspectWeight += sample.weight()[x.row()];
     }
     long suspectCount = Math.round(suspectWeight);
+    String control = Double.isNaN(pair.control()) ? ", too few other mistakes to compare with"
+        : String.format(Locale.ROOT, ", %.2f [%.2f, %.2f] against the %d misclassified as other classes",
+            pair.control(), pair.controlLo(), pair.controlHi(), Math.round(pair.otherMistakes()));
     String statement = String.format(Locale.ROOT, "%s: predictions depend on %s — images of other classes predicted"
-        + " as %s are %s (%s AUC %.2f [%.2f, %.2f] against the %d not predicted as %s; %d such images, %d of them"
-        + " past the others' median); images labelled %s: AUC %.2f against the other classes", name,
-        st.cue.words(), name, lower ? st.lower : st.higher, st.code, t.auc(), t.lo(), t.hi(),
-        Math.round(t.reference()), name, Math.round(t.fooled()), suspectCount, name, labelled);
+        + " as %s are %s (%s AUC %.2f [%.2f, %.2f] against the %d not predicted as %s%s; %d such images, %d of"
+        + " them past the others' median); images labelled %s: AUC %.2f against the other classes", name,
+        statistic.cue.words(), name, lower ? statistic.lower : statistic.higher, statistic.code, pair.auc(),
+        pair.lo(), pair.hi(), Math.round(pair.reference()), name, control, Math.round(pair.fooled()), suspectCount,
+        name, labelled);
     Map<String, Object> evidence = new LinkedHashMap<>();
-    evidence.put("statistic", st.code);
+    evidence.put("statistic", statistic.code);
     evidence.put("direction", lower ? "lower" : "higher");
-    evidence.put("auc", t.auc());
-    evidence.put("interval", List.of(t.lo(), t.hi()));
-    evidence.put("adjusted_interval", List.of(t.adjustedLo(), t.adjustedHi()));
-    evidence.put("p_adjusted", t.pAdjusted());
+    evidence.put("auc", pair.auc());
+    evidence.put("interval", List.of(pair.lo(), pair.hi()));
+    evidence.put("adjusted_interval", List.of(pair.adjustedLo(), pair.adjustedHi()));
+    evidence.put("p_adjusted", pair.pAdjusted());
     evidence.put("tests", tests);
-    evidence.put("images", Math.round(t.fooled()));
-    evidence.put("others", Math.round(t.reference()));
+    evidence.put("images", Math.round(pair.fooled()));
+    evidence.put("others", Math.round(pair.reference()));
+    evidence.put("other_mistakes", Math.round(pair.otherMistakes()));
+    evidence.put("control_auc", num(pair.control()));
+    evidence.put("control_interval", Double.isNaN(pair.control()) ? null
+        : List.of(pair.controlLo(), pair.controlHi()));
     evidence.put("labelled_auc", num(labelled));
-    evidence.put("labelled_interval", labelledReps.length == 0 ? null
-        : List.of(StatisticSeparation.quantile(labelledReps, 0.025), StatisticSeparation.quantile(labelledReps, 0.975)));
-    evidence.put("histogram", histogram(s, t));
+    evidence.put("labelled_interval", labelledReplicates.length == 0 ? null
+        : List.of(StatisticSeparation.quantile(labelledReplicates, 0.025),
+            StatisticSeparation.quantile(labelledReplicates, 0.975)));
+    evidence.put("histogram", histogram(sample, pair));
     List<Map<String, Object>> examples = new ArrayList<>();
     for (Suspect x : suspects.subList(0, Math.min(o.examples(), suspects.size()))) {
+      String id = data.ids()[x.row()];
       Map<String, Object> e = new LinkedHashMap<>();
-      e.put("id", ids[x.row()]);
-      e.put("true_class", s.truth()[x.row()]);
-      e.put("predicted", s.predicted()[x.row()]);
-      e.put("confidence", confidence[x.row()]);
+      e.put("id", id);
+      e.put("true_class", sample.truth()[x.row()]);
+      e.put("predicted", sample.predicted()[x.row()]);
+      e.put("confidence", data.confidence()[x.row()]);
       e.put("value", x.value());
       e.put("placement", x.placement());
-      e.put("png", AuditRun.png(previews.get(ids[x.row()])));
+      e.put("png", AuditRun.png(previews.get(id)));
       examples.add(e);
     }
     evidence.put("examples", examples);
-    List<String> top = suspects.stream().limit(maxSuspects).map(x -> ids[x.row()]).toList();
-    double score = lower ? 1 - t.auc() : t.auc();
-    double lo = lower ? 1 - t.hi() : t.lo();
-    double hi = lower ? 1 - t.lo() : t.hi();
-    return new Finding(t.cls(), name, st.cue, NAME, st.code, score, lo, hi, statement, suspectCount, top, evidence);
+    List<String> top = suspects.stream().limit(maxSuspects).map(x -> data.ids()[x.row()]).toList();
+    double score = lower ? 1 - pair.auc() : pair.auc();
+    double lo = lower ? 1 - pair.hi() : pair.lo();
+    double hi = lower ? 1 - pair.lo() : pair.hi();
+    return new Finding(pair.cls(), name, statistic.cue, NAME, statistic.code, score, lo, hi, statement, suspectCount,
+        top, evidence);
   }
 
   /**
@@ -589,7 +665,7 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
    * the class; those not), {@link #BINS} bins of equal width with shared edges over both, weighted
    * counts.
    */
-  private static Map<String, Object> histogram(StatisticSeparation.Sample s, Test t) {
+  private static Map<String, Object> histogram(StatisticSeparation.Sample s, Judged t) {
     int c = t.cls();
     double[] v = s.values()[t.index()];
     double min = Double.POSITIVE_INFINITY;

@@ -8,13 +8,17 @@ import java.util.SplittableRandom;
  * (Mann–Whitney U over {@code n1 n0}, ties counted half) and a stratified bootstrap of it. The
  * maths of {@link ImageStatisticsDetector}; docs/audit.md explains the test.
  *
- * <p>For class {@code c} two AUCs are measured:
+ * <p>For class {@code c} three AUCs are measured:
  *
  * <ul>
  *   <li><b>predicted</b>: among images <em>not labelled</em> {@code c}, those predicted {@code c}
  *       (the images the class fools) against those not predicted {@code c}. Only images of other
  *       classes take part, so a statistic that belongs to the class's own object (a class whose
  *       photos are genuinely bright) cannot produce it;
+ *   <li><b>mistaken</b>: the same fooled images against the other classes' images misclassified
+ *       as a third class. Misclassified images differ from the rest in ways of their own (a faint
+ *       object is both low-contrast and hard); this control asks whether the statistic sets
+ *       {@code c}'s mistakes apart from mistakes in general;
  *   <li><b>labelled</b>: images labelled {@code c} against all other labelled images: how the
  *       dataset itself differs (context, never flagged).
  * </ul>
@@ -25,8 +29,9 @@ import java.util.SplittableRandom;
  * sampled).
  *
  * <p>All classes are measured in one pass over the rows sorted by value: with cumulative weights
- * below the current value of all rows, of rows labelled {@code c}, predicted {@code c} and both,
- * the weight of any class's reference group below a value is one subtraction away. A statistic
+ * below the current value of all rows, of rows labelled {@code c}, predicted {@code c} and both
+ * (and the same among misclassified rows), the weight of any class's reference groups below a
+ * value is a subtraction away. A statistic
  * costs O(n log n) once (the sort) and O(n + classes) per bootstrap replicate.
  *
  * <p><b>Bootstrap</b>: each replicate draws, inside every (true class, predicted class) cell, as
@@ -92,14 +97,77 @@ final class StatisticSeparation {
    *
    * @param predicted per class, the AUC of the images not labelled c predicted c against those not
    *     predicted c (NaN when a group is empty)
+   * @param mistaken per class, the AUC of the same images against the other classes' images
+   *     misclassified as a third class (the hardness control)
    * @param labelled per class, the AUC of the images labelled c against the others
    * @param fooled per class, the weight of the images not labelled c predicted c
    * @param reference per class, the weight of the images neither labelled nor predicted c
+   * @param otherMistakes per class, the weight of the images neither labelled nor predicted c
+   *     that are misclassified
    * @param labelledWeight per class, the weight of the images labelled c
    * @param total the weight of every row with a value
    */
-  record Separation(double[] predicted, double[] labelled, double[] fooled, double[] reference,
-      double[] labelledWeight, double total) {}
+  record Separation(double[] predicted, double[] mistaken, double[] labelled, double[] fooled, double[] reference,
+      double[] otherMistakes, double[] labelledWeight, double total) {}
+
+  /**
+   * Weights of rows by kind, per class: all rows, rows labelled c, predicted c, both (correct c),
+   * and among the misclassified rows: all, labelled c, predicted c.
+   */
+  private static final class Weights {
+    double all;
+    double mistakes;
+    final double[] labelled;
+    final double[] predicted;
+    final double[] correct;
+    final double[] mistakesLabelled;
+    final double[] mistakesPredicted;
+
+    Weights(int classes) {
+      labelled = new double[classes];
+      predicted = new double[classes];
+      correct = new double[classes];
+      mistakesLabelled = new double[classes];
+      mistakesPredicted = new double[classes];
+    }
+
+    void add(int truth, int pred, double w) {
+      all += w;
+      labelled[truth] += w;
+      predicted[pred] += w;
+      if (truth == pred) {
+        correct[truth] += w;
+      } else {
+        mistakes += w;
+        mistakesLabelled[truth] += w;
+        mistakesPredicted[pred] += w;
+      }
+    }
+
+    /** Moves the weights of classes {@code truth} and {@code pred} into {@code into} and zeroes them here. */
+    void moveInto(Weights into, int truth, int pred) {
+      into.labelled[truth] += labelled[truth];
+      labelled[truth] = 0;
+      into.predicted[pred] += predicted[pred];
+      predicted[pred] = 0;
+      into.correct[truth] += correct[truth];
+      correct[truth] = 0;
+      into.mistakesLabelled[truth] += mistakesLabelled[truth];
+      mistakesLabelled[truth] = 0;
+      into.mistakesPredicted[pred] += mistakesPredicted[pred];
+      mistakesPredicted[pred] = 0;
+    }
+
+    /** Rows neither labelled nor predicted c. */
+    double reference(int c) {
+      return all - labelled[c] - predicted[c] + correct[c];
+    }
+
+    /** Misclassified rows neither labelled nor predicted c (a mistake is never both). */
+    double otherMistakes(int c) {
+      return mistakes - mistakesLabelled[c] - mistakesPredicted[c];
+    }
+  }
 
   /** {@code statistic}'s separations with rows weighted {@code w} (rows in {@code order}). */
   static Separation separate(Sample s, int[] order, int statistic, double[] w) {
@@ -107,32 +175,19 @@ final class StatisticSeparation {
     double[] values = s.values()[statistic];
     int[] truth = s.truth();
     int[] pred = s.predicted();
-    // Weights strictly below the current value: all rows, labelled c, predicted c, both.
-    double below = 0;
-    double[] belowT = new double[k];
-    double[] belowP = new double[k];
-    double[] belowD = new double[k];
-    // The same within the current group of tied values.
-    double[] groupT = new double[k];
-    double[] groupP = new double[k];
-    double[] groupD = new double[k];
+    Weights below = new Weights(k); // rows strictly below the current value
+    Weights tied = new Weights(k); // rows at the current value
     double[] numPredicted = new double[k];
+    double[] numMistaken = new double[k];
     double[] numLabelled = new double[k];
     for (int a = 0; a < order.length; ) {
       int b = a + 1;
       while (b < order.length && values[order[b]] == values[order[a]]) {
         b++;
       }
-      double group = 0;
       for (int j = a; j < b; j++) {
         int i = order[j];
-        double wi = w[i];
-        group += wi;
-        groupT[truth[i]] += wi;
-        groupP[pred[i]] += wi;
-        if (truth[i] == pred[i]) {
-          groupD[truth[i]] += wi;
-        }
+        tied.add(truth[i], pred[i], w[i]);
       }
       for (int j = a; j < b; j++) {
         int i = order[j];
@@ -142,41 +197,41 @@ final class StatisticSeparation {
         }
         int t = truth[i];
         int p = pred[i];
-        if (t != p) { // one of the images class p fools; its reference: neither labelled nor predicted p
-          double ref = below - belowT[p] - belowP[p] + belowD[p];
-          double tied = group - groupT[p] - groupP[p] + groupD[p];
-          numPredicted[p] += wi * (ref + 0.5 * tied);
+        if (t != p) { // one of the images class p fools
+          numPredicted[p] += wi * (below.reference(p) + 0.5 * tied.reference(p));
+          numMistaken[p] += wi * (below.otherMistakes(p) + 0.5 * tied.otherMistakes(p));
         }
-        numLabelled[t] += wi * (below - belowT[t] + 0.5 * (group - groupT[t]));
+        numLabelled[t] += wi * (below.all - below.labelled[t] + 0.5 * (tied.all - tied.labelled[t]));
       }
-      below += group;
+      below.all += tied.all;
+      below.mistakes += tied.mistakes;
+      tied.all = 0;
+      tied.mistakes = 0;
       for (int j = a; j < b; j++) {
-        int i = order[j];
-        int t = truth[i];
-        int p = pred[i];
-        belowT[t] += groupT[t];
-        groupT[t] = 0;
-        belowP[p] += groupP[p];
-        groupP[p] = 0;
-        belowD[t] += groupD[t];
-        groupD[t] = 0;
+        tied.moveInto(below, truth[order[j]], pred[order[j]]);
       }
       a = b;
     }
     double[] aucPredicted = new double[k];
+    double[] aucMistaken = new double[k];
     double[] aucLabelled = new double[k];
     double[] fooled = new double[k];
     double[] reference = new double[k];
-    double[] labelledWeight = new double[k];
+    double[] otherMistakes = new double[k];
     for (int c = 0; c < k; c++) {
-      fooled[c] = belowP[c] - belowD[c];
-      reference[c] = below - belowT[c] - belowP[c] + belowD[c];
-      labelledWeight[c] = belowT[c];
-      aucPredicted[c] = fooled[c] > 0 && reference[c] > 0 ? numPredicted[c] / (fooled[c] * reference[c]) : Double.NaN;
-      double others = below - belowT[c];
-      aucLabelled[c] = belowT[c] > 0 && others > 0 ? numLabelled[c] / (belowT[c] * others) : Double.NaN;
+      fooled[c] = below.mistakesPredicted[c];
+      reference[c] = below.reference(c);
+      otherMistakes[c] = below.otherMistakes(c);
+      aucPredicted[c] = auc(numPredicted[c], fooled[c], reference[c]);
+      aucMistaken[c] = auc(numMistaken[c], fooled[c], otherMistakes[c]);
+      aucLabelled[c] = auc(numLabelled[c], below.labelled[c], below.all - below.labelled[c]);
     }
-    return new Separation(aucPredicted, aucLabelled, fooled, reference, labelledWeight, below);
+    return new Separation(aucPredicted, aucMistaken, aucLabelled, fooled, reference, otherMistakes,
+        below.labelled.clone(), below.all);
+  }
+
+  private static double auc(double numerator, double group, double reference) {
+    return group > 0 && reference > 0 ? numerator / (group * reference) : Double.NaN;
   }
 
   /**
@@ -185,9 +240,11 @@ final class StatisticSeparation {
    * @param point per statistic, the separation under the rows' own weights
    * @param predicted per statistic and class, the replicates of the predicted AUC (null for
    *     classes not tracked); NaN where a replicate left a group empty
+   * @param mistaken likewise for the AUC against other mistakes
    * @param labelled likewise for the labelled AUC
    */
-  record Bootstrap(Separation[] point, float[][][] predicted, float[][][] labelled, int replicates) {}
+  record Bootstrap(Separation[] point, float[][][] predicted, float[][][] mistaken, float[][][] labelled,
+      int replicates) {}
 
   /**
    * Runs {@code replicates} stratified bootstrap replicates, keeping the replicates of the classes
@@ -201,6 +258,7 @@ final class StatisticSeparation {
     int[][] orders = new int[stats][];
     Separation[] point = new Separation[stats];
     float[][][] predicted = new float[stats][k][];
+    float[][][] mistaken = new float[stats][k][];
     float[][][] labelled = new float[stats][k][];
     for (int st = 0; st < stats; st++) {
       orders[st] = s.order(st);
@@ -208,6 +266,7 @@ final class StatisticSeparation {
       for (int c = 0; c < k; c++) {
         if (tracked[c]) {
           predicted[st][c] = new float[replicates];
+          mistaken[st][c] = new float[replicates];
           labelled[st][c] = new float[replicates];
         }
       }
@@ -233,12 +292,13 @@ final class StatisticSeparation {
         for (int c = 0; c < k; c++) {
           if (tracked[c]) {
             predicted[st][c][r] = (float) sep.predicted()[c];
+            mistaken[st][c][r] = (float) sep.mistaken()[c];
             labelled[st][c][r] = (float) sep.labelled()[c];
           }
         }
       }
     }
-    return new Bootstrap(point, predicted, labelled, replicates);
+    return new Bootstrap(point, predicted, mistaken, labelled, replicates);
   }
 
   /** The replicates that are numbers, sorted. */

@@ -89,6 +89,11 @@ class ImageStatisticsDetectorTest {
    * class 2 fools 15 plain ones, class 3 fools 5 very bright ones; 10 unlabelled images predicted 0.
    */
   static Dataset<Row> rows(long seed, Consumer<Image> plant) {
+    return rows(seed, plant, img -> {});
+  }
+
+  /** As {@link #rows(long, Consumer)}, with the other classes' mistakes edited by {@code otherMistakes}. */
+  static Dataset<Row> rows(long seed, Consumer<Image> plant, Consumer<Image> otherMistakes) {
     Random r = new Random(seed);
     List<Row> rows = new ArrayList<>();
     for (int c = 0; c < 4; c++) {
@@ -102,10 +107,14 @@ class ImageStatisticsDetectorTest {
       rows.add(img.row());
     }
     for (int i = 0; i < 15; i++) {
-      rows.add(new Image("fooled2/" + i, i % 2 == 0 ? 1 : 3, 2, r).row());
+      Image img = new Image("fooled2/" + i, i % 2 == 0 ? 1 : 3, 2, r);
+      otherMistakes.accept(img);
+      rows.add(img.row());
     }
     for (int i = 0; i < 5; i++) {
-      rows.add(new Image("fooled3/" + i, 1, 3, r).set("brightness", 0.99f).row());
+      Image img = new Image("fooled3/" + i, 1, 3, r).set("brightness", 0.99f);
+      otherMistakes.accept(img);
+      rows.add(img.row());
     }
     for (int i = 0; i < 10; i++) {
       rows.add(new Image("unlabelled/" + i, null, 0, r).set("brightness", 0.95f).row());
@@ -159,6 +168,10 @@ class ImageStatisticsDetectorTest {
     assertEquals(1.0, star.getDouble(7), 1e-12, "its AUC is still reported");
     assertFalse(aucRow(out.aucRows(), 0, "width", "predicted").getBoolean(14), "a constant statistic is not tested");
     assertFalse(aucRow(out.aucRows(), 0, "jpeg_quality", "predicted").getBoolean(14), "no values");
+    Row control = aucRow(out.aucRows(), 0, "brightness", "mistakes");
+    assertEquals(20L, control.getLong(5));
+    assertEquals(20L, control.getLong(6), "ring's 15 and star's 5 fooled images are the other mistakes");
+    assertEquals(0.0, control.getDouble(7), 1e-12, "darker than the other mistakes too");
     Row context = aucRow(out.aucRows(), 0, "brightness", "labelled");
     assertEquals(80L, context.getLong(5));
     assertTrue(Math.abs(context.getDouble(7) - 0.5) < 0.25, "squares themselves are not dark: " + context);
@@ -190,6 +203,23 @@ class ImageStatisticsDetectorTest {
     assertEquals(Cue.SOURCE, out.findings().get(0).kind());
     assertTrue(out.findings().get(0).statement().contains("more compressed (lower JPEG quality)"),
         out.findings().get(0).statement());
+  }
+
+  @Test
+  void mistakesThatAreAllHarderAreNotAShortcut() {
+    // Every mistake is low in contrast (faint objects are hard): the images square and ring fool
+    // are separated from the correctly classified ones, but not from each other's.
+    Random faint = new Random(6);
+    Consumer<Image> lowContrast = img -> img.set("contrast", 0.05f + 0.2f * faint.nextFloat());
+    ImageStatisticsDetector.Outcome out = ImageStatisticsDetector.run(rows(5, lowContrast, lowContrast), NAMES,
+        options(9), 100);
+    Row square = aucRow(out.aucRows(), 0, "contrast", "predicted");
+    assertTrue(square.getDouble(7) < 0.05 && square.getDouble(12) < 0.5,
+        "alone, the comparison with everything else would flag it: " + square);
+    Row control = aucRow(out.aucRows(), 0, "contrast", "mistakes");
+    assertTrue(Math.abs(control.getDouble(7) - 0.5) < 0.25 && control.getDouble(8) < 0.5, control.toString());
+    assertFalse(square.getBoolean(15), "no different from the other mistakes: " + square);
+    assertTrue(out.findings().isEmpty(), out.summary());
   }
 
   @Test
@@ -271,7 +301,7 @@ class ImageStatisticsDetectorTest {
     assertEquals(1, result.findings().size());
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("audit: statistics: "), console.toString());
     Dataset<Row> auc = SharedSpark.get().read().parquet(dir.resolve(ImageStatisticsDetector.AUC_TABLE).toString());
-    assertEquals(4 * 13 * 2, auc.count(), "classes × statistics × two comparisons");
+    assertEquals(4 * 13 * 3, auc.count(), "classes × statistics × three comparisons");
     assertEquals(1, auc.filter("flagged").count());
     Dataset<Row> suspects = SharedSpark.get().read().parquet(
         dir.resolve(ImageStatisticsDetector.SUSPECTS_TABLE).toString());

@@ -92,7 +92,10 @@ class StatisticSeparationTest {
       double predictedAuc = bruteForce(s, i -> s.truth()[i] != cls && s.predicted()[i] == cls,
           i -> s.truth()[i] != cls && s.predicted()[i] != cls);
       double labelledAuc = bruteForce(s, i -> s.truth()[i] == cls, i -> s.truth()[i] != cls);
+      double mistakenAuc = bruteForce(s, i -> s.truth()[i] != cls && s.predicted()[i] == cls,
+          i -> s.truth()[i] != cls && s.predicted()[i] != cls && s.truth()[i] != s.predicted()[i]);
       assertEquals(predictedAuc, sep.predicted()[c], 1e-12, "class " + c + " predicted");
+      assertEquals(mistakenAuc, sep.mistaken()[c], 1e-12, "class " + c + " against other mistakes");
       assertEquals(labelledAuc, sep.labelled()[c], 1e-12, "class " + c + " labelled");
     }
   }
