@@ -20,7 +20,13 @@ public enum Cue {
   /** The texture or content of the background rather than the object. */
   BACKGROUND("background", "the background texture"),
   /** A small logo or text whose position and size vary from image to image. */
-  WATERMARK("watermark", "a watermark (a small logo or text anywhere in the image)");
+  WATERMARK("watermark", "a watermark (a small logo or text anywhere in the image)"),
+  /**
+   * Where the image came from, as its file shows it: its size or shape, its file size, its JPEG
+   * compression (a class whose photos came from another camera, site or pipeline). Found by the
+   * statistics detector; no pixel region holds it.
+   */
+  SOURCE("source", "the image's source (its size, format or compression)");
 
   private final String code;
   private final String words;
