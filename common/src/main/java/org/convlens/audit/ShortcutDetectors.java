@@ -11,7 +11,8 @@ public final class ShortcutDetectors {
 
   /** Every detector, in the order the audit runs them and the report shows them. */
   public static List<ShortcutDetector> all() {
-    return List.of(new RegionDetector());
+    return List.of(new RegionDetector(),
+        new StrategyDetector());
   }
 
   /** Every detector's tables, name → own columns. */
