@@ -20,7 +20,13 @@ public enum Cue {
   /** The texture or content of the background rather than the object. */
   BACKGROUND("background", "the background texture"),
   /** A small logo or text whose position and size vary from image to image. */
-  WATERMARK("watermark", "a watermark (a small logo or text anywhere in the image)");
+  WATERMARK("watermark", "a watermark (a small logo or text anywhere in the image)"),
+  /**
+   * A cue the audit could not name: the slice detector found a group of other classes' images
+   * the model confidently calls one class, but neither their statistics nor their attention
+   * differ clearly from other images'. The group and its images are the evidence.
+   */
+  UNKNOWN("unknown", "a cue the audit could not name");
 
   private final String code;
   private final String words;
