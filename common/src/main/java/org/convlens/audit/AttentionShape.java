@@ -154,12 +154,13 @@ public final class AttentionShape implements Serializable {
 
   /**
    * Whether a place lies off the centre: its centroid, each cell weighted by the map's mass there,
-   * outside the central square of half the image's side. Without object masks this is the only
-   * sense of "off the object" a map offers (docs/audit.md says so).
+   * outside the central ninth of the image (the square of a third of the side that {@link
+   * #describe} calls "centre"). Without object masks this is the only sense of "off the object" a
+   * map offers (docs/audit.md says so).
    */
   public boolean offCentre(int[] cells, double[] map) {
     double[] c = centroid(cells, map);
-    return Math.abs(c[0] - 0.5) > 0.25 || Math.abs(c[1] - 0.5) > 0.25;
+    return Math.abs(c[0] - 0.5) > 1 / 6.0 || Math.abs(c[1] - 0.5) > 1 / 6.0;
   }
 
   /** Where a place is, in words: "top-left", "centre", "bottom", … (its weighted centroid's ninth). */

@@ -478,7 +478,7 @@ public final class SliceDetector implements ShortcutDetector {
     double atPlace = AttentionShape.mass(meanF, place);
     double placeLift = StrategyDetector.ratio(atPlace, AttentionShape.mass(meanR, place));
     double agreement = shape.agreement(meanF, concF);
-    if (agreement >= FIXED_AGREEMENT && shape.offCentre(place, meanF) && atPlace >= o.minLift() * shape.topArea()
+    if (agreement >= FIXED_AGREEMENT && shape.offCentre(place, meanF) && concF >= concR
         && placeLift >= o.minLift()) {
       return new Description(Cue.MARKER, "attention at " + shape.describe(place, meanF), String.format(Locale.ROOT,
           "draw the model's attention to one fixed place, the %s: %.0f%% of it, %.1f× the share other classes'"
@@ -700,7 +700,8 @@ public final class SliceDetector implements ShortcutDetector {
     labelMix(ctx, s).forEach((k, v) -> mix.add(k + " " + v));
     String statement = String.format(Locale.ROOT, "%s: a group of %d images the model calls %s (embedding slice %d"
         + " of %d) is %.0f%% other classes' images (%s) against %.0f%% in the rest of its %s predictions (Fisher p ="
-        + " %.1e, Bonferroni over %d slices), and the model is %.0f%% confident on them; they %s — a suspected %s",
+        + " %.1e, Bonferroni over %d slices), and the model is %.0f%% confident on them; they %s; the suspected"
+        + " cue: %s",
         name, s.images().size(), name, s.index() + 1, s.of(), 100 * s.errorRate(), String.join(", ", mix),
         100 * s.restErrorRate(), name, s.pAdjusted(), tested, 100 * s.errorConfidence(),
         s.description().words().replace("{class}", name), s.description().kind().words());

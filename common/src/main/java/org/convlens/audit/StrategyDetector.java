@@ -382,7 +382,7 @@ public final class StrategyDetector implements ShortcutDetector {
     double medConc = median(refConc);
     Lift watermark = new Lift(ratio(s.imageConcentration(), medConc), 0, 0);
     Lift background = new Lift(ratio(s.border(), median(refBorder)), 0, 0);
-    Lift marker = new Lift(ratio(s.meanConcentration(), medianAt(reference, s.place(), null)), 0, 0);
+    Lift marker = new Lift(ratio(s.meanConcentration(), upperQuartileAt(reference, s.place(), null)), 0, 0);
 
     int b = o.bootstrap();
     double[] wm = new double[b];
@@ -417,7 +417,7 @@ public final class StrategyDetector implements ShortcutDetector {
       int[] place = shape.topCells(mean);
       wm[r] = ratio(conc / n, median(rc));
       bg[r] = ratio(border / n, median(rb));
-      mk[r] = ratio(AttentionShape.mass(mean, place) / n, medianAt(reference, place, pick));
+      mk[r] = ratio(AttentionShape.mass(mean, place) / n, upperQuartileAt(reference, place, pick));
     }
     watermark = interval(watermark.value(), wm, level);
     background = interval(background.value(), bg, level);
@@ -425,7 +425,9 @@ public final class StrategyDetector implements ShortcutDetector {
 
     boolean fixed = s.agreement() >= o.fixedAgreement();
     Cue kind = null;
-    if (fixed && shape.offCentre(s.place(), s.meanMap()) && s.meanConcentration() >= o.minLift() * shape.topArea()
+    // A marker's images are peaked (at least as concentrated as a typical strategy's): a diffuse
+    // strategy's "place" is just its largest cells, and agrees with itself trivially.
+    if (fixed && shape.offCentre(s.place(), s.meanMap()) && s.imageConcentration() >= medConc
         && marker.lo() >= o.minLift()) {
       kind = Cue.MARKER;
     } else if (!fixed && watermark.lo() >= o.minLift()) {
@@ -436,14 +438,19 @@ public final class StrategyDetector implements ShortcutDetector {
     return s.judged(marker, watermark, background, kind);
   }
 
-  /** The median over reference strategies (all, or those {@code pick} draws) of their mass at {@code place}. */
-  private static double medianAt(List<Strategy> reference, int[] place, int[] pick) {
+  /**
+   * The upper quartile over reference strategies (all, or those {@code pick} draws) of their mean
+   * map's mass at {@code place}. Not the median: a class whose objects often sit on the left has a
+   * strategy "on the left", and most other classes' strategies look elsewhere; a marker's place is
+   * one that hardly any other class's strategy uses.
+   */
+  private static double upperQuartileAt(List<Strategy> reference, int[] place, int[] pick) {
     int m = pick == null ? reference.size() : pick.length;
     double[] v = new double[m];
     for (int j = 0; j < m; j++) {
       v[j] = AttentionShape.mass(reference.get(pick == null ? j : pick[j]).meanMap(), place);
     }
-    return median(v);
+    return quantile(v, 0.75);
   }
 
   private static Lift interval(double value, double[] replicates, double level) {
@@ -459,6 +466,19 @@ public final class StrategyDetector implements ShortcutDetector {
   /** a / b, with b floored so that a reference holding no mass gives a large, finite lift. */
   static double ratio(double a, double b) {
     return a / Math.max(b, 1e-6);
+  }
+
+  /** The q-quantile of v, linear between order statistics (type 7, as R's and NumPy's default). */
+  static double quantile(double[] v, double q) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    if (s.length == 0) {
+      return Double.NaN;
+    }
+    double h = (s.length - 1) * q;
+    int lo = (int) Math.floor(h);
+    int hi = Math.min(s.length - 1, lo + 1);
+    return s[lo] + (h - lo) * (s[hi] - s[lo]);
   }
 
   static double median(double[] v) {
@@ -758,12 +778,13 @@ public final class StrategyDetector implements ShortcutDetector {
     };
     String what = switch (s.kind()) {
       case MARKER -> String.format(Locale.ROOT, "looks at one fixed place, the %s: %.0f%% of the attention sits in"
-          + " its top %d of %d cells, %.1f× (interval %.1f–%.1f) what other classes' strategies put there",
+          + " its top %d of %d cells, %.1f× (interval %.1f–%.1f) what other classes' strategies put there (their"
+          + " upper quartile)",
           shape.describe(s.place(), s.meanMap()), 100 * s.meanConcentration(), shape.top(),
           shape.grid() * shape.grid(), lift.value(), lift.lo(), lift.hi());
       case WATERMARK -> String.format(Locale.ROOT, "looks at a small spot that moves from image to image: each"
-          + " image's top %d of %d cells hold %.0f%% of its attention, %.1f× (interval %.1f–%.1f) the median of other"
-          + " classes' strategies, while the mean map holds only %.0f%% in its own top cells (peaks spread %.2f of"
+          + " image's top %d of %d cells hold %.0f%% of its attention, %.1f× (interval %.1f–%.1f) the median of"
+          + " other classes' strategies, while the mean map holds only %.0f%% in its own top cells (peaks spread %.2f of"
           + " the side)", shape.top(), shape.grid() * shape.grid(), 100 * s.imageConcentration(), lift.value(),
           lift.lo(), lift.hi(), 100 * s.meanConcentration(), s.peakSpread());
       default -> String.format(Locale.ROOT, "spreads its attention over the border: %.0f%% of each image's"
@@ -773,7 +794,7 @@ public final class StrategyDetector implements ShortcutDetector {
     String which = group.size() == 1 ? "strategy " + numbers.get(0) + " of " + s.of()
         : "strategies " + String.join(", ", numbers) + " of " + s.of();
     String statement = String.format(Locale.ROOT, "%s: %.0f%% of its predictions (%d images) follow an explanation"
-        + " strategy (%s maps, %s) that %s — a suspected %s; %d of those images are of other classes", name,
+        + " strategy (%s maps, %s) that %s; the suspected cue: %s; %d of those images are of other classes", name,
         100 * share, images, method, which, what, s.kind().words(), fooled.size());
     Map<String, Object> evidence = new LinkedHashMap<>();
     evidence.put("method", method);

@@ -81,7 +81,8 @@ class SpectralClusteringTest {
     for (int i = 0; i < 200; i++) {
       double radius = i < 100 ? 1 : 4;
       double a = r.nextDouble() * 2 * Math.PI;
-      x[i] = new double[] {radius * Math.cos(a) + 0.05 * r.nextGaussian(), radius * Math.sin(a) + 0.05 * r.nextGaussian()};
+      x[i] = new double[] {radius * Math.cos(a) + 0.05 * r.nextGaussian(),
+          radius * Math.sin(a) + 0.05 * r.nextGaussian()};
     }
     SpectralClustering sc = SpectralClustering.fit(x, 10, 4, 7);
     assertEquals(2, sc.k(), java.util.Arrays.toString(sc.eigenvalues()));

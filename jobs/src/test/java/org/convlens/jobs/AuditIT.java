@@ -164,6 +164,35 @@ class AuditIT {
     }
   }
 
+  /**
+   * The strategy and slice detectors find the ring marker too (as a strategy of ring's Grad-CAM
+   * maps, and as a slice of ring's embeddings), flag no clean class, and every suspect they name
+   * carries the marker (measured on 2026-12-05: 20 and 11 suspects, all marked).
+   */
+  @Test
+  void strategiesAndSlicesFlagOnlyRingAndTheirSuspectsCarryTheMarker() throws Exception {
+    Set<String> marked = markedIds();
+    for (String detector : List.of("strategies", "slices")) {
+      int findings = 0;
+      for (JsonNode f : summary().get("findings")) {
+        if (!f.get("detector").asText().equals(detector)) {
+          continue;
+        }
+        findings++;
+        assertEquals("ring", f.get("class_name").asText(), detector + " flags a clean class: " + f);
+        assertEquals("marker", f.get("kind").asText(), f.get("statement").asText());
+        assertTrue(f.get("suspect_count").asLong() >= 5, f.get("statement").asText());
+        for (JsonNode id : f.get("suspects")) {
+          assertTrue(marked.contains(id.asText()), detector + " suspect without the marker: " + id.asText());
+        }
+      }
+      assertTrue(findings >= 1, detector + " misses the ring marker");
+    }
+    Dataset<Row> strategies = table("strategies");
+    assertEquals(1, strategies.filter("flagged").select("class").distinct().count());
+    assertEquals(0, table("slices").filter(col("flagged").and(col("class").notEqual(RING))).count());
+  }
+
   @Test
   void mistakesAgreeWithTheAnalysis() throws Exception {
     // odd-images/ has no labels: those rows have no true class and are not in these tables
