@@ -150,6 +150,10 @@ public final class CounterfactualDetector implements ShortcutDetector {
     Dataset<Row> inputs = listing.join(sample, listing.col(InputSchema.ID).equalTo(sample.col("_sid")), "inner")
         .drop("_sid").persist(StorageLevel.MEMORY_AND_DISK());
     long images = inputs.count();
+    if (images < sampled) {
+      ctx.console().printf(Locale.ROOT, "audit: counterfactual edits: %,d of the %,d sampled images are no longer in"
+          + " the inputs %s; left out%n", sampled - images, sampled, ctx.inputs().input().paths());
+    }
     Counterfactuals.Options o = new Counterfactuals.Options(ctx.spec(), ctx.model(), edits,
         config.input().maxFileBytes(), config.input().maxPixels(), config.analyze().batchSize());
     int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
@@ -377,14 +381,15 @@ public final class CounterfactualDetector implements ShortcutDetector {
     if (best.direction() == FlipTest.Direction.TO) {
       statement = String.format(Locale.ROOT, "%s: predictions depend on %s — %s flips %.0f%% of other classes'"
           + " images to %s vs %.0f%% on average into each other class (95%% interval of the difference"
-          + " [%.2f, %.2f]); %d image(s) of other classes predicted as %s lose that prediction under a %s edit",
+          + " [%.2f, %.2f]); %d image(s) of other classes predicted as %s lose that prediction under one of the %s"
+          + " edits",
           name, p.cue().words(), edit.words(), 100 * best.rate(), name, 100 * best.reference(), best.lo(), best.hi(),
           suspectCount, name, p.cue().code());
     } else {
       statement = String.format(Locale.ROOT, "%s: predictions depend on %s — %s turns %.0f%% of the images"
           + " predicted %s into another class vs %.0f%% on average for the other classes (95%% interval of the"
-          + " difference [%.2f, %.2f]); %d image(s) of other classes predicted as %s lose that prediction under a %s"
-          + " edit", name, p.cue().words(), edit.words(), 100 * best.rate(), name, 100 * best.reference(),
+          + " difference [%.2f, %.2f]); %d image(s) of other classes predicted as %s lose that prediction under one"
+          + " of the %s edits", name, p.cue().words(), edit.words(), 100 * best.rate(), name, 100 * best.reference(),
           best.lo(), best.hi(), suspectCount, name, p.cue().code());
     }
     Map<String, Object> evidence = new LinkedHashMap<>();
