@@ -26,7 +26,14 @@ public enum Cue {
    * compression (a class whose photos came from another camera, site or pipeline). Found by the
    * statistics detector; no pixel region holds it.
    */
-  SOURCE("source", "the image's source (its size, format or compression)");
+  SOURCE("source", "the image's source (its size, format or compression)"),
+
+  /**
+   * A cue the audit could not name: the slice detector found a group of other classes' images
+   * the model confidently calls one class, but neither their statistics nor their attention
+   * differ clearly from other images'. The group and its images are the evidence.
+   */
+  UNKNOWN("unknown", "a cue the audit could not name");
 
   private final String code;
   private final String words;

@@ -61,6 +61,9 @@ public final class RegionDetector implements ShortcutDetector {
           .add("methods", DataTypes.IntegerType, true)
           .add("input_png", DataTypes.BinaryType, true));
 
+  /** Suspect images shown as a finding's evidence. */
+  private static final int EVIDENCE_IMAGES = 6;
+
   @Override
   public String name() {
     return "region";
@@ -140,7 +143,13 @@ public final class RegionDetector implements ShortcutDetector {
         topIds.computeIfAbsent(e.<Integer>getAs("region_class"), k -> new ArrayList<>()).add(e.getAs("id"));
       }
       for (int cls : r.flaggedMethods().keySet()) {
-        findings.add(finding(ctx, r, cls, topIds.getOrDefault(cls, List.of())));
+        List<Map<String, Object>> shown = new ArrayList<>();
+        for (Map<String, Object> e : suspects) {
+          if (e.get("class").equals(cls) && shown.size() < EVIDENCE_IMAGES) {
+            shown.add(e);
+          }
+        }
+        findings.add(finding(ctx, r, cls, topIds.getOrDefault(cls, List.of()), shown));
       }
       r.release();
     } else {
@@ -156,7 +165,8 @@ public final class RegionDetector implements ShortcutDetector {
   }
 
   /** The finding of a flagged class: its strongest flagging method's region. */
-  private static Finding finding(DetectorContext ctx, ShortcutFinder.Result r, int cls, List<String> suspects) {
+  private static Finding finding(DetectorContext ctx, ShortcutFinder.Result r, int cls, List<String> suspects,
+      List<Map<String, Object>> shown) {
     ShortcutFinder.Candidate best = null;
     int flagging = 0;
     int judged = 0;
@@ -186,6 +196,17 @@ public final class RegionDetector implements ShortcutDetector {
     evidence.put("mass", best.mass());
     evidence.put("background", best.background());
     evidence.put("consistency", best.consistency());
+    List<Map<String, Object>> images = new ArrayList<>();
+    for (Map<String, Object> e : shown) {
+      Map<String, Object> i = new LinkedHashMap<>();
+      i.put("id", e.get("id"));
+      i.put("png", e.get("png"));
+      i.put("caption", String.format(Locale.ROOT, "suspect: %s → %s, lift %.1f", ctx.className((Integer) e.get(
+          "true_class")), name, (Double) e.get("lift")));
+      i.put("box", best.region().box());
+      images.add(i);
+    }
+    evidence.put("images", images);
     return new Finding(cls, name, Cue.MARKER, "region", best.region().describe(), best.lift(), Double.NaN,
         Double.NaN, statement, count, suspects, evidence);
   }

@@ -11,7 +11,12 @@ public final class ShortcutDetectors {
 
   /** Every detector, in the order the audit runs them and the report shows them. */
   public static List<ShortcutDetector> all() {
-    return List.of(new RegionDetector(), new ImageStatisticsDetector());
+    return List.of(
+        new RegionDetector(),
+        new CounterfactualDetector(),
+        new ImageStatisticsDetector(),
+        new StrategyDetector(),
+        new SliceDetector());
   }
 
   /** Every detector's tables, name → own columns. */
