@@ -671,22 +671,50 @@
       if (ev.pairs && ev.pairs.length) {
         var pairs = el('div', { cls: 'thumbs' });
         ev.pairs.forEach(function (p) {
-          pairs.appendChild(thumbCell(p.before, 'before · ' + (p.caption || ''), null, p.id));
-          pairs.appendChild(thumbCell(p.after, 'after · ' + (p.caption || ''), null, p.id));
+          var caption = p.caption || ((p.edit || '') + (p.predicted_before !== undefined ? ': ' +
+            cname(p.predicted_before) + ' → ' + cname(p.predicted_after) : ''));
+          pairs.appendChild(thumbCell(p.before || p.before_png, 'before · ' + caption, null, p.id));
+          pairs.appendChild(thumbCell(p.after || p.after_png, 'after · ' + caption, null, p.id));
         });
         card.appendChild(pairs);
       }
-      if (ev.map && ev.map.length) {
-        var c = el('canvas', { width: 112, height: 112 });
-        drawGrid(c, ev.map);
-        card.appendChild(el('div', { cls: 'thumbs' }, [el('div', { cls: 'cell' }, [c, el('div', { text: 'mean map' })])]));
+      var maps = [];
+      if (Array.isArray(ev.map)) maps.push({ map: ev.map, caption: 'mean map' });
+      var images = [];
+      function addImages(list) {
+        if (Array.isArray(list)) list.forEach(function (i) { if (i && typeof i === 'object' && (i.png || i.input_png)) images.push(i); });
       }
-      if (ev.histogram && ev.histogram.groups) {
-        card.appendChild(histogram(ev.histogram));
+      addImages(ev.images); addImages(ev.examples); addImages(ev.suspects);
+      (Array.isArray(ev.strategies) ? ev.strategies : []).forEach(function (t) {
+        if (Array.isArray(t.map)) maps.push({ map: t.map, caption: 'strategy ' + t.strategy + ' of ' + t.of + ' (' + t.images + ' images)' });
+        addImages(t.examples); addImages(t.suspects);
+      });
+      if (maps.length) {
+        var mapRow = el('div', { cls: 'thumbs' });
+        maps.forEach(function (m) {
+          var c = el('canvas', { width: 112, height: 112 });
+          drawGrid(c, m.map);
+          mapRow.appendChild(el('div', { cls: 'cell' }, [c, el('div', { text: m.caption })]));
+        });
+        card.appendChild(mapRow);
       }
-      if (ev.images && ev.images.length) {
-        var imgs = el('div', { cls: 'thumbs' });
-        ev.images.forEach(function (i) { imgs.appendChild(thumbCell(i.png, i.caption || '', i.box || null, i.id)); });
+      var h = ev.histogram;
+      if (h && !h.groups && Array.isArray(h.predicted) && Array.isArray(h.others)) {
+        h = { statistic: ev.statistic || h.statistic, edges: h.edges, groups: [
+          { name: 'other classes\' images predicted as ' + cname(f['class']), counts: h.predicted },
+          { name: 'other classes\' images not predicted as it', counts: h.others }] };
+      }
+      if (h && h.groups) card.appendChild(histogram(h));
+      if (images.length) {
+        var seen = {}, imgs = el('div', { cls: 'thumbs' });
+        images.forEach(function (i) {
+          if (seen[i.id] || Object.keys(seen).length >= 12) return;
+          seen[i.id] = true;
+          var caption = i.caption || ((i.true_class !== undefined && i.true_class !== null ? cname(i.true_class) + ' → ' : '') +
+            cname(i.predicted !== undefined ? i.predicted : f['class']) +
+            (typeof i.confidence === 'number' ? ' (' + (100 * i.confidence).toFixed(0) + '%)' : ''));
+          imgs.appendChild(thumbCell(i.png || i.input_png, caption, i.box || null, i.id));
+        });
         card.appendChild(imgs);
       }
       root.appendChild(card);

@@ -284,7 +284,22 @@ class CounterfactualDetectorTest {
     List<Row> three = Counterfactuals.measure(inputs, o, hadoop, 3, null).orderBy("id", "edit")
         .drop("delta").collectAsList();
     assertEquals(26 * 7, one.size());
-    assertEquals(one, three);
+    assertEquals(one.size(), three.size());
+    // Classes and ids exactly; probabilities to 1e-5: the engine's kernels may round the last bits
+    // differently for another batch composition, which is not a partition effect.
+    for (int i = 0; i < one.size(); i++) {
+      Row a = one.get(i);
+      Row b = three.get(i);
+      for (int f = 0; f < a.length(); f++) {
+        Object x = a.get(f);
+        Object y = b.get(f);
+        if (x instanceof Float || x instanceof Double) {
+          assertEquals(((Number) x).doubleValue(), ((Number) y).doubleValue(), 1e-5, a + " vs " + b);
+        } else {
+          assertEquals(x, y, a + " vs " + b);
+        }
+      }
+    }
     assertTrue(one.stream().anyMatch(r -> r.getInt(r.fieldIndex("predicted_before")) != r.getInt(
         r.fieldIndex("predicted_after"))), "some edits flip predictions: the comparison is not of constants");
   }
