@@ -34,7 +34,7 @@ import org.convlens.data.JpegQuality;
  *     the paper (the popular OpenCV recipe takes their absolute values, which this does not)
  * @param saturation mean HSV saturation {@code (max - min) / max} per pixel (0 for black), 0..1
  * @param hue circular mean of the HSV hue in degrees [0, 360), each pixel weighted by its
- *     chroma {@code max - min} (so greys do not count): 0 red, 120 green, 240 blue; null when the
+ *     chroma {@code max - min} (so greys do not count; hues binned to 0.1°): 0 red, 120 green, 240 blue; null when the
  *     image has no chroma or its hues cancel out. Stored for reading; the detector tests the tint
  *     instead, since an AUC of an angle depends on where the circle is cut
  * @param tintRg mean of {@code (R - G) / 255}, -1..1: the red (+) / green (-) cast
@@ -56,6 +56,9 @@ import org.convlens.data.JpegQuality;
 public record ImageStatistics(float brightness, float contrast, float colourfulness, float saturation, Float hue,
     float tintRg, float tintYb, float sharpness, float borderVariation, Long fileBytes, Integer jpegQuality)
     implements Serializable {
+
+  /** Hue histogram bins of the circular mean (a tenth of a degree each). */
+  private static final int HUE_BINS = 3600;
 
   /** Images with more pixels are measured on a box-averaged copy of at most about this many. */
   public static final long MAX_PIXELS = 1L << 22;
@@ -102,8 +105,7 @@ public record ImageStatistics(float brightness, float contrast, float colourfuln
     Integer quality = "jpeg".equals(format) ? JpegQuality.estimate(file) : null;
     long pixels = (long) rgb.getWidth() * rgb.getHeight();
     int factor = pixels <= MAX_PIXELS ? 1 : (int) Math.ceil(Math.sqrt((double) pixels / MAX_PIXELS));
-    Pixels p = factor == 1 ? new Pixels(rgb.getRGB(0, 0, rgb.getWidth(), rgb.getHeight(), null, 0, rgb.getWidth()),
-        rgb.getWidth(), rgb.getHeight()) : boxAverage(rgb, factor);
+    Pixels p = factor == 1 ? new Pixels(packed(rgb), rgb.getWidth(), rgb.getHeight()) : boxAverage(rgb, factor);
     return measure(p.rgb, p.width, p.height, (long) file.length, quality);
   }
 
@@ -119,6 +121,17 @@ public record ImageStatistics(float brightness, float contrast, float colourfuln
 
   private record Pixels(int[] rgb, int width, int height) {}
 
+  /** The pixels packed {@code 0xRRGGBB}, row-major. */
+  private static int[] packed(BufferedImage img) {
+    int w = img.getWidth();
+    int h = img.getHeight();
+    if (img.getType() == BufferedImage.TYPE_INT_RGB) {
+      // The raster's own elements are packed RGB: no per-pixel colour-model call as in getRGB.
+      return (int[]) img.getRaster().getDataElements(0, 0, w, h, new int[w * h]);
+    }
+    return img.getRGB(0, 0, w, h, null, 0, w);
+  }
+
   /** Block means over {@code factor}² pixels, read one row at a time (no full-size copy). */
   private static Pixels boxAverage(BufferedImage img, int factor) {
     int w = img.getWidth();
@@ -131,8 +144,13 @@ public record ImageStatistics(float brightness, float contrast, float colourfuln
     long[] b = new long[ow];
     long[] count = new long[ow];
     int[] row = new int[w];
+    boolean intRgb = img.getType() == BufferedImage.TYPE_INT_RGB;
     for (int y = 0; y < h; y++) {
-      img.getRGB(0, y, w, 1, row, 0, w);
+      if (intRgb) {
+        img.getRaster().getDataElements(0, y, w, 1, row);
+      } else {
+        img.getRGB(0, y, w, 1, row, 0, w);
+      }
       for (int x = 0; x < w; x++) {
         int o = x / factor;
         r[o] += row[x] >> 16 & 0xFF;
@@ -166,8 +184,9 @@ public record ImageStatistics(float brightness, float contrast, float colourfuln
     double sumRg = 0;
     double sumYb = 0;
     double sumSat = 0;
-    double hueX = 0;
-    double hueY = 0;
+    // Chroma per tenth of a degree of hue: the circular mean is taken from this histogram, which
+    // spares two trigonometric calls per pixel (a bin's centre is within 0.05° of its pixels' hues).
+    double[] chromaByHue = new double[HUE_BINS];
     double sumBand = 0;
     long bandPixels = 0;
     for (int y = 0, i = 0; y < h; y++) {
@@ -186,12 +205,10 @@ public record ImageStatistics(float brightness, float contrast, float colourfuln
         int chroma = max - Math.min(r, Math.min(g, b));
         if (chroma > 0) {
           sumSat += (double) chroma / max;
-          // HSV hue; red's sector is left in [-60, 60] degrees, the same angle on the circle
+          // HSV hue in degrees; red's sector comes out in [-60, 60]
           double degrees = max == r ? 60.0 * (g - b) / chroma
               : max == g ? 60.0 * ((double) (b - r) / chroma + 2) : 60.0 * ((double) (r - g) / chroma + 4);
-          double radians = Math.toRadians(degrees);
-          hueX += chroma * Math.cos(radians);
-          hueY += chroma * Math.sin(radians);
+          chromaByHue[Math.floorMod((int) Math.round(degrees * HUE_BINS / 360.0), HUE_BINS)] += chroma;
         }
         if (bandRow || x < band || x >= w - band) {
           sumBand += yv;
@@ -239,6 +256,15 @@ public record ImageStatistics(float brightness, float contrast, float colourfuln
     double colourfulness = Math.sqrt(varRg / n + varYb / n) + 0.3 * Math.sqrt(meanRg * meanRg + meanYb * meanYb);
     double meanLap = sumLap / n;
     double sharpness = Math.max(0, sumLap2 / n - meanLap * meanLap);
+    double hueX = 0;
+    double hueY = 0;
+    for (int bin = 0; bin < HUE_BINS; bin++) {
+      if (chromaByHue[bin] > 0) {
+        double radians = Math.toRadians(bin * 360.0 / HUE_BINS);
+        hueX += chromaByHue[bin] * Math.cos(radians);
+        hueY += chromaByHue[bin] * Math.sin(radians);
+      }
+    }
     double resultant = Math.hypot(hueX, hueY);
     Float hue = null;
     if (resultant > 1e-6 * n) {

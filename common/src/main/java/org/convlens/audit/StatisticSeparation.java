@@ -187,7 +187,9 @@ final class StatisticSeparation {
       }
       for (int j = a; j < b; j++) {
         int i = order[j];
-        tied.add(truth[i], pred[i], w[i]);
+        if (w[i] != 0) { // a row a bootstrap replicate did not draw weighs nothing
+          tied.add(truth[i], pred[i], w[i]);
+        }
       }
       for (int j = a; j < b; j++) {
         int i = order[j];
@@ -208,7 +210,9 @@ final class StatisticSeparation {
       tied.all = 0;
       tied.mistakes = 0;
       for (int j = a; j < b; j++) {
-        tied.moveInto(below, truth[order[j]], pred[order[j]]);
+        if (w[order[j]] != 0) {
+          tied.moveInto(below, truth[order[j]], pred[order[j]]);
+        }
       }
       a = b;
     }
@@ -249,20 +253,19 @@ final class StatisticSeparation {
   /**
    * Runs {@code replicates} stratified bootstrap replicates, keeping the replicates of the classes
    * in {@code tracked} (the others get point estimates only: the replicates of every class of a
-   * 1,000-class model would not fit in memory).
+   * 1,000-class model would not fit in memory). Statistics run in parallel; each replays the same
+   * seeded draws, so every statistic sees the same resamples and nothing depends on the threads.
    */
   static Bootstrap bootstrap(Sample s, int replicates, long seed, boolean[] tracked) {
     int stats = s.values().length;
     int k = s.classes();
-    int n = s.rows();
-    int[][] orders = new int[stats][];
     Separation[] point = new Separation[stats];
     float[][][] predicted = new float[stats][k][];
     float[][][] mistaken = new float[stats][k][];
     float[][][] labelled = new float[stats][k][];
-    for (int st = 0; st < stats; st++) {
-      orders[st] = s.order(st);
-      point[st] = separate(s, orders[st], st, s.weight());
+    java.util.stream.IntStream.range(0, stats).parallel().forEach(st -> {
+      int[] order = s.order(st);
+      point[st] = separate(s, order, st, s.weight());
       for (int c = 0; c < k; c++) {
         if (tracked[c]) {
           predicted[st][c] = new float[replicates];
@@ -270,25 +273,9 @@ final class StatisticSeparation {
           labelled[st][c] = new float[replicates];
         }
       }
-    }
-    SplittableRandom random = new SplittableRandom(seed);
-    int[] draws = new int[n];
-    double[] w = new double[n];
-    int[] strata = s.strata();
-    for (int r = 0; r < replicates; r++) {
-      Arrays.fill(draws, 0);
-      for (int g = 0; g + 1 < strata.length; g++) {
-        int start = strata[g];
-        int size = strata[g + 1] - start;
-        for (int d = 0; d < size; d++) {
-          draws[start + random.nextInt(size)]++;
-        }
-      }
-      for (int i = 0; i < n; i++) {
-        w[i] = draws[i] * s.weight()[i];
-      }
-      for (int st = 0; st < stats; st++) {
-        Separation sep = separate(s, orders[st], st, w);
+      Resampler resampler = new Resampler(s, seed);
+      for (int r = 0; r < replicates; r++) {
+        Separation sep = separate(s, order, st, resampler.next());
         for (int c = 0; c < k; c++) {
           if (tracked[c]) {
             predicted[st][c][r] = (float) sep.predicted()[c];
@@ -297,8 +284,42 @@ final class StatisticSeparation {
           }
         }
       }
-    }
+    });
     return new Bootstrap(point, predicted, mistaken, labelled, replicates);
+  }
+
+  /**
+   * The row weights of successive replicates: inside every stratum, as many draws with
+   * replacement as it has rows, from one generator seeded once and drawn in row order.
+   */
+  private static final class Resampler {
+    private final Sample sample;
+    private final SplittableRandom random;
+    private final int[] draws;
+    private final double[] weights;
+
+    Resampler(Sample sample, long seed) {
+      this.sample = sample;
+      this.random = new SplittableRandom(seed);
+      this.draws = new int[sample.rows()];
+      this.weights = new double[sample.rows()];
+    }
+
+    double[] next() {
+      Arrays.fill(draws, 0);
+      int[] strata = sample.strata();
+      for (int g = 0; g + 1 < strata.length; g++) {
+        int start = strata[g];
+        int size = strata[g + 1] - start;
+        for (int d = 0; d < size; d++) {
+          draws[start + random.nextInt(size)]++;
+        }
+      }
+      for (int i = 0; i < weights.length; i++) {
+        weights[i] = draws[i] * sample.weight()[i];
+      }
+      return weights;
+    }
   }
 
   /** The replicates that are numbers, sorted. */
