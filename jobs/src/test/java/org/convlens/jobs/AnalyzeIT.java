@@ -120,6 +120,24 @@ class AnalyzeIT {
   }
 
   @Test
+  void demoRowsCarryTheirImageStatistics() throws Exception {
+    Dataset<Row> rows = analysis(DemoOutput.dir());
+    assertEquals(0, rows.filter(col("status").equalTo("ok").and(col("brightness").isNull())).count());
+    assertEquals(0, rows.filter(col("status").equalTo("error").and(col("brightness").isNotNull())).count());
+    assertEquals(0, rows.filter(col("image_format").equalTo("cifar")
+        .and(col("file_bytes").isNotNull().or(col("jpeg_quality").isNotNull()))).count(), "a CIFAR record has no file");
+    // The generator writes its JPEGs through ImageIO at quality 0.85; odd-images' were saved by PIL at 90.
+    List<Row> jpegs = rows.filter(col("image_format").equalTo("jpeg"))
+        .select("dataset", "jpeg_quality", "file_bytes").collectAsList();
+    assertTrue(jpegs.size() > 10);
+    for (Row r : jpegs) {
+      assertEquals(r.getString(0).equals("odd-images") ? 90 : 85, r.getInt(1), r.toString());
+      assertTrue(r.getLong(2) > 0, r.toString());
+    }
+    assertEquals(0, rows.filter(col("image_format").notEqual("jpeg").and(col("jpeg_quality").isNotNull())).count());
+  }
+
+  @Test
   void bundledModelIsFooledByThePlantedMarker(@TempDir Path out) throws Exception {
     Path markers = ConvLensHome.sampleData().resolve("cifar10/test_markers.csv");
     Map<Long, Boolean> marked = Files.readAllLines(markers).stream().skip(1).map(l -> l.split(","))
