@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -71,8 +72,8 @@ public final class AuditRun {
 
   /** What a run found. */
   public record Summary(String dir, String auditId, String modelId, long images, List<String> methods,
-      List<String> flaggedClasses, Map<String, Long> suspects, List<Finding> findings, Double accuracy,
-      long labelIssues,
+      List<String> flaggedClasses, Map<String, Long> suspects, List<Finding> signals,
+      List<Verdicts.Verdict> findings, Double accuracy, long labelIssues,
       Map<String, Double> finalSpearman, Map<String, Double> phaseSeconds, double seconds) {}
 
   private AuditRun() {}
@@ -160,6 +161,7 @@ public final class AuditRun {
     Map<String, Object> mistakes;
     Map<String, Object> quality = null;
     List<Finding> findings = new ArrayList<>();
+    Verdicts.Result verdicts;
     Phases phases = new Phases(console);
     try (StagedOutput staged = StagedOutput.begin(auditDir, hadoop, auditId)) {
       Tables tables = new Tables(spark, staged.path(), auditId, d.id(), created);
@@ -208,8 +210,14 @@ public final class AuditRun {
         phases.done(detector.name());
       }
       findings.sort(java.util.Comparator.comparingInt(Finding::cls).thenComparing(Finding::detector));
-      tables.write(AuditSchema.FINDINGS, findings.stream().map(AuditRun::findingRow).toList());
-      json.put("findings", findings.stream().map(AuditRun::findingJson).toList());
+      // One finding per class that enough detectors signal (Verdicts says why).
+      verdicts = Verdicts.decide(findings, (Verdicts.Settings) s.detectors().get(Verdicts.NAME), s.maxSuspects());
+      Set<Finding> unconfirmed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      unconfirmed.addAll(verdicts.unconfirmed());
+      tables.write(AuditSchema.FINDINGS, verdicts.findings().stream().map(AuditRun::verdictRow).toList());
+      tables.write(AuditSchema.SIGNALS, findings.stream().map(f -> signalRow(f, !unconfirmed.contains(f))).toList());
+      json.put("findings", verdicts.findings().stream().map(AuditRun::verdictJson).toList());
+      json.put("signals", findings.stream().map(f -> signalJson(f, !unconfirmed.contains(f))).toList());
 
       // Mistakes.
       mistakes = mistakesSection(rows, names, s, tables);
@@ -237,11 +245,9 @@ public final class AuditRun {
 
     List<String> flagged = new ArrayList<>();
     Map<String, Long> suspects = new LinkedHashMap<>();
-    for (Finding f : findings) {
-      if (!flagged.contains(f.className())) {
-        flagged.add(f.className());
-      }
-      suspects.merge(f.className(), f.suspectCount(), Math::max);
+    for (Verdicts.Verdict v : verdicts.findings()) {
+      flagged.add(v.className());
+      suspects.put(v.className(), v.suspectCount());
     }
     Map<String, Double> finalSpearman = new LinkedHashMap<>();
     if (quality != null) {
@@ -253,7 +259,7 @@ public final class AuditRun {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Summary summary = new Summary(auditDir.toString(), auditId, d.id(), images, methods, flagged, suspects, findings,
-        (Double) mistakes.get("accuracy"), (Long) mistakes.get("label_issue_count"), finalSpearman, phases.seconds, seconds);
+        verdicts.findings(), (Double) mistakes.get("accuracy"), (Long) mistakes.get("label_issue_count"), finalSpearman, phases.seconds, seconds);
     console.printf(Locale.ROOT, "audit: %s in %.1f s%n", auditDir, seconds);
     return summary;
   }
@@ -288,14 +294,40 @@ public final class AuditRun {
     return configured;
   }
 
-  /** A {@link AuditSchema#FINDINGS} row. */
-  static Row findingRow(Finding f) {
+  /** A {@link AuditSchema#FINDINGS} row: the lead signal's figures, the detectors, the suspects of all. */
+  static Row verdictRow(Verdicts.Verdict v) {
+    Finding f = v.lead();
     return RowFactory.create(f.cls(), f.className(), f.kind().code(), f.detector(), f.cue(), f.score(),
-        Double.isNaN(f.lo()) ? null : f.lo(), Double.isNaN(f.hi()) ? null : f.hi(), f.statement(), f.suspectCount(),
-        f.suspects().toArray(new String[0]));
+        Double.isNaN(f.lo()) ? null : f.lo(), Double.isNaN(f.hi()) ? null : f.hi(), f.statement(), v.suspectCount(),
+        v.suspects().toArray(new String[0]), v.detectors().toArray(new String[0]));
   }
 
-  /** A finding in {@code audit.json}. */
+  /** A {@link AuditSchema#SIGNALS} row. */
+  static Row signalRow(Finding f, boolean confirmed) {
+    return RowFactory.create(f.cls(), f.className(), f.kind().code(), f.detector(), f.cue(), f.score(),
+        Double.isNaN(f.lo()) ? null : f.lo(), Double.isNaN(f.hi()) ? null : f.hi(), f.statement(), f.suspectCount(),
+        f.suspects().toArray(new String[0]), confirmed);
+  }
+
+  /** A finding in {@code audit.json}: the lead signal, the detectors, every suspect, and the support. */
+  static Map<String, Object> verdictJson(Verdicts.Verdict v) {
+    Map<String, Object> m = findingJson(v.lead());
+    m.put("suspect_count", v.suspectCount());
+    m.put("suspects", v.suspects());
+    m.put("detectors", v.detectors());
+    m.put("support", v.support().stream().map(AuditRun::findingJson).toList());
+    return m;
+  }
+
+  /** A signal in {@code audit.json}'s {@code signals}: no evidence (the findings carry it). */
+  static Map<String, Object> signalJson(Finding f, boolean confirmed) {
+    Map<String, Object> m = findingJson(f);
+    m.remove("evidence");
+    m.put("confirmed", confirmed);
+    return m;
+  }
+
+  /** One detector's finding in {@code audit.json}. */
   static Map<String, Object> findingJson(Finding f) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("class", f.cls());

@@ -30,6 +30,7 @@ public final class AuditSchema {
   public static final String RANDOMIZATION = "quality_randomization";
   public static final String FAITHFULNESS = "quality_faithfulness";
   public static final String FINDINGS = "findings";
+  public static final String SIGNALS = "signals";
 
   /** Each table's own columns (after {@link #COMMON}): the audit's own, then each detector's. */
   public static final Map<String, StructType> TABLES = tables();
@@ -94,7 +95,10 @@ public final class AuditSchema {
           .add("interval_hi", DataTypes.DoubleType, true)
           .add("statement", DataTypes.StringType, false)
           .add("suspect_count", DataTypes.LongType, false)
-          .add("suspects", DataTypes.createArrayType(DataTypes.StringType, false), false)));
+          .add("suspects", DataTypes.createArrayType(DataTypes.StringType, false), false)
+          .add("detectors", DataTypes.createArrayType(DataTypes.StringType, false), false)));
+    t.put(SIGNALS, new StructType(java.util.Arrays.copyOf(t.get(FINDINGS).fields(), t.get(FINDINGS).fields().length - 1))
+        .add("confirmed", DataTypes.BooleanType, false));
     t.putAll(ShortcutDetectors.tables());
     return java.util.Collections.unmodifiableMap(t);
   }

@@ -122,6 +122,7 @@ public record AuditSettings(
         m.put(d.name(), s);
       }
     }
+    m.put(Verdicts.NAME, Verdicts.settings(config));
     return m;
   }
 

@@ -651,74 +651,100 @@
   }
 
   /**
-   * One card per finding: the cue in words, the detector's statement, its score and interval,
-   * then its evidence: image pairs (before / after an edit), images (examples, suspects; a box
-   * marks a region), a distribution (histogram per group) or a mean map.
+   * One card per finding (a class that several detectors signal): the cue in words, the lead
+   * detector's statement, score and interval and evidence, then each supporting signal with its
+   * own evidence: image pairs (before / after an edit), images (examples, suspects; a box marks a
+   * region), a distribution (histogram per group) or a mean map.
    */
   function findingCards(root, findings, cname) {
-    if (!findings.length) { note(root, 'No detector flagged a class: no shortcut found.'); return; }
+    if (!findings.length) { note(root, 'No class is signalled by enough detectors: no shortcut found.'); return; }
     findings.forEach(function (f) {
       var card = el('div', { cls: 'finding' });
       card.setAttribute('data-class', cname(f['class']));
       card.setAttribute('data-kind', f.kind);
       card.setAttribute('data-detector', f.detector);
-      card.appendChild(el('h4', { text: cname(f['class']) + ' — ' + f.kind + ' (' + f.detector + ': ' + f.cue + ')' }));
-      card.appendChild(el('p', { text: f.statement }));
-      card.appendChild(el('div', { cls: 'note', text: 'score ' + f.score.toFixed(3) +
-        (f.interval ? ' [' + f.interval[0].toFixed(3) + ', ' + f.interval[1].toFixed(3) + '] (95% interval)' : '') +
-        ' · ' + f.suspect_count + ' suspect image(s)' }));
-      var ev = f.evidence || {};
-      if (ev.pairs && ev.pairs.length) {
-        var pairs = el('div', { cls: 'thumbs' });
-        ev.pairs.forEach(function (p) {
-          var caption = p.caption || ((p.edit || '') + (p.predicted_before !== undefined ? ': ' +
-            cname(p.predicted_before) + ' → ' + cname(p.predicted_after) : ''));
-          pairs.appendChild(thumbCell(p.before || p.before_png, 'before · ' + caption, null, p.id));
-          pairs.appendChild(thumbCell(p.after || p.after_png, 'after · ' + caption, null, p.id));
-        });
-        card.appendChild(pairs);
-      }
-      var maps = [];
-      if (Array.isArray(ev.map)) maps.push({ map: ev.map, caption: 'mean map' });
-      var images = [];
-      function addImages(list) {
-        if (Array.isArray(list)) list.forEach(function (i) { if (i && typeof i === 'object' && (i.png || i.input_png)) images.push(i); });
-      }
-      addImages(ev.images); addImages(ev.examples); addImages(ev.suspects);
-      (Array.isArray(ev.strategies) ? ev.strategies : []).forEach(function (t) {
-        if (Array.isArray(t.map)) maps.push({ map: t.map, caption: 'strategy ' + t.strategy + ' of ' + t.of + ' (' + t.images + ' images)' });
-        addImages(t.examples); addImages(t.suspects);
+      card.setAttribute('data-detectors', (f.detectors || [f.detector]).join(','));
+      card.appendChild(el('h4', { text: cname(f['class']) + ' — ' + f.kind + ' (signalled by ' +
+        (f.detectors || [f.detector]).join(', ') + ')' }));
+      signal(card, f, cname, true);
+      (f.support || []).forEach(function (g) {
+        var sub = el('div', { cls: 'support' });
+        sub.setAttribute('data-detector', g.detector);
+        sub.appendChild(el('h5', { text: g.detector + ': ' + g.kind + ' (' + g.cue + ')' }));
+        signal(sub, g, cname, false);
+        card.appendChild(sub);
       });
-      if (maps.length) {
-        var mapRow = el('div', { cls: 'thumbs' });
-        maps.forEach(function (m) {
-          var c = el('canvas', { width: 112, height: 112 });
-          drawGrid(c, m.map);
-          mapRow.appendChild(el('div', { cls: 'cell' }, [c, el('div', { text: m.caption })]));
-        });
-        card.appendChild(mapRow);
-      }
-      var h = ev.histogram;
-      if (h && !h.groups && Array.isArray(h.predicted) && Array.isArray(h.others)) {
-        h = { statistic: ev.statistic || h.statistic, edges: h.edges, groups: [
-          { name: 'other classes\' images predicted as ' + cname(f['class']), counts: h.predicted },
-          { name: 'other classes\' images not predicted as it', counts: h.others }] };
-      }
-      if (h && h.groups) card.appendChild(histogram(h));
-      if (images.length) {
-        var seen = {}, imgs = el('div', { cls: 'thumbs' });
-        images.forEach(function (i) {
-          if (seen[i.id] || Object.keys(seen).length >= 12) return;
-          seen[i.id] = true;
-          var caption = i.caption || ((i.true_class !== undefined && i.true_class !== null ? cname(i.true_class) + ' → ' : '') +
-            cname(i.predicted !== undefined ? i.predicted : f['class']) +
-            (typeof i.confidence === 'number' ? ' (' + (100 * i.confidence).toFixed(0) + '%)' : ''));
-          imgs.appendChild(thumbCell(i.png || i.input_png, caption, i.box || null, i.id));
-        });
-        card.appendChild(imgs);
-      }
       root.appendChild(card);
     });
+  }
+
+  /** One detector's signal inside a finding card: its statement, figures and evidence. */
+  function signal(card, f, cname, lead) {
+    card.appendChild(el('p', { text: f.statement }));
+    card.appendChild(el('div', { cls: 'note', text: (lead ? f.detector + ': ' + f.cue + ' · ' : '') +
+      'score ' + f.score.toFixed(3) +
+      (f.interval ? ' [' + f.interval[0].toFixed(3) + ', ' + f.interval[1].toFixed(3) + '] (95% interval)' : '') +
+      ' · ' + f.suspect_count + ' suspect image(s)' }));
+    var ev = f.evidence || {};
+    if (ev.pairs && ev.pairs.length) {
+      var pairs = el('div', { cls: 'thumbs' });
+      ev.pairs.forEach(function (p) {
+        var caption = p.caption || ((p.edit || '') + (p.predicted_before !== undefined ? ': ' +
+          cname(p.predicted_before) + ' → ' + cname(p.predicted_after) : ''));
+        pairs.appendChild(thumbCell(p.before || p.before_png, 'before · ' + caption, null, p.id));
+        pairs.appendChild(thumbCell(p.after || p.after_png, 'after · ' + caption, null, p.id));
+      });
+      card.appendChild(pairs);
+    }
+    var maps = [];
+    if (Array.isArray(ev.map)) maps.push({ map: ev.map, caption: 'mean map' });
+    var images = [];
+    function addImages(list) {
+      if (Array.isArray(list)) list.forEach(function (i) { if (i && typeof i === 'object' && (i.png || i.input_png)) images.push(i); });
+    }
+    addImages(ev.images); addImages(ev.examples); addImages(ev.suspects);
+    (Array.isArray(ev.strategies) ? ev.strategies : []).forEach(function (t) {
+      if (Array.isArray(t.map)) maps.push({ map: t.map, caption: 'strategy ' + t.strategy + ' of ' + t.of + ' (' + t.images + ' images)' });
+      addImages(t.examples); addImages(t.suspects);
+    });
+    if (maps.length) {
+      var mapRow = el('div', { cls: 'thumbs' });
+      maps.forEach(function (m) {
+        var c = el('canvas', { width: 112, height: 112 });
+        drawGrid(c, m.map);
+        mapRow.appendChild(el('div', { cls: 'cell' }, [c, el('div', { text: m.caption })]));
+      });
+      card.appendChild(mapRow);
+    }
+    var h = ev.histogram;
+    if (h && !h.groups && Array.isArray(h.predicted) && Array.isArray(h.others)) {
+      h = { statistic: ev.statistic || h.statistic, edges: h.edges, groups: [
+        { name: 'other classes\' images predicted as ' + cname(f['class']), counts: h.predicted },
+        { name: 'other classes\' images not predicted as it', counts: h.others }] };
+    }
+    if (h && h.groups) card.appendChild(histogram(h));
+    if (images.length) {
+      var seen = {}, imgs = el('div', { cls: 'thumbs' });
+      images.forEach(function (i) {
+        if (seen[i.id] || Object.keys(seen).length >= 12) return;
+        seen[i.id] = true;
+        var caption = i.caption || ((i.true_class !== undefined && i.true_class !== null ? cname(i.true_class) + ' → ' : '') +
+          cname(i.predicted !== undefined ? i.predicted : f['class']) +
+          (typeof i.confidence === 'number' ? ' (' + (100 * i.confidence).toFixed(0) + '%)' : ''));
+        imgs.appendChild(thumbCell(i.png || i.input_png, caption, i.box || null, i.id));
+      });
+      card.appendChild(imgs);
+    }
+  }
+
+  /** The signals no second detector confirmed: a table, for a reviewer to judge. */
+  function unconfirmedSignals(root, signals, cname) {
+    var open = signals.filter(function (g) { return g.confirmed === false; });
+    if (!open.length) return;
+    root.appendChild(el('h4', { text: 'Unconfirmed signals (one detector only, not findings)' }));
+    root.appendChild(table(['class', 'cue', 'detector', 'score', 'statement'], open.map(function (g) {
+      return [cname(g['class']), g.kind, g.detector + ': ' + g.cue, +g.score.toFixed(3), g.statement];
+    })));
   }
 
   /** A small bar chart of a statistic's distribution in each group (shared bin edges). */
@@ -770,6 +796,7 @@
     });
     root.setAttribute('data-flagged', S.flagged.map(cname).join(','));
     findingCards($('audit-findings'), F, cname);
+    unconfirmedSignals($('audit-findings'), A.signals || [], cname);
 
     // shortcuts
     var cand = S.candidates.slice().sort(function (a, b) {

@@ -197,7 +197,7 @@ class CounterfactualDetectorTest {
     AnalyzeRun.execute(config, spark, out);
     AuditRun.Summary s = AuditRun.execute(config, spark, out);
 
-    List<Finding> found = s.findings().stream().filter(f -> f.detector().equals("counterfactual")).toList();
+    List<Finding> found = s.signals().stream().filter(f -> f.detector().equals("counterfactual")).toList();
     assertEquals(1, found.size(), found.toString() + "\n" + console);
     Finding f = found.get(0);
     assertEquals(0, f.cls());

@@ -25,8 +25,15 @@ public final class AuditJob {
         s.labelIssues(),
         s.finalSpearman().isEmpty() ? "" : "; Spearman after full randomisation " + format(s.finalSpearman()),
         AnalyzeJob.display(s.dir()));
-    for (org.convlens.audit.Finding f : s.findings()) {
-      console.println("audit: finding (" + f.kind().code() + ", " + f.detector() + "): " + f.statement());
+    for (org.convlens.audit.Verdicts.Verdict v : s.findings()) {
+      console.println("audit: finding (" + v.kind().code() + ", " + String.join(" + ", v.detectors()) + "): "
+          + v.lead().statement());
+    }
+    for (org.convlens.audit.Finding f : s.signals()) {
+      if (s.findings().stream().noneMatch(v -> v.cls() == f.cls())) {
+        console.println("audit: unconfirmed signal (" + f.kind().code() + ", " + f.detector()
+            + ", no other detector agrees): " + f.statement());
+      }
     }
     return s;
   }
