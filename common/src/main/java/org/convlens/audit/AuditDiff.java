@@ -39,7 +39,11 @@ import org.convlens.spark.StagedOutput;
  *   <li>shifted attention: per class (true labels) and method, the total variation distance
  *       between the two mean attention maps ({@code ½·Σ|a − b|}, 0 = same, 1 = disjoint) and the
  *       move of their centre of mass, in image fractions;
- *   <li>shortcuts: classes flagged only in NEW ("new"), only in BASE ("resolved"), or in both.
+ *   <li>shortcuts: classes the region detector flags only in NEW ("new"), only in BASE
+ *       ("resolved"), or in both;
+ *   <li>findings (every detector, one per class): classes that are a finding only in NEW
+ *       ("new"), only in BASE ("resolved"), in both with the same cue ("persisting") or with
+ *       another cue ("cue changed").
  * </ul>
  */
 public final class AuditDiff {
@@ -69,8 +73,20 @@ public final class AuditDiff {
       .add("lift_base", DataTypes.DoubleType, true)
       .add("lift_new", DataTypes.DoubleType, true);
 
+  public static final StructType FINDING_CHANGES = new StructType()
+      .add("class_name", DataTypes.StringType, false)
+      .add("status", DataTypes.StringType, false)
+      .add("kind_base", DataTypes.StringType, true)
+      .add("kind_new", DataTypes.StringType, true)
+      .add("detectors_base", DataTypes.createArrayType(DataTypes.StringType, false), true)
+      .add("detectors_new", DataTypes.createArrayType(DataTypes.StringType, false), true)
+      .add("suspects_base", DataTypes.LongType, true)
+      .add("suspects_new", DataTypes.LongType, true)
+      .add("statement_base", DataTypes.StringType, true)
+      .add("statement_new", DataTypes.StringType, true);
+
   /** The comparison. */
-  public record Result(String dir, List<Row> classes, List<Row> attention, List<Row> shortcuts) {}
+  public record Result(String dir, List<Row> classes, List<Row> attention, List<Row> shortcuts, List<Row> findings) {}
 
   private AuditDiff() {}
 
@@ -144,6 +160,24 @@ public final class AuditDiff {
           y == null ? null : y.<Double>getAs("lift")));
     }
 
+    // Findings, one per class in each audit.
+    Map<String, Row> fa = findings(spark, a, hadoop, console);
+    Map<String, Row> fb = findings(spark, b, hadoop, console);
+    TreeSet<String> findingNames = new TreeSet<>(fa.keySet());
+    findingNames.addAll(fb.keySet());
+    List<Row> findings = new ArrayList<>();
+    for (String n : findingNames) {
+      Row x = fa.get(n);
+      Row y = fb.get(n);
+      String status = x == null ? "new" : y == null ? "resolved"
+          : x.<String>getAs("kind").equals(y.<String>getAs("kind")) ? "persisting" : "cue changed";
+      findings.add(RowFactory.create(n, status, x == null ? null : x.getAs("kind"), y == null ? null : y.getAs("kind"),
+          x == null ? null : x.getList(x.fieldIndex("detectors")).toArray(new String[0]),
+          y == null ? null : y.getList(y.fieldIndex("detectors")).toArray(new String[0]),
+          x == null ? null : x.getAs("suspect_count"), y == null ? null : y.getAs("suspect_count"),
+          x == null ? null : x.getAs("statement"), y == null ? null : y.getAs("statement")));
+    }
+
     // Written beside the diff folder and swapped in when complete.
     try (OutputLock lock = OutputLock.acquire(dir.getParent(), hadoop, "output.dir", "audit diff", lockTimeoutSeconds,
             console);
@@ -152,6 +186,7 @@ public final class AuditDiff {
       write(spark, classes, CLASS_CHANGES, new Path(into, "class_changes"));
       write(spark, shifts, ATTENTION_SHIFT, new Path(into, "attention_shift"));
       write(spark, shortcuts, SHORTCUT_CHANGES, new Path(into, "shortcut_changes"));
+      write(spark, findings, FINDING_CHANGES, new Path(into, "finding_changes"));
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("base", a.toString());
       json.put("new", b.toString());
@@ -159,6 +194,7 @@ public final class AuditDiff {
       json.put("classes", rowsJson(classes, CLASS_CHANGES));
       json.put("attention", rowsJson(shifts, ATTENTION_SHIFT));
       json.put("shortcuts", rowsJson(shortcuts, SHORTCUT_CHANGES));
+      json.put("findings", rowsJson(findings, FINDING_CHANGES));
       OutputFiles.writeText(new Path(into, "diff.json"),
           new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json) + "\n", hadoop);
       staged.replace(lock);
@@ -178,8 +214,17 @@ public final class AuditDiff {
       List<String> n = shortcuts.stream().filter(r -> r.getString(1).equals(status)).map(r -> r.getString(0)).toList();
       console.printf("  shortcuts %s: %s%n", status, n.isEmpty() ? "none" : String.join(", ", n));
     }
+    for (String status : List.of("new", "resolved", "cue changed", "persisting")) {
+      List<String> n = findings.stream().filter(r -> r.getString(1).equals(status))
+          .map(r -> r.getString(0) + " (" + switch (status) {
+            case "new" -> r.getString(3);
+            case "cue changed" -> r.getString(2) + " -> " + r.getString(3);
+            default -> r.getString(2);
+          } + ")").toList();
+      console.printf("  findings %s: %s%n", status, n.isEmpty() ? "none" : String.join(", ", n));
+    }
     console.println("audit diff: written to " + dir);
-    return new Result(dir.toString(), classes, shifts, shortcuts);
+    return new Result(dir.toString(), classes, shifts, shortcuts, findings);
   }
 
   private static Map<String, Row> byName(Dataset<Row> d) {
@@ -201,6 +246,32 @@ public final class AuditDiff {
         .filter(col("scope").equalTo(ClassAttention.BY_LABEL)).collectAsList()) {
       String n = r.getAs("class_name");
       m.put((n == null ? String.valueOf(r.<Integer>getAs("class")) : n) + "\u0000" + r.getAs("method"), r);
+    }
+    return m;
+  }
+
+  /**
+   * The findings table's rows by class name; none (with a note) for an audit written before
+   * findings had one row per class with its detectors.
+   */
+  private static Map<String, Row> findings(SparkSession spark, Path audit, Configuration hadoop, PrintStream console)
+      throws IOException {
+    Map<String, Row> m = new TreeMap<>();
+    Path table = new Path(audit, AuditSchema.FINDINGS);
+    if (HadoopPaths.statusOrNull(table, hadoop) == null) {
+      console.println("audit diff: " + audit + " has no findings table (audited before findings existed): its"
+          + " findings count as none");
+      return m;
+    }
+    Dataset<Row> d = spark.read().parquet(table.toString());
+    if (!java.util.Arrays.asList(d.columns()).contains("detectors")) {
+      console.println("audit diff: " + audit + "'s findings are one per detector (audited before findings were"
+          + " one per class): its findings count as none; audit it again to compare them");
+      return m;
+    }
+    for (Row r : d.collectAsList()) {
+      String n = r.getAs("class_name");
+      m.put(n == null ? String.valueOf(r.<Integer>getAs("class")) : n, r);
     }
     return m;
   }

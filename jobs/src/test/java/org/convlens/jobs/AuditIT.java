@@ -337,10 +337,13 @@ class AuditIT {
     Path strict = tmp.resolve("strict");
     CliRun a = CliRun.of("audit", "--out", DemoOutput.dir().toString(), "--dir", strict.toString(), "--master",
         "local[2]", "--set", "audit.shortcut.min-lift=1000", "--set", "audit.quality.samples=0", "--set",
-        "audit.grid=8");
+        "audit.grid=8", "--set", "audit.counterfactual.edits=[]");
     assertEquals(0, a.code(), a.err());
-    // The region detector flags nothing at that lift (the other detectors may still flag ring).
-    assertFalse(a.out().contains("audit: finding (marker, region)"), a.out());
+    // The region detector flags nothing at that lift (the other detectors may still flag ring),
+    // and without the counterfactual edits square's darkening is signalled by one detector only.
+    assertTrue(a.out().lines().filter(l -> l.startsWith("audit: finding ("))
+        .noneMatch(l -> l.substring(0, l.indexOf(')')).contains("region")), a.out());
+    assertFalse(a.out().contains("audit: finding (illumination"), a.out());
 
     CliRun d = CliRun.of("audit", "diff", base.toString(), strict.toString(), "--diff-dir", tmp.resolve("d1").toString(),
         "--master", "local[2]");
@@ -358,11 +361,19 @@ class AuditIT {
     }
     Dataset<Row> changes = spark().read().parquet(tmp.resolve("d1/shortcut_changes").toString());
     assertEquals(1, changes.count());
+    // The findings: square's went away with the edits that confirmed it.
+    assertTrue(d.out().contains("findings resolved: ") && d.out().contains("square (illumination)"), d.out());
+    Row square = spark().read().parquet(tmp.resolve("d1/finding_changes").toString())
+        .filter(col("class_name").equalTo("square")).first();
+    assertEquals("resolved", square.getAs("status"));
+    assertEquals("illumination", square.getAs("kind_base"));
+    assertTrue(square.isNullAt(square.fieldIndex("kind_new")));
 
     CliRun back = CliRun.of("audit", "diff", strict.toString(), base.toString(), "--diff-dir",
         tmp.resolve("d2").toString(), "--master", "local[2]");
     assertEquals(0, back.code(), back.err());
     assertTrue(back.out().contains("shortcuts new: ring"), back.out());
+    assertTrue(back.out().contains("findings new: ") && back.out().contains("square (illumination)"), back.out());
   }
 
   @Test
