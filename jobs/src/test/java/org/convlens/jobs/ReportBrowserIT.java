@@ -216,6 +216,17 @@ class ReportBrowserIT {
     WebElement audit = driver.findElement(By.id("audit"));
     assertEquals("true", audit.getAttribute("data-rendered"));
     assertEquals("ring", audit.getAttribute("data-flagged"), "the flagged classes, as the audit found them");
+    // The findings open the section: one card per planted shortcut, naming its kind, with the
+    // lead detector's evidence and each supporting detector's.
+    Map<String, String> cards = new java.util.TreeMap<>();
+    for (WebElement card : driver.findElements(By.cssSelector("#audit-findings .finding"))) {
+      cards.put(card.getAttribute("data-class"), card.getAttribute("data-kind"));
+      assertTrue(card.getAttribute("data-detectors").contains(","), "two detectors or more: " + card.getText());
+      assertFalse(card.findElements(By.cssSelector(".support")).isEmpty(), card.getText());
+      assertFalse(card.findElements(By.cssSelector("canvas, img")).isEmpty(), "evidence drawn: " + card.getText());
+    }
+    assertEquals(AuditIT.planted(), cards);
+    shoot("audit-findings", driver.findElement(By.id("audit-findings")));
     // Where each class looks: one grid per class and one for all images; the method selector redraws them.
     assertEquals(11, driver.findElements(By.cssSelector("#audit-attention canvas")).size());
     WebElement ring = driver.findElement(By.cssSelector("#audit-attention canvas[data-class=ring]"));
