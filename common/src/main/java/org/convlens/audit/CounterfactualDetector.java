@@ -37,10 +37,12 @@ import org.convlens.spark.ProgressReporter;
  * The counterfactual detector — the tank test: make the sky sunny and see whether the "tank"
  * disappears. Every sampled image is classified as it is and after each of a fixed set of
  * label-preserving global edits ({@link ImageEdit}: brighten, darken, contrast, desaturate, hue
- * shift, blur, JPEG, flip, border crop), on the executors, forward only ({@link
- * Counterfactuals}). A class whose predictions an edit moves — other images flipping <i>to</i>
+ * shift, grey-world white balance, blur, JPEG, flip, border crop), on the executors, forward
+ * only ({@link Counterfactuals}). A class whose predictions an edit moves — other images flipping <i>to</i>
  * it, or its own predictions flipping <i>away</i> — far more than it moves the other classes'
- * relies on what the edit changed: the edit's {@link Cue} ({@link FlipTest} has the statistics).
+ * relies on what the edit changed: the edit's {@link Cue} ({@link FlipTest} has the statistics) —
+ * unless global edits of many cue kinds all flip it away, which makes the class fragile rather
+ * than shortcut-driven ({@link FlipTest#fragility}, {@code audit.counterfactual.fragile-kinds}).
  *
  * <p>A flagged class gets one {@link Finding} per cue kind; its strongest flagged test (largest
  * difference) names the cue. Score: that difference (c's rate minus the other classes' mean
@@ -82,7 +84,8 @@ public final class CounterfactualDetector implements ShortcutDetector {
           .add("partner_share", DataTypes.DoubleType, true)
           .add("judged", DataTypes.BooleanType, false)
           .add("flagged", DataTypes.BooleanType, false)
-          .add("explained_by", DataTypes.IntegerType, true));
+          .add("explained_by", DataTypes.IntegerType, true)
+          .add("fragile", DataTypes.BooleanType, true));
 
   @Override
   public String name() {
@@ -185,8 +188,10 @@ public final class CounterfactualDetector implements ShortcutDetector {
           : r.getInt(1), r.getInt(2), r.getInt(3), r.getLong(4)));
     }
     int k = ctx.classNames().size();
-    FlipTest.Result result = FlipTest.run(labels, cells, k, new FlipTest.Options(s.bootstrap(), s.seed(),
-        s.minDifference(), s.alpha(), s.minImages()));
+    Map<String, Cue> globalKinds = new HashMap<>();
+    edits.stream().filter(e -> e.kind().global()).forEach(e -> globalKinds.put(e.label(), e.cue()));
+    FlipTest.Result result = FlipTest.fragility(FlipTest.run(labels, cells, k, new FlipTest.Options(s.bootstrap(),
+        s.seed(), s.minDifference(), s.alpha(), s.minImages())), globalKinds, s.fragileKinds());
     Map<String, Double> change = probabilityChanges(ok);
 
     Map<String, ImageEdit> byLabel = new LinkedHashMap<>();
@@ -197,7 +202,8 @@ public final class CounterfactualDetector implements ShortcutDetector {
       table.add(RowFactory.create(t.cls(), ctx.className(t.cls()), t.edit(), byLabel.get(t.edit()).cue().code(),
           t.direction().code(), t.images(), t.flips(), nan(t.rate()), nan(t.reference()), nan(t.difference()),
           nan(t.lo()), nan(t.hi()), nan(t.p()), nan(t.pAdjusted()), mean, t.partner() < 0 ? null : t.partner(),
-          nan(t.partnerShare()), t.judged(), t.flagged(), t.explainedBy() < 0 ? null : t.explainedBy()));
+          nan(t.partnerShare()), t.judged(), t.flagged(), t.explainedBy() < 0 ? null : t.explainedBy(),
+          t.fragile()));
     }
     ctx.tables().write(CLASSES, table);
 
@@ -238,6 +244,8 @@ public final class CounterfactualDetector implements ShortcutDetector {
     out.put("min_images", s.minImages());
     out.put("tests_judged", result.judged());
     out.put("flagged", new ArrayList<>(flagged.keySet()));
+    out.put("fragile_kinds", s.fragileKinds());
+    out.put("fragile", FlipTest.fragileClasses(result));
     out.put("rates", ratesJson(result, edits, k));
     return new Result(findings, out);
   }
@@ -428,6 +436,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
     m.put("partner_share", nan(t.partnerShare()));
     m.put("flagged", t.flagged());
     m.put("explained_by", t.explainedBy() < 0 ? null : t.explainedBy());
+    m.put("fragile", t.fragile());
     return m;
   }
 
@@ -448,6 +457,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
         Long[] images = new Long[k];
         Boolean[] flagged = new Boolean[k];
         Integer[] explained = new Integer[k];
+        Boolean[] fragile = new Boolean[k];
         for (FlipTest.Test t : result.tests()) {
           if (t.edit().equals(e.label()) && t.direction() == d && t.judged()) {
             int c = t.cls();
@@ -460,6 +470,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
             images[c] = t.images();
             flagged[c] = t.flagged();
             explained[c] = t.explainedBy() < 0 ? null : t.explainedBy();
+            fragile[c] = t.fragile();
           }
         }
         Map<String, Object> dir = new LinkedHashMap<>();
@@ -470,6 +481,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
         dir.put("images", java.util.Arrays.asList(images));
         dir.put("flagged", java.util.Arrays.asList(flagged));
         dir.put("explained_by", java.util.Arrays.asList(explained));
+        dir.put("fragile", java.util.Arrays.asList(fragile));
         m.put(d.code(), dir);
       }
       out.add(m);

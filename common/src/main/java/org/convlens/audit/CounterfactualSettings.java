@@ -22,9 +22,11 @@ import org.convlens.config.Settings;
  *     alpha / m} (Bonferroni), m being the number of tests judged in the audit
  * @param minImages a rate is tested only when its denominator has at least this many images
  * @param examples before/after image pairs kept per finding
+ * @param fragileKinds a class whose flip-away tests are flagged for global edits of at least this
+ *     many cue kinds is fragile, not shortcut-driven ({@link FlipTest#fragility}); 2..4 (4: never)
  */
 public record CounterfactualSettings(List<ImageEdit> edits, int maxImages, long seed, int bootstrap,
-    double minDifference, double alpha, int minImages, int examples) implements Serializable {
+    double minDifference, double alpha, int minImages, int examples, int fragileKinds) implements Serializable {
   static final String P = "audit.counterfactual.";
 
   public CounterfactualSettings {
@@ -46,6 +48,9 @@ public record CounterfactualSettings(List<ImageEdit> edits, int maxImages, long 
     }
     Settings.between(P + "min-images", minImages, 1, 1_000_000);
     Settings.between(P + "examples", examples, 0, 100);
+    // One kind is a shortcut's own; global edits probe three kinds (illumination, tint,
+    // background), so 4 never marks a class fragile.
+    Settings.between(P + "fragile-kinds", fragileKinds, 2, 4);
   }
 
   /** Reads and validates {@code audit.counterfactual.*} of the whole configuration. */
@@ -56,7 +61,7 @@ public record CounterfactualSettings(List<ImageEdit> edits, int maxImages, long 
     }
     return new CounterfactualSettings(edits, (int) bounded(c, "max-images"), ConfigValues.num(c, P + "seed"),
         (int) bounded(c, "bootstrap"), ConfigValues.dbl(c, P + "min-difference"), ConfigValues.dbl(c, P + "alpha"),
-        (int) bounded(c, "min-images"), (int) bounded(c, "examples"));
+        (int) bounded(c, "min-images"), (int) bounded(c, "examples"), (int) bounded(c, "fragile-kinds"));
   }
 
   /** An integer key, refused before the int cast can wrap it. */

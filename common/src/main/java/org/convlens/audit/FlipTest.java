@@ -100,13 +100,23 @@ public final class FlipTest {
    * @param flagged large and significant (see the class comment)
    * @param explainedBy for a flagged test, the partner class whose own stronger flagged test of
    *     the same edit, in the other direction, accounts for it; -1 when none does
+   * @param fragile a flagged flip-away test of a class that edits of many cue kinds flip away
+   *     ({@link #fragility}): the class's fragility, not a cue
    */
   public record Test(String edit, int cls, Direction direction, long images, long flips, double rate,
       double reference, double difference, double se, double lo, double hi, double p, double pAdjusted,
-      int partner, double partnerShare, boolean judged, boolean flagged, int explainedBy) {
-    /** Flagged, and not a consequence of another class's flagged test: a finding. */
+      int partner, double partnerShare, boolean judged, boolean flagged, int explainedBy, boolean fragile) {
+    /**
+     * Flagged, not a consequence of another class's flagged test, and not the fragility of its
+     * class ({@link #fragility}): a finding.
+     */
     public boolean finding() {
-      return flagged && explainedBy < 0;
+      return flagged && explainedBy < 0 && !fragile;
+    }
+
+    Test with(boolean flag, double adjusted, int by, boolean isFragile) {
+      return new Test(edit, cls, direction, images, flips, rate, reference, difference, se, lo, hi, p, adjusted,
+          partner, partnerShare, judged, flag, by, isFragile);
     }
   }
 
@@ -134,8 +144,7 @@ public final class FlipTest {
       }
       double adjusted = Math.min(1, t.p() * m);
       boolean flag = t.difference() >= o.minDifference() && t.p() <= o.alpha() / m;
-      flagged.add(new Test(t.edit(), t.cls(), t.direction(), t.images(), t.flips(), t.rate(), t.reference(),
-          t.difference(), t.se(), t.lo(), t.hi(), t.p(), adjusted, t.partner(), t.partnerShare(), true, flag, -1));
+      flagged.add(t.with(flag, adjusted, -1, false));
     }
     return new Result(explain(flagged), m);
   }
@@ -164,11 +173,48 @@ public final class FlipTest {
     List<Test> out = new ArrayList<>(tests.size());
     for (Test t : tests) {
       Integer by = explained.get(t);
-      out.add(by == null ? t : new Test(t.edit(), t.cls(), t.direction(), t.images(), t.flips(), t.rate(),
-          t.reference(), t.difference(), t.se(), t.lo(), t.hi(), t.p(), t.pAdjusted(), t.partner(), t.partnerShare(),
-          t.judged(), t.flagged(), by));
+      out.add(by == null ? t : t.with(t.flagged(), t.pAdjusted(), by, t.fragile()));
     }
     return out;
+  }
+
+  /**
+   * A class that edits of many different cue kinds all flip away is fragile, not shortcut-driven:
+   * a shortcut is one cue, and an edit that leaves it alone should leave the class alone. When a
+   * darkening, a desaturation and a blur each undo a class's predictions, what they share is not
+   * a cue but the class's narrow hold on its images (its images sit next to another class's, which
+   * any global change pushes them into). So, per class, the cue kinds of its flagged, unexplained
+   * flip-away tests are counted over the <i>global</i> edits — those in {@code globalKinds}, the
+   * edits that change the image's global statistics (brightness, colour, texture); a mirror image
+   * changes none of them, so a class it flips away has a cue at a place, never mere fragility, and
+   * it is left out of the count. A class with {@code minKinds} kinds or more is fragile: those
+   * tests are marked {@link Test#fragile} and make no finding. Flips to a class are never marked
+   * (other classes' images turning into c are c's cue, not c's fragility). This only removes
+   * flags, so the family-wise error rate of the findings stays at most α.
+   *
+   * @param globalKinds the cue kind of each global edit, by label
+   * @param minKinds the smallest number of kinds that makes a class fragile (2 or more)
+   */
+  public static Result fragility(Result r, Map<String, Cue> globalKinds, int minKinds) {
+    Map<Integer, java.util.Set<Cue>> kinds = new java.util.HashMap<>();
+    for (Test t : r.tests()) {
+      Cue kind = globalKinds.get(t.edit());
+      if (kind != null && t.direction() == Direction.AWAY && t.flagged() && t.explainedBy() < 0) {
+        kinds.computeIfAbsent(t.cls(), c -> java.util.EnumSet.noneOf(Cue.class)).add(kind);
+      }
+    }
+    List<Test> out = new ArrayList<>(r.tests().size());
+    for (Test t : r.tests()) {
+      boolean fragile = t.direction() == Direction.AWAY && t.flagged() && globalKinds.containsKey(t.edit())
+          && kinds.getOrDefault(t.cls(), java.util.Set.of()).size() >= minKinds;
+      out.add(fragile ? t.with(t.flagged(), t.pAdjusted(), t.explainedBy(), true) : t);
+    }
+    return new Result(out, r.judged());
+  }
+
+  /** The classes {@link #fragility} marked, ascending. */
+  public static List<Integer> fragileClasses(Result r) {
+    return r.tests().stream().filter(Test::fragile).map(Test::cls).distinct().sorted().toList();
   }
 
   /** Counts of one sample of images, per class. */
@@ -338,14 +384,14 @@ public final class FlipTest {
         double share = num == 0 ? Double.NaN : (double) partnerFlips[d.ordinal()][c] / num;
         if (Double.isNaN(diff)) {
           tests.add(new Test(edit, c, d, den, num, rate, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-              Double.NaN, Double.NaN, with, share, false, false, -1));
+              Double.NaN, Double.NaN, with, share, false, false, -1, false));
           continue;
         }
         long count = valid[d.ordinal()][c];
         double se = count > 1 ? Math.sqrt(m2[d.ordinal()][c] / (count - 1)) : 0;
         double p = se > 0 ? 0.5 * Erf.erfc(diff / se / Math.sqrt(2)) : (diff > 0 ? 0 : 1);
         tests.add(new Test(edit, c, d, den, num, rate, rate - diff, diff, se, Math.max(-1, diff - Z95 * se),
-            Math.min(1, diff + Z95 * se), p, Double.NaN, with, share, true, false, -1));
+            Math.min(1, diff + Z95 * se), p, Double.NaN, with, share, true, false, -1, false));
       }
     }
     return tests;

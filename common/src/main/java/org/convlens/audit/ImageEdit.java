@@ -55,6 +55,14 @@ public record ImageEdit(Kind kind, double strength) implements Serializable {
     DESATURATE("desaturate", Cue.TINT, 0, 1, true, true),
     /** Rotate every pixel's HSV hue by the strength in degrees, in [-180, 180], not 0. */
     HUE("hue", Cue.TINT, -180, 180, true, true),
+    /**
+     * Grey-world white balance (Buchsbaum, "A spatial processor model for object colour
+     * perception", J. Franklin Inst. 310, 1980: the scene's average colour is grey): channel k is
+     * multiplied by {@code 1 + s (m / m_k - 1)}, m_k its mean and m the mean of the three channel
+     * means, so s = 1 makes the channel means equal and removes a global colour cast (an orange
+     * filter) while keeping the mean brightness; s in (0, 1]. A channel of mean 0 is left alone.
+     */
+    BALANCE("balance", Cue.TINT, 0, 1, false, true),
     /** Gaussian blur of σ = strength input pixels, in (0, 8]; borders clamp to the edge pixel. */
     BLUR("blur", Cue.BACKGROUND, 0, 8, false, false),
     /** JPEG re-encode at quality = strength (1..100, integers), javax.imageio, decoded back. */
@@ -63,9 +71,12 @@ public record ImageEdit(Kind kind, double strength) implements Serializable {
     FLIP("flip", Cue.MARKER, Double.NaN, Double.NaN, false, false),
     /**
      * Cut the strength (a fraction of the side, (0, 0.25]) off each of the four sides and resize
-     * what is left back to the input size (bilinear); at least one pixel is cut.
+     * what is left back to the input size (bilinear); at least one pixel is cut. Its cue is the
+     * background: it removes the border band (where the background is) and resamples the rest,
+     * which destroys a fine background texture; a marker at a fixed place is what {@link #FLIP}
+     * tests (docs/audit.md gives the evidence).
      */
-    CROP("crop", Cue.MARKER, 0, 0.25, false, false);
+    CROP("crop", Cue.BACKGROUND, 0, 0.25, false, false);
 
     private final String code;
     private final Cue cue;
@@ -91,6 +102,15 @@ public record ImageEdit(Kind kind, double strength) implements Serializable {
     /** The kind of cue an edit of this kind probes (docs/audit.md explains the mapping). */
     public Cue cue() {
       return cue;
+    }
+
+    /**
+     * Whether it changes the image's global statistics (brightness, colour, texture): every kind
+     * but {@link #FLIP}, which only moves pixels to the mirrored place. The fragility rule of
+     * {@link FlipTest#fragility} counts only global edits.
+     */
+    public boolean global() {
+      return this != FLIP;
     }
 
     /** Whether it does anything to a grey (1-channel) input: the colour edits do not. */
@@ -141,8 +161,9 @@ public record ImageEdit(Kind kind, double strength) implements Serializable {
   }
 
   /**
-   * Parses {@code name} or {@code name:strength}; an unknown name or a bad strength is an {@link
-   * InvalidConfigException} naming {@code key} and what is allowed.
+   * Parses {@code name} or {@code name:strength} ({@code balance} alone means {@code balance:1});
+   * an unknown name or a bad strength is an {@link InvalidConfigException} naming {@code key} and
+   * what is allowed.
    */
   public static ImageEdit parse(String spec, String key) {
     String s = spec.strip();
@@ -154,6 +175,10 @@ public record ImageEdit(Kind kind, double strength) implements Serializable {
             + " takes no strength (write just " + kind.code + ")");
       }
       return new ImageEdit(kind, Double.NaN);
+    }
+    if (colon < 0 && kind == Kind.BALANCE) {
+      // Grey-world balancing is complete at 1; a partial one is the exception.
+      return new ImageEdit(kind, 1);
     }
     if (colon < 0) {
       throw new InvalidConfigException(key, "invalid edit '" + spec + "' in " + key + ": " + kind.code
@@ -180,6 +205,7 @@ public record ImageEdit(Kind kind, double strength) implements Serializable {
       case JPEG -> "30";
       case BLUR -> "1";
       case CROP -> "0.125";
+      case BALANCE -> "1";
       default -> "0.4";
     };
   }
@@ -203,6 +229,8 @@ public record ImageEdit(Kind kind, double strength) implements Serializable {
       case DESATURATE -> strength == 1 ? "removing colour" : String.format(Locale.ROOT, "desaturating by %.0f%%",
           100 * strength);
       case HUE -> "shifting hue by " + (strength > 0 ? "+" : "") + fmt(strength) + "°";
+      case BALANCE -> strength == 1 ? "grey-world white balancing" : String.format(Locale.ROOT,
+          "grey-world white balancing (%.0f%%)", 100 * strength);
       case BLUR -> "blurring (σ = " + fmt(strength) + " px)";
       case JPEG -> "JPEG re-encoding (quality " + fmt(strength) + ")";
       case FLIP -> "mirroring left-right";
@@ -252,6 +280,7 @@ public record ImageEdit(Kind kind, double strength) implements Serializable {
         }
       }
       case HUE -> hue(unit, out, channels, plane, s);
+      case BALANCE -> balance(unit, out, channels, plane, strength);
       case BLUR -> out = InputMaximizer.blur(unit, channels, height, width, InputMaximizer.gaussianKernel(strength));
       case JPEG -> out = jpeg(unit, channels, height, width, (int) strength);
       case FLIP -> {
@@ -286,6 +315,30 @@ public record ImageEdit(Kind kind, double strength) implements Serializable {
 
   private static float luma(float[] p, int i, int channels, int plane) {
     return channels == 1 ? p[i] : LUMA_R * p[i] + LUMA_G * p[plane + i] + LUMA_B * p[2 * plane + i];
+  }
+
+  /** Grey-world white balance blended by {@code s} (grey input: unchanged). */
+  private static void balance(float[] in, float[] out, int channels, int plane, double s) {
+    if (channels != 3) {
+      System.arraycopy(in, 0, out, 0, in.length);
+      return;
+    }
+    double[] mean = new double[3];
+    for (int c = 0; c < 3; c++) {
+      double sum = 0;
+      for (int i = 0; i < plane; i++) {
+        sum += in[c * plane + i];
+      }
+      mean[c] = sum / plane;
+    }
+    double grey = (mean[0] + mean[1] + mean[2]) / 3;
+    for (int c = 0; c < 3; c++) {
+      // An empty channel has no cast to remove (and no finite gain).
+      float gain = mean[c] > 0 ? (float) (1 + s * (grey / mean[c] - 1)) : 1f;
+      for (int i = 0; i < plane; i++) {
+        out[c * plane + i] = in[c * plane + i] * gain;
+      }
+    }
   }
 
   /** HSV hue rotation (grey input: unchanged). */

@@ -228,6 +228,7 @@ class CounterfactualDetectorTest {
     assertEquals(0, classes.filter("edit not in ('darken:0.4', 'brighten:0.4') and flagged").count(),
         "blur, JPEG, flip, crop and contrast change nothing the model reads here");
     assertEquals(3 * 7 * 2, classes.count());
+    assertEquals(0, classes.filter("fragile").count(), "night is moved by illumination edits alone: one cue kind");
 
     Dataset<Row> perImage = spark.read().parquet(audit.resolve(CounterfactualDetector.IMAGES).toString());
     assertEquals(93L * 7, perImage.count());
@@ -238,6 +239,8 @@ class CounterfactualDetectorTest {
     JsonNode json = new ObjectMapper().readTree(audit.resolve(AuditRun.SUMMARY_FILE).toFile());
     JsonNode section = json.get("counterfactual");
     assertEquals(93, section.get("measured_images").asInt());
+    assertEquals(0, section.get("fragile").size());
+    assertEquals(3, section.get("fragile_kinds").asInt());
     assertEquals(List.of(0), List.of(section.get("flagged").get(0).asInt()));
     JsonNode finding = json.get("findings").findValues("detector").stream().anyMatch(n -> n.asText()
         .equals("counterfactual")) ? json.get("findings") : null;

@@ -20,13 +20,14 @@ class CounterfactualSettingsTest {
   @Test
   void defaultsCoverEveryCueKindAFlagCanName() {
     CounterfactualSettings s = load();
-    assertEquals(List.of("brighten:0.4", "darken:0.4", "contrast:0.5", "desaturate:1", "hue:30", "hue:-30", "blur:0.5",
-        "jpeg:50", "flip", "crop:0.05"), s.edits().stream().map(ImageEdit::label).toList());
+    assertEquals(List.of("brighten:0.4", "darken:0.4", "contrast:0.5", "desaturate:1", "hue:30", "hue:-30", "balance:1",
+        "blur:0.5", "jpeg:50", "flip", "crop:0.05"), s.edits().stream().map(ImageEdit::label).toList());
     assertEquals(List.of(Cue.MARKER, Cue.ILLUMINATION, Cue.TINT, Cue.BACKGROUND),
         s.edits().stream().map(ImageEdit::cue).distinct().sorted().toList());
     assertEquals(2000, s.maxImages());
     assertEquals(0.15, s.minDifference());
     assertEquals(0.05, s.alpha());
+    assertEquals(3, s.fragileKinds());
   }
 
   @Test
@@ -47,7 +48,8 @@ class CounterfactualSettingsTest {
         "audit.counterfactual.bootstrap=10", "audit.counterfactual.bootstrap",
         "audit.counterfactual.max-images=-1", "audit.counterfactual.max-images",
         "audit.counterfactual.max-images=99999999999", "audit.counterfactual.max-images",
-        "audit.counterfactual.examples=x", "audit.counterfactual.examples");
+        "audit.counterfactual.examples=x", "audit.counterfactual.examples",
+        "audit.counterfactual.fragile-kinds=1", "audit.counterfactual.fragile-kinds");
     for (var e : bad.entrySet()) {
       InvalidConfigException x = assertThrows(InvalidConfigException.class, () -> load(e.getKey()), e.getKey());
       assertEquals(e.getValue(), x.key(), e.getKey() + ": " + x.getMessage());

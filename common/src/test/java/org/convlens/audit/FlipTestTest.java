@@ -190,4 +190,57 @@ class FlipTestTest {
     }
     assertEquals(List.of(to0), r.tests().stream().filter(FlipTest.Test::finding).toList());
   }
+
+  /**
+   * Six classes of 100 correct images. Under each edit, class 1 (fragile) loses 40% of its images
+   * to class 0; under "desaturate" class 2 (a colour shortcut) loses 60%; under "flip" class 3 (a
+   * marker) loses 60%; other classes keep theirs.
+   */
+  static Map<String, List<FlipTest.Cell>> fragileAndShortcuts(List<String> edits) {
+    Map<String, List<FlipTest.Cell>> cells = new java.util.HashMap<>();
+    for (String edit : edits) {
+      List<int[]> outcomes = new ArrayList<>();
+      for (int y = 0; y < 6; y++) {
+        for (int i = 0; i < 100; i++) {
+          boolean flips = (y == 1 && i < 40) || (y == 2 && edit.equals("desaturate:1") && i < 60)
+              || (y == 3 && edit.equals("flip") && i < 60);
+          outcomes.add(new int[] {y, y, flips ? (y == 1 ? 0 : 5) : y});
+        }
+      }
+      cells.put(edit, images(outcomes));
+    }
+    return cells;
+  }
+
+  @Test
+  void aClassThatEditsOfThreeCueKindsFlipAwayIsFragileNotAShortcut() {
+    List<String> edits = List.of("darken:0.4", "desaturate:1", "blur:0.5", "flip");
+    Map<String, Cue> global = Map.of("darken:0.4", Cue.ILLUMINATION, "desaturate:1", Cue.TINT, "blur:0.5",
+        Cue.BACKGROUND);
+    FlipTest.Result raw = FlipTest.run(edits, fragileAndShortcuts(edits), 6, OPTIONS);
+    // Without the rule, class 1 is flagged under every edit, the flip included (40% vs ~0).
+    for (String e : edits) {
+      FlipTest.Test t = raw.tests().stream().filter(x -> x.edit().equals(e) && x.cls() == 1
+          && x.direction() == FlipTest.Direction.AWAY).findFirst().orElseThrow();
+      assertTrue(t.finding(), t.toString());
+    }
+    FlipTest.Result r = FlipTest.fragility(raw, global, 3);
+    assertEquals(List.of(1), FlipTest.fragileClasses(r));
+    List<String> findings = r.tests().stream().filter(FlipTest.Test::finding)
+        .map(t -> t.cls() + " " + t.edit() + " " + t.direction().code()).toList();
+    // Class 1's global-edit flags are its fragility; the mirror, which changes no global statistic,
+    // still counts for it. The colour shortcut (one kind) and the marker (flip only) stay findings.
+    assertTrue(findings.contains("2 desaturate:1 away"), findings.toString());
+    assertTrue(findings.contains("3 flip away"), findings.toString());
+    assertTrue(findings.contains("1 flip away"), findings.toString());
+    assertFalse(findings.stream().anyMatch(f -> f.startsWith("1 ") && !f.equals("1 flip away")), findings.toString());
+    // Flips to class 0 are class 0's cue, never fragility.
+    assertTrue(r.tests().stream().filter(t -> t.cls() == 0 && t.direction() == FlipTest.Direction.TO)
+        .noneMatch(FlipTest.Test::fragile));
+    // Two kinds do not make a class fragile at the default 3, and 4 turns the rule off.
+    List<String> two = List.of("darken:0.4", "desaturate:1");
+    FlipTest.Result twoKinds = FlipTest.fragility(FlipTest.run(two, fragileAndShortcuts(two), 6, OPTIONS), global, 3);
+    assertTrue(FlipTest.fragileClasses(twoKinds).isEmpty());
+    assertTrue(FlipTest.fragileClasses(FlipTest.fragility(raw, global, 4)).isEmpty());
+  }
 }

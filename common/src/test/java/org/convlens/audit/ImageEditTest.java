@@ -203,6 +203,107 @@ class ImageEditTest {
     assertTrue(r[W - 1] - r[0] < ramp[W - 1] - ramp[0], "the ramp is stretched: a smaller range across the row");
   }
 
+  static double[] channelMeans(float[] p) {
+    double[] m = new double[3];
+    for (int c = 0; c < 3; c++) {
+      for (int i = 0; i < PLANE; i++) {
+        m[c] += p[c * PLANE + i] / (double) PLANE;
+      }
+    }
+    return m;
+  }
+
+  @Test
+  void balanceRemovesAnOrangeCastAndKeepsTheMeanGrey() {
+    // The demo's tint: 30% of the way to #FF8C00 on a seeded image. Grey world scales each channel
+    // by m / m_k: afterwards the three channel means are equal (to the old mean of means).
+    float[] p = image(5);
+    float[] orange = {1f, 140f / 255f, 0f};
+    float[] cast = new float[p.length];
+    for (int c = 0; c < 3; c++) {
+      for (int i = 0; i < PLANE; i++) {
+        cast[c * PLANE + i] = 0.7f * p[c * PLANE + i] + 0.3f * orange[c];
+      }
+    }
+    double[] before = channelMeans(cast);
+    double grey = (before[0] + before[1] + before[2]) / 3;
+    assertTrue(before[0] - before[2] > 0.25, "the cast: red well above blue");
+    float[] b = edit("balance").apply(cast, 3, H, W);
+    double[] after = channelMeans(b);
+    for (int c = 0; c < 3; c++) {
+      assertEquals(grey, after[c], 2e-3, "channel " + c + " mean");
+    }
+    // Exact per-pixel gains below clamping: pixel * m / m_k.
+    for (int c = 0; c < 3; c++) {
+      float gain = (float) (grey / before[c]);
+      for (int i = 0; i < PLANE; i++) {
+        float want = Math.min(1f, cast[c * PLANE + i] * gain);
+        assertEquals(want, b[c * PLANE + i], 1e-5f);
+      }
+    }
+    // Half strength: half of each gain's way from 1.
+    float[] half = edit("balance:0.5").apply(cast, 3, H, W);
+    float g0 = (float) (1 + 0.5 * (grey / before[0] - 1));
+    assertEquals(cast[7] * g0, half[7], 1e-5f);
+    // An image already grey-balanced (equal channel means) and a grey input are left alone.
+    float[] neutral = new float[3 * PLANE];
+    for (int i = 0; i < PLANE; i++) {
+      float v = 0.2f + 0.6f * i / PLANE;
+      neutral[i] = v;
+      neutral[PLANE + i] = v;
+      neutral[2 * PLANE + i] = v;
+    }
+    assertArrayEquals(neutral, edit("balance").apply(neutral, 3, H, W), 1e-6f);
+    float[] grey1 = java.util.Arrays.copyOf(neutral, PLANE);
+    assertArrayEquals(grey1, edit("balance").apply(grey1, 1, H, W), 0f);
+    // An empty channel keeps gain 1 (no division by zero).
+    float[] noBlue = java.util.Arrays.copyOf(neutral, 3 * PLANE);
+    java.util.Arrays.fill(noBlue, 2 * PLANE, 3 * PLANE, 0f);
+    float[] nb = edit("balance").apply(noBlue, 3, H, W);
+    assertEquals(0, channelMeans(nb)[2], 0);
+    assertTrue(channelMeans(nb)[0] < channelMeans(noBlue)[0], "red and green come down towards the grey");
+  }
+
+  @Test
+  void cropErasesAFineBackgroundTextureThatFlipKeeps() {
+    // Why crop's cue is the background: the demo's "background" shortcut is a speckle of 2 px
+    // cells. Cutting 5% off each side (1 px here) and resizing back resamples every cell by a
+    // non-integer factor, which blurs the speckle over the whole image, not just in the border;
+    // a mirror image keeps the texture exactly (and moves a fixed-place marker, which is what it tests).
+    int side = 32;
+    int plane = side * side;
+    float[] speckle = new float[plane];
+    java.util.Random r = new java.util.Random(3);
+    for (int cy = 0; cy < side / 2; cy++) {
+      for (int cx = 0; cx < side / 2; cx++) {
+        float v = r.nextBoolean() ? 0.65f : 0.35f;
+        for (int y = 2 * cy; y < 2 * cy + 2; y++) {
+          for (int x = 2 * cx; x < 2 * cx + 2; x++) {
+            speckle[y * side + x] = v;
+          }
+        }
+      }
+    }
+    double before = textureEnergy(speckle, side);
+    double cropped = textureEnergy(edit("crop:0.05").apply(speckle, 1, side, side), side);
+    double mirrored = textureEnergy(edit("flip").apply(speckle, 1, side, side), side);
+    assertEquals(before, mirrored, 1e-9, "a mirror keeps the texture");
+    assertTrue(cropped < 0.75 * before, "crop blurs the speckle: " + cropped + " vs " + before);
+  }
+
+  /** Mean squared difference between horizontally and vertically adjacent pixels over the whole image. */
+  static double textureEnergy(float[] p, int side) {
+    double s = 0;
+    for (int y = 0; y < side; y++) {
+      for (int x = 0; x + 1 < side; x++) {
+        double dx = p[y * side + x + 1] - p[y * side + x];
+        double dy = p[(x + 1) * side + y] - p[x * side + y];
+        s += dx * dx + dy * dy;
+      }
+    }
+    return s / (2.0 * side * (side - 1));
+  }
+
   @Test
   void greyInputsWork() {
     float[] p = new float[PLANE];
@@ -225,15 +326,20 @@ class ImageEditTest {
     assertEquals(Cue.BACKGROUND, edit("blur:1").cue());
     assertEquals(Cue.BACKGROUND, edit("jpeg:30").cue());
     assertEquals(Cue.MARKER, edit("flip").cue());
-    assertEquals(Cue.MARKER, edit("crop:0.125").cue());
+    assertEquals(Cue.BACKGROUND, edit("crop:0.125").cue());
+    assertEquals(Cue.TINT, edit("balance").cue());
+    assertEquals("balance:1", edit("balance").label());
+    assertEquals("balance:0.5", edit("balance:0.5").label());
+    assertTrue(ImageEdit.Kind.CROP.global() && !ImageEdit.Kind.FLIP.global());
     assertEquals("darkening (to 60% brightness)", edit("darken:0.4").words());
 
     InvalidConfigException unknown = assertThrows(InvalidConfigException.class, () -> edit("sepia:0.5"));
     assertEquals("audit.counterfactual.edits", unknown.key());
-    assertTrue(unknown.getMessage().contains("[brighten, darken, contrast, desaturate, hue, blur, jpeg, flip, crop]"),
+    assertTrue(unknown.getMessage().contains("[brighten, darken, contrast, desaturate, hue, balance, blur, jpeg, flip,"
+        + " crop]"),
         unknown.getMessage());
     for (String bad : new String[] {"darken", "darken:1", "darken:0", "darken:x", "contrast:1", "hue:0", "hue:200",
-        "jpeg:0", "jpeg:50.5", "crop:0.3", "flip:1", "blur:0"}) {
+        "jpeg:0", "jpeg:50.5", "crop:0.3", "flip:1", "blur:0", "balance:0", "balance:1.5"}) {
       InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> edit(bad), bad);
       assertTrue(e.getMessage().contains(bad) && e.getMessage().contains("audit.counterfactual.edits"),
           e.getMessage());
