@@ -207,7 +207,8 @@ public final class CounterfactualDetector implements ShortcutDetector {
     }
     ctx.tables().write(CLASSES, table);
 
-    // One finding per flagged class and cue kind, named by its largest flagged difference.
+    // One finding per flagged class and cue kind, named by its most specific flagged test (the
+    // largest odds ratio, FlipTest.oddsRatio): the finding's score.
     Map<Integer, Map<Cue, List<FlipTest.Test>>> flagged = new TreeMap<>();
     for (FlipTest.Test t : result.tests()) {
       if (t.finding()) {
@@ -220,7 +221,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
     for (var perClass : flagged.entrySet()) {
       for (var perCue : perClass.getValue().entrySet()) {
         List<FlipTest.Test> tests = perCue.getValue();
-        tests.sort(Comparator.comparingDouble(FlipTest.Test::difference).reversed()
+        tests.sort(Comparator.comparingDouble((FlipTest.Test t) -> FlipTest.oddsRatio(t, result.tests())[0]).reversed()
             .thenComparing(FlipTest.Test::edit).thenComparing(FlipTest.Test::direction));
         pending.add(new Pending(perClass.getKey(), perCue.getKey(), tests));
       }
@@ -370,6 +371,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
     FlipTest.Test best = p.best();
     ImageEdit edit = byLabel.get(best.edit());
     String name = ctx.className(p.cls());
+    double[] odds = FlipTest.oddsRatio(best, result.tests());
     // Suspects: images of another known class that the model calls c, and that an edit of this
     // cue kind talks out of it — the cue, not the object, seems to carry their prediction.
     List<String> kindEdits = byLabel.values().stream().filter(e -> e.cue() == p.cue()).map(ImageEdit::label)
@@ -389,16 +391,16 @@ public final class CounterfactualDetector implements ShortcutDetector {
     if (best.direction() == FlipTest.Direction.TO) {
       statement = String.format(Locale.ROOT, "%s: predictions depend on %s — %s flips %.0f%% of other classes'"
           + " images to %s vs %.0f%% on average into each other class (95%% interval of the difference"
-          + " [%.2f, %.2f]); %d image(s) of other classes predicted as %s lose that prediction under one of the %s"
-          + " edits",
+          + " [%.2f, %.2f], odds ratio %.1f); %d image(s) of other classes predicted as %s lose that prediction under"
+          + " one of the %s edits",
           name, p.cue().words(), edit.words(), 100 * best.rate(), name, 100 * best.reference(), best.lo(), best.hi(),
-          suspectCount, name, p.cue().code());
+          odds[0], suspectCount, name, p.cue().code());
     } else {
       statement = String.format(Locale.ROOT, "%s: predictions depend on %s — %s turns %.0f%% of the images"
           + " predicted %s into another class vs %.0f%% on average for the other classes (95%% interval of the"
-          + " difference [%.2f, %.2f]); %d image(s) of other classes predicted as %s lose that prediction under one"
-          + " of the %s edits", name, p.cue().words(), edit.words(), 100 * best.rate(), name, 100 * best.reference(),
-          best.lo(), best.hi(), suspectCount, name, p.cue().code());
+          + " difference [%.2f, %.2f], odds ratio %.1f); %d image(s) of other classes predicted as %s lose that"
+          + " prediction under one of the %s edits", name, p.cue().words(), edit.words(), 100 * best.rate(), name,
+          100 * best.reference(), best.lo(), best.hi(), odds[0], suspectCount, name, p.cue().code());
     }
     Map<String, Object> evidence = new LinkedHashMap<>();
     evidence.put("edit", best.edit());
@@ -413,8 +415,9 @@ public final class CounterfactualDetector implements ShortcutDetector {
     }
     evidence.put("rates", rates);
     evidence.put("pairs", pairs);
+    evidence.put("odds_ratio", List.of(odds[0], odds[1], odds[2]));
     return new Finding(p.cls(), name, p.cue(), "counterfactual", edit.label() + " (" + best.direction().code() + ")",
-        best.difference(), best.lo(), best.hi(), statement, suspectCount, ids, evidence);
+        odds[0], odds[1], odds[2], statement, suspectCount, ids, evidence);
   }
 
   private static Map<String, Object> testJson(FlipTest.Test t, ImageEdit edit, Double meanChange) {

@@ -243,4 +243,27 @@ class FlipTestTest {
     assertTrue(FlipTest.fragileClasses(twoKinds).isEmpty());
     assertTrue(FlipTest.fragileClasses(FlipTest.fragility(raw, global, 4)).isEmpty());
   }
+
+  private static FlipTest.Test test(String edit, int cls, long images, long flips) {
+    return new FlipTest.Test(edit, cls, FlipTest.Direction.AWAY, images, flips, (double) flips / images, 0, 0, 0, 0, 0,
+        0, 0, -1, 0, true, false, -1, false);
+  }
+
+  @Test
+  void theOddsRatioPoolsTheOtherJudgedClassesAndPrefersTheMoreSpecificEdit() {
+    // Darkening flips 69 of class 0's 100 images and 14% of everyone else's; balancing 56 against 4%.
+    List<FlipTest.Test> all = List.of(test("darken", 0, 100, 69), test("darken", 1, 100, 10), test("darken", 2, 100, 18),
+        test("balance", 0, 100, 56), test("balance", 1, 100, 4), test("balance", 2, 100, 4),
+        new FlipTest.Test("balance", 3, FlipTest.Direction.AWAY, 100, 100, 1, 0, 0, 0, 0, 0, 0, 0, -1, 0, false, false,
+            -1, false));
+    double[] darken = FlipTest.oddsRatio(all.get(0), all);
+    double[] balance = FlipTest.oddsRatio(all.get(3), all);
+    // Haldane's +0.5: (69.5 * 172.5) / (31.5 * 28.5); the unjudged class 3 is not pooled.
+    assertEquals(69.5 * 172.5 / (31.5 * 28.5), darken[0], 1e-9);
+    assertEquals(56.5 * 192.5 / (44.5 * 8.5), balance[0], 1e-9);
+    double se = Math.sqrt(1 / 56.5 + 1 / 44.5 + 1 / 8.5 + 1 / 192.5);
+    assertEquals(balance[0] * Math.exp(-1.959963984540054 * se), balance[1], 1e-9);
+    assertEquals(balance[0] * Math.exp(1.959963984540054 * se), balance[2], 1e-9);
+    assertTrue(balance[0] > darken[0], "balancing is the more specific edit though its difference is smaller");
+  }
 }
