@@ -554,8 +554,8 @@ public final class PatchDetector implements ShortcutDetector {
             suspectRows.add(RowFactory.create(c, kind.code(), i + 1, f.id(), f.trueClass(), c, f.confidence(),
                 h.fraction(), h.window(), h.x0(), h.y0(), h.x1(), h.y1()));
           }
-          findings.add(finding(names, v, kind, where, own, predicted[c], predictedHinged[c], maxSuspects, height,
-              width));
+          findings.add(finding(names, v, kind, where, own, predicted[c], predictedHinged[c], o.minDrop(),
+              maxSuspects, height, width));
         }
         classes.add(m);
       }
@@ -601,7 +601,7 @@ public final class PatchDetector implements ShortcutDetector {
 
   /** A flagged class's finding: its rates, where its patch sits, its suspects and examples. */
   private static Finding finding(List<String> names, Verdict v, Cue kind, Placement where, List<Fooled> own,
-      long images, long imagesHinged, int maxSuspects, int height, int width) {
+      long images, long imagesHinged, double minDrop, int maxSuspects, int height, int width) {
     String name = names.get(v.cls());
     String place = kind == Cue.MARKER
         ? String.format(Locale.ROOT, "one small patch at a fixed place (%s)", describe(where.where()))
@@ -610,9 +610,10 @@ public final class PatchDetector implements ShortcutDetector {
         ? String.format(Locale.ROOT, "%.0f%% of those windows sit at the same place", 100 * where.fixedShare())
         : String.format(Locale.ROOT, "the patch sits in %d different places, at most %.0f%% of them at one",
             where.places(), 100 * where.fixedShare());
+    String share = minDrop == 0.5 ? "half" : String.format(Locale.ROOT, "%.0f%%", 100 * minDrop);
     String statement = String.format(Locale.ROOT, "%s: predictions hinge on %s — hiding one %d-px window takes away"
-        + " at least half of the prediction for %d of %d (%.0f%%) images of other classes predicted %s vs %.0f%% for"
-        + " other classes' such images (%.0f%% of all images predicted %s); %s", name, place, where.window(),
+        + " at least %s of the prediction for %d of %d (%.0f%%) images of other classes predicted %s vs %.0f%% for"
+        + " other classes' such images (%.0f%% of all images predicted %s); %s", name, place, where.window(), share,
         v.hinged(), v.fooled(), 100 * v.rate(), name, 100 * v.reference(), images == 0 ? 0.0
             : 100.0 * imagesHinged / images, name, spread);
     Map<String, Object> evidence = new LinkedHashMap<>();

@@ -146,6 +146,8 @@ class PatchDetectorTest {
     assertTrue(watermark.statement().startsWith("checkerboard: predictions hinge on one small patch that moves"),
         watermark.statement());
     assertTrue(marker.statement().contains("at a fixed place (bottom-right)"), marker.statement());
+    assertTrue(watermark.statement().contains("hiding one 8-px window takes away at least half of the prediction for"
+        + " 20 of 20 (100%) images of other classes predicted checkerboard"), watermark.statement());
     assertEquals(20, watermark.suspectCount());
     assertTrue(watermark.suspects().stream().allMatch(id -> id.startsWith("fooled0/")), watermark.suspects()::toString);
     assertTrue(watermark.lo() > 0.25 && watermark.score() > watermark.lo() && watermark.hi() >= watermark.score());
