@@ -16,7 +16,8 @@ public final class ShortcutDetectors {
         new CounterfactualDetector(),
         new ImageStatisticsDetector(),
         new StrategyDetector(),
-        new SliceDetector());
+        new SliceDetector(),
+        new PatchDetector());
   }
 
   /** Every detector's tables, name → own columns. */

@@ -1,0 +1,683 @@
+package org.convlens.audit;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import com.typesafe.config.Config;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.convlens.analyze.AnalysisSchema;
+import org.convlens.config.ConfigValues;
+import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Settings;
+import smile.math.special.Erf;
+
+/**
+ * The patch detector: a class whose predictions on other classes' images hinge on one small
+ * window — hide it and the prediction goes — far more often than other classes' mistaken
+ * predictions do. It reads the occlusion grids the analysis stored (Zeiler and Fergus, "Visualizing
+ * and Understanding Convolutional Networks", ECCV 2014; the grids as Captum's {@code Occlusion}
+ * computes them): no new forward pass.
+ *
+ * <p><b>Per image</b> (rows whose attribution target is the predicted class): over the grids whose
+ * window side is at most {@code max-window} of the shorter input side, the window whose
+ * replacement by the baseline removes the largest share of the prediction, {@code fraction = drop
+ * / target_prob} (1 = hiding it takes all of the predicted class's probability). The image
+ * <em>hinges on one patch</em> when {@code fraction >= min-drop} and every window of those grids
+ * that removes at least {@code min-drop} overlaps or touches that window: one place, not an image
+ * whose prediction any grey square breaks (a brightness cue, a fragile low-confidence mistake).
+ *
+ * <p><b>Per predicted class c</b>: the images of another known class predicted c (the fooled
+ * ones; at most {@code max-images}, those of smallest {@code xxhash64(seed, id)}), and r_c the
+ * share of them that hinge on one patch. The effect is {@code d = r_c − mean r_o} over the other
+ * judged classes (each class weighs the same, as in {@link FlipTest}). A class is judged with at
+ * least {@code min-images} fooled images and at least one other judged class. Its uncertainty is
+ * a seeded bootstrap stratified by predicted class (each class's fooled images drawn with
+ * replacement, {@code bootstrap} times; Efron and Tibshirani 1993); the replicates' standard
+ * deviation is se, the 95% interval {@code d ± 1.96 se} and the one-sided p-value {@code 1 −
+ * Φ(d / se)}. Flagged when {@code d >= min-effect} and {@code p <= alpha / m}, m the classes
+ * judged (Bonferroni). Results depend on the rows' content and the seed only: the sample is
+ * chosen by hashes of ids, the bootstrap reads counts in class order.
+ *
+ * <p><b>Cue</b>: the flagged class's hinge windows (its suspects') either sit at one place — a
+ * {@link Cue#MARKER} when at least {@code fixed-share} of them lie less than half a window side
+ * from one of them — or spread over the image, a {@link Cue#WATERMARK} (a small item that moves).
+ * Score: d, with its interval.
+ */
+public final class PatchDetector implements ShortcutDetector {
+  public static final String NAME = "patch";
+  public static final String CLASSES_TABLE = "patch_classes";
+  public static final String IMAGES_TABLE = "patch_images";
+  /** The analysis column holding the occlusion grids (docs/parquet-schema.md). */
+  static final String OCCLUSION = "occlusion";
+
+  /**
+   * {@code audit.patch.*}.
+   *
+   * @param minDrop an image hinges on a window that removes at least this share of the
+   *     predicted class's probability (0..1]
+   * @param maxWindow only grids whose window side is at most this fraction of the shorter input
+   *     side count (0..1]
+   * @param minEffect a class is flagged only when its hinge rate exceeds the other classes' mean by
+   *     at least this (0..1]
+   * @param alpha family-wise error rate over the classes judged (Bonferroni)
+   * @param minImages classes with fewer fooled images are not judged
+   * @param replicates bootstrap replicates
+   * @param seed seed of the per-class sample and of the bootstrap
+   * @param maxImages fooled images per predicted class at most (a seeded sample by content)
+   * @param fixedShare a flagged class's cue is a marker when at least this share of its hinge
+   *     windows sit at one place, else a watermark
+   * @param examples evidence images per finding
+   */
+  public record Options(double minDrop, double maxWindow, double minEffect, double alpha, int minImages,
+      int replicates, long seed, int maxImages, double fixedShare, int examples) implements Serializable {
+    private static final String P = "audit." + NAME + ".";
+
+    public Options {
+      above0upTo1(P + "min-drop", minDrop);
+      above0upTo1(P + "max-window", maxWindow);
+      above0upTo1(P + "min-effect", minEffect);
+      if (!(alpha > 0 && alpha <= 0.5)) {
+        throw InvalidConfigException.range(P + "alpha", alpha, "numbers above 0, up to 0.5");
+      }
+      Settings.between(P + "min-images", minImages, 2, 1_000_000);
+      Settings.between(P + "bootstrap", replicates, 100, 100_000);
+      Settings.between(P + "max-images", maxImages, 10, 10_000_000);
+      above0upTo1(P + "fixed-share", fixedShare);
+      Settings.between(P + "examples", examples, 0, 100);
+    }
+
+    static Options from(Config c) {
+      return new Options(ConfigValues.dbl(c, P + "min-drop"), ConfigValues.dbl(c, P + "max-window"),
+          ConfigValues.dbl(c, P + "min-effect"), ConfigValues.dbl(c, P + "alpha"), bounded(c, "min-images"),
+          bounded(c, "bootstrap"), ConfigValues.num(c, P + "seed"), bounded(c, "max-images"),
+          ConfigValues.dbl(c, P + "fixed-share"), bounded(c, "examples"));
+    }
+
+    private static void above0upTo1(String key, double v) {
+      if (!(v > 0 && v <= 1)) {
+        throw InvalidConfigException.range(key, v, "numbers above 0, up to 1");
+      }
+    }
+
+    /** An integer key, refused before the int cast can wrap it. */
+    private static int bounded(Config c, String key) {
+      long v = ConfigValues.num(c, P + key);
+      Settings.between(P + key, v, Integer.MIN_VALUE, Integer.MAX_VALUE);
+      return (int) v;
+    }
+  }
+
+  /** One image's strongest small window, in input pixels. */
+  static final StructType IMAGE = new StructType()
+      .add("id", DataTypes.StringType, false)
+      .add(AuditRows.TRUE_CLASS, DataTypes.IntegerType, true)
+      .add("predicted", DataTypes.IntegerType, false)
+      .add("confidence", DataTypes.FloatType, false)
+      .add("fraction", DataTypes.DoubleType, false)
+      .add("window", DataTypes.IntegerType, false)
+      .add("x0", DataTypes.IntegerType, false)
+      .add("y0", DataTypes.IntegerType, false)
+      .add("x1", DataTypes.IntegerType, false)
+      .add("y1", DataTypes.IntegerType, false)
+      .add("hinged", DataTypes.BooleanType, false);
+
+  private static final Map<String, StructType> TABLES = Map.of(
+      CLASSES_TABLE, new StructType()
+          .add("class", DataTypes.IntegerType, false)
+          .add("class_name", DataTypes.StringType, true)
+          .add("images", DataTypes.LongType, false)
+          .add("images_hinged", DataTypes.LongType, false)
+          .add("fooled", DataTypes.LongType, false)
+          .add("fooled_sampled", DataTypes.LongType, false)
+          .add("fooled_hinged", DataTypes.LongType, false)
+          .add("rate", DataTypes.DoubleType, true)
+          .add("reference", DataTypes.DoubleType, true)
+          .add("difference", DataTypes.DoubleType, true)
+          .add("se", DataTypes.DoubleType, true)
+          .add("lo", DataTypes.DoubleType, true)
+          .add("hi", DataTypes.DoubleType, true)
+          .add("p", DataTypes.DoubleType, true)
+          .add("p_adjusted", DataTypes.DoubleType, true)
+          .add("judged", DataTypes.BooleanType, false)
+          .add("flagged", DataTypes.BooleanType, false)
+          .add("kind", DataTypes.StringType, true)
+          .add("fixed_share", DataTypes.DoubleType, true)
+          .add("places", DataTypes.IntegerType, true)
+          .add("window", DataTypes.IntegerType, true),
+      IMAGES_TABLE, new StructType()
+          .add("shortcut_class", DataTypes.IntegerType, false)
+          .add("kind", DataTypes.StringType, false)
+          .add("rank", DataTypes.IntegerType, false)
+          .add("id", DataTypes.StringType, false)
+          .add("true_class", DataTypes.IntegerType, false)
+          .add("predicted", DataTypes.IntegerType, false)
+          .add("confidence", DataTypes.FloatType, false)
+          .add("fraction", DataTypes.DoubleType, false)
+          .add("window", DataTypes.IntegerType, false)
+          .add("x0", DataTypes.IntegerType, false)
+          .add("y0", DataTypes.IntegerType, false)
+          .add("x1", DataTypes.IntegerType, false)
+          .add("y1", DataTypes.IntegerType, false)
+          .add("input_png", DataTypes.BinaryType, true));
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String title() {
+    return "Predictions that hinge on one small patch";
+  }
+
+  @Override
+  public Map<String, StructType> tables() {
+    return TABLES;
+  }
+
+  @Override
+  public Serializable settings(Config config) {
+    return Options.from(config);
+  }
+
+  @Override
+  public Result detect(DetectorContext ctx) {
+    Options o = ctx.settings(this);
+    Outcome out = run(ctx.rows(), ctx.classNames(), o, ctx.settings().maxSuspects(), ctx.model().input().height(),
+        ctx.model().input().width());
+    ctx.tables().write(CLASSES_TABLE, out.classRows());
+    ctx.tables().write(IMAGES_TABLE, out.suspects());
+    ctx.console().println("audit: patch: " + out.summary());
+    return new Result(out.findings(), out.section());
+  }
+
+  /**
+   * What {@link #run} found: the findings, the {@link #CLASSES_TABLE} rows, the flagged classes'
+   * suspects (with previews) in {@link #IMAGES_TABLE}'s column order, the {@code audit.json}
+   * section and a console summary.
+   */
+  record Outcome(List<Finding> findings, List<Row> classRows, Dataset<Row> suspects, Map<String, Object> section,
+      String summary) {}
+
+  /**
+   * One image's strongest small window.
+   *
+   * @param fraction the share of the target's probability hiding it removes
+   * @param window its side in input pixels
+   * @param x0 its left edge; {@code y0} its top; {@code x1, y1} its right and bottom edges (exclusive,
+   *     clipped to the image)
+   * @param onePlace every window of the small grids that removes at least {@code min-drop}
+   *     overlaps or touches this one
+   */
+  record Hinge(double fraction, int window, int x0, int y0, int x1, int y1, boolean onePlace) {
+    boolean hinged(double minDrop) {
+      return fraction >= minDrop && onePlace;
+    }
+  }
+
+  /**
+   * The strongest small window of one image's occlusion grids ({@code
+   * array<struct<window,stride,rows,cols,target_prob,drop,argmax>>}, docs/parquet-schema.md); null
+   * when no grid's window is small enough or the probability is not positive.
+   */
+  static Hinge hinge(List<Row> grids, float targetProb, int height, int width, double maxWindow, double minDrop) {
+    if (!(targetProb > 0)) {
+      return null;
+    }
+    double limit = maxWindow * Math.min(height, width);
+    Hinge best = null;
+    double bestCx = 0;
+    double bestCy = 0;
+    for (Row g : grids) {
+      int window = g.getInt(0);
+      if (window > limit) {
+        continue;
+      }
+      int stride = g.getInt(1);
+      int cols = g.getInt(3);
+      float[] drop = AttentionMaps.floats(g.get(5));
+      for (int i = 0; i < drop.length; i++) {
+        double f = drop[i] / targetProb;
+        // Ties keep the first: the grids' order, then row-major cells.
+        if (best == null || f > best.fraction()) {
+          int x0 = (i % cols) * stride;
+          int y0 = (i / cols) * stride;
+          best = new Hinge(f, window, x0, y0, Math.min(width, x0 + window), Math.min(height, y0 + window), true);
+          bestCx = x0 + window / 2.0;
+          bestCy = y0 + window / 2.0;
+        }
+      }
+    }
+    if (best == null || best.fraction() < minDrop) {
+      return best;
+    }
+    for (Row g : grids) {
+      int window = g.getInt(0);
+      if (window > limit) {
+        continue;
+      }
+      int stride = g.getInt(1);
+      int cols = g.getInt(3);
+      float[] drop = AttentionMaps.floats(g.get(5));
+      double reach = (best.window() + window) / 2.0; // centres further apart than this: windows apart
+      for (int i = 0; i < drop.length; i++) {
+        if (drop[i] / targetProb >= minDrop) {
+          double cx = (i % cols) * stride + window / 2.0;
+          double cy = (i / cols) * stride + window / 2.0;
+          if (Math.max(Math.abs(cx - bestCx), Math.abs(cy - bestCy)) > reach) {
+            return new Hinge(best.fraction(), best.window(), best.x0(), best.y0(), best.x1(), best.y1(), false);
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Each usable row's strongest small window ({@link #IMAGE}); rows explaining another class than their prediction are left out. */
+  static Dataset<Row> perImage(Dataset<Row> rows, Options o, int height, int width) {
+    double minDrop = o.minDrop();
+    double maxWindow = o.maxWindow();
+    return rows.filter(col(OCCLUSION).isNotNull().and(col("target").equalTo(col("predicted")))
+            .and(col("target_prob").isNotNull()))
+        .select(col("id"), col(AuditRows.TRUE_CLASS), col("predicted"), col("target_prob"),
+            col(OCCLUSION))
+        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
+          List<Row> out = new ArrayList<>();
+          while (it.hasNext()) {
+            Row r = it.next();
+            float p = r.getFloat(3);
+            Hinge h = hinge(AttentionMaps.rows(r.get(4)), p, height, width, maxWindow, minDrop);
+            if (h != null) {
+              out.add(RowFactory.create(r.getString(0), r.isNullAt(1) ? null : r.getInt(1), r.getInt(2), p,
+                  h.fraction(), h.window(), h.x0(), h.y0(), h.x1(), h.y1(), h.hinged(minDrop)));
+            }
+          }
+          return out.iterator();
+        }, Encoders.row(IMAGE));
+  }
+
+  /** A fooled image of the sample: an image of another known class predicted {@code predicted}. */
+  record Fooled(String id, int trueClass, int predicted, float confidence, Hinge hinge, boolean hinged) {}
+
+  /**
+   * The test: per class, the fooled images' hinge rate against the other judged classes' mean,
+   * with a bootstrap stratified by predicted class.
+   *
+   * @param rate r_c; {@code reference} the other judged classes' mean; {@code difference} their
+   *     difference; {@code se} its bootstrap standard error; {@code lo, hi} its 95% interval;
+   *     {@code p} the one-sided p-value (NaN where not judged)
+   */
+  record Verdict(int cls, long fooled, long hinged, double rate, double reference, double difference, double se,
+      double lo, double hi, double p, double pAdjusted, boolean judged, boolean flagged) {}
+
+  /**
+   * Judges every class: {@code fooled[c]} images of the sample, {@code hinged[c]} of them hinge on
+   * one patch. Depends on the counts and the seed only.
+   */
+  static List<Verdict> judge(long[] fooled, long[] hinged, Options o) {
+    int k = fooled.length;
+    boolean[] judged = new boolean[k];
+    int reference = 0;
+    for (int c = 0; c < k; c++) {
+      judged[c] = fooled[c] >= o.minImages();
+      reference += judged[c] ? 1 : 0;
+    }
+    if (reference < 2) {
+      java.util.Arrays.fill(judged, false);
+    }
+    int m = reference < 2 ? 0 : reference;
+    double[] observed = differences(fooled, hinged, judged);
+    double[] mean = new double[k];
+    double[] m2 = new double[k];
+    if (m > 0) {
+      SplittableRandom random = new SplittableRandom(o.seed());
+      long[] drawn = new long[k];
+      for (int b = 0; b < o.replicates(); b++) {
+        for (int c = 0; c < k; c++) {
+          if (!judged[c]) {
+            continue;
+          }
+          // Drawing n_c images with replacement from n_c of which h_c hinge: count the hinged draws.
+          long h = 0;
+          for (long j = 0; j < fooled[c]; j++) {
+            h += random.nextLong(fooled[c]) < hinged[c] ? 1 : 0;
+          }
+          drawn[c] = h;
+        }
+        double[] d = differences(fooled, drawn, judged);
+        for (int c = 0; c < k; c++) {
+          if (judged[c]) {
+            // Welford's running mean and sum of squares.
+            double delta = d[c] - mean[c];
+            mean[c] += delta / (b + 1);
+            m2[c] += delta * (d[c] - mean[c]);
+          }
+        }
+      }
+    }
+    List<Verdict> out = new ArrayList<>(k);
+    for (int c = 0; c < k; c++) {
+      double rate = fooled[c] == 0 ? Double.NaN : (double) hinged[c] / fooled[c];
+      if (!judged[c]) {
+        out.add(new Verdict(c, fooled[c], hinged[c], rate, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+            Double.NaN, Double.NaN, Double.NaN, false, false));
+        continue;
+      }
+      double d = observed[c];
+      double se = o.replicates() > 1 ? Math.sqrt(m2[c] / (o.replicates() - 1)) : 0;
+      double p = se > 0 ? 0.5 * Erf.erfc(d / se / Math.sqrt(2)) : (d > 0 ? 0 : 1);
+      boolean flagged = d >= o.minEffect() && p <= o.alpha() / m;
+      out.add(new Verdict(c, fooled[c], hinged[c], rate, rate - d, d, se, Math.max(-1, d - FlipTest.Z95 * se),
+          Math.min(1, d + FlipTest.Z95 * se), p, Math.min(1, p * m), true, flagged));
+    }
+    return out;
+  }
+
+  /** Each judged class's rate minus the mean rate of the other judged classes (NaN elsewhere). */
+  private static double[] differences(long[] fooled, long[] hinged, boolean[] judged) {
+    int k = fooled.length;
+    double sum = 0;
+    int classes = 0;
+    double[] rate = new double[k];
+    for (int c = 0; c < k; c++) {
+      if (judged[c]) {
+        rate[c] = (double) hinged[c] / fooled[c];
+        sum += rate[c];
+        classes++;
+      }
+    }
+    double[] out = new double[k];
+    for (int c = 0; c < k; c++) {
+      out[c] = judged[c] ? rate[c] - (sum - rate[c]) / (classes - 1) : Double.NaN;
+    }
+    return out;
+  }
+
+  /**
+   * Where a flagged class's hinge windows sit.
+   *
+   * @param fixedShare the largest share of the windows whose centres lie less than half a window
+   *     side (the larger of the two) from one window's centre
+   * @param places distinct window positions
+   * @param window the most common window side
+   * @param where the densest place's centre, in image fractions (x, y)
+   */
+  record Placement(double fixedShare, int places, int window, double[] where) {}
+
+  static Placement placement(List<Hinge> windows, int height, int width) {
+    int n = windows.size();
+    int bestCount = 0;
+    int best = 0;
+    Set<List<Integer>> positions = new HashSet<>();
+    Map<Integer, Integer> sides = new HashMap<>();
+    for (int a = 0; a < n; a++) {
+      Hinge ha = windows.get(a);
+      positions.add(List.of(ha.x0(), ha.y0(), ha.window()));
+      sides.merge(ha.window(), 1, Integer::sum);
+      int near = 0;
+      for (Hinge hb : windows) {
+        double dx = Math.abs((ha.x0() + ha.window() / 2.0) - (hb.x0() + hb.window() / 2.0));
+        double dy = Math.abs((ha.y0() + ha.window() / 2.0) - (hb.y0() + hb.window() / 2.0));
+        near += Math.max(dx, dy) < Math.max(ha.window(), hb.window()) / 2.0 ? 1 : 0;
+      }
+      if (near > bestCount) {
+        bestCount = near;
+        best = a;
+      }
+    }
+    int side = sides.entrySet().stream().max(Map.Entry.<Integer, Integer>comparingByValue()
+        .thenComparing(Map.Entry.comparingByKey(Comparator.reverseOrder()))).map(Map.Entry::getKey).orElse(0);
+    Hinge at = n == 0 ? null : windows.get(best);
+    return new Placement(n == 0 ? Double.NaN : (double) bestCount / n, positions.size(), side, at == null ? null
+        : new double[] {(at.x0() + at.x1()) / 2.0 / width, (at.y0() + at.y1()) / 2.0 / height});
+  }
+
+  /** A place in words, by thirds of the image: "bottom-right", "top", "centre". */
+  static String describe(double[] where) {
+    String v = where[1] < 1 / 3.0 ? "top" : where[1] > 2 / 3.0 ? "bottom" : "";
+    String h = where[0] < 1 / 3.0 ? "left" : where[0] > 2 / 3.0 ? "right" : "";
+    return v.isEmpty() && h.isEmpty() ? "centre" : v.isEmpty() ? h : h.isEmpty() ? v : v + "-" + h;
+  }
+
+  /**
+   * Runs the detector on the audit's rows.
+   *
+   * @param rows usable analysis rows with {@link AuditRows#TRUE_CLASS}
+   * @param height the model's input height (the grids are in input pixels); {@code width} its width
+   */
+  static Outcome run(Dataset<Row> rows, List<String> names, Options o, int maxSuspects, int height, int width) {
+    int k = names.size();
+    Map<String, Object> section = new LinkedHashMap<>();
+    section.put("min_drop", o.minDrop());
+    section.put("max_window_px", o.maxWindow() * Math.min(height, width));
+    section.put("alpha", o.alpha());
+    section.put("min_effect", o.minEffect());
+    section.put("seed", o.seed());
+    if (!List.of(rows.schema().fieldNames()).contains(OCCLUSION)) {
+      String note = "the analysis holds no occlusion grids: add occlusion to analyze.methods to run this detector";
+      section.put("note", note);
+      return new Outcome(List.of(), List.of(), emptySuspects(rows), section, note);
+    }
+    Dataset<Row> images = perImage(rows, o, height, width).persist();
+    try {
+      long[] predicted = new long[k];
+      long[] predictedHinged = new long[k];
+      long[] fooledAll = new long[k];
+      for (Row r : images.filter(col("predicted").geq(0).and(col("predicted").lt(k)))
+          .groupBy(col("predicted"), col(AuditRows.TRUE_CLASS).isNotNull()
+              .and(col(AuditRows.TRUE_CLASS).notEqual(col("predicted"))).as("_fooled"))
+          .agg(count(lit(1)), sum(when(col("hinged"), 1).otherwise(0))).collectAsList()) {
+        int c = r.getInt(0);
+        predicted[c] += r.getLong(2);
+        predictedHinged[c] += r.getLong(3);
+        fooledAll[c] += r.getBoolean(1) ? r.getLong(2) : 0;
+      }
+      List<Fooled> sample = fooledSample(images, k, o);
+      long[] fooled = new long[k];
+      long[] hinged = new long[k];
+      Map<Integer, List<Fooled>> suspects = new HashMap<>();
+      for (Fooled f : sample) {
+        fooled[f.predicted()]++;
+        if (f.hinged()) {
+          hinged[f.predicted()]++;
+          suspects.computeIfAbsent(f.predicted(), c -> new ArrayList<>()).add(f);
+        }
+      }
+      List<Verdict> verdicts = judge(fooled, hinged, o);
+      int judged = (int) verdicts.stream().filter(Verdict::judged).count();
+      List<Row> classRows = new ArrayList<>();
+      List<Map<String, Object>> classes = new ArrayList<>();
+      List<Finding> findings = new ArrayList<>();
+      List<Row> suspectRows = new ArrayList<>();
+      Map<Integer, Placement> placements = new HashMap<>();
+      for (Verdict v : verdicts) {
+        int c = v.cls();
+        List<Fooled> own = new ArrayList<>(suspects.getOrDefault(c, List.of()));
+        // Strongest first; ties by id, so the order does not depend on how the rows arrived.
+        own.sort(Comparator.comparingDouble((Fooled f) -> -f.hinge().fraction()).thenComparing(Fooled::id));
+        Placement where = v.flagged() ? placement(own.stream().map(Fooled::hinge).toList(), height, width) : null;
+        Cue kind = where == null ? null : where.fixedShare() >= o.fixedShare() ? Cue.MARKER : Cue.WATERMARK;
+        if (where != null) {
+          placements.put(c, where);
+        }
+        classRows.add(RowFactory.create(c, names.get(c), predicted[c], predictedHinged[c], fooledAll[c], v.fooled(),
+            v.hinged(), nullIfNaN(v.rate()), nullIfNaN(v.reference()), nullIfNaN(v.difference()), nullIfNaN(v.se()),
+            nullIfNaN(v.lo()), nullIfNaN(v.hi()), nullIfNaN(v.p()), nullIfNaN(v.pAdjusted()), v.judged(),
+            v.flagged(), kind == null ? null : kind.code(), where == null ? null : where.fixedShare(),
+            where == null ? null : where.places(), where == null ? null : where.window()));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("class", c);
+        m.put("images", predicted[c]);
+        m.put("images_hinged", predictedHinged[c]);
+        m.put("fooled", fooledAll[c]);
+        m.put("fooled_sampled", v.fooled());
+        m.put("fooled_hinged", v.hinged());
+        m.put("rate", nullIfNaN(v.rate()));
+        m.put("reference", nullIfNaN(v.reference()));
+        m.put("difference", nullIfNaN(v.difference()));
+        m.put("lo", nullIfNaN(v.lo()));
+        m.put("hi", nullIfNaN(v.hi()));
+        m.put("p_adjusted", nullIfNaN(v.pAdjusted()));
+        m.put("judged", v.judged());
+        m.put("flagged", v.flagged());
+        if (kind != null) {
+          m.put("kind", kind.code());
+          m.put("fixed_share", where.fixedShare());
+          m.put("places", where.places());
+          m.put("window", where.window());
+          for (int i = 0; i < own.size(); i++) {
+            Fooled f = own.get(i);
+            Hinge h = f.hinge();
+            suspectRows.add(RowFactory.create(c, kind.code(), i + 1, f.id(), f.trueClass(), c, f.confidence(),
+                h.fraction(), h.window(), h.x0(), h.y0(), h.x1(), h.y1()));
+          }
+          findings.add(finding(names, v, kind, where, own, predicted[c], predictedHinged[c], o.minDrop(),
+              maxSuspects, height, width));
+        }
+        classes.add(m);
+      }
+      Dataset<Row> suspectData = withEvidence(rows, suspectRows, findings, o.examples());
+      long measured = java.util.Arrays.stream(predicted).sum();
+      section.put("images", measured);
+      if (measured == 0) {
+        section.put("note", "no row has an occlusion grid of the predicted class with a window of at most "
+            + o.maxWindow() + " of the input side (audit.patch.max-window)");
+      }
+      section.put("judged", judged);
+      section.put("classes", classes);
+      section.put("flagged", findings.stream().map(f -> Map.of("class", f.cls(), "kind", f.kind().code())).toList());
+      String summary = String.format(Locale.ROOT, "%d class(es) judged (>= %d images of other classes predicted as"
+          + " the class), Bonferroni at alpha %s: %s", judged, o.minImages(), o.alpha(), findings.isEmpty()
+              ? "nothing flagged" : findings.stream().map(f -> String.format(Locale.ROOT, "%s %s (%.0f%% vs %.0f%%)",
+                  f.className(), f.kind().code(), 100 * verdicts.get(f.cls()).rate(),
+                  100 * verdicts.get(f.cls()).reference())).toList().toString());
+      return new Outcome(findings, classRows, suspectData, section, summary);
+    } finally {
+      images.unpersist();
+    }
+  }
+
+  /**
+   * The fooled images of the sample, at most {@code max-images} per predicted class: those of
+   * smallest {@code xxhash64(seed, id)} (ties by id), so the sample depends on content only.
+   */
+  private static List<Fooled> fooledSample(Dataset<Row> images, int k, Options o) {
+    Dataset<Row> fooled = images.filter(col(AuditRows.TRUE_CLASS).isNotNull()
+            .and(col(AuditRows.TRUE_CLASS).notEqual(col("predicted"))).and(col("predicted").geq(0))
+            .and(col("predicted").lt(k)))
+        .withColumn("_rank", row_number().over(Window.partitionBy("predicted")
+            .orderBy(xxhash64(lit(o.seed()), col("id")), col("id"))))
+        .filter(col("_rank").leq(o.maxImages()));
+    List<Fooled> out = new ArrayList<>();
+    for (Row r : fooled.collectAsList()) {
+      out.add(new Fooled(r.getString(0), r.getInt(1), r.getInt(2), r.getFloat(3), new Hinge(r.getDouble(4),
+          r.getInt(5), r.getInt(6), r.getInt(7), r.getInt(8), r.getInt(9), r.getBoolean(10)), r.getBoolean(10)));
+    }
+    return out;
+  }
+
+  /** A flagged class's finding: its rates, where its patch sits, its suspects and examples. */
+  private static Finding finding(List<String> names, Verdict v, Cue kind, Placement where, List<Fooled> own,
+      long images, long imagesHinged, double minDrop, int maxSuspects, int height, int width) {
+    String name = names.get(v.cls());
+    String place = kind == Cue.MARKER
+        ? String.format(Locale.ROOT, "one small patch at a fixed place (%s)", describe(where.where()))
+        : "one small patch that moves";
+    String spread = kind == Cue.MARKER
+        ? String.format(Locale.ROOT, "%.0f%% of those windows sit at the same place", 100 * where.fixedShare())
+        : String.format(Locale.ROOT, "the patch sits in %d different places, at most %.0f%% of them at one",
+            where.places(), 100 * where.fixedShare());
+    String share = minDrop == 0.5 ? "half" : String.format(Locale.ROOT, "%.0f%%", 100 * minDrop);
+    String statement = String.format(Locale.ROOT, "%s: predictions hinge on %s — hiding one %d-px window takes away"
+        + " at least %s of the prediction for %d of %d (%.0f%%) images of other classes predicted %s vs %.0f%% for"
+        + " other classes' such images (%.0f%% of all images predicted %s); %s", name, place, where.window(), share,
+        v.hinged(), v.fooled(), 100 * v.rate(), name, 100 * v.reference(), images == 0 ? 0.0
+            : 100.0 * imagesHinged / images, name, spread);
+    Map<String, Object> evidence = new LinkedHashMap<>();
+    evidence.put("rate", v.rate());
+    evidence.put("reference", v.reference());
+    evidence.put("fixed_share", where.fixedShare());
+    evidence.put("places", where.places());
+    evidence.put("window", where.window());
+    evidence.put("where", where.where());
+    List<Map<String, Object>> shown = new ArrayList<>();
+    for (Fooled f : own) {
+      Map<String, Object> i = new LinkedHashMap<>();
+      i.put("id", f.id());
+      i.put("png", null); // filled in by withEvidence
+      i.put("caption", String.format(Locale.ROOT, "%s → %s: hiding the box removes %.0f%% of its probability",
+          names.get(f.trueClass()), name, 100 * Math.min(1, f.hinge().fraction())));
+      Hinge h = f.hinge();
+      i.put("box", new float[] {(float) h.x0() / width, (float) h.y0() / height, (float) h.x1() / width,
+          (float) h.y1() / height});
+      shown.add(i);
+    }
+    evidence.put("images", shown);
+    List<String> ids = own.stream().limit(maxSuspects).map(Fooled::id).toList();
+    return new Finding(v.cls(), name, kind, NAME, kind.code() + " patch", v.difference(), v.lo(), v.hi(), statement,
+        own.size(), ids, evidence);
+  }
+
+  /**
+   * The suspects as a dataset with their previews, and each finding's first {@code examples}
+   * evidence images given their PNG (the rest dropped).
+   */
+  @SuppressWarnings("unchecked")
+  private static Dataset<Row> withEvidence(Dataset<Row> rows, List<Row> suspectRows, List<Finding> findings,
+      int examples) {
+    StructType own = TABLES.get(IMAGES_TABLE);
+    StructType noPreview = new StructType(java.util.Arrays.copyOf(own.fields(), own.length() - 1));
+    Dataset<Row> suspects = rows.sparkSession().createDataFrame(suspectRows, noPreview);
+    Dataset<Row> withPng = AuditRun.withPreview(suspects, AuditRun.previews(rows));
+    Set<String> wanted = new HashSet<>();
+    for (Finding f : findings) {
+      List<Map<String, Object>> images = (List<Map<String, Object>>) f.evidence().get("images");
+      images.subList(Math.min(examples, images.size()), images.size()).clear();
+      images.forEach(i -> wanted.add((String) i.get("id")));
+    }
+    if (!wanted.isEmpty()) {
+      Map<String, String> png = new HashMap<>();
+      for (Row r : AuditRun.previews(rows).filter(col("_pid").isin(wanted.toArray())).collectAsList()) {
+        png.put(r.getString(0), AuditRun.png(r.isNullAt(1) ? null : (byte[]) r.get(1)));
+      }
+      for (Finding f : findings) {
+        for (Map<String, Object> i : (List<Map<String, Object>>) f.evidence().get("images")) {
+          i.put("png", png.get((String) i.get("id")));
+        }
+      }
+    }
+    return withPng.select(java.util.Arrays.stream(own.fieldNames()).map(org.apache.spark.sql.functions::col)
+        .toArray(org.apache.spark.sql.Column[]::new));
+  }
+
+  private static Dataset<Row> emptySuspects(Dataset<Row> rows) {
+    return rows.sparkSession().createDataFrame(List.of(), TABLES.get(IMAGES_TABLE));
+  }
+
+  private static Double nullIfNaN(double v) {
+    return Double.isNaN(v) ? null : v;
+  }
+}
