@@ -323,6 +323,9 @@ public final class ExplanationQuality {
      */
     private Map<String, float[][]> maps(Classifier model, InferenceSession session, float[][] x, String[] ids,
         int[] targets, AttributionSettings settings, float[][][] tiles) {
+      if (settings.methods().isEmpty()) {
+        return new LinkedHashMap<>(); // occlusion alone, at a step it skips or read from the analysis
+      }
       long start = cpuNanos();
       AttributionBatch batch = AttributionBatch.run(session, model, settings, x, ids, (i, logits) -> targets[i]);
       start = spent(SHARED_PASS, start);

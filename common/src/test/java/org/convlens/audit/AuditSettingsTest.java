@@ -24,7 +24,7 @@ class AuditSettingsTest {
     assertEquals(16, d.grid());
     assertEquals(List.of(0.125, 0.25), d.regionSides());
     assertEquals(3.0, d.minLift());
-    assertEquals(64, d.qualitySamples());
+    assertEquals(48, d.qualitySamples());
     assertEquals(1000, d.bootstrap());
     assertEquals(0, d.qualityOffset());
     assertEquals(4, d.occlusionSteps());

@@ -266,12 +266,12 @@ class AuditIT {
    * from the demo's (the next images in the seed's hash order), must agree with the demo's within
    * what their 95% intervals say. Per figure, the difference of the two means is compared with
    * its standard error read off the two intervals (each width / 3.92); with F figures, each
-   * difference may reach Bonferroni's z for a family-wise 1%, Φ⁻¹(1 − 0.005 / F). Asking every
-   * one of ~50 pairs of plain 95% intervals to overlap would fail for about one disjoint pair in
-   * five whatever the sample size, and asking each mean to lie in the other's interval for one
-   * figure in six (docs/audit.md). Intervals too narrow for their sample fail this; so does a
-   * second sample that is not like the first. Computed on whatever sample-data/ and the bundled
-   * model hold.
+   * difference may reach Bonferroni's z for a family-wise 0.1%, Φ⁻¹(1 − 0.0005 / F). Asking
+   * every one of ~50 pairs of plain 95% intervals to overlap would fail for about one disjoint
+   * pair in four whatever the sample size, and asking each mean to lie in the other's interval
+   * for one figure in six (docs/audit.md). Intervals much too narrow for their sample fail this;
+   * so does a second sample that is not like the first. Computed on whatever sample-data/ and
+   * the bundled model hold.
    */
   @Test
   void qualityFiguresOfTwoDisjointSamplesAgreeWithinTheirIntervals(@TempDir Path tmp) throws Exception {
@@ -282,7 +282,8 @@ class AuditIT {
     assertEquals(0, second.code(), second.err());
     JsonNode other = new ObjectMapper().readTree(tmp.resolve("other/audit.json").toFile()).get("quality");
 
-    // Both samples are chosen by content: the usable rows with a target, ranked by xxhash64(seed, id).
+    // Both samples are chosen by a hash of their ids, not their positions: the usable rows with a
+    // target, ranked by xxhash64(seed, id).
     List<String> ranked = new ArrayList<>();
     for (Row r : spark().read().parquet(DemoOutput.dir().resolve("analysis").toString())
         .filter(col("status").equalTo("ok").and(col("target").isNotNull()))
@@ -310,7 +311,7 @@ class AuditIT {
     }
     assertTrue(a.containsKey("random deletion") && a.containsKey("random insertion"), a.keySet().toString());
     double limit = new org.apache.commons.math3.distribution.NormalDistribution()
-        .inverseCumulativeProbability(1 - 0.005 / a.size());
+        .inverseCumulativeProbability(1 - 0.0005 / a.size());
     List<String> apart = new ArrayList<>();
     int overlapping = 0;
     for (String f : a.keySet()) {
