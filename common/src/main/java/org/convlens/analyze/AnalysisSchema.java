@@ -55,12 +55,16 @@ public final class AnalysisSchema {
 
   /**
    * The preview column: the model's input (after resize and crop, before normalisation) as PNG,
-   * longer side at most {@code analyze.thumbnail-side}. Last, added in place in version 2.
+   * longer side at most {@code analyze.thumbnail-side}. Added in place in version 2.
    */
   public static final String INPUT_PNG = "input_png";
 
-  /** Every column: the base ones, each attribution method's in registry order, the preview. */
-  public static final StructType SCHEMA = withMethods().add(INPUT_PNG, DataTypes.BinaryType, true);
+  /**
+   * Every column: the base ones, each attribution method's in registry order, the preview, then
+   * the {@link ImageStatistics} (nullable, added in place in version 3: older version-3 outputs
+   * lack them).
+   */
+  public static final StructType SCHEMA = withStatistics(withMethods().add(INPUT_PNG, DataTypes.BinaryType, true));
 
   private AnalysisSchema() {}
 
@@ -75,6 +79,13 @@ public final class AnalysisSchema {
             + " column '" + c + "'): point " + key + " (or --analysis) at the analysis/ folder analyze wrote");
       }
     }
+  }
+
+  private static StructType withStatistics(StructType t) {
+    for (StructField f : ImageStatistics.FIELDS) {
+      t = t.add(f);
+    }
+    return t;
   }
 
   private static StructType withMethods() {

@@ -124,8 +124,11 @@ public final class Analyzer {
     return RowFactory.create(v);
   }
 
-  /** One input as the model sees it: the preprocessed tensor, the source size and format. */
-  public record Decoded(float[] tensor, int width, int height, String format) {}
+  /**
+   * One input as the model sees it: the preprocessed tensor, the source size and format, and the
+   * source image's statistics (null unless asked for).
+   */
+  public record Decoded(float[] tensor, int width, int height, String format, ImageStatistics statistics) {}
 
   /**
    * Reads and preprocesses one listing row ({@link InputSchema}) exactly as the analysis does.
@@ -133,13 +136,21 @@ public final class Analyzer {
    * @throws InputException when the input is unusable (the kind says why)
    */
   public static Decoded decode(Row in, InputReader reader, Preprocessor pre, long maxPixels) throws InputException {
+    return decode(in, reader, pre, maxPixels, false);
+  }
+
+  /** As {@link #decode(Row, InputReader, Preprocessor, long)}, with the {@link ImageStatistics} when asked. */
+  static Decoded decode(Row in, InputReader reader, Preprocessor pre, long maxPixels, boolean statistics)
+      throws InputException {
     byte[] bytes = reader.read(in);
     if (InputSchema.ENCODING_CIFAR.equals(in.getString(InputSchema.col(InputSchema.ENCODING)))) {
       return new Decoded(pre.applyPlanarRgb(bytes, CifarFormat.SIDE, CifarFormat.SIDE), CifarFormat.SIDE,
-          CifarFormat.SIDE, "cifar");
+          CifarFormat.SIDE, "cifar",
+          statistics ? ImageStatistics.ofPlanar(bytes, CifarFormat.SIDE, CifarFormat.SIDE) : null);
     }
     DecodedImage img = ImageDecoder.read(bytes, maxPixels);
-    return new Decoded(pre.apply(img.rgb()), img.width(), img.height(), img.format());
+    return new Decoded(pre.apply(img.rgb()), img.width(), img.height(), img.format(),
+        statistics ? ImageStatistics.ofFile(img.rgb(), bytes, img.format()) : null);
   }
 
   /** The per-partition work; one instance is deserialised per task. */
@@ -277,6 +288,7 @@ public final class Analyzer {
       List<float[]> tensors = new ArrayList<>(o.batchSize());
       List<int[]> sizes = new ArrayList<>(o.batchSize());
       List<String> formats = new ArrayList<>(o.batchSize());
+      List<ImageStatistics> statistics = new ArrayList<>(o.batchSize());
       while (okInputs.size() < o.batchSize() && inputs.hasNext()) {
         Row in = inputs.next();
         String listingError = in.getString(InputSchema.col(InputSchema.ERROR_KIND));
@@ -285,9 +297,10 @@ public final class Analyzer {
           continue;
         }
         try {
-          Decoded d = decode(in, reader, pre, o.maxPixels());
+          Decoded d = decode(in, reader, pre, o.maxPixels(), true);
           sizes.add(new int[] {d.width(), d.height()});
           formats.add(d.format());
+          statistics.add(d.statistics());
           okInputs.add(in);
           tensors.add(d.tensor());
         } catch (InputException e) {
@@ -305,7 +318,7 @@ public final class Analyzer {
       batchImages = okInputs.size();
       batchStart = work;
       try {
-        out.addAll(classify(okInputs, tensors, sizes, formats, pre, classifier, session));
+        out.addAll(classify(okInputs, tensors, sizes, formats, statistics, pre, classifier, session));
         return;
       } catch (RuntimeException | OutOfMemoryError e) {
         if (okInputs.size() == 1) {
@@ -316,7 +329,7 @@ public final class Analyzer {
       for (int i = 0; i < okInputs.size(); i++) {
         try {
           out.addAll(classify(okInputs.subList(i, i + 1), tensors.subList(i, i + 1), sizes.subList(i, i + 1),
-              formats.subList(i, i + 1), pre, classifier, session));
+              formats.subList(i, i + 1), statistics.subList(i, i + 1), pre, classifier, session));
         } catch (RuntimeException | OutOfMemoryError e) {
           out.add(inferenceError(okInputs.get(i), sizes.get(i), e, okInputs.size()));
         }
@@ -332,7 +345,7 @@ public final class Analyzer {
 
     /** One forward (and backward) pass over decoded images: their output rows, in order. */
     private List<Row> classify(List<Row> okInputs, List<float[]> tensors, List<int[]> sizes, List<String> formats,
-        Preprocessor pre, Classifier classifier, InferenceSession session) {
+        List<ImageStatistics> statistics, Preprocessor pre, Classifier classifier, InferenceSession session) {
       float[][] images = tensors.toArray(new float[0][]);
       String[] ids = new String[okInputs.size()];
       String[] targetSource = new String[okInputs.size()];
@@ -367,7 +380,8 @@ public final class Analyzer {
             formats.get(i), sizes.get(i)[0], sizes.get(i)[1],
             top[0], topNames[0], correct, top, topNames, topProbs, probs, batch.embedding(i),
             target, classes.get(target), targetSource[i], probs[target]};
-        rows.add(row(base, Attributions.values(o.attribution(), attributions, i), preview(pre, images[i])));
+        rows.add(row(base, Attributions.values(o.attribution(), attributions, i), preview(pre, images[i]),
+            statistics.get(i).values()));
       }
       return rows;
     }
@@ -393,11 +407,12 @@ public final class Analyzer {
       return TopK.argmax(logits);
     }
 
-    private static Row row(Object[] base, Object[] methods, byte[] preview) {
-      Object[] v = new Object[base.length + methods.length + 1];
+    private static Row row(Object[] base, Object[] methods, byte[] preview, Object[] statistics) {
+      Object[] v = new Object[base.length + methods.length + 1 + statistics.length];
       System.arraycopy(base, 0, v, 0, base.length);
       System.arraycopy(methods, 0, v, base.length, methods.length);
-      v[v.length - 1] = preview;
+      v[base.length + methods.length] = preview;
+      System.arraycopy(statistics, 0, v, base.length + methods.length + 1, statistics.length);
       return RowFactory.create(v);
     }
 

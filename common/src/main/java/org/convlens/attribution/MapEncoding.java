@@ -10,8 +10,9 @@ import org.convlens.config.Choice;
  * How a map (saliency, Grad-CAM, ...) is stored in a Parquet column: a struct of its shape, an
  * encoding and a linear transform, so that the real value of element {@code q} is {@code offset +
  * scale * decode(q)} with {@code decode} = {@code q/255} ({@code u8}), {@code q/127} ({@code s8},
- * signed) or the IEEE half-precision value ({@code f16}). Elements are channel-major, then row,
- * then column. Documented in {@code docs/parquet-schema.md}.
+ * signed), the IEEE half-precision value ({@code f16}) or the IEEE single-precision value ({@code
+ * f32}). Elements are channel-major, then row, then column. Documented in {@code
+ * docs/parquet-schema.md}.
  */
 public final class MapEncoding {
   public static final StructType STRUCT =
@@ -29,7 +30,12 @@ public final class MapEncoding {
     /** 8 bits per element: u8 for one-signed maps, s8 for signed ones. */
     U8("u8"),
     /** IEEE 754 half precision (16 bits) per element. */
-    F16("f16");
+    F16("f16"),
+    /**
+     * IEEE 754 single precision (32 bits) per element: the computed map to float rounding (about
+     * 1e-7 of its range), for comparing with another implementation; 4× the bytes of u8.
+     */
+    F32("f32");
 
     private final String code;
 
@@ -91,7 +97,16 @@ public final class MapEncoding {
     boolean signed = range == Range.SYMMETRIC;
     String encoding;
     byte[] data;
-    if (kind == Kind.F16) {
+    if (kind == Kind.F32) {
+      encoding = "f32";
+      data = new byte[values.length * 4];
+      for (int i = 0; i < values.length; i++) {
+        int bits = Float.floatToRawIntBits(scale == 0 ? 0 : (values[i] - offset) / scale);
+        for (int b = 0; b < 4; b++) {
+          data[4 * i + b] = (byte) (bits >> (8 * b)); // little-endian, as f16
+        }
+      }
+    } else if (kind == Kind.F16) {
       encoding = "f16";
       data = new byte[values.length * 2];
       for (int i = 0; i < values.length; i++) {
@@ -126,6 +141,8 @@ public final class MapEncoding {
         case "u8" -> (data[i] & 0xFF) / 255f;
         case "s8" -> data[i] / 127f;
         case "f16" -> fromHalf((short) ((data[2 * i] & 0xFF) | (data[2 * i + 1] << 8)));
+        case "f32" -> Float.intBitsToFloat((data[4 * i] & 0xFF) | (data[4 * i + 1] & 0xFF) << 8
+            | (data[4 * i + 2] & 0xFF) << 16 | data[4 * i + 3] << 24);
         default -> throw new IllegalArgumentException("unknown map encoding " + encoding);
       };
       v[i] = offset + scale * unit;

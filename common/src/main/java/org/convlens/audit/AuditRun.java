@@ -69,7 +69,8 @@ public final class AuditRun {
 
   /** What a run found. */
   public record Summary(String dir, String auditId, String modelId, long images, List<String> methods,
-      List<String> flaggedClasses, Map<String, Long> suspects, Double accuracy, long labelIssues,
+      List<String> flaggedClasses, Map<String, Long> suspects, List<Finding> findings, Double accuracy,
+      long labelIssues,
       Map<String, Estimate> finalSpearman, Map<String, Double> phaseSeconds, double seconds) {}
 
   /** A sample's figure and its 95% interval (nulls where there is none). */
@@ -119,9 +120,9 @@ public final class AuditRun {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     // The quality checks read the sampled images again: know where from before any work.
     // (By the same dataset names as the analysis used, since ids start with them.)
-    ConvLensConfig inputs = config;
-    if (s.qualitySamples() > 0 && config.input().paths().isEmpty()) {
-      inputs = inputsOf(config, new Path(analysisDir.getParent(), "run.json"), hadoop);
+    ConvLensConfig inputs = config.input().paths().isEmpty()
+        ? inputsOf(config, new Path(analysisDir.getParent(), "run.json"), hadoop) : config;
+    if (s.qualitySamples() > 0) {
       if (inputs.input().paths().isEmpty()) {
         throw new InvalidConfigException("input.paths", "the explanation-quality checks re-read "
             + s.qualitySamples() + " sampled images, but " + analysisDir.getParent() + " has no run.json naming the"
@@ -159,7 +160,7 @@ public final class AuditRun {
     // Written beside the audit folder and swapped in when complete.
     Map<String, Object> mistakes;
     Map<String, Object> quality = null;
-    ShortcutFinder.Result shortcuts;
+    List<Finding> findings = new ArrayList<>();
     Phases phases = new Phases(console);
     try (StagedOutput staged = StagedOutput.begin(auditDir, hadoop, auditId)) {
       Tables tables = new Tables(spark, staged.path(), auditId, d.id(), created);
@@ -196,9 +197,20 @@ public final class AuditRun {
       tables.write(AuditSchema.ATTENTION, attention);
       json.put("attention", attentionJson);
 
-      shortcuts = means.isEmpty() ? null : ShortcutFinder.find(rows, means, s, h, w);
-      json.put("shortcuts", shortcutsSection(shortcuts, rows, names, s.maxSuspects(), tables));
-      phases.done("attention and shortcuts");
+      phases.done("attention");
+
+      // Shortcut detectors, each its own section; their findings together.
+      DetectorContext context = new DetectorContext(spark, config, inputs, rows, names, spec, d, methods, means,
+          tables, console);
+      for (ShortcutDetector detector : ShortcutDetectors.all()) {
+        ShortcutDetector.Result found = detector.detect(context);
+        json.put(detector.name(), found.section());
+        findings.addAll(found.findings());
+        phases.done(detector.name());
+      }
+      findings.sort(java.util.Comparator.comparingInt(Finding::cls).thenComparing(Finding::detector));
+      tables.write(AuditSchema.FINDINGS, findings.stream().map(AuditRun::findingRow).toList());
+      json.put("findings", findings.stream().map(AuditRun::findingJson).toList());
 
       // Mistakes.
       mistakes = mistakesSection(rows, names, s, tables);
@@ -226,11 +238,11 @@ public final class AuditRun {
 
     List<String> flagged = new ArrayList<>();
     Map<String, Long> suspects = new LinkedHashMap<>();
-    if (shortcuts != null) {
-      for (int c : shortcuts.flaggedMethods().keySet()) {
-        flagged.add(names.get(c));
-        suspects.put(names.get(c), shortcuts.suspectCounts().getOrDefault(c, 0L));
+    for (Finding f : findings) {
+      if (!flagged.contains(f.className())) {
+        flagged.add(f.className());
       }
+      suspects.merge(f.className(), f.suspectCount(), Math::max);
     }
     Map<String, Estimate> finalSpearman = new LinkedHashMap<>();
     if (quality != null) {
@@ -242,7 +254,7 @@ public final class AuditRun {
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    Summary summary = new Summary(auditDir.toString(), auditId, d.id(), images, methods, flagged, suspects,
+    Summary summary = new Summary(auditDir.toString(), auditId, d.id(), images, methods, flagged, suspects, findings,
         (Double) mistakes.get("accuracy"), (Long) mistakes.get("label_issue_count"), finalSpearman, phases.seconds, seconds);
     console.printf(Locale.ROOT, "audit: %s in %.1f s%n", auditDir, seconds);
     return summary;
@@ -278,83 +290,40 @@ public final class AuditRun {
     return configured;
   }
 
-  private static Map<String, Object> shortcutsSection(ShortcutFinder.Result r, Dataset<Row> rows, List<String> names,
-      int maxSuspects, Tables tables) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    List<Row> table = new ArrayList<>();
-    List<Map<String, Object>> candidates = new ArrayList<>();
-    List<Map<String, Object>> examples = new ArrayList<>();
-    List<Map<String, Object>> suspects = new ArrayList<>();
-    if (r != null) {
-      for (ShortcutFinder.Candidate c : r.candidates()) {
-        float[] box = c.region().box();
-        table.add(RowFactory.create(c.cls(), names.get(c.cls()), c.method(), c.region().kind(), c.region().describe(),
-            box[0], box[1], box[2], box[3], c.images(), c.mass(), c.background(), c.lift(), c.consistency(),
-            c.flagged(), r.flagged(c.cls())));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("class", c.cls());
-        m.put("method", c.method());
-        m.put("region", c.region().describe());
-        m.put("kind", c.region().kind());
-        m.put("box", box);
-        m.put("images", c.images());
-        m.put("mass", c.mass());
-        m.put("background", c.background());
-        m.put("lift", c.lift());
-        m.put("consistency", c.consistency());
-        m.put("method_flagged", c.flagged());
-        m.put("class_flagged", r.flagged(c.cls()));
-        candidates.add(m);
-      }
-      Dataset<Row> previews = previews(rows);
-      // The table gets every example and suspect (written by the executors); the report's JSON gets
-      // the examples and at most audit.shortcut.max-suspects suspects per class, the highest lift first.
-      Dataset<Row> ex = withPreview(r.examples(), previews);
-      Dataset<Row> sus = withPreview(r.suspects(), previews);
-      tables.write(AuditSchema.SHORTCUT_IMAGES, ex.select(lit("example"), col("region_class"), col("method"), col("id"),
-          col("true_class"), col("predicted"), col("predicted_prob"), col("mass"), col("lift"),
-          lit(null).cast(DataTypes.IntegerType), col(AnalysisSchema.INPUT_PNG))
-          .union(sus.select(lit("suspect"), col("region_class"), lit(null).cast(DataTypes.StringType), col("id"),
-              col("true_class"), col("predicted"), col("predicted_prob"), lit(null).cast(DataTypes.DoubleType),
-              col("lift"), col("methods"), col(AnalysisSchema.INPUT_PNG))));
-      for (Row e : ex.orderBy(col("region_class"), col("method"), col("mass").desc(), col("id")).collectAsList()) {
-        Map<String, Object> m = imageJson(e);
-        m.put("class", e.getAs("region_class"));
-        m.put("method", e.getAs("method"));
-        m.put("mass", e.getAs("mass"));
-        examples.add(m);
-      }
-      Dataset<Row> top = sus.withColumn("_rank", row_number().over(Window.partitionBy("region_class")
-          .orderBy(col("lift").desc(), col("id")))).filter(col("_rank").leq(maxSuspects));
-      for (Row e : top.orderBy(col("region_class"), col("_rank")).collectAsList()) {
-        Map<String, Object> m = imageJson(e);
-        m.put("class", e.getAs("region_class"));
-        m.put("methods", e.getAs("methods"));
-        suspects.add(m);
-      }
-      r.release();
-    } else {
-      tables.write(AuditSchema.SHORTCUT_IMAGES, List.of());
-    }
-    tables.write(AuditSchema.SHORTCUTS, table);
-    out.put("flagged", r == null ? List.of() : r.flaggedMethods().keySet());
-    out.put("candidates", candidates);
-    out.put("examples", examples);
-    out.put("suspects", suspects);
-    out.put("suspect_counts", r == null ? Map.of() : r.suspectCounts());
-    return out;
+  /** A {@link AuditSchema#FINDINGS} row. */
+  static Row findingRow(Finding f) {
+    return RowFactory.create(f.cls(), f.className(), f.kind().code(), f.detector(), f.cue(), f.score(),
+        Double.isNaN(f.lo()) ? null : f.lo(), Double.isNaN(f.hi()) ? null : f.hi(), f.statement(), f.suspectCount(),
+        f.suspects().toArray(new String[0]));
+  }
+
+  /** A finding in {@code audit.json}. */
+  static Map<String, Object> findingJson(Finding f) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("class", f.cls());
+    m.put("class_name", f.className());
+    m.put("kind", f.kind().code());
+    m.put("detector", f.detector());
+    m.put("cue", f.cue());
+    m.put("score", f.score());
+    m.put("interval", Double.isNaN(f.lo()) ? null : List.of(f.lo(), f.hi()));
+    m.put("statement", f.statement());
+    m.put("suspect_count", f.suspectCount());
+    m.put("suspects", f.suspects());
+    m.put("evidence", f.evidence());
+    return m;
   }
 
   /** Each usable row's preview, keyed by id, for {@link #withPreview}. */
-  private static Dataset<Row> previews(Dataset<Row> rows) {
+  static Dataset<Row> previews(Dataset<Row> rows) {
     return rows.select(col("id").as("_pid"), col(AnalysisSchema.INPUT_PNG));
   }
 
-  private static Dataset<Row> withPreview(Dataset<Row> d, Dataset<Row> previews) {
+  static Dataset<Row> withPreview(Dataset<Row> d, Dataset<Row> previews) {
     return d.join(previews, d.col("id").equalTo(previews.col("_pid")), "left").drop("_pid");
   }
 
-  private static Map<String, Object> imageJson(Row e) {
+  static Map<String, Object> imageJson(Row e) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", e.getAs("id"));
     m.put("true_class", e.getAs("true_class"));
@@ -365,7 +334,7 @@ public final class AuditRun {
     return m;
   }
 
-  private static String png(byte[] bytes) {
+  static String png(byte[] bytes) {
     return bytes == null ? null : Base64.getEncoder().encodeToString(bytes);
   }
 
@@ -698,7 +667,7 @@ public final class AuditRun {
   }
 
   /** Writes the audit's tables, each with the {@link AuditSchema#COMMON} columns filled. */
-  static final class Tables {
+  public static final class Tables {
     private final SparkSession spark;
     private final Path dir;
     private final Object[] common;
@@ -710,7 +679,7 @@ public final class AuditRun {
     }
 
     /** A table computed on the executors: {@code d}'s columns in the table's order, written by Spark. */
-    void write(String table, Dataset<Row> d) {
+    public void write(String table, Dataset<Row> d) {
       StructType own = AuditSchema.TABLES.get(table);
       List<org.apache.spark.sql.Column> cols = new ArrayList<>();
       String[] names = AuditSchema.COMMON.fieldNames();
@@ -725,7 +694,7 @@ public final class AuditRun {
           .parquet(new Path(dir, table).toString());
     }
 
-    void write(String table, List<Row> rows) {
+    public void write(String table, List<Row> rows) {
       List<Row> full = new ArrayList<>(rows.size());
       for (Row r : rows) {
         Object[] v = new Object[common.length + r.length()];

@@ -1,5 +1,6 @@
 package org.convlens.audit;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -25,16 +26,20 @@ public final class AuditSchema {
       .add("created_at", DataTypes.TimestampType, false);
 
   public static final String ATTENTION = "attention";
-  public static final String SHORTCUTS = "shortcuts";
-  public static final String SHORTCUT_IMAGES = "shortcut_images";
+  public static final String SHORTCUTS = RegionDetector.SHORTCUTS;
+  public static final String SHORTCUT_IMAGES = RegionDetector.SHORTCUT_IMAGES;
   public static final String CONFUSION = "confusion";
   public static final String CLASSES = "classes";
   public static final String MISTAKES = "mistakes";
   public static final String RANDOMIZATION = "quality_randomization";
   public static final String FAITHFULNESS = "quality_faithfulness";
+  public static final String FINDINGS = "findings";
 
-  /** Each table's own columns (after {@link #COMMON}). */
-  public static final Map<String, StructType> TABLES = Map.of(
+  /** Each table's own columns (after {@link #COMMON}): the audit's own, then each detector's. */
+  public static final Map<String, StructType> TABLES = tables();
+
+  private static Map<String, StructType> tables() {
+    Map<String, StructType> t = new LinkedHashMap<>(Map.of(
       ATTENTION, new StructType()
           .add("scope", DataTypes.StringType, false)
           .add("class", DataTypes.IntegerType, false)
@@ -43,35 +48,6 @@ public final class AuditSchema {
           .add("images", DataTypes.LongType, false)
           .add("grid", DataTypes.IntegerType, false)
           .add("map", DataTypes.createArrayType(DataTypes.FloatType, false), false),
-      SHORTCUTS, new StructType()
-          .add("class", DataTypes.IntegerType, false)
-          .add("class_name", DataTypes.StringType, true)
-          .add("method", DataTypes.StringType, false)
-          .add("region_kind", DataTypes.StringType, false)
-          .add("region_name", DataTypes.StringType, false)
-          .add("x0", DataTypes.FloatType, false)
-          .add("y0", DataTypes.FloatType, false)
-          .add("x1", DataTypes.FloatType, false)
-          .add("y1", DataTypes.FloatType, false)
-          .add("images", DataTypes.LongType, false)
-          .add("mass", DataTypes.DoubleType, false)
-          .add("background", DataTypes.DoubleType, false)
-          .add("lift", DataTypes.DoubleType, false)
-          .add("consistency", DataTypes.DoubleType, false)
-          .add("method_flagged", DataTypes.BooleanType, false)
-          .add("class_flagged", DataTypes.BooleanType, false),
-      SHORTCUT_IMAGES, new StructType()
-          .add("role", DataTypes.StringType, false)
-          .add("shortcut_class", DataTypes.IntegerType, false)
-          .add("method", DataTypes.StringType, true)
-          .add("id", DataTypes.StringType, false)
-          .add("true_class", DataTypes.IntegerType, true)
-          .add("predicted", DataTypes.IntegerType, false)
-          .add("confidence", DataTypes.FloatType, false)
-          .add("mass", DataTypes.DoubleType, true)
-          .add("lift", DataTypes.DoubleType, false)
-          .add("methods", DataTypes.IntegerType, true)
-          .add("input_png", DataTypes.BinaryType, true),
       CONFUSION, new StructType()
           .add("true_class", DataTypes.IntegerType, false)
           .add("predicted", DataTypes.IntegerType, false)
@@ -114,7 +90,22 @@ public final class AuditSchema {
           .add("auc_std", DataTypes.DoubleType, true)
           .add("curve", DataTypes.createArrayType(DataTypes.FloatType, false), true)
           .add("auc_lo", DataTypes.DoubleType, true)
-          .add("auc_hi", DataTypes.DoubleType, true));
+          .add("auc_hi", DataTypes.DoubleType, true),
+      FINDINGS, new StructType()
+          .add("class", DataTypes.IntegerType, false)
+          .add("class_name", DataTypes.StringType, true)
+          .add("kind", DataTypes.StringType, false)
+          .add("detector", DataTypes.StringType, false)
+          .add("cue", DataTypes.StringType, false)
+          .add("score", DataTypes.DoubleType, false)
+          .add("interval_lo", DataTypes.DoubleType, true)
+          .add("interval_hi", DataTypes.DoubleType, true)
+          .add("statement", DataTypes.StringType, false)
+          .add("suspect_count", DataTypes.LongType, false)
+          .add("suspects", DataTypes.createArrayType(DataTypes.StringType, false), false)));
+    t.putAll(ShortcutDetectors.tables());
+    return java.util.Collections.unmodifiableMap(t);
+  }
 
   private AuditSchema() {}
 

@@ -41,6 +41,8 @@ import org.convlens.config.Settings;
  * @param insertionBlur σ in pixels of the blurred start image of the insertion game (RISE)
  * @param diffShift {@code audit diff} marks a class's attention as shifted when the total
  *     variation distance between its two mean maps is at least this
+ * @param detectors each shortcut detector's own settings, by detector name (see {@link
+ *     ShortcutDetector#settings}); detectors without settings are absent
  */
 public record AuditSettings(
     String analysis,
@@ -68,7 +70,8 @@ public record AuditSettings(
     int occlusionSteps,
     int curveSteps,
     double insertionBlur,
-    double diffShift)
+    double diffShift,
+    java.util.Map<String, Serializable> detectors)
     implements Serializable {
 
   private static final String P = "audit.";
@@ -123,6 +126,19 @@ public record AuditSettings(
       throw InvalidConfigException.range(P + "quality.insertion-blur", insertionBlur, "numbers above 0, up to 100");
     }
     fraction(P + "diff.attention-shift", diffShift, 0, 1);
+    detectors = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(detectors));
+  }
+
+  /** Every detector's settings, read from {@code config} and validated. */
+  public static java.util.Map<String, Serializable> detectorSettings(com.typesafe.config.Config config) {
+    java.util.Map<String, Serializable> m = new java.util.LinkedHashMap<>();
+    for (ShortcutDetector d : ShortcutDetectors.all()) {
+      Serializable s = d.settings(config);
+      if (s != null) {
+        m.put(d.name(), s);
+      }
+    }
+    return m;
   }
 
   private static void fraction(String key, double v, double min, double max) {

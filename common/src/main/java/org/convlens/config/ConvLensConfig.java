@@ -1,5 +1,13 @@
 package org.convlens.config;
 
+import static org.convlens.config.ConfigValues.bool;
+import static org.convlens.config.ConfigValues.dbl;
+import static org.convlens.config.ConfigValues.doubles;
+import static org.convlens.config.ConfigValues.ints;
+import static org.convlens.config.ConfigValues.num;
+import static org.convlens.config.ConfigValues.str;
+import static org.convlens.config.ConfigValues.strings;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigRenderOptions;
@@ -162,7 +170,8 @@ public record ConvLensConfig(
             (int) num(c, a + "quality.occlusion-steps"),
             (int) num(c, a + "quality.curve-steps"),
             dbl(c, a + "quality.insertion-blur"),
-            dbl(c, a + "diff.attention-shift"));
+            dbl(c, a + "diff.attention-shift"),
+            AuditSettings.detectorSettings(c));
     OutputSettings output =
         new OutputSettings(
             str(c, "output.dir"), Choice.parse(WriteMode.class, "output.mode", str(c, "output.mode")),
@@ -203,82 +212,5 @@ public record ConvLensConfig(
     m.put("analyze.target", a.target());
     m.put("analyze.seed", String.valueOf(a.seed()));
     return m;
-  }
-
-  private static String str(Config c, String key) {
-    try {
-      return c.getIsNull(key) ? "" : c.getString(key);
-    } catch (ConfigException.WrongType e) {
-      throw new InvalidConfigException(key, "invalid value for " + key + ": expected a string");
-    }
-  }
-
-  private static long num(Config c, String key) {
-    try {
-      return c.getLong(key);
-    } catch (ConfigException.WrongType e) {
-      throw new InvalidConfigException(
-          key,
-          "invalid value '" + c.getValue(key).unwrapped() + "' for " + key + ": expected an integer");
-    }
-  }
-
-  private static boolean bool(Config c, String key) {
-    try {
-      return c.getBoolean(key);
-    } catch (ConfigException.WrongType e) {
-      throw new InvalidConfigException(
-          key, "invalid value '" + c.getValue(key).unwrapped() + "' for " + key + ": expected true or false");
-    }
-  }
-
-  private static double dbl(Config c, String key) {
-    try {
-      return c.getDouble(key);
-    } catch (ConfigException.WrongType e) {
-      throw new InvalidConfigException(
-          key, "invalid value '" + c.getValue(key).unwrapped() + "' for " + key + ": expected a number");
-    }
-  }
-
-  /** A list of integers; a single integer counts as a one-element list. */
-  private static List<Integer> ints(Config c, String key) {
-    ConfigValue v = c.getValue(key);
-    if (v.valueType() == ConfigValueType.NUMBER
-        || (v.valueType() == ConfigValueType.STRING && ((String) v.unwrapped()).strip().matches("-?\\d+"))) {
-      return List.of(c.getInt(key)); // --set key=7 arrives as the string "7"
-    }
-    try {
-      return c.getIntList(key);
-    } catch (ConfigException.WrongType e) {
-      throw new InvalidConfigException(key, "invalid value for " + key + ": expected a list of integers");
-    }
-  }
-
-  /** A list of numbers; a single number counts as a one-element list. */
-  private static List<Double> doubles(Config c, String key) {
-    ConfigValue v = c.getValue(key);
-    try {
-      if (v.valueType() == ConfigValueType.NUMBER || v.valueType() == ConfigValueType.STRING) {
-        return List.of(c.getDouble(key)); // --set key=0.25 arrives as the string "0.25"
-      }
-      return c.getDoubleList(key);
-    } catch (ConfigException.WrongType | ConfigException.BadValue e) {
-      throw new InvalidConfigException(key, "invalid value for " + key + ": expected a list of numbers");
-    }
-  }
-
-  /** A list of strings; a single string counts as a one-element list. */
-  private static List<String> strings(Config c, String key) {
-    ConfigValue v = c.getValue(key);
-    if (v.valueType() == ConfigValueType.STRING) {
-      String s = ((String) v.unwrapped()).strip();
-      return s.isEmpty() ? List.of() : List.of(s);
-    }
-    try {
-      return c.getStringList(key);
-    } catch (ConfigException.WrongType e) {
-      throw new InvalidConfigException(key, "invalid value for " + key + ": expected a list of strings");
-    }
   }
 }

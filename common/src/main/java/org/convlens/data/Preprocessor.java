@@ -195,6 +195,25 @@ public final class Preprocessor implements Serializable {
   }
 
   /**
+   * The model's normalisation of pixel values in [0, 1] (C×H×W at the input size), {@code (v -
+   * mean[c]) / std[c]}: the last step of {@link #apply}, for inputs edited in pixel space after
+   * {@link #unitPixels} (the audit's counterfactual edits).
+   */
+  public float[] normalise(float[] unit) {
+    if (unit.length != outputLength()) {
+      throw new IllegalArgumentException("expected " + outputLength() + " values, got " + unit.length);
+    }
+    float[] out = new float[unit.length];
+    int plane = height * width;
+    for (int c = 0; c < channels; c++) {
+      for (int i = c * plane, end = i + plane; i < end; i++) {
+        out[i] = (unit[i] - mean[c]) / std[c];
+      }
+    }
+    return out;
+  }
+
+  /**
    * torchvision's {@code center_crop} offset along one axis. A crop larger than the image pads
    * {@code (crop - size) // 2} zeros before it, so the crop starts that far before the image.
    */

@@ -95,8 +95,9 @@ public record FilterGrid(
   }
 
   /**
-   * The first and the second convolution weights: by name when given (a parameter or a module
-   * name), else the first 4-D weight in the model's order and the next 4-D weight that consumes
+   * The first and the second convolution weights: by name when given (a module or a parameter
+   * name as {@link ModelParameters} names them, e.g. {@code features.block1.conv1} or {@code
+   * conv1.weight}), else the first 4-D weight in the model's order and the next 4-D weight that consumes
    * its output (input channels = the first's filters), or simply the next one.
    *
    * @return one or two weights; the second is missing when the model has a single convolution
@@ -108,10 +109,10 @@ public record FilterGrid(
       throw new InvalidConfigException("model-viz.filters.first-layer",
           "the model has no convolution weights (4-D parameters) to draw");
     }
-    Param a = first.isBlank() ? convs.get(0) : find(convs, first, "model-viz.filters.first-layer");
+    Param a = first.isBlank() ? convs.get(0) : find(params, convs, first, "model-viz.filters.first-layer");
     Param b = null;
     if (!second.isBlank()) {
-      b = find(convs, second, "model-viz.filters.second-layer");
+      b = find(params, convs, second, "model-viz.filters.second-layer");
     } else {
       int after = convs.indexOf(a) + 1;
       for (int i = after; i < convs.size() && b == null; i++) {
@@ -131,14 +132,21 @@ public record FilterGrid(
     return out;
   }
 
-  private static Param find(List<Param> convs, String name, String key) {
+  /**
+   * The convolution {@code name} names. DJL's own block names ({@code 01features_01Conv2d}), which
+   * earlier versions showed, are refused, naming the layer's name now, so a config fails once and
+   * clearly rather than meaning something else later.
+   */
+  private static Param find(ModelParameters params, List<Param> convs, String name, String key) {
     for (Param p : convs) {
       if (p.name().equals(name) || p.module().equals(name)) {
         return p;
       }
     }
-    throw InvalidConfigException.range(key, name, "a convolution of the model: "
-        + String.join(", ", convs.stream().map(Param::module).toList()));
+    String renamed = params.fromDjlName(name);
+    String valid = "a convolution of the model: " + String.join(", ", convs.stream().map(Param::module).toList());
+    throw InvalidConfigException.range(key, name, renamed == null ? valid
+        : valid + " (DJL block names are no longer accepted: this one is now " + renamed + ")");
   }
 
   /** (v − min) / (max − min) of {@code v[from, from+size)}; a constant run becomes 0.5. */

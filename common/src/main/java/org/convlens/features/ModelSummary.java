@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import org.convlens.model.BlockClassifier;
 import org.convlens.model.Classifier;
+import org.convlens.model.LayerNames;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelParameters;
 import org.convlens.model.ModelParameters.Param;
@@ -19,8 +20,10 @@ import org.convlens.model.ModelParameters.Param;
  * A model's layer table and parameter totals (Keras's {@code model.summary()}, torchinfo's
  * table), plus the nodes of a simple architecture diagram.
  *
- * <p>DJL models are described from their block tree: one row per leaf block, its output shape
- * from the input shapes the block recorded when it was initialised. TorchScript modules do not
+ * <p>Layers are named as PyTorch names the modules of the equivalent {@code torch.nn} tree, with
+ * PyTorch's class names as types ({@link LayerNames}). DJL models are described from their block
+ * tree: one row per leaf block, its output shape from the input shapes the block recorded when it
+ * was initialised. TorchScript modules do not
  * expose their module tree through DJL, so their rows come from the {@code layers} the exporting
  * script recorded in the model description (type and output shape per leaf module), or, without
  * them, from the parameter names grouped by module, with a type inferred from the weight's rank
@@ -48,8 +51,8 @@ public record ModelSummary(
     List<String> notes) {
 
   /**
-   * @param name the layer (module) name, as in its parameter names
-   * @param type its kind: Conv2d, BatchNorm, ReLU, Linear, …
+   * @param name the layer (module) name, as in its parameter names, e.g. {@code features.block1.conv1}
+   * @param type its PyTorch class: Conv2d, BatchNorm2d, ReLU, MaxPool2d, Linear, …
    * @param outputShape output shape of one image, or null when unknown
    * @param parameters parameter values it owns
    * @param trainable of which trainable
@@ -81,9 +84,14 @@ public record ModelSummary(
     List<String> notes = new ArrayList<>();
     Set<String> used = new LinkedHashSet<>();
     if ("djl".equals(d.engine())) {
-      walk(c.block(), "", byModule, used, layers);
-      notes.add("Rows are the leaf blocks of the DJL model; batch-norm running statistics count as"
-          + " non-trainable parameters.");
+      for (LayerNames.Module m : LayerNames.of(c.block()).leaves()) {
+        List<Param> own = byModule.getOrDefault(m.name(), List.of());
+        used.add(m.name());
+        layers.add(new Layer(m.name(), m.type(), outputShape(m.block(), own), sum(own, false),
+            sum(own, true), detail(own)));
+      }
+      notes.add("Rows are the leaf blocks of the DJL model, named as the equivalent PyTorch modules;"
+          + " batch-norm running statistics count as non-trainable parameters.");
     } else if (d.layers() != null) {
       for (ModelDescription.Layer l : d.layers()) {
         List<Param> own = byModule.getOrDefault(l.name(), List.of());
@@ -116,34 +124,7 @@ public record ModelSummary(
     ModelDescription.Input in = d.input();
     int[] input = {in.channels(), in.height(), in.width()};
     return new ModelSummary(d.id(), d.engine(), input, List.copyOf(layers), params.total(),
-        params.trainable(), outputs, diagram(input, layers, outputs, "djl".equals(d.engine()) ? '_' : '.'),
-        List.copyOf(notes));
-  }
-
-  /** One row per leaf block, depth first; names join child names with '_' as DJL's do. */
-  private static void walk(Block block, String name, Map<String, List<Param>> byModule,
-      Set<String> used, List<Layer> out) {
-    if (block.getChildren().isEmpty()) {
-      List<Param> own = byModule.getOrDefault(name, List.of());
-      used.add(name);
-      out.add(new Layer(name, typeOf(block), outputShape(block, own), sum(own, false),
-          sum(own, true), detail(own)));
-      return;
-    }
-    for (var child : block.getChildren()) {
-      walk(child.getValue(), name.isEmpty() ? child.getKey() : name + "_" + child.getKey(),
-          byModule, used, out);
-    }
-  }
-
-  /** The block's display name: what its toString starts with (LambdaBlocks carry "ReLU" etc.). */
-  static String typeOf(Block block) {
-    String s = block.toString();
-    int end = 0;
-    while (end < s.length() && (Character.isLetterOrDigit(s.charAt(end)) || s.charAt(end) == '_')) {
-      end++;
-    }
-    return end > 0 ? s.substring(0, end) : block.getClass().getSimpleName();
+        params.trainable(), outputs, diagram(input, layers, outputs), List.copyOf(notes));
   }
 
   /**
@@ -218,13 +199,12 @@ public record ModelSummary(
    * or changes the shape (a plain stack: its convolutions, poolings and the head), then the
    * outputs.
    */
-  static List<Node> diagram(int[] input, List<Layer> layers, Map<String, int[]> outputs,
-      char separator) {
+  static List<Node> diagram(int[] input, List<Layer> layers, Map<String, int[]> outputs) {
     List<Node> nodes = new ArrayList<>();
     nodes.add(new Node("input", shape(input), 0));
     Map<String, List<Layer>> top = new LinkedHashMap<>();
     for (Layer l : layers) {
-      top.computeIfAbsent(topLevel(l.name(), separator), k -> new ArrayList<>()).add(l);
+      top.computeIfAbsent(topLevel(l.name()), k -> new ArrayList<>()).add(l);
     }
     if (top.size() >= 4) {
       for (Map.Entry<String, List<Layer>> e : top.entrySet()) {
@@ -260,9 +240,9 @@ public record ModelSummary(
     return List.copyOf(nodes);
   }
 
-  /** The first component of a module path (DJL joins with '_', PyTorch with '.'). */
-  private static String topLevel(String name, char separator) {
-    int cut = name.indexOf(separator);
+  /** The first component of a dotted module path. */
+  private static String topLevel(String name) {
+    int cut = name.indexOf('.');
     return cut < 0 ? name : name.substring(0, cut);
   }
 

@@ -10,10 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A classifier's named parameters in the model's own order, for both engines: DJL blocks name
- * them {@code <module>_<name>} (e.g. {@code 01features_01Conv2d_weight}), TorchScript modules
- * {@code <module>.<name>} as PyTorch's {@code named_parameters()} does (e.g. {@code
- * layer1.0.conv1.weight}).
+ * A classifier's named parameters in the model's own order, for both engines, named as PyTorch's
+ * {@code named_parameters()} names them ({@link LayerNames}): {@code features.block1.conv1.weight}
+ * for the bundled DJL model, {@code layer1.0.conv1.weight} for a TorchScript ResNet.
  *
  * <p>What each engine exposes differs: DJL's batch-norm running mean and variance are parameters
  * (listed here, not trainable, like Keras's non-trainable weights); a TorchScript module exposes
@@ -22,9 +21,9 @@ import java.util.Map;
  */
 public final class ModelParameters {
   /**
-   * @param name the parameter's full name
+   * @param name the parameter's full dotted name
    * @param module the module (layer) that owns it
-   * @param role its name within the module: {@code weight}, {@code bias}, {@code gamma}, …
+   * @param role its name within the module: {@code weight}, {@code bias}, {@code running_mean}, …
    * @param shape its shape
    * @param trainable false for running statistics
    */
@@ -40,36 +39,33 @@ public final class ModelParameters {
 
   private final Map<String, Param> params;
   private final Map<String, Parameter> arrays;
+  private final LayerNames names;
 
-  private ModelParameters(Map<String, Param> params, Map<String, Parameter> arrays) {
+  private ModelParameters(Map<String, Param> params, Map<String, Parameter> arrays, LayerNames names) {
     this.params = Collections.unmodifiableMap(params);
     this.arrays = arrays;
+    this.names = names;
   }
 
   /** The parameters of a loaded classifier (the weights stay owned by it). */
   public static ModelParameters of(Classifier classifier) {
     BlockClassifier c = (BlockClassifier) classifier;
+    LayerNames names = LayerNames.of(c.block());
     Map<String, Param> params = new LinkedHashMap<>();
     Map<String, Parameter> arrays = new LinkedHashMap<>();
     for (var pair : c.block().getParameters()) {
-      String name = pair.getKey();
       Parameter p = pair.getValue();
-      String module;
-      String role;
-      if (name.equals(p.getName())) { // TorchScript: the parameter's own name is the full path
-        int dot = name.lastIndexOf('.');
-        module = dot < 0 ? "" : name.substring(0, dot);
-        role = name.substring(dot + 1);
-      } else { // DJL: <module path>_<parameter name>
-        role = p.getName();
-        module = name.endsWith("_" + role) ? name.substring(0, name.length() - role.length() - 1) : name;
-      }
+      LayerNames.Owner owner = names.owner(p);
+      String name = owner.name();
       boolean trainable = p.getType() != Parameter.Type.RUNNING_MEAN
           && p.getType() != Parameter.Type.RUNNING_VAR;
-      params.put(name, new Param(name, module, role, p.getArray().getShape().getShape(), trainable));
+      if (params.put(name, new Param(name, owner.module(), owner.role(), p.getArray().getShape().getShape(),
+          trainable)) != null) {
+        throw new IllegalStateException("two parameters of model " + c.description().id() + " are named " + name);
+      }
       arrays.put(name, p);
     }
-    return new ModelParameters(params, arrays);
+    return new ModelParameters(params, arrays, names);
   }
 
   /** Every parameter, in the model's order. */
@@ -82,13 +78,23 @@ public final class ModelParameters {
     return params.get(name);
   }
 
-  /** A copy of a parameter's values, row-major in its shape. */
-  public float[] values(String name) {
+  /** What a module or parameter that DJL names {@code djlName} is called here, or null (see {@link LayerNames}). */
+  public String fromDjlName(String djlName) {
+    return names.fromDjlName(djlName);
+  }
+
+  /** The engine's parameter object of that full name (the classifier's own: writes change it). */
+  Parameter parameter(String name) {
     Parameter p = arrays.get(name);
     if (p == null) {
       throw new IllegalArgumentException("no parameter '" + name + "'");
     }
-    NDArray a = p.getArray();
+    return p;
+  }
+
+  /** A copy of a parameter's values, row-major in its shape. */
+  public float[] values(String name) {
+    NDArray a = parameter(name).getArray();
     return (a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false)).toFloatArray();
   }
 

@@ -29,17 +29,16 @@ public final class ParameterRandomizer {
   private final Map<Parameter, float[]> trained = new java.util.HashMap<>();
 
   public ParameterRandomizer(Classifier classifier) {
-    BlockClassifier c = (BlockClassifier) classifier;
-    ModelParameters names = ModelParameters.of(classifier);
-    for (var pair : c.block().getParameters()) {
-      ModelParameters.Param p = names.get(pair.getKey());
-      if (p != null && p.trainable()) {
-        if (pair.getValue().getArray().getDataType() != DataType.FLOAT32) {
-          throw new IllegalArgumentException("parameter " + p.name() + " is " + pair.getValue().getArray().getDataType()
+    ModelParameters params = ModelParameters.of(classifier);
+    for (ModelParameters.Param p : params.list()) {
+      if (p.trainable()) {
+        Parameter array = params.parameter(p.name());
+        if (array.getArray().getDataType() != DataType.FLOAT32) {
+          throw new IllegalArgumentException("parameter " + p.name() + " is " + array.getArray().getDataType()
               + "; the randomisation check supports float32 models only");
         }
-        layers.computeIfAbsent(p.module(), k -> new ArrayList<>()).add(pair.getValue());
-        trained.put(pair.getValue(), pair.getValue().getArray().toFloatArray());
+        layers.computeIfAbsent(p.module(), k -> new ArrayList<>()).add(array);
+        trained.put(array, array.getArray().toFloatArray());
       }
     }
   }
@@ -50,7 +49,11 @@ public final class ParameterRandomizer {
         .map(ModelParameters.Param::module).distinct().count();
   }
 
-  /** Layer names, top (nearest the output) first. */
+  /**
+   * Layer names ({@link LayerNames}: {@code head}, {@code features.block3.bn2}, … for the bundled
+   * model; the module's own, e.g. {@code layer4.1.conv2}, for TorchScript), top (nearest the
+   * output) first.
+   */
   public List<String> topDown() {
     List<String> names = new ArrayList<>(layers.keySet());
     java.util.Collections.reverse(names);

@@ -14,7 +14,10 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The bundled classifier: three conv blocks (32, 64, 128 channels; each conv3×3–BN–ReLU twice,
@@ -31,44 +34,73 @@ import java.util.List;
  * backward that gives the input gradient. The tap is the output of a conv block's last ReLU,
  * chosen by the forward parameter {@link LayerTaps#TAP} (one of {@link #LAYERS}; default the
  * last).
+ *
+ * <p>Layer names ({@link LayerNames.Named}) are those of the equivalent {@code torch.nn} tree:
+ * {@code features.block1.{conv1, bn1, relu1, conv2, bn2, relu2}}, {@code features.pool1}, …,
+ * {@code features.block3.relu2}, and the linear {@code head}; the global average pooling is a
+ * function in {@code forward} (as {@code x.mean((2, 3))} would be in PyTorch), not a module. A
+ * tappable layer {@code features.blockN} is the output of its block, before the pooling. The DJL
+ * tree itself stays flat ({@code features} holds the 20 blocks), because the parameter file
+ * records it.
  */
-public final class SmallCnn extends AbstractBlock implements LayerTaps {
+public final class SmallCnn extends AbstractBlock implements LayerTaps, LayerNames.Named {
   public static final String ARCHITECTURE = "convlens-small-cnn-v1";
   public static final int EMBEDDING_DIM = 128;
   private static final byte VERSION = 1;
   /** Tappable layers: each conv block's output after its second ReLU, before pooling. */
   public static final List<String> LAYERS =
       List.of("features.block1", "features.block2", "features.block3");
-  /** Index, in {@code features}, of the ReLU that ends each block of {@link #LAYERS}. */
-  private static final int[] TAP_CHILD = {5, 12, 19};
 
   private final Block features;
   private final Block head;
+  /** The PyTorch-style name of each child of {@code features}. */
+  private final Map<Block, String> names = new IdentityHashMap<>();
+  /** Index, in {@code features}, of the block that ends each layer of {@link #LAYERS}. */
+  private final int[] tapChild = new int[LAYERS.size()];
 
   public SmallCnn(int numClasses) {
     super(VERSION);
     SequentialBlock f = new SequentialBlock();
-    convBlock(f, 32, true);
-    convBlock(f, 64, true);
-    convBlock(f, EMBEDDING_DIM, false);
+    convBlock(f, 1, 32, true);
+    convBlock(f, 2, 64, true);
+    convBlock(f, 3, EMBEDDING_DIM, false);
     features = addChildBlock("features", f);
     head = addChildBlock("head", Linear.builder().setUnits(numClasses).build());
+    // A layer's output is that of its last module (the second ReLU).
+    List<Block> children = f.getChildren().values();
+    for (int i = 0; i < LAYERS.size(); i++) {
+      for (int c = 0; c < children.size(); c++) {
+        if (names.get(children.get(c)).startsWith(LAYERS.get(i) + ".")) {
+          tapChild[i] = c;
+        }
+      }
+    }
   }
 
-  private static void convBlock(SequentialBlock seq, int channels, boolean pool) {
-    for (int i = 0; i < 2; i++) {
-      seq.add(
+  private void convBlock(SequentialBlock seq, int block, int channels, boolean pool) {
+    for (int i = 1; i <= 2; i++) {
+      add(seq, "block" + block + ".conv" + i,
           Conv2d.builder()
               .setKernelShape(new Shape(3, 3))
               .optPadding(new Shape(1, 1))
               .setFilters(channels)
               .build());
-      seq.add(BatchNorm.builder().build());
-      seq.add(Activation.reluBlock());
+      add(seq, "block" + block + ".bn" + i, BatchNorm.builder().build());
+      add(seq, "block" + block + ".relu" + i, Activation.reluBlock());
     }
     if (pool) {
-      seq.add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
+      add(seq, "pool" + block, Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
     }
+  }
+
+  private void add(SequentialBlock seq, String name, Block block) {
+    seq.add(block);
+    names.put(block, "features." + name);
+  }
+
+  @Override
+  public Map<Block, String> moduleNames() {
+    return Collections.unmodifiableMap(names);
   }
 
   @Override
@@ -100,16 +132,16 @@ public final class SmallCnn extends AbstractBlock implements LayerTaps {
     return LAYERS;
   }
 
-  private static int tapChild(PairList<String, Object> params) {
+  private int tapChild(PairList<String, Object> params) {
     Object name = params == null ? null : params.get(TAP);
     if (name == null) {
-      return TAP_CHILD[TAP_CHILD.length - 1];
+      return tapChild[tapChild.length - 1];
     }
     int i = LAYERS.indexOf(name.toString());
     if (i < 0) {
       throw new IllegalArgumentException("SmallCnn has no layer '" + name + "'; layers: " + LAYERS);
     }
-    return TAP_CHILD[i];
+    return tapChild[i];
   }
 
   @Override

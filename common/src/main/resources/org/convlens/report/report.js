@@ -650,13 +650,116 @@
     return t;
   }
 
+  /**
+   * One card per finding: the cue in words, the detector's statement, its score and interval,
+   * then its evidence: image pairs (before / after an edit), images (examples, suspects; a box
+   * marks a region), a distribution (histogram per group) or a mean map.
+   */
+  function findingCards(root, findings, cname) {
+    if (!findings.length) { note(root, 'No detector flagged a class: no shortcut found.'); return; }
+    findings.forEach(function (f) {
+      var card = el('div', { cls: 'finding' });
+      card.setAttribute('data-class', cname(f['class']));
+      card.setAttribute('data-kind', f.kind);
+      card.setAttribute('data-detector', f.detector);
+      card.appendChild(el('h4', { text: cname(f['class']) + ' — ' + f.kind + ' (' + f.detector + ': ' + f.cue + ')' }));
+      card.appendChild(el('p', { text: f.statement }));
+      card.appendChild(el('div', { cls: 'note', text: 'score ' + f.score.toFixed(3) +
+        (f.interval ? ' [' + f.interval[0].toFixed(3) + ', ' + f.interval[1].toFixed(3) + '] (95% interval)' : '') +
+        ' · ' + f.suspect_count + ' suspect image(s)' }));
+      var ev = f.evidence || {};
+      if (ev.pairs && ev.pairs.length) {
+        var pairs = el('div', { cls: 'thumbs' });
+        ev.pairs.forEach(function (p) {
+          var caption = p.caption || ((p.edit || '') + (p.predicted_before !== undefined ? ': ' +
+            cname(p.predicted_before) + ' → ' + cname(p.predicted_after) : ''));
+          pairs.appendChild(thumbCell(p.before || p.before_png, 'before · ' + caption, null, p.id));
+          pairs.appendChild(thumbCell(p.after || p.after_png, 'after · ' + caption, null, p.id));
+        });
+        card.appendChild(pairs);
+      }
+      var maps = [];
+      if (Array.isArray(ev.map)) maps.push({ map: ev.map, caption: 'mean map' });
+      var images = [];
+      function addImages(list) {
+        if (Array.isArray(list)) list.forEach(function (i) { if (i && typeof i === 'object' && (i.png || i.input_png)) images.push(i); });
+      }
+      addImages(ev.images); addImages(ev.examples); addImages(ev.suspects);
+      (Array.isArray(ev.strategies) ? ev.strategies : []).forEach(function (t) {
+        if (Array.isArray(t.map)) maps.push({ map: t.map, caption: 'strategy ' + t.strategy + ' of ' + t.of + ' (' + t.images + ' images)' });
+        addImages(t.examples); addImages(t.suspects);
+      });
+      if (maps.length) {
+        var mapRow = el('div', { cls: 'thumbs' });
+        maps.forEach(function (m) {
+          var c = el('canvas', { width: 112, height: 112 });
+          drawGrid(c, m.map);
+          mapRow.appendChild(el('div', { cls: 'cell' }, [c, el('div', { text: m.caption })]));
+        });
+        card.appendChild(mapRow);
+      }
+      var h = ev.histogram;
+      if (h && !h.groups && Array.isArray(h.predicted) && Array.isArray(h.others)) {
+        h = { statistic: ev.statistic || h.statistic, edges: h.edges, groups: [
+          { name: 'other classes\' images predicted as ' + cname(f['class']), counts: h.predicted },
+          { name: 'other classes\' images not predicted as it', counts: h.others }] };
+      }
+      if (h && h.groups) card.appendChild(histogram(h));
+      if (images.length) {
+        var seen = {}, imgs = el('div', { cls: 'thumbs' });
+        images.forEach(function (i) {
+          if (seen[i.id] || Object.keys(seen).length >= 12) return;
+          seen[i.id] = true;
+          var caption = i.caption || ((i.true_class !== undefined && i.true_class !== null ? cname(i.true_class) + ' → ' : '') +
+            cname(i.predicted !== undefined ? i.predicted : f['class']) +
+            (typeof i.confidence === 'number' ? ' (' + (100 * i.confidence).toFixed(0) + '%)' : ''));
+          imgs.appendChild(thumbCell(i.png || i.input_png, caption, i.box || null, i.id));
+        });
+        card.appendChild(imgs);
+      }
+      root.appendChild(card);
+    });
+  }
+
+  /** A small bar chart of a statistic's distribution in each group (shared bin edges). */
+  function histogram(h) {
+    var w = 360, hh = 90, c = el('canvas', { width: w, height: hh + 16 });
+    var colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+    var groups = h.groups, bins = groups.length ? groups[0].counts.length : 0, max = 0;
+    groups.forEach(function (g) {
+      var total = g.counts.reduce(function (a, b) { return a + b; }, 0) || 1;
+      g.share = g.counts.map(function (v) { return v / total; });
+      g.share.forEach(function (v) { if (v > max) max = v; });
+    });
+    var ctx = c.getContext('2d'), bw = w / Math.max(1, bins);
+    groups.forEach(function (g, k) {
+      ctx.globalAlpha = 0.55;
+      ctx.fillStyle = colors[k % colors.length];
+      g.share.forEach(function (v, i) { var y = max ? v / max * hh : 0; ctx.fillRect(i * bw + 1, hh - y, bw - 2, y); });
+    });
+    ctx.globalAlpha = 1;
+    var legend = el('div', { cls: 'note', text: (h.statistic || '') + (h.edges && h.edges.length ? ' from ' +
+      (+h.edges[0].toFixed(3)) + ' to ' + (+h.edges[h.edges.length - 1].toFixed(3)) : '') + ': ' });
+    groups.forEach(function (g, k) {
+      var key = el('span', { text: ' ■ ' + g.name });
+      key.style.color = colors[k % colors.length];
+      legend.appendChild(key);
+    });
+    return el('div', { cls: 'histogram' }, [c, legend]);
+  }
+
   function auditSection(root) {
     var A = D.audit;
     if (!A) { note(root, 'No audit: run `convlens audit` (the demo does) before the report.'); return; }
     var names = A.classes;
     function cname(i) { return i === null || i === undefined ? 'none' : (i >= 0 && i < names.length ? names[i] : String(i)); }
-    var M = A.mistakes, S = A.shortcuts, Q = A.quality;
-    var flagged = S.flagged.map(cname);
+    var M = A.mistakes, S = A.region, Q = A.quality;
+    var F = A.findings || [];
+    var flagged = [];
+    F.forEach(function (f) {
+      var label = cname(f['class']) + ' (' + f.kind + ')';
+      if (flagged.indexOf(label) < 0) flagged.push(label);
+    });
     var cards = $('audit-summary');
     [['images audited', A.images.toLocaleString()],
      ['accuracy', M.labelled ? (100 * M.accuracy).toFixed(2) + '%' : 'n/a'],
@@ -665,7 +768,8 @@
      ['quality sample', Q ? Q.measured_images + ' images' : 'skipped']].forEach(function (kv) {
       cards.appendChild(el('div', { cls: 'card' }, [el('div', { cls: 'k', text: kv[0] }), el('div', { cls: 'v small', text: kv[1] })]));
     });
-    root.setAttribute('data-flagged', flagged.join(','));
+    root.setAttribute('data-flagged', S.flagged.map(cname).join(','));
+    findingCards($('audit-findings'), F, cname);
 
     // shortcuts
     var cand = S.candidates.slice().sort(function (a, b) {

@@ -1,6 +1,7 @@
 package org.convlens.attribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,9 @@ class MapEncodingTest {
     assertEquals("u8", minmax.getString(3));
     assertEquals(-2f, minmax.getFloat(4));
     Row f16 = MapEncoding.encode(v, 1, 2, 3, MapEncoding.Kind.F16, MapEncoding.Range.MIN_MAX);
+    Row f32 = MapEncoding.encode(v, 1, 2, 3, MapEncoding.Kind.F32, MapEncoding.Range.MIN_MAX);
+    assertEquals("f32", f32.getString(3));
+    assertEquals(4 * v.length, ((byte[]) f32.get(6)).length);
     float[] a = MapEncoding.decode(s8);
     float[] b = MapEncoding.decode(minmax);
     float[] c = MapEncoding.decode(f16);
@@ -40,7 +44,15 @@ class MapEncodingTest {
       assertEquals(v[i], a[i], 3f / 127 / 2 + 1e-6f);
       assertEquals(v[i], b[i], 5f / 255 / 2 + 1e-6f);
       assertEquals(v[i], c[i], 5f / 2048 + 1e-6f);
+      assertEquals(v[i], MapEncoding.decode(f32)[i], 5f * 0x1p-23f);
     }
+    // f32 keeps what f16 cannot: a value 1e-6 of the range apart from its neighbour
+    float[] close = {1f, 1f + 1e-6f, 1e-3f, -7.5e-5f};
+    float[] back = MapEncoding.decode(MapEncoding.encode(close, 1, 1, 4, MapEncoding.Kind.F32, MapEncoding.Range.SYMMETRIC));
+    for (int i = 0; i < close.length; i++) {
+      assertEquals(close[i], back[i], 0x1p-23f, "f32 round trip of " + close[i]);
+    }
+    assertTrue(back[1] > back[0]);
     Row zeros = MapEncoding.encode(new float[4], 1, 2, 2, MapEncoding.Kind.U8, MapEncoding.Range.UNIT);
     assertEquals(0f, zeros.getFloat(5));
     assertEquals(0f, MapEncoding.decode(zeros)[3]);

@@ -262,6 +262,26 @@ class PreprocessorTest {
   }
 
   @Test
+  void normaliseRedoesWhatUnitPixelsUndid() {
+    // The counterfactual edits' round trip: apply, back to [0, 1], edit, normalise again. With no
+    // edit in between it gives the tensor apply gave, to float rounding.
+    Random random = new Random(6);
+    BufferedImage image = new BufferedImage(30, 26, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 26; y++) {
+      for (int x = 0; x < 30; x++) {
+        image.setRGB(x, y, random.nextInt(1 << 24));
+      }
+    }
+    Preprocessor p = new Preprocessor(new Input(3, 24, 20), new Preprocessing(26, MEAN, STD));
+    float[] x = p.apply(image);
+    float[] back = p.normalise(p.unitPixels(x));
+    for (int i = 0; i < x.length; i++) {
+      assertEquals(x[i], back[i], 2e-6f * Math.max(1f, Math.abs(x[i])), "i=" + i);
+    }
+    assertThrows(IllegalArgumentException.class, () -> p.normalise(new float[5]));
+  }
+
+  @Test
   void randomSizesGiveTheNumbersOfTheWholeResizeThenCrop() {
     // Up- and downscales, resize 0, crops larger than the image (padding), odd and even margins,
     // grey models, extreme aspect ratios: the windowed path against the straightforward one.

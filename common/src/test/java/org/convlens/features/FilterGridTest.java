@@ -20,11 +20,19 @@ class FilterGridTest {
   void layersAreChosenAutomaticallyOrByNameOnBothEngines() throws Exception {
     ModelParameters p = ModelParameters.of(FeatureModels.bundled());
     List<Param> auto = FilterGrid.chooseLayers(p, "", "");
-    assertEquals("01features_01Conv2d_weight", auto.get(0).name());
-    assertEquals("01features_04Conv2d_weight", auto.get(1).name());
-    List<Param> named = FilterGrid.chooseLayers(p, "01features_08Conv2d", "01features_11Conv2d_weight");
-    assertEquals("01features_08Conv2d_weight", named.get(0).name());
-    assertEquals("01features_11Conv2d_weight", named.get(1).name());
+    assertEquals("features.block1.conv1.weight", auto.get(0).name());
+    assertEquals("features.block1.conv1", auto.get(0).module());
+    assertEquals("features.block1.conv2.weight", auto.get(1).name());
+    List<Param> named = FilterGrid.chooseLayers(p, "features.block2.conv1", "features.block2.conv2.weight");
+    assertEquals("features.block2.conv1.weight", named.get(0).name());
+    assertEquals("features.block2.conv2.weight", named.get(1).name());
+    // DJL's own block names are refused, naming what the layer is called now.
+    InvalidConfigException old = assertThrows(InvalidConfigException.class,
+        () -> FilterGrid.chooseLayers(p, "01features_08Conv2d", ""));
+    assertEquals("model-viz.filters.first-layer", old.key());
+    assertTrue(old.getMessage().contains("now features.block2.conv1"), old.getMessage());
+    assertTrue(old.getMessage().contains("features.block1.conv1, features.block1.conv2, features.block2.conv1"),
+        old.getMessage());
 
     ModelParameters t = ModelParameters.of(FeatureModels.tiny());
     List<Param> ts = FilterGrid.chooseLayers(t, "", "");

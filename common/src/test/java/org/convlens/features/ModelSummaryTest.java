@@ -44,15 +44,26 @@ class ModelSummaryTest {
     assertEquals(conv + bnTrainable + head, s.trainableParameters());
     assertEquals(bnStats, s.nonTrainableParameters());
     assertEquals(s.totalParameters(), s.layers().stream().mapToLong(ModelSummary.Layer::parameters).sum());
-    // 6 × (conv, BN, ReLU) + 2 pools + the head.
+    // 6 × (conv, BN, ReLU) + 2 pools + the head, named as the equivalent torch.nn modules.
     assertEquals(21, s.layers().size());
+    List<String> names = s.layers().stream().map(ModelSummary.Layer::name).toList();
+    assertEquals(List.of("features.block1.conv1", "features.block1.bn1", "features.block1.relu1",
+        "features.block1.conv2", "features.block1.bn2", "features.block1.relu2", "features.pool1",
+        "features.block2.conv1"), names.subList(0, 8));
+    assertEquals(List.of("features.block3.bn2", "features.block3.relu2", "head"), names.subList(18, 21));
     ModelSummary.Layer first = s.layers().get(0);
     assertEquals("Conv2d", first.type());
     assertArrayEquals(new int[] {32, 32, 32}, first.outputShape());
     assertEquals("3→32, 3×3", first.detail());
-    assertEquals("maxPool2d", s.layers().get(6).type());
+    assertEquals("BatchNorm2d", s.layers().get(1).type());
+    assertEquals(2 * 32 + 2 * 32, s.layers().get(1).parameters());
+    assertEquals("ReLU", s.layers().get(2).type());
+    assertEquals("MaxPool2d", s.layers().get(6).type());
     assertArrayEquals(new int[] {32, 16, 16}, s.layers().get(6).outputShape());
+    assertEquals("features.block3.conv1", s.layers().get(14).name());
+    assertEquals("64→128, 3×3", s.layers().get(14).detail());
     ModelSummary.Layer last = s.layers().get(20);
+    assertEquals("head", last.name());
     assertEquals("Linear", last.type());
     assertArrayEquals(new int[] {10}, last.outputShape());
     assertEquals(head, last.parameters());
@@ -60,6 +71,12 @@ class ModelSummaryTest {
     assertEquals(12, s.diagram().size());
     assertEquals("input", s.diagram().get(0).title());
     assertEquals("3×32×32", s.diagram().get(0).subtitle());
+    assertEquals("features.block1.conv1", s.diagram().get(1).title());
+    assertEquals("features.pool1", s.diagram().get(3).title());
+    assertEquals("head", s.diagram().get(9).title());
+    String svg = ArchitectureSvg.render(s.diagram());
+    assertTrue(svg.contains(">features.block3.conv1<") && svg.contains("MaxPool2d"), svg);
+    assertFalse(svg.contains("01features") || svg.contains("LambdaBlock"), svg);
     assertArrayEquals(new int[] {128, 8, 8}, s.outputs().get("features.block3"));
   }
 
@@ -72,6 +89,7 @@ class ModelSummaryTest {
     assertEquals(expected, s.totalParameters());
     assertEquals(expected, s.trainableParameters());
     assertEquals(List.of("conv1", "conv2", "fc"), s.layers().stream().map(ModelSummary.Layer::name).toList());
+    assertEquals(List.of("Conv2d", "Conv2d", "Linear"), s.layers().stream().map(ModelSummary.Layer::type).toList());
     assertArrayEquals(new int[] {16, 16, 16}, s.layers().get(1).outputShape());
     assertEquals("8→16, 3×3", s.layers().get(1).detail());
     // Without recorded layers: modules from parameter names, types inferred, no shapes.

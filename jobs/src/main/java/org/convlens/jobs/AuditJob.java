@@ -20,11 +20,14 @@ public final class AuditJob {
         s.images(), s.accuracy() == null ? "n/a (no labels the model knows)"
             : String.format(Locale.ROOT, "%.2f%%", 100 * s.accuracy()), s.methods().isEmpty() ? "no methods" : String.join(", ", s.methods()),
         s.flaggedClasses().isEmpty() ? "none" : String.join(", ", s.flaggedClasses()),
-        s.suspects().isEmpty() ? "" : " (images of other classes predicted as them, looking at the same region: "
+        s.suspects().isEmpty() ? "" : " (suspect images of other classes: "
             + s.suspects() + ")",
         s.labelIssues(),
         s.finalSpearman().isEmpty() ? "" : "; Spearman after full randomisation (95% interval) " + format(s.finalSpearman()),
         AnalyzeJob.display(s.dir()));
+    for (org.convlens.audit.Finding f : s.findings()) {
+      console.println("audit: finding (" + f.kind().code() + ", " + f.detector() + "): " + f.statement());
+    }
     return s;
   }
 

@@ -52,16 +52,26 @@ class ModelVizIT {
     JsonNode index = JSON.readTree(model.resolve("model-viz.json").toFile());
     assertEquals(290_090, index.at("/summary/total_parameters").asLong());
     assertEquals(21, index.at("/summary/layers").size());
+    // Layers carry PyTorch-style names and types, never DJL's block names.
+    assertEquals("features.block1.conv1", index.at("/summary/layers/0/name").asText());
+    assertEquals("Conv2d", index.at("/summary/layers/0/type").asText());
+    assertEquals("BatchNorm2d", index.at("/summary/layers/1/type").asText());
+    assertEquals("head", index.at("/summary/layers/20/name").asText());
+    assertEquals("head.weight", index.at("/class_vectors/head_weight").asText());
     // Filter grids: the PNG sizes are the layout's.
     JsonNode first = index.at("/filters/0");
-    assertEquals("01features_01Conv2d_weight", first.get("parameter").asText());
+    assertEquals("features.block1.conv1.weight", first.get("parameter").asText());
+    assertEquals("features.block1.conv1", first.get("module").asText());
     assertEquals("rgb", first.get("layout").asText());
     BufferedImage firstPng = ImageIO.read(model.resolve("filters-first.png").toFile());
     assertEquals(first.get("width").asInt(), firstPng.getWidth());
     JsonNode second = index.at("/filters/1");
     assertEquals("by_input_channel", second.get("layout").asText());
     assertEquals(second.get("height").asInt(), ImageIO.read(model.resolve("filters-second.png").toFile()).getHeight());
-    assertTrue(Files.readString(model.resolve("architecture.svg")).contains("01features_15Conv2d"));
+    assertEquals("features.block1.conv2", second.get("module").asText());
+    String svg = Files.readString(model.resolve("architecture.svg"));
+    assertTrue(svg.contains(">features.block3.conv1<"), svg);
+    assertFalse(Files.readString(model.resolve("model-viz.json")).matches("(?s).*(01features|LambdaBlock|02head).*"));
     assertFalse(Files.exists(model.resolve(".model-viz.json.crc")), "no checksum files next to side files");
 
     // Input maximisation: one row per class; each class's image is classified as that class.

@@ -1,0 +1,45 @@
+package org.convlens.audit;
+
+import java.io.PrintStream;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.convlens.config.ConvLensConfig;
+import org.convlens.model.ModelDescription;
+import org.convlens.model.ModelSpec;
+
+/**
+ * What a {@link ShortcutDetector} may read.
+ *
+ * @param spark the session
+ * @param config the audit's configuration ({@code audit.*} holds every detector's settings)
+ * @param inputs the configuration naming the analysed inputs, for detectors that read the images
+ *     again (the paths of the analysis's run.json when none were given); its input paths are empty
+ *     when they are unknown
+ * @param rows the usable analysis rows with {@link AuditRows#TRUE_CLASS}, persisted by the audit
+ * @param classNames the model's classes
+ * @param spec the model, to load it on executors through the model cache
+ * @param model the model's description
+ * @param methods the attribution methods with maps in the analysis (those the audit aggregates)
+ * @param means each class's mean attention map per method ({@link ClassAttention})
+ * @param tables writes the detector's tables into the audit folder
+ * @param console progress and summary lines
+ */
+public record DetectorContext(SparkSession spark, ConvLensConfig config, ConvLensConfig inputs, Dataset<Row> rows,
+    List<String> classNames, ModelSpec spec, ModelDescription model, List<String> methods,
+    List<ClassAttention.Mean> means, AuditRun.Tables tables, PrintStream console) {
+  public AuditSettings settings() {
+    return config.audit();
+  }
+
+  /** The settings {@code detector} declared (see {@link ShortcutDetector#settings}). */
+  @SuppressWarnings("unchecked")
+  public <T> T settings(ShortcutDetector detector) {
+    return (T) config.audit().detectors().get(detector.name());
+  }
+
+  public String className(int cls) {
+    return cls >= 0 && cls < classNames.size() ? classNames.get(cls) : String.valueOf(cls);
+  }
+}

@@ -1,0 +1,807 @@
+package org.convlens.audit;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import com.typesafe.config.Config;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.convlens.analyze.AnalysisSchema;
+import org.convlens.config.ConfigValues;
+import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Settings;
+
+/**
+ * Explanation strategies, after SpRAy (Lapuschkin et al., "Unmasking Clever Hans predictors and
+ * assessing what machines really learn", Nature Communications 10, 2019): per predicted class,
+ * the normalised attention maps of one method are clustered ({@link SpectralClustering}, number
+ * of clusters by eigengap), each cluster is a "strategy" the model uses for that class, and a
+ * strategy whose maps look unlike other classes' strategies is a suspect: small spots that move
+ * from image to image ({@link Cue#WATERMARK}), a fixed place off the centre ({@link Cue#MARKER}),
+ * or mass spread over the border ({@link Cue#BACKGROUND}).
+ *
+ * <p>Departure from SpRAy: the clustered features are the map's square roots (so that squared
+ * distances are the Hellinger distance between the two distributions, which does not let one
+ * peaked map sit closer to flat maps than to another peaked map) plus two numbers of the map's
+ * shape, its top-cells concentration and its entropy, weighted by {@code shape-weight}. SpRAy
+ * clusters the downsized maps alone; there, two watermarks at different places are as far apart
+ * as a watermark and an object, and a moving cue never forms a cluster.
+ *
+ * <p>The measures and the test are in docs/audit.md ("Explanation strategies"): every judged
+ * strategy's image concentration, border mass and mass at its own place are compared with the
+ * median of the same measure over the other classes' strategies, with a seeded percentile
+ * bootstrap (the strategy's images and the reference strategies resampled) whose interval is
+ * Bonferroni-corrected over the class's tests; a kind is flagged when the interval's lower end
+ * is at least {@code min-lift}.
+ */
+public final class StrategyDetector implements ShortcutDetector {
+  public static final String NAME = "strategies";
+  public static final String STRATEGIES = "strategies";
+  public static final String STRATEGY_IMAGES = "strategy_images";
+  /** The methods {@code method = ""} picks from, first available first. */
+  public static final List<String> PREFERRED = List.of("gradcam", "occlusion", "cam", "saliency");
+
+  private static final Map<String, StructType> TABLES = Map.of(
+      STRATEGIES, new StructType()
+          .add("class", DataTypes.IntegerType, false)
+          .add("class_name", DataTypes.StringType, true)
+          .add("method", DataTypes.StringType, false)
+          .add("strategy", DataTypes.IntegerType, false)
+          .add("strategies", DataTypes.IntegerType, false)
+          .add("images", DataTypes.LongType, false)
+          .add("share", DataTypes.DoubleType, false)
+          .add("grid", DataTypes.IntegerType, false)
+          .add("map", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+          .add("image_concentration", DataTypes.DoubleType, false)
+          .add("mean_concentration", DataTypes.DoubleType, false)
+          .add("agreement", DataTypes.DoubleType, false)
+          .add("peak_spread", DataTypes.DoubleType, false)
+          .add("entropy", DataTypes.DoubleType, false)
+          .add("border_mass", DataTypes.DoubleType, false)
+          .add("place", DataTypes.StringType, false)
+          .add("marker_lift", DataTypes.DoubleType, true)
+          .add("marker_lo", DataTypes.DoubleType, true)
+          .add("marker_hi", DataTypes.DoubleType, true)
+          .add("watermark_lift", DataTypes.DoubleType, true)
+          .add("watermark_lo", DataTypes.DoubleType, true)
+          .add("watermark_hi", DataTypes.DoubleType, true)
+          .add("background_lift", DataTypes.DoubleType, true)
+          .add("background_lo", DataTypes.DoubleType, true)
+          .add("background_hi", DataTypes.DoubleType, true)
+          .add("judged", DataTypes.BooleanType, false)
+          .add("kind", DataTypes.StringType, true)
+          .add("flagged", DataTypes.BooleanType, false),
+      STRATEGY_IMAGES, new StructType()
+          .add("class", DataTypes.IntegerType, false)
+          .add("strategy", DataTypes.IntegerType, false)
+          .add("id", DataTypes.StringType, false)
+          .add("true_class", DataTypes.IntegerType, true)
+          .add("confidence", DataTypes.FloatType, false)
+          .add("concentration", DataTypes.DoubleType, false)
+          .add("peak_x", DataTypes.DoubleType, false)
+          .add("peak_y", DataTypes.DoubleType, false)
+          .add("border_mass", DataTypes.DoubleType, false)
+          .add("example", DataTypes.BooleanType, false)
+          .add("suspect", DataTypes.BooleanType, false)
+          .add("input_png", DataTypes.BinaryType, true));
+
+  /**
+   * {@code audit.strategies.*}; ranges and meanings in conf/convlens.conf and docs/audit.md.
+   *
+   * @param method the map method; empty = the first of {@link #PREFERRED} the analysis holds
+   * @param grid cells per side the maps are resampled to before clustering (SpRAy downsizes)
+   * @param maxImages images per predicted class at most, a sample seeded by the id's hash
+   * @param neighbours neighbours per image in the clustering graph (CoRelAy's default: 10)
+   * @param maxK the most strategies per class the eigengap may choose
+   * @param shapeWeight weight of the concentration and entropy features against the map's
+   * @param topShare the share of cells that are an image's "top" cells
+   * @param border the border band's width, as a fraction of the side
+   * @param minShare a strategy is judged when it holds at least this share of its class
+   * @param minImages and at least this many images (also the least a reference strategy has)
+   * @param minLift a kind is flagged when the lower end of its lift's interval is at least this
+   * @param fixedAgreement a strategy's images share a place when its agreement is at least this
+   * @param bootstrap bootstrap replicates per strategy
+   * @param alpha family-wise error rate per class (Bonferroni over its strategies × 3 kinds)
+   * @param seed seed of the sample, the k-means draws and the bootstrap
+   * @param examples example images per strategy
+   */
+  public record Options(String method, int grid, int maxImages, int neighbours, int maxK, double shapeWeight,
+      double topShare, double border, double minShare, int minImages, double minLift, double fixedAgreement,
+      int bootstrap, double alpha, long seed, int examples) implements Serializable {
+    static final String P = "audit.strategies.";
+
+    public Options {
+      method = method.strip().toLowerCase(Locale.ROOT);
+      if (!method.isEmpty() && !AttentionMaps.METHODS.contains(method)) {
+        throw InvalidConfigException.range(P + "method", method, AttentionMaps.METHODS + " or \"\" (the first of "
+            + PREFERRED + " the analysis holds)");
+      }
+      Settings.between(P + "grid", grid, 4, 32);
+      Settings.between(P + "max-images", maxImages, 10, 100_000);
+      Settings.between(P + "neighbours", neighbours, 2, 100);
+      Settings.between(P + "max-k", maxK, 1, 20);
+      range(P + "shape-weight", shapeWeight, 0, 100);
+      if (!(topShare > 0 && topShare <= 0.5)) {
+        throw InvalidConfigException.range(P + "top-share", topShare, "numbers above 0, up to 0.5");
+      }
+      range(P + "border", border, 0.05, 0.25);
+      range(P + "min-share", minShare, 0, 1);
+      Settings.between(P + "min-images", minImages, 3, 100_000);
+      range(P + "min-lift", minLift, 1, 100);
+      range(P + "fixed-agreement", fixedAgreement, 0, 1);
+      Settings.between(P + "bootstrap", bootstrap, 100, 100_000);
+      if (!(alpha > 0 && alpha <= 0.5)) {
+        throw InvalidConfigException.range(P + "alpha", alpha, "numbers above 0, up to 0.5");
+      }
+      Settings.between(P + "examples", examples, 0, 100);
+    }
+
+    private static void range(String key, double v, double min, double max) {
+      if (!(v >= min && v <= max)) {
+        throw InvalidConfigException.range(key, v, "numbers from " + min + " to " + max);
+      }
+    }
+
+    static Options of(Config c) {
+      return new Options(ConfigValues.str(c, P + "method"), (int) ConfigValues.num(c, P + "grid"),
+          (int) ConfigValues.num(c, P + "max-images"), (int) ConfigValues.num(c, P + "neighbours"),
+          (int) ConfigValues.num(c, P + "max-k"), ConfigValues.dbl(c, P + "shape-weight"),
+          ConfigValues.dbl(c, P + "top-share"), ConfigValues.dbl(c, P + "border"),
+          ConfigValues.dbl(c, P + "min-share"), (int) ConfigValues.num(c, P + "min-images"),
+          ConfigValues.dbl(c, P + "min-lift"), ConfigValues.dbl(c, P + "fixed-agreement"),
+          (int) ConfigValues.num(c, P + "bootstrap"), ConfigValues.dbl(c, P + "alpha"),
+          ConfigValues.num(c, P + "seed"), (int) ConfigValues.num(c, P + "examples"));
+    }
+
+    AttentionShape shape() {
+      return new AttentionShape(grid, topShare, border);
+    }
+  }
+
+  /** One sampled image predicted as {@code cls}, with its normalised map. */
+  public record Image(int cls, String id, long hash, Integer trueClass, float confidence, float[] map)
+      implements Serializable {}
+
+  /** A strategy's measure over the reference's median: the point value and its interval. */
+  public record Lift(double value, double lo, double hi) {}
+
+  /**
+   * One strategy of one class.
+   *
+   * @param index 0-based, largest first
+   * @param of the class's number of strategies
+   * @param images the strategy's images, in sample order
+   * @param measures their shape measures, in the same order
+   * @param place the mean map's top cells
+   * @param marker mass at {@code place} over the reference strategies' median mass there (null
+   *     when not judged)
+   * @param watermark image concentration over the reference median
+   * @param background border mass over the reference median
+   * @param kind the cue of a flagged strategy, else null
+   */
+  public record Strategy(int cls, int index, int of, List<Image> images, List<AttentionShape.Measures> measures,
+      double share, double[] meanMap, double imageConcentration, double meanConcentration, double agreement,
+      double peakSpread, double entropy, double border, int[] place, boolean judged, Lift marker, Lift watermark,
+      Lift background, Cue kind) {
+    public boolean flagged() {
+      return kind != null;
+    }
+
+    Strategy judged(Lift m, Lift w, Lift b, Cue k) {
+      return new Strategy(cls, index, of, images, measures, share, meanMap, imageConcentration, meanConcentration,
+          agreement, peakSpread, entropy, border, place, true, m, w, b, k);
+    }
+  }
+
+  /** A class's clustering. */
+  public record ClassStrategies(int cls, int images, double[] eigenvalues, double intervalLevel) {}
+
+  /** What {@link #analyse} found. */
+  public record Outcome(List<ClassStrategies> classes, List<Strategy> strategies) {
+    public List<Strategy> flagged() {
+      return strategies.stream().filter(Strategy::flagged).toList();
+    }
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String title() {
+    return "Explanation strategies";
+  }
+
+  @Override
+  public Map<String, StructType> tables() {
+    return TABLES;
+  }
+
+  @Override
+  public Options settings(Config config) {
+    return Options.of(config);
+  }
+
+  /** The method to cluster: the configured one, or the first of {@link #PREFERRED} available. */
+  static String method(String configured, List<String> available, String key) {
+    if (!configured.isEmpty()) {
+      if (!available.contains(configured)) {
+        throw new InvalidConfigException(key, key + " names " + configured + " but the audit has maps of "
+            + available + " only: pick one of those, or \"\" for the first of " + PREFERRED);
+      }
+      return configured;
+    }
+    for (String m : PREFERRED) {
+      if (available.contains(m)) {
+        return m;
+      }
+    }
+    return available.isEmpty() ? null : available.get(0);
+  }
+
+  /**
+   * The per-class samples: at most {@code maxImages} images per predicted class, those of
+   * smallest {@code xxhash64(seed, id)}, each with its normalised map; sorted by class, hash, id
+   * (so that the result does not depend on partitions).
+   */
+  static List<Image> sample(Dataset<Row> rows, String method, int grid, int inputH, int inputW, int maxImages,
+      long seed) {
+    Dataset<Row> sampled = rows.filter(col(method).isNotNull())
+        .select(col("id"), col("predicted"), col(AuditRows.TRUE_CLASS), col("top_k_prob"), col(method))
+        .withColumn("_h", xxhash64(lit(seed), col("id")))
+        .withColumn("_rank", row_number().over(Window.partitionBy("predicted").orderBy(col("_h"), col("id"))))
+        .filter(col("_rank").leq(maxImages));
+    List<Image> out = new ArrayList<>(sampled.javaRDD().map(r -> {
+      float[] map = AttentionMaps.of(r, method, grid, inputH, inputW);
+      Integer label = AuditRows.trueClass(r);
+      float[] probs = AttentionMaps.floats(r.get(r.fieldIndex("top_k_prob")));
+      return map == null ? null : new Image(r.getInt(r.fieldIndex("predicted")), r.getString(r.fieldIndex("id")),
+          r.getLong(r.fieldIndex("_h")), label, probs.length == 0 ? Float.NaN : probs[0], map);
+    }).filter(java.util.Objects::nonNull).collect());
+    out.sort(java.util.Comparator.comparingInt(Image::cls).thenComparingLong(Image::hash).thenComparing(Image::id));
+    return out;
+  }
+
+  /** Clusters every class's images and judges each strategy against the other classes'. */
+  public static Outcome analyse(List<Image> images, Options o) {
+    AttentionShape shape = o.shape();
+    Map<Integer, List<Image>> byClass = new TreeMap<>();
+    for (Image i : images) {
+      byClass.computeIfAbsent(i.cls(), k -> new ArrayList<>()).add(i);
+    }
+    List<Strategy> strategies = new ArrayList<>();
+    Map<Integer, double[]> eigen = new HashMap<>();
+    for (var e : byClass.entrySet()) {
+      int cls = e.getKey();
+      List<Image> members = e.getValue();
+      List<AttentionShape.Measures> measures = members.stream().map(i -> shape.measure(i.map())).toList();
+      SpectralClustering sc = members.size() < o.minImages()
+          ? new SpectralClustering(new int[members.size()], 1, new double[0])
+          : SpectralClustering.fit(features(members, measures, o.shapeWeight()), o.neighbours(), o.maxK(),
+              mix(o.seed(), cls, -1));
+      eigen.put(cls, sc.eigenvalues());
+      for (int s = 0; s < sc.k(); s++) {
+        List<Image> in = new ArrayList<>();
+        List<AttentionShape.Measures> inMeasures = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+          if (sc.labels()[i] == s) {
+            in.add(members.get(i));
+            inMeasures.add(measures.get(i));
+          }
+        }
+        strategies.add(describe(cls, s, sc.k(), in, inMeasures, members.size(), shape));
+      }
+    }
+    // Judge each class's strategies against the other classes' (those with enough images).
+    List<Strategy> judged = new ArrayList<>();
+    List<ClassStrategies> classes = new ArrayList<>();
+    for (var e : byClass.entrySet()) {
+      int cls = e.getKey();
+      List<Strategy> own = strategies.stream().filter(s -> s.cls() == cls).toList();
+      List<Strategy> reference = strategies.stream()
+          .filter(s -> s.cls() != cls && s.images().size() >= o.minImages()).toList();
+      long tests = reference.isEmpty() ? 0
+          : own.stream().filter(s -> s.images().size() >= o.minImages() && s.share() >= o.minShare()).count() * 3;
+      double level = tests == 0 ? Double.NaN : 1 - o.alpha() / tests;
+      for (Strategy s : own) {
+        boolean judge = tests > 0 && s.images().size() >= o.minImages() && s.share() >= o.minShare();
+        judged.add(judge ? judge(s, reference, level, o, shape) : s);
+      }
+      classes.add(new ClassStrategies(cls, e.getValue().size(), eigen.get(cls), level));
+    }
+    return new Outcome(classes, judged);
+  }
+
+  /** The clustering features: √map, then the concentration and entropy times √shapeWeight. */
+  static double[][] features(List<Image> images, List<AttentionShape.Measures> measures, double shapeWeight) {
+    double w = Math.sqrt(shapeWeight);
+    double[][] x = new double[images.size()][];
+    for (int i = 0; i < x.length; i++) {
+      float[] map = images.get(i).map();
+      double[] f = new double[map.length + 2];
+      for (int c = 0; c < map.length; c++) {
+        f[c] = Math.sqrt(Math.max(0, map[c]));
+      }
+      f[map.length] = w * measures.get(i).concentration();
+      f[map.length + 1] = w * measures.get(i).entropy();
+      x[i] = f;
+    }
+    return x;
+  }
+
+  private static Strategy describe(int cls, int index, int of, List<Image> images,
+      List<AttentionShape.Measures> measures, int classImages, AttentionShape shape) {
+    double[] mean = AttentionShape.mean(images.stream().map(Image::map).toList());
+    double conc = 0;
+    double entropy = 0;
+    double border = 0;
+    for (AttentionShape.Measures m : measures) {
+      conc += m.concentration();
+      entropy += m.entropy();
+      border += m.border();
+    }
+    int n = images.size();
+    conc /= n;
+    entropy /= n;
+    border /= n;
+    int[] place = shape.topCells(mean);
+    return new Strategy(cls, index, of, List.copyOf(images), List.copyOf(measures), (double) n / classImages, mean,
+        conc, AttentionShape.mass(mean, place), shape.agreement(mean, conc), AttentionShape.peakSpread(measures),
+        entropy, border, place, false, null, null, null, null);
+  }
+
+  /** The three lifts with their bootstrap intervals, and the kind they flag (or none). */
+  private static Strategy judge(Strategy s, List<Strategy> reference, double level, Options o, AttentionShape shape) {
+    int n = s.images().size();
+    int m = reference.size();
+    double[] refConc = new double[m];
+    double[] refBorder = new double[m];
+    for (int j = 0; j < m; j++) {
+      refConc[j] = reference.get(j).imageConcentration();
+      refBorder[j] = reference.get(j).border();
+    }
+    double medConc = median(refConc);
+    Lift watermark = new Lift(ratio(s.imageConcentration(), medConc), 0, 0);
+    Lift background = new Lift(ratio(s.border(), median(refBorder)), 0, 0);
+    Lift marker = new Lift(ratio(s.meanConcentration(), upperQuartileAt(reference, s.place(), null)), 0, 0);
+
+    int b = o.bootstrap();
+    double[] wm = new double[b];
+    double[] bg = new double[b];
+    double[] mk = new double[b];
+    SplittableRandom random = new SplittableRandom(mix(o.seed(), s.cls(), s.index()));
+    int cells = s.meanMap().length;
+    int[] pick = new int[m];
+    for (int r = 0; r < b; r++) {
+      double conc = 0;
+      double border = 0;
+      double[] mean = new double[cells];
+      for (int i = 0; i < n; i++) {
+        int k = random.nextInt(n);
+        conc += s.measures().get(k).concentration();
+        border += s.measures().get(k).border();
+        float[] map = s.images().get(k).map();
+        for (int c = 0; c < cells; c++) {
+          mean[c] += map[c];
+        }
+      }
+      for (int j = 0; j < m; j++) {
+        pick[j] = random.nextInt(m);
+      }
+      double[] rc = new double[m];
+      double[] rb = new double[m];
+      for (int j = 0; j < m; j++) {
+        rc[j] = refConc[pick[j]];
+        rb[j] = refBorder[pick[j]];
+      }
+      // The place is chosen again in each replicate, so that its choice is part of the uncertainty.
+      int[] place = shape.topCells(mean);
+      wm[r] = ratio(conc / n, median(rc));
+      bg[r] = ratio(border / n, median(rb));
+      mk[r] = ratio(AttentionShape.mass(mean, place) / n, upperQuartileAt(reference, place, pick));
+    }
+    watermark = interval(watermark.value(), wm, level);
+    background = interval(background.value(), bg, level);
+    marker = interval(marker.value(), mk, level);
+
+    boolean fixed = s.agreement() >= o.fixedAgreement();
+    Cue kind = null;
+    // A marker's images are peaked (at least as concentrated as a typical strategy's): a diffuse
+    // strategy's "place" is just its largest cells, and agrees with itself trivially.
+    if (fixed && shape.offCentre(s.place(), s.meanMap()) && s.imageConcentration() >= medConc
+        && marker.lo() >= o.minLift()) {
+      kind = Cue.MARKER;
+    } else if (!fixed && watermark.lo() >= o.minLift()) {
+      kind = Cue.WATERMARK;
+    } else if (background.lo() >= o.minLift() && s.imageConcentration() <= medConc) {
+      kind = Cue.BACKGROUND;
+    }
+    return s.judged(marker, watermark, background, kind);
+  }
+
+  /**
+   * The upper quartile over reference strategies (all, or those {@code pick} draws) of their mean
+   * map's mass at {@code place}. Not the median: a class whose objects often sit on the left has a
+   * strategy "on the left", and most other classes' strategies look elsewhere; a marker's place is
+   * one that hardly any other class's strategy uses.
+   */
+  private static double upperQuartileAt(List<Strategy> reference, int[] place, int[] pick) {
+    int m = pick == null ? reference.size() : pick.length;
+    double[] v = new double[m];
+    for (int j = 0; j < m; j++) {
+      v[j] = AttentionShape.mass(reference.get(pick == null ? j : pick[j]).meanMap(), place);
+    }
+    return quantile(v, 0.75);
+  }
+
+  private static Lift interval(double value, double[] replicates, double level) {
+    double[] sorted = replicates.clone();
+    Arrays.sort(sorted);
+    double tail = (1 - level) / 2;
+    int lo = (int) Math.floor(tail * sorted.length);
+    int hi = (int) Math.ceil((1 - tail) * sorted.length) - 1;
+    return new Lift(value, sorted[Math.max(0, Math.min(sorted.length - 1, lo))],
+        sorted[Math.max(0, Math.min(sorted.length - 1, hi))]);
+  }
+
+  /** a / b, with b floored so that a reference holding no mass gives a large, finite lift. */
+  static double ratio(double a, double b) {
+    return a / Math.max(b, 1e-6);
+  }
+
+  /** The q-quantile of v, linear between order statistics (type 7, as R's and NumPy's default). */
+  static double quantile(double[] v, double q) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    if (s.length == 0) {
+      return Double.NaN;
+    }
+    double h = (s.length - 1) * q;
+    int lo = (int) Math.floor(h);
+    int hi = Math.min(s.length - 1, lo + 1);
+    return s[lo] + (h - lo) * (s[hi] - s[lo]);
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    int n = s.length;
+    return n == 0 ? Double.NaN : n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+
+  /** A seed for one class (and strategy) from the configured one, the same on every run. */
+  static long mix(long seed, int cls, int strategy) {
+    long h = seed * 0x9E3779B97F4A7C15L + cls;
+    h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + strategy;
+    return h ^ (h >>> 29);
+  }
+
+  @Override
+  public Result detect(DetectorContext ctx) {
+    Options o = ctx.settings(this);
+    int maxSuspects = ctx.settings().maxSuspects();
+    Map<String, Object> section = new LinkedHashMap<>();
+    String method = method(o.method(), ctx.methods(), Options.P + "method");
+    if (method == null) {
+      ctx.console().println("audit: strategies: skipped, the analysis has no attention maps");
+      section.put("skipped", "the analysis has no attention maps");
+      ctx.tables().write(STRATEGIES, List.of());
+      ctx.tables().write(STRATEGY_IMAGES, List.of());
+      return new Result(List.of(), section);
+    }
+    List<Image> images = sample(ctx.rows(), method, o.grid(), ctx.model().input().height(),
+        ctx.model().input().width(), o.maxImages(), o.seed());
+    Outcome out = analyse(images, o);
+    AttentionShape shape = o.shape();
+
+    // Examples (the images nearest their strategy's mean map) and suspects (other classes' images),
+    // in the order of out.strategies().
+    List<List<Image>> examples = new ArrayList<>();
+    List<List<Image>> suspects = new ArrayList<>();
+    Set<String> previewIds = new LinkedHashSet<>();
+    for (Strategy s : out.strategies()) {
+      List<Image> ex = examples(s, o.examples());
+      List<Image> sus = s.flagged() ? suspects(s) : List.of();
+      examples.add(ex);
+      suspects.add(sus);
+      if (s.flagged()) {
+        ex.forEach(i -> previewIds.add(i.id()));
+        sus.stream().limit(maxSuspects).forEach(i -> previewIds.add(i.id()));
+      }
+    }
+    Map<String, byte[]> previews = previews(ctx.rows(), previewIds);
+
+    List<Row> table = new ArrayList<>();
+    List<Row> imageRows = new ArrayList<>();
+    List<Map<String, Object>> strategiesJson = new ArrayList<>();
+    List<Map<String, Object>> suspectsJson = new ArrayList<>();
+    List<Map<String, Object>> flaggedJson = new ArrayList<>();
+    List<List<Image>> flaggedSuspects = new ArrayList<>();
+    for (int n = 0; n < out.strategies().size(); n++) {
+      Strategy s = out.strategies().get(n);
+      List<Image> ex = examples.get(n);
+      List<Image> sus = suspects.get(n);
+      Set<String> exampleIds = new LinkedHashSet<>(ex.stream().map(Image::id).toList());
+      Set<String> suspectIds = new LinkedHashSet<>(sus.stream().map(Image::id).toList());
+      String className = ctx.className(s.cls());
+      table.add(RowFactory.create(s.cls(), className, method, s.index() + 1, s.of(), (long) s.images().size(),
+          s.share(), o.grid(), floats(s.meanMap()), s.imageConcentration(), s.meanConcentration(), s.agreement(),
+          s.peakSpread(), s.entropy(), s.border(), shape.describe(s.place(), s.meanMap()), value(s.marker(), 0),
+          value(s.marker(), 1), value(s.marker(), 2), value(s.watermark(), 0), value(s.watermark(), 1),
+          value(s.watermark(), 2), value(s.background(), 0), value(s.background(), 1), value(s.background(), 2),
+          s.judged(), s.flagged() ? s.kind().code() : null, s.flagged()));
+      for (int i = 0; i < s.images().size(); i++) {
+        Image img = s.images().get(i);
+        AttentionShape.Measures m = s.measures().get(i);
+        boolean example = exampleIds.contains(img.id());
+        boolean suspect = suspectIds.contains(img.id());
+        imageRows.add(RowFactory.create(s.cls(), s.index() + 1, img.id(), img.trueClass(), img.confidence(),
+            m.concentration(), m.peakX(), m.peakY(), m.border(), example, suspect,
+            s.flagged() && (example || suspect) ? previews.get(img.id()) : null));
+      }
+      Map<String, Object> j = strategyJson(s, shape);
+      j.put("examples", s.flagged() ? ex.stream().map(i -> imageJson(i, previews)).toList()
+          : List.copyOf(exampleIds));
+      strategiesJson.add(j);
+      if (s.flagged()) {
+        flaggedJson.add(j);
+        flaggedSuspects.add(sus);
+        for (Image i : sus.stream().limit(maxSuspects).toList()) {
+          Map<String, Object> m = imageJson(i, previews);
+          m.put("class", s.cls());
+          m.put("strategy", s.index() + 1);
+          suspectsJson.add(m);
+        }
+      }
+    }
+    List<Finding> findings = findings(ctx, out.flagged(), flaggedJson, flaggedSuspects, method, shape, maxSuspects);
+    ctx.tables().write(STRATEGIES, table);
+    ctx.tables().write(STRATEGY_IMAGES, imageRows);
+
+    section.put("method", method);
+    section.put("grid", o.grid());
+    section.put("top_cells", shape.top());
+    section.put("seed", o.seed());
+    section.put("images", images.size());
+    List<Map<String, Object>> classesJson = new ArrayList<>();
+    for (ClassStrategies c : out.classes()) {
+      classesJson.add(classJson(c, out.strategies(), shape));
+    }
+    section.put("classes", classesJson);
+    section.put("strategies", strategiesJson);
+    section.put("suspects", suspectsJson);
+    section.put("flagged", out.flagged().stream().map(s -> Map.of("class", s.cls(), "strategy", s.index() + 1,
+        "kind", s.kind().code())).toList());
+    ctx.console().printf(Locale.ROOT, "audit: strategies: %s maps of %,d images in %d classes, %d strategies,"
+        + " %d flagged%s%n", method, images.size(), out.classes().size(), out.strategies().size(),
+        out.flagged().size(), out.flagged().isEmpty() ? "" : ": " + String.join(", ", out.flagged().stream()
+            .map(s -> ctx.className(s.cls()) + " " + (s.index() + 1) + "/" + s.of() + " " + s.kind().code())
+            .toList()));
+    return new Result(findings, section);
+  }
+
+  /** Up to {@code count} images closest (Hellinger) to the strategy's mean map. */
+  static List<Image> examples(Strategy s, int count) {
+    double[] root = new double[s.meanMap().length];
+    for (int c = 0; c < root.length; c++) {
+      root[c] = Math.sqrt(s.meanMap()[c]);
+    }
+    double[] dist = new double[s.images().size()];
+    Integer[] order = new Integer[dist.length];
+    for (int i = 0; i < dist.length; i++) {
+      float[] map = s.images().get(i).map();
+      double d = 0;
+      for (int c = 0; c < root.length; c++) {
+        double diff = Math.sqrt(Math.max(0, map[c])) - root[c];
+        d += diff * diff;
+      }
+      dist[i] = d;
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> dist[a] != dist[b] ? Double.compare(dist[a], dist[b]) : Integer.compare(a, b));
+    List<Image> out = new ArrayList<>();
+    for (int i = 0; i < Math.min(count, order.length); i++) {
+      out.add(s.images().get(order[i]));
+    }
+    return out;
+  }
+
+  /** The strategy's images of other (known) classes, most confident first. */
+  static List<Image> suspects(Strategy s) {
+    return s.images().stream().filter(i -> i.trueClass() != null && i.trueClass() != s.cls())
+        .sorted(java.util.Comparator.comparingDouble((Image i) -> -i.confidence()).thenComparing(Image::id))
+        .toList();
+  }
+
+  /** The previews of {@code ids}, read back from the rows (bounded: examples and capped suspects). */
+  static Map<String, byte[]> previews(Dataset<Row> rows, Set<String> ids) {
+    Map<String, byte[]> out = new HashMap<>();
+    if (ids.isEmpty()) {
+      return out;
+    }
+    for (Row r : rows.filter(col("id").isin(ids.toArray())).select(col("id"), col(AnalysisSchema.INPUT_PNG))
+        .collectAsList()) {
+      out.put(r.getString(0), r.isNullAt(1) ? null : (byte[]) r.get(1));
+    }
+    return out;
+  }
+
+  private static Map<String, Object> imageJson(Image i, Map<String, byte[]> previews) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", i.id());
+    m.put("true_class", i.trueClass());
+    m.put("predicted", i.cls());
+    m.put("confidence", i.confidence());
+    m.put("png", AuditRun.png(previews.get(i.id())));
+    return m;
+  }
+
+  private static Map<String, Object> strategyJson(Strategy s, AttentionShape shape) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("class", s.cls());
+    m.put("strategy", s.index() + 1);
+    m.put("of", s.of());
+    m.put("images", s.images().size());
+    m.put("share", s.share());
+    m.put("other_class_images", suspects(s).size());
+    m.put("map", AuditRun.round(floats(s.meanMap())));
+    m.put("image_concentration", s.imageConcentration());
+    m.put("mean_concentration", s.meanConcentration());
+    m.put("agreement", s.agreement());
+    m.put("peak_spread", s.peakSpread());
+    m.put("entropy", s.entropy());
+    m.put("border_mass", s.border());
+    m.put("place", shape.describe(s.place(), s.meanMap()));
+    m.put("judged", s.judged());
+    m.put("marker", liftJson(s.marker()));
+    m.put("watermark", liftJson(s.watermark()));
+    m.put("background", liftJson(s.background()));
+    m.put("kind", s.flagged() ? s.kind().code() : null);
+    return m;
+  }
+
+  /** The class-level peak check: how concentrated each image is, and whether its peaks move. */
+  private static Map<String, Object> classJson(ClassStrategies c, List<Strategy> strategies, AttentionShape shape) {
+    List<AttentionShape.Measures> all = new ArrayList<>();
+    List<float[]> maps = new ArrayList<>();
+    for (Strategy s : strategies) {
+      if (s.cls() == c.cls()) {
+        all.addAll(s.measures());
+        s.images().forEach(i -> maps.add(i.map()));
+      }
+    }
+    double conc = all.stream().mapToDouble(AttentionShape.Measures::concentration).average().orElse(0);
+    double[] mean = AttentionShape.mean(maps);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("class", c.cls());
+    m.put("images", c.images());
+    m.put("strategies", strategies.stream().filter(s -> s.cls() == c.cls()).count());
+    m.put("eigenvalues", c.eigenvalues());
+    m.put("interval_level", Double.isNaN(c.intervalLevel()) ? null : c.intervalLevel());
+    m.put("image_concentration", conc);
+    m.put("mean_concentration", AttentionShape.mass(mean, shape.topCells(mean)));
+    m.put("agreement", shape.agreement(mean, conc));
+    m.put("peak_spread", AttentionShape.peakSpread(all));
+    return m;
+  }
+
+  private static Map<String, Object> liftJson(Lift l) {
+    if (l == null) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("lift", l.value());
+    m.put("lo", l.lo());
+    m.put("hi", l.hi());
+    return m;
+  }
+
+  private static Double value(Lift l, int which) {
+    return l == null ? null : which == 0 ? l.value() : which == 1 ? l.lo() : l.hi();
+  }
+
+  static float[] floats(double[] v) {
+    float[] f = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      f[i] = (float) v[i];
+    }
+    return f;
+  }
+
+  /**
+   * One finding per class and kind: a class's flagged strategies of the same kind are one cue (the
+   * eigengap may cut one way of looking into several clusters), their shares and suspects added;
+   * the score, interval and measures are those of the largest of them.
+   */
+  private static List<Finding> findings(DetectorContext ctx, List<Strategy> flagged, List<Map<String, Object>> json,
+      List<List<Image>> suspects, String method, AttentionShape shape, int maxSuspects) {
+    List<Finding> out = new ArrayList<>();
+    Set<String> done = new java.util.HashSet<>();
+    for (int i = 0; i < flagged.size(); i++) {
+      Strategy s = flagged.get(i);
+      if (!done.add(s.cls() + "/" + s.kind())) {
+        continue;
+      }
+      List<Integer> group = new ArrayList<>();
+      for (int j = i; j < flagged.size(); j++) {
+        if (flagged.get(j).cls() == s.cls() && flagged.get(j).kind() == s.kind()) {
+          group.add(j);
+        }
+      }
+      out.add(finding(ctx, flagged, group, json, suspects, method, shape, maxSuspects));
+    }
+    return out;
+  }
+
+  private static Finding finding(DetectorContext ctx, List<Strategy> flagged, List<Integer> group,
+      List<Map<String, Object>> json, List<List<Image>> suspects, String method, AttentionShape shape,
+      int maxSuspects) {
+    Strategy s = flagged.get(group.get(0)); // the largest: strategies are numbered by size
+    double share = 0;
+    int images = 0;
+    List<Image> fooled = new ArrayList<>();
+    List<String> numbers = new ArrayList<>();
+    List<Map<String, Object>> strategies = new ArrayList<>();
+    for (int g : group) {
+      Strategy t = flagged.get(g);
+      share += t.share();
+      images += t.images().size();
+      fooled.addAll(suspects.get(g));
+      numbers.add(String.valueOf(t.index() + 1));
+      strategies.add(json.get(g));
+    }
+    fooled.sort(java.util.Comparator.comparingDouble((Image i) -> -i.confidence()).thenComparing(Image::id));
+    String name = ctx.className(s.cls());
+    Lift lift = switch (s.kind()) {
+      case MARKER -> s.marker();
+      case WATERMARK -> s.watermark();
+      default -> s.background();
+    };
+    String what = switch (s.kind()) {
+      case MARKER -> String.format(Locale.ROOT, "looks at one fixed place, the %s: %.0f%% of the attention sits in"
+          + " its top %d of %d cells, %.1f× (interval %.1f–%.1f) what other classes' strategies put there (their"
+          + " upper quartile)",
+          shape.describe(s.place(), s.meanMap()), 100 * s.meanConcentration(), shape.top(),
+          shape.grid() * shape.grid(), lift.value(), lift.lo(), lift.hi());
+      case WATERMARK -> String.format(Locale.ROOT, "looks at a small spot that moves from image to image: each"
+          + " image's top %d of %d cells hold %.0f%% of its attention, %.1f× (interval %.1f–%.1f) the median of"
+          + " other classes' strategies, while the mean map holds only %.0f%% in its own top cells (peaks spread %.2f of"
+          + " the side)", shape.top(), shape.grid() * shape.grid(), 100 * s.imageConcentration(), lift.value(),
+          lift.lo(), lift.hi(), 100 * s.meanConcentration(), s.peakSpread());
+      default -> String.format(Locale.ROOT, "spreads its attention over the border: %.0f%% of each image's"
+          + " attention lies in the outer band, %.1f× (interval %.1f–%.1f) the median of other classes' strategies"
+          + " (entropy %.2f)", 100 * s.border(), lift.value(), lift.lo(), lift.hi(), s.entropy());
+    };
+    String which = group.size() == 1 ? "strategy " + numbers.get(0) + " of " + s.of()
+        : "strategies " + String.join(", ", numbers) + " of " + s.of();
+    String statement = String.format(Locale.ROOT, "%s: %.0f%% of its predictions (%d images) follow an explanation"
+        + " strategy (%s maps, %s) that %s; the suspected cue: %s; %d of those images are of other classes", name,
+        100 * share, images, method, which, what, s.kind().words(), fooled.size());
+    Map<String, Object> evidence = new LinkedHashMap<>();
+    evidence.put("method", method);
+    evidence.put("share", share);
+    evidence.put("images", images);
+    evidence.put("strategies", strategies);
+    return new Finding(s.cls(), name, s.kind(), NAME, which, lift.value(), lift.lo(), lift.hi(), statement,
+        fooled.size(), fooled.stream().limit(maxSuspects).map(Image::id).toList(), evidence);
+  }
+}
