@@ -503,9 +503,10 @@ public final class AuditRun {
     int stride = storedGrid != null ? storedGrid.getInt(1) : a.stride(coarsest);
     AttributionSettings checked = new AttributionSettings(methods, a.target(), MapEncoding.Kind.F16, 0,
         a.smoothGradSamples(), a.smoothGradNoise(), a.seed(), a.gradCamLayer(), List.of(window), List.of(stride),
-        storedGrid != null ? analysedBaseline : a.occlusionBaseline(), a.perturbationsPerEval());
+        storedGrid != null ? analysedBaseline : a.occlusionBaseline(), s.qualityBatchSize());
+    // Every forward of the check, occlusion's tiles included, in batches of audit.quality.batch-size.
     ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, config.input().maxFileBytes(),
-        config.input().maxPixels(), config.analyze().batchSize(), s.cascadeLayers(), s.occlusionSteps(),
+        config.input().maxPixels(), s.qualityBatchSize(), s.cascadeLayers(), s.occlusionSteps(),
         s.curveSteps(), s.insertionBlur(), s.qualitySeed());
     int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
         (s.qualitySamples() + 7) / 8));
@@ -651,6 +652,7 @@ public final class AuditRun {
     m.put("cascade_layers", s.cascadeLayers());
     m.put("occlusion_steps", s.occlusionSteps());
     m.put("curve_steps", s.curveSteps());
+    m.put("quality_batch_size", s.qualityBatchSize());
     m.put("insertion_blur", s.insertionBlur());
     return m;
   }

@@ -38,6 +38,8 @@ import org.convlens.config.Settings;
  * @param occlusionSteps cascade steps at which occlusion is re-run, spread evenly from the first to
  *     the last (0 = every step)
  * @param curveSteps deletion / insertion steps (pixels change in this many equal shares)
+ * @param qualityBatchSize images per forward pass of the quality checks (the sampled images, the
+ *     curves' steps, occlusion's tiles)
  * @param insertionBlur σ in pixels of the blurred start image of the insertion game (RISE)
  * @param diffShift {@code audit diff} marks a class's attention as shifted when the total
  *     variation distance between its two mean maps is at least this
@@ -69,6 +71,7 @@ public record AuditSettings(
     int cascadeLayers,
     int occlusionSteps,
     int curveSteps,
+    int qualityBatchSize,
     double insertionBlur,
     double diffShift,
     java.util.Map<String, Serializable> detectors)
@@ -122,6 +125,7 @@ public record AuditSettings(
           + " step) or at least 2 (the first and the last step are always among them), got 1");
     }
     Settings.between(P + "quality.curve-steps", curveSteps, 2, 1024);
+    Settings.between(P + "quality.batch-size", qualityBatchSize, 1, 4096);
     if (!(insertionBlur > 0 && insertionBlur <= 100)) {
       throw InvalidConfigException.range(P + "quality.insertion-blur", insertionBlur, "numbers above 0, up to 100");
     }

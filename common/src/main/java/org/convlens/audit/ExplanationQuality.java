@@ -391,7 +391,8 @@ public final class ExplanationQuality {
      * Deletion and insertion curves of every method's pixel order and of a random order. All
      * images of all curves of the chunk go through the model in batches of {@code batchSize}; the
      * ends every curve of an image shares (the image itself: deletion's start and insertion's
-     * end; the all-deleted image; the blurred start) go through once per image.
+     * end; the blurred start) go through once per image, the all-deleted image (deletion's end,
+     * the same for every image) once per chunk.
      */
     private void faithfulness(InferenceSession session, float[][] x, String[] ids, int[] targets,
         Map<String, float[][]> maps, List<Row> out) {
@@ -414,7 +415,6 @@ public final class ExplanationQuality {
           orders[i][m] = map == null ? null : order(map, side, h, w);
         }
         probes.add(new Probe(i, -1, Probe.IMAGE, 0));
-        probes.add(new Probe(i, -1, Probe.DELETED, 0));
         probes.add(new Probe(i, -1, Probe.BLURRED, 0));
         for (int m = 0; m < names.size(); m++) {
           if (orders[i][m] != null) {
@@ -425,7 +425,10 @@ public final class ExplanationQuality {
           }
         }
       }
+      // The all-deleted image is the same for every image: one forward for the chunk.
+      probes.add(new Probe(0, -1, Probe.DELETED, 0));
       float[] p = new float[probes.size()];
+      float[] deletedLogits = null;
       for (int start = 0; start < probes.size(); start += o.batchSize()) {
         int n = Math.min(o.batchSize(), probes.size() - start);
         float[][] part = new float[n][];
@@ -447,14 +450,17 @@ public final class ExplanationQuality {
         for (int j = 0; j < n; j++) {
           p[start + j] = Softmax.softmax(logits[j])[targets[probes.get(start + j).image()]];
         }
+        deletedLogits = start + n == probes.size() ? logits[n - 1] : null;
       }
-      // Probes are in image order: each image's three shared ends, then its curves' inner points.
+      float[] deletedProbabilities = Softmax.softmax(deletedLogits);
+      // Probes are in image order: each image's two own ends, then its curves' inner points; the
+      // all-deleted image last.
       int next = 0;
       for (int i = 0; i < x.length; i++) {
         float image = p[next];
-        float deleted = p[next + 1];
-        float start = p[next + 2];
-        next += 3;
+        float deleted = deletedProbabilities[targets[i]];
+        float start = p[next + 1];
+        next += 2;
         for (int m = 0; m < names.size(); m++) {
           if (orders[i][m] == null) {
             continue;

@@ -169,6 +169,7 @@ public record ConvLensConfig(
             (int) num(c, a + "quality.cascade-layers"),
             (int) num(c, a + "quality.occlusion-steps"),
             (int) num(c, a + "quality.curve-steps"),
+            (int) num(c, a + "quality.batch-size"),
             dbl(c, a + "quality.insertion-blur"),
             dbl(c, a + "diff.attention-shift"),
             AuditSettings.detectorSettings(c));
