@@ -1,12 +1,9 @@
 package org.convlens.audit;
 
-import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.posexplode;
 import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.stddev_samp;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,6 +40,7 @@ import org.convlens.analyze.AnalyzeRun;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.MapEncoding;
+import org.convlens.attribution.Occlusion;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.data.HadoopConf;
@@ -74,7 +72,10 @@ public final class AuditRun {
   public record Summary(String dir, String auditId, String modelId, long images, List<String> methods,
       List<String> flaggedClasses, Map<String, Long> suspects, List<Finding> signals,
       List<Verdicts.Verdict> findings, Double accuracy, long labelIssues,
-      Map<String, Double> finalSpearman, Map<String, Double> phaseSeconds, double seconds) {}
+      Map<String, Estimate> finalSpearman, Map<String, Double> phaseSeconds, double seconds) {}
+
+  /** A sample's figure and its 95% interval (nulls where there is none). */
+  public record Estimate(Double mean, Double lo, Double hi) {}
 
   private AuditRun() {}
 
@@ -228,7 +229,7 @@ public final class AuditRun {
       List<String> qualityMethods = methods.stream().filter(Attributions.NAMES::contains).toList();
       if (s.qualitySamples() > 0 && !qualityMethods.isEmpty()) {
         quality = qualitySection(config, spark, rows, spec, d, org.convlens.model.ParameterRandomizer.layerCount(classifier),
-            qualityMethods, inputs, tables, console);
+            qualityMethods, inputs, analysisDir, tables, console);
       } else {
         tables.write(AuditSchema.RANDOMIZATION, List.of());
         tables.write(AuditSchema.FAITHFULNESS, List.of());
@@ -249,12 +250,13 @@ public final class AuditRun {
       flagged.add(v.className());
       suspects.put(v.className(), v.suspectCount());
     }
-    Map<String, Double> finalSpearman = new LinkedHashMap<>();
+    Map<String, Estimate> finalSpearman = new LinkedHashMap<>();
     if (quality != null) {
       @SuppressWarnings("unchecked")
       List<Map<String, Object>> cascade = (List<Map<String, Object>>) quality.get("randomization");
-      for (Map<String, Object> r : cascade) {
-        finalSpearman.put((String) r.get("method"), (Double) r.get("spearman_mean"));
+      for (Map<String, Object> r : cascade) { // by method, then step: the last step stays
+        finalSpearman.put((String) r.get("method"), new Estimate((Double) r.get("spearman_mean"),
+            (Double) r.get("spearman_lo"), (Double) r.get("spearman_hi")));
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -476,106 +478,174 @@ public final class AuditRun {
 
   private static Map<String, Object> qualitySection(ConvLensConfig config, SparkSession spark, Dataset<Row> rows,
       ModelSpec spec, ModelDescription d, int modelLayers, List<String> methods, ConvLensConfig analysed,
-      Tables tables, PrintStream console) {
+      Path analysisDir, Tables tables, PrintStream console) {
     AuditSettings s = config.audit();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    Dataset<Row> sample = rows.filter(col("target").isNotNull())
+    AttributionSettings a = config.analyze().attribution();
+    // The trained model's occlusion grid is the analysis's own (float32, as analysed) when run.json
+    // says which baseline made it: the check does not spend its forwards again. Its window and
+    // stride are the grid's; without that baseline the grid is computed afresh as configured.
+    AttributionSettings.Baseline analysedBaseline = methods.contains(Occlusion.NAME)
+        ? analysedBaseline(new Path(analysisDir.getParent(), "run.json"), hadoop) : null;
+    List<org.apache.spark.sql.Column> picked = new ArrayList<>(List.of(col("id").as("_sid"), col("target").as("_target")));
+    if (analysedBaseline != null) {
+      picked.add(col(Occlusion.NAME));
+    }
+    // Ranked by a hash of the seed and the id: the same images whatever their order or location.
+    List<Row> ranked = rows.filter(col("target").isNotNull())
         .withColumn("_h", xxhash64(lit(s.qualitySeed()), col("id")))
-        .orderBy(col("_h"), col("id")).limit(s.qualitySamples())
-        .select(col("id").as("_sid"), col("target").as("_target"));
+        .orderBy(col("_h"), col("id")).limit(s.qualityOffset() + s.qualitySamples())
+        .select(picked.toArray(new org.apache.spark.sql.Column[0])).collectAsList();
+    List<Row> chosen = ranked.subList(Math.min(s.qualityOffset(), ranked.size()), ranked.size());
+    if (chosen.isEmpty()) {
+      throw new InvalidConfigException("audit.quality.sample-offset", "audit.quality.sample-offset = "
+          + s.qualityOffset() + " skips all " + ranked.size() + " images with a target: lower it");
+    }
+    StructType sampleSchema = new StructType()
+        .add("_sid", DataTypes.StringType, false).add("_target", DataTypes.IntegerType, false);
+    Row storedGrid = null;
+    if (analysedBaseline != null) {
+      // Each image's grid of the largest window the analysis ran, where it is the first image's window and stride.
+      List<Row> withGrids = new ArrayList<>();
+      for (Row r : chosen) {
+        Row grid = r.isNullAt(2) ? null : ExplanationQuality.largestWindow(r.getList(2));
+        storedGrid = storedGrid == null ? grid : storedGrid;
+        boolean same = grid != null && grid.getInt(0) == storedGrid.getInt(0) && grid.getInt(1) == storedGrid.getInt(1);
+        withGrids.add(RowFactory.create(r.get(0), r.get(1), same ? grid : null));
+      }
+      chosen = withGrids;
+      sampleSchema = sampleSchema.add(ExplanationQuality.STORED_OCCLUSION, Occlusion.GRID, true);
+    }
+    Dataset<Row> sample = spark.createDataFrame(chosen, sampleSchema);
     Dataset<Row> listing = null;
     for (ImageSource src : ImageSources.openAll(analysed.input(), spark)) {
       listing = listing == null ? src.list(spark) : listing.union(src.list(spark));
     }
     Dataset<Row> inputs = listing.join(sample, listing.col(InputSchema.ID).equalTo(sample.col("_sid")), "inner")
         .drop("_sid");
-    AttributionSettings a = config.analyze().attribution();
     // Full precision and size: 8-bit maps would turn the flat parts of a map into ties for Spearman and
     // for the deletion order.
-    // Occlusion is re-run for every cascade step: only at the largest configured window, the
-    // cheapest grid (49 forwards per image instead of 274 on the demo); docs/audit.md says so.
+    // Occlusion only at the largest window, the cheapest grid (49 forwards per image instead of 274 on
+    // the demo); its cascade re-runs lay that window as tiles. docs/audit.md says so.
     int coarsest = 0;
     for (int k = 1; k < a.occlusionWindows().size(); k++) {
       coarsest = a.occlusionWindows().get(k) > a.occlusionWindows().get(coarsest) ? k : coarsest;
     }
+    int window = storedGrid != null ? storedGrid.getInt(0) : a.occlusionWindows().get(coarsest);
+    int stride = storedGrid != null ? storedGrid.getInt(1) : a.stride(coarsest);
     AttributionSettings checked = new AttributionSettings(methods, a.target(), MapEncoding.Kind.F16, 0,
-        a.smoothGradSamples(), a.smoothGradNoise(), a.seed(), a.gradCamLayer(),
-        List.of(a.occlusionWindows().get(coarsest)), List.of(a.stride(coarsest)), a.occlusionBaseline(),
-        a.perturbationsPerEval());
+        a.smoothGradSamples(), a.smoothGradNoise(), a.seed(), a.gradCamLayer(), List.of(window), List.of(stride),
+        storedGrid != null ? analysedBaseline : a.occlusionBaseline(), s.qualityBatchSize());
+    // Every forward of the check, occlusion's tiles included, in batches of audit.quality.batch-size.
     ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, config.input().maxFileBytes(),
-        config.input().maxPixels(), config.analyze().batchSize(), s.cascadeLayers(), s.curveSteps(),
-        s.insertionBlur(), s.qualitySeed());
+        config.input().maxPixels(), s.qualityBatchSize(), s.cascadeLayers(), s.occlusionSteps(),
+        s.curveSteps(), s.insertionBlur(), s.qualitySeed());
     int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
         (s.qualitySamples() + 7) / 8));
-    console.printf(Locale.ROOT, "audit: explanation quality of %s on %d sampled images (seed %d), %d task(s)%n",
-        String.join(", ", methods), s.qualitySamples(), s.qualitySeed(), partitions);
+    console.printf(Locale.ROOT, "audit: explanation quality of %s on %d sampled images (seed %d%s), %d task(s)%n",
+        String.join(", ", methods), s.qualitySamples(), s.qualitySeed(),
+        s.qualityOffset() > 0 ? ", after the first " + s.qualityOffset() : "", partitions);
     org.apache.spark.util.LongAccumulator maps = spark.sparkContext().longAccumulator("convlens.audit.quality");
     long units = ExplanationQuality.units(o, modelLayers);
     long total = units * s.qualitySamples();
-    Dataset<Row> measured = ExplanationQuality.measure(inputs, o, new HadoopConf(hadoop), partitions, maps)
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    List<Row> measured;
+    long started = System.nanoTime();
     try (ProgressReporter progress = new ProgressReporter("audit: quality", "maps", "maps", total, maps,
         config.progress().intervalSeconds(), console)) {
-      measured.count();
+      // A few rows per image, method and step: small enough for the driver, where the bootstrap runs.
+      measured = ExplanationQuality.measure(inputs, o, new HadoopConf(hadoop), partitions, maps).collectAsList();
+    }
+    double measureSeconds = (System.nanoTime() - started) / 1e9;
+    QualityFigures.Result figures = QualityFigures.of(measured, new Bootstrap(s.bootstrap(), s.qualitySeed()));
+    if (!figures.ids().isEmpty()) {
+      StringBuilder parts = new StringBuilder();
+      figures.cpuSeconds().forEach((part, sec) -> parts.append(String.format(Locale.ROOT, "%s%s %.3f",
+          parts.length() == 0 ? "" : ", ", part, sec / figures.ids().size())));
+      console.printf(Locale.ROOT, "audit: quality measured %d images in %.1f s; CPU seconds per image: %s%n",
+          figures.ids().size(), measureSeconds, parts);
     }
 
     Map<String, Object> out = new LinkedHashMap<>();
     List<Row> cascade = new ArrayList<>();
     List<Map<String, Object>> cascadeJson = new ArrayList<>();
-    for (Row r : measured.filter(col("kind").equalTo(ExplanationQuality.RANDOMIZATION))
-        .groupBy("method", "step", "layer")
-        .agg(count(col("value")).as("images"), avg("value").as("mean"), stddev_samp("value").as("std"))
-        .orderBy("method", "step").collectAsList()) {
-      Double mean = r.isNullAt(4) ? null : r.getDouble(4);
-      Double std = r.isNullAt(5) ? null : r.getDouble(5);
-      cascade.add(RowFactory.create(r.getString(0), r.getInt(1), r.getString(2), r.getLong(3), mean, std));
+    for (QualityFigures.Cascade c : figures.cascade()) {
+      Double lo = c.interval() == null ? null : c.interval().lo();
+      Double hi = c.interval() == null ? null : c.interval().hi();
+      cascade.add(RowFactory.create(c.method(), c.step(), c.layer(), c.images(), c.mean(), c.std(), lo, hi));
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("method", r.getString(0));
-      m.put("step", r.getInt(1));
-      m.put("layer", r.getString(2));
-      m.put("images", r.getLong(3));
-      m.put("spearman_mean", mean);
-      m.put("spearman_std", std);
+      m.put("method", c.method());
+      m.put("step", c.step());
+      m.put("layer", c.layer());
+      m.put("images", c.images());
+      m.put("spearman_mean", c.mean());
+      m.put("spearman_std", c.std());
+      m.put("spearman_lo", lo);
+      m.put("spearman_hi", hi);
       cascadeJson.add(m);
     }
     tables.write(AuditSchema.RANDOMIZATION, cascade);
-    Dataset<Row> curves = measured.filter(col("kind").isin(ExplanationQuality.DELETION, ExplanationQuality.INSERTION));
-    Map<String, float[]> meanCurves = new HashMap<>();
-    for (Row r : curves.select(col("method"), col("kind"), posexplode(col("curve"))).groupBy("method", "kind", "pos")
-        .agg(avg("col")).collectAsList()) {
-      meanCurves.computeIfAbsent(r.getString(0) + "/" + r.getString(1), k -> new float[s.curveSteps() + 1])
-          [r.getInt(2)] = (float) r.getDouble(3);
-    }
     List<Row> faith = new ArrayList<>();
     List<Map<String, Object>> faithJson = new ArrayList<>();
-    for (Row r : curves.groupBy("method", "kind")
-        .agg(count(col("value")), avg("value"), stddev_samp("value")).orderBy("method", "kind").collectAsList()) {
-      float[] curve = meanCurves.get(r.getString(0) + "/" + r.getString(1));
-      Double mean = r.isNullAt(3) ? null : r.getDouble(3);
-      Double std = r.isNullAt(4) ? null : r.getDouble(4);
-      faith.add(RowFactory.create(r.getString(0), r.getString(1), r.getLong(2), mean, std, curve));
+    for (QualityFigures.Curve c : figures.curves()) {
+      Double lo = c.interval() == null ? null : c.interval().lo();
+      Double hi = c.interval() == null ? null : c.interval().hi();
+      faith.add(RowFactory.create(c.method(), c.kind(), c.images(), c.mean(), c.std(), c.curve(), lo, hi));
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("method", r.getString(0));
-      m.put("kind", r.getString(1));
-      m.put("images", r.getLong(2));
-      m.put("auc_mean", mean);
-      m.put("auc_std", std);
-      m.put("curve", round(curve));
+      m.put("method", c.method());
+      m.put("kind", c.kind());
+      m.put("images", c.images());
+      m.put("auc_mean", c.mean());
+      m.put("auc_std", c.std());
+      m.put("auc_lo", lo);
+      m.put("auc_hi", hi);
+      m.put("curve", round(c.curve()));
       faithJson.add(m);
     }
     tables.write(AuditSchema.FAITHFULNESS, faith);
-    List<String> errors = measured.filter(col("kind").equalTo("error")).select("id", "error").limit(20)
-        .collectAsList().stream().map(r -> r.getString(0) + ": " + r.getString(1)).toList();
-    long measuredImages = measured.filter(col("kind").equalTo(ExplanationQuality.DELETION)
-        .and(col("method").equalTo(ExplanationQuality.RANDOM_ORDER))).count();
-    measured.unpersist();
+    Map<String, Object> bootstrap = new LinkedHashMap<>();
+    bootstrap.put("method", "percentile");
+    bootstrap.put("level", Bootstrap.LEVEL);
+    bootstrap.put("resamples", s.bootstrap());
+    bootstrap.put("seed", s.qualitySeed());
     out.put("samples", s.qualitySamples());
-    out.put("measured_images", measuredImages);
-    out.put("errors", errors);
+    out.put("sample_offset", s.qualityOffset());
+    out.put("measured_images", figures.ids().size());
+    out.put("ids", figures.ids());
+    out.put("errors", figures.errors().subList(0, Math.min(20, figures.errors().size())));
     out.put("methods", methods);
+    out.put("bootstrap", bootstrap);
+    out.put("occlusion_steps", s.occlusionSteps());
+    if (methods.contains(Occlusion.NAME)) {
+      // Where the trained model's occlusion grid came from, and which grid it is.
+      Map<String, Object> grid = new LinkedHashMap<>();
+      grid.put("source", storedGrid != null ? "analysis" : "computed");
+      grid.put("window", window);
+      grid.put("stride", stride);
+      grid.put("baseline", checked.occlusionBaseline().code());
+      out.put("occlusion_grid", grid);
+    }
+    out.put("seconds", Math.round(measureSeconds * 10) / 10.0);
+    Map<String, Double> cpu = new LinkedHashMap<>();
+    figures.cpuSeconds().forEach((part, sec) -> cpu.put(part, Math.round(sec * 100) / 100.0));
+    out.put("cpu_seconds", cpu);
     out.put("randomization", cascadeJson);
     out.put("faithfulness", faithJson);
     return out;
+  }
+
+  /** The occlusion baseline run.json records the analysis ran with; null when it records none. */
+  static AttributionSettings.Baseline analysedBaseline(Path runJson, Configuration hadoop) {
+    JsonNode run = OutputFiles.readJson(runJson, hadoop);
+    JsonNode code = run == null ? null : run.path("attribution").get("occlusion_baseline");
+    if (code == null || !code.isTextual()) {
+      return null;
+    }
+    try {
+      return org.convlens.config.Choice.parse(AttributionSettings.Baseline.class, "analyze.occlusion.baseline",
+          code.asText());
+    } catch (InvalidConfigException e) {
+      return null; // a baseline this version does not know: compute the grid afresh
+    }
   }
 
   /** The dataset paths a run.json lists (empty when there is none). */
@@ -609,8 +679,12 @@ public final class AuditRun {
     m.put("label_issue_min_confidence", s.labelIssueMinConfidence());
     m.put("quality_samples", s.qualitySamples());
     m.put("quality_seed", s.qualitySeed());
+    m.put("quality_sample_offset", s.qualityOffset());
+    m.put("quality_bootstrap", s.bootstrap());
     m.put("cascade_layers", s.cascadeLayers());
+    m.put("occlusion_steps", s.occlusionSteps());
     m.put("curve_steps", s.curveSteps());
+    m.put("quality_batch_size", s.qualityBatchSize());
     m.put("insertion_blur", s.insertionBlur());
     return m;
   }

@@ -13,7 +13,13 @@ import org.apache.spark.sql.types.StructType;
  * model_id}). Bump {@link #VERSION} on any change that is not an added nullable column.
  */
 public final class AuditSchema {
-  public static final int VERSION = 1;
+  /**
+   * 2: the quality tables' interval columns ({@code spearman_lo/hi}, {@code auc_lo/hi}),
+   * occlusion's cascade ρ measured on its tiles, a different figure from version 1's, and
+   * {@code findings} one row per class with its {@code detectors} (each detector's rows moved to
+   * {@code signals}).
+   */
+  public static final int VERSION = 2;
 
   public static final StructType COMMON = new StructType()
       .add("schema_version", DataTypes.IntegerType, false)
@@ -76,14 +82,18 @@ public final class AuditSchema {
           .add("layer", DataTypes.StringType, false)
           .add("images", DataTypes.LongType, false)
           .add("spearman_mean", DataTypes.DoubleType, true)
-          .add("spearman_std", DataTypes.DoubleType, true),
+          .add("spearman_std", DataTypes.DoubleType, true)
+          .add("spearman_lo", DataTypes.DoubleType, true)
+          .add("spearman_hi", DataTypes.DoubleType, true),
       FAITHFULNESS, new StructType()
           .add("method", DataTypes.StringType, false)
           .add("kind", DataTypes.StringType, false)
           .add("images", DataTypes.LongType, false)
           .add("auc_mean", DataTypes.DoubleType, true)
           .add("auc_std", DataTypes.DoubleType, true)
-          .add("curve", DataTypes.createArrayType(DataTypes.FloatType, false), true),
+          .add("curve", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+          .add("auc_lo", DataTypes.DoubleType, true)
+          .add("auc_hi", DataTypes.DoubleType, true),
       FINDINGS, new StructType()
           .add("class", DataTypes.IntegerType, false)
           .add("class_name", DataTypes.StringType, true)

@@ -30,9 +30,16 @@ import org.convlens.config.Settings;
  * @param labelIssues candidate label issues kept
  * @param labelIssueMinConfidence a label issue needs the predicted class at least this probable
  * @param qualitySamples images of the explanation-quality checks (0 = skip them)
- * @param qualitySeed seed of the quality sample and of the randomised weights
+ * @param qualitySeed seed of the quality sample, the randomised weights and the bootstrap
+ * @param qualityOffset the sample skips this many images of the seed's order (samples = offset
+ *     draws a sample disjoint from the default one)
+ * @param bootstrap resamples of the percentile bootstrap behind each quality figure's 95% interval
  * @param cascadeLayers randomisation steps, from the top layer down (0 = every layer)
+ * @param occlusionSteps cascade steps at which occlusion is re-run, spread evenly from the first to
+ *     the last (0 = every step)
  * @param curveSteps deletion / insertion steps (pixels change in this many equal shares)
+ * @param qualityBatchSize images per forward pass of the quality checks (the sampled images, the
+ *     curves' steps, occlusion's tiles)
  * @param insertionBlur σ in pixels of the blurred start image of the insertion game (RISE)
  * @param diffShift {@code audit diff} marks a class's attention as shifted when the total
  *     variation distance between its two mean maps is at least this
@@ -59,8 +66,12 @@ public record AuditSettings(
     double labelIssueMinConfidence,
     int qualitySamples,
     long qualitySeed,
+    int qualityOffset,
+    int bootstrap,
     int cascadeLayers,
+    int occlusionSteps,
     int curveSteps,
+    int qualityBatchSize,
     double insertionBlur,
     double diffShift,
     java.util.Map<String, Serializable> detectors)
@@ -104,8 +115,17 @@ public record AuditSettings(
     Settings.between(P + "mistakes.label-issues", labelIssues, 0, 100_000);
     fraction(P + "mistakes.label-issue-min-confidence", labelIssueMinConfidence, 0, 1);
     Settings.between(P + "quality.samples", qualitySamples, 0, 100_000);
+    Settings.between(P + "quality.sample-offset", qualityOffset, 0, 1_000_000);
+    // Fewer resamples would put the 2.5% and 97.5% ends on a handful of resampled means.
+    Settings.between(P + "quality.bootstrap", bootstrap, 200, 1_000_000);
     Settings.between(P + "quality.cascade-layers", cascadeLayers, 0, 10_000);
+    Settings.between(P + "quality.occlusion-steps", occlusionSteps, 0, 10_000);
+    if (occlusionSteps == 1) {
+      throw new InvalidConfigException(P + "quality.occlusion-steps", "audit.quality.occlusion-steps must be 0 (every"
+          + " step) or at least 2 (the first and the last step are always among them), got 1");
+    }
     Settings.between(P + "quality.curve-steps", curveSteps, 2, 1024);
+    Settings.between(P + "quality.batch-size", qualityBatchSize, 1, 4096);
     if (!(insertionBlur > 0 && insertionBlur <= 100)) {
       throw InvalidConfigException.range(P + "quality.insertion-blur", insertionBlur, "numbers above 0, up to 100");
     }

@@ -21,6 +21,7 @@ import org.convlens.attribution.AttributionBatch;
 import org.convlens.attribution.AttributionMethod;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
+import org.convlens.attribution.Occlusion;
 import org.convlens.data.HadoopConf;
 import org.convlens.data.InputException;
 import org.convlens.data.InputReader;
@@ -52,12 +53,42 @@ import org.convlens.model.Softmax;
  * target-class probability traced over the share of pixels changed gives a curve whose area
  * (trapezoid, x in [0, 1]) is the score: low for deletion and high for insertion are good. The
  * same curves in a random pixel order ("random") are the reference a method must beat.
+ *
+ * <p><b>Cost</b>, where it departs from the papers: occlusion, the costly map (one forward per
+ * window position), is checked at one window; in the cascade it is re-run only at {@code
+ * occlusionSteps} of the steps and with its window laid as tiles (stride = window), compared with
+ * the trained model's tiles. The trained model's grid can come from the analysis ({@link
+ * #STORED_OCCLUSION}). The curves' images of a whole chunk go through the model in full batches,
+ * and the ends every curve of an image shares go through once. Rows carry each image's figures;
+ * {@link QualityFigures} averages them and gives their intervals.
  */
 public final class ExplanationQuality {
   public static final String RANDOMIZATION = "randomization";
   public static final String DELETION = "deletion";
   public static final String INSERTION = "insertion";
   public static final String RANDOM_ORDER = "random";
+  /** The kind of a row for an image that could not be read again. */
+  public static final String ERROR = "error";
+  /**
+   * The kind of a row that carries a task's CPU seconds in one part of the check ({@code method}:
+   * {@link #SHARED_PASS}, a method's name, {@link #CURVES}, {@link #MODEL_LOAD}, {@link #TASK});
+   * id is empty.
+   */
+  public static final String CPU_SECONDS = "cpu_seconds";
+  /** The forward and backward that saliency, Grad-CAM and CAM read their maps from. */
+  public static final String SHARED_PASS = "shared pass";
+  /** The deletion and insertion forwards. */
+  public static final String CURVES = "curves";
+  /** Loading the task's private model copy and reading the images. */
+  public static final String MODEL_LOAD = "model and images";
+  /** All of a task, the parts above included. */
+  public static final String TASK = "task";
+
+  /**
+   * Optional column of the sampled rows: the analysis's own occlusion grid ({@link Occlusion#GRID})
+   * of the checked window, used as the trained model's instead of computing it again.
+   */
+  public static final String STORED_OCCLUSION = "_occlusion";
 
   /** One measurement of one image. */
   public static final StructType ROW = new StructType()
@@ -72,15 +103,54 @@ public final class ExplanationQuality {
 
   /**
    * @param model how tasks load their private copy
-   * @param attribution the analysis's attribution settings with {@code methods} = the methods checked
+   * @param attribution the analysis's attribution settings with {@code methods} = the methods
+   *     checked and one occlusion window (with its stride): the maps whose deletion and insertion
+   *     curves are measured
    * @param cascadeLayers randomisation steps (0 = every layer)
+   * @param occlusionSteps cascade steps at which occlusion is re-run, spread evenly from the first
+   *     to the last (0 = every step)
    * @param curveSteps deletion / insertion steps
    * @param blurSigma σ (input pixels) of the insertion start image
    * @param seed seed of the random weights and the random pixel order
    */
   public record Options(ModelSpec model, ModelDescription description, AttributionSettings attribution,
-      long maxFileBytes, long maxPixels, int batchSize, int cascadeLayers, int curveSteps, double blurSigma,
-      long seed) implements Serializable {}
+      long maxFileBytes, long maxPixels, int batchSize, int cascadeLayers, int occlusionSteps, int curveSteps,
+      double blurSigma, long seed) implements Serializable {
+
+    /**
+     * The maps of the cascade: {@link #attribution} with occlusion's window laid as tiles (stride =
+     * window), so that each re-run of occlusion costs (side / window)² forwards instead of the
+     * overlapping grid's.
+     */
+    public AttributionSettings cascadeAttribution() {
+      if (!attribution.runs(Occlusion.NAME)) {
+        return attribution;
+      }
+      int window = attribution.occlusionWindows().get(0);
+      return attribution.withOcclusion(List.of(window), List.of(window));
+    }
+
+    /** Whether occlusion is re-run after cascade step {@code step} (1 = the top layer) of {@code steps}. */
+    public boolean occlusionReruns(int step, int steps) {
+      return occlusionSteps == 0 || occlusionSteps >= steps || cascadeSteps(steps, occlusionSteps).contains(step);
+    }
+  }
+
+  /**
+   * {@code count} of the steps 1..{@code steps}, spread evenly and always holding the first and the
+   * last (the figures the report's table shows).
+   */
+  static java.util.Set<Integer> cascadeSteps(int steps, int count) {
+    java.util.Set<Integer> out = new java.util.TreeSet<>();
+    if (count <= 1) {
+      out.add(steps);
+      return out;
+    }
+    for (int j = 0; j < count; j++) {
+      out.add(1 + (int) Math.round((double) j * (steps - 1) / (count - 1)));
+    }
+    return out;
+  }
 
   private ExplanationQuality() {}
 
@@ -106,6 +176,8 @@ public final class ExplanationQuality {
     private final Options o;
     private final HadoopConf hadoop;
     private final org.apache.spark.util.LongAccumulator progress;
+    /** CPU nanoseconds per part of this task. */
+    private final Map<String, long[]> cpu = new LinkedHashMap<>();
 
     Partition(Options o, HadoopConf hadoop, org.apache.spark.util.LongAccumulator progress) {
       this.o = o;
@@ -125,66 +197,112 @@ public final class ExplanationQuality {
       if (!rows.hasNext()) {
         return out.iterator();
       }
+      long start = cpuNanos();
       // A private copy: the cascade rewrites its weights, which a cached model's other users would see.
       try (Classifier model = ModelLoader.load(o.model()); InferenceSession session = model.newSession();
           InputReader reader = new InputReader(hadoop, o.maxFileBytes())) {
+        spent(MODEL_LOAD, start);
         ParameterRandomizer randomizer = new ParameterRandomizer(model);
         Preprocessor pre = Preprocessor.of(o.description());
         int targetCol = -1;
+        int gridCol = -1;
         List<Row> chunk = new ArrayList<>();
         while (rows.hasNext()) {
           Row r = rows.next();
           if (targetCol < 0) {
             targetCol = r.fieldIndex("_target");
+            gridCol = List.of(r.schema().fieldNames()).indexOf(STORED_OCCLUSION);
           }
           chunk.add(r);
           if (chunk.size() == o.batchSize() || !rows.hasNext()) {
-            chunk(chunk, targetCol, model, session, reader, pre, randomizer, out);
+            chunk(chunk, targetCol, gridCol, model, session, reader, pre, randomizer, out);
             chunk.clear();
           }
         }
       }
+      // Each part's CPU time on this task's thread (PyTorch runs one intra-op thread per task): it
+      // grows less with other load on a shared machine than wall time does.
+      spent(TASK, start);
+      for (var e : cpu.entrySet()) {
+        out.add(RowFactory.create("", e.getKey(), CPU_SECONDS, -1, null, e.getValue()[0] / 1e9, null, null));
+      }
       return out.iterator();
     }
 
-    private void chunk(List<Row> chunk, int targetCol, Classifier model, InferenceSession session,
+    private static long cpuNanos() {
+      return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    /** Adds the CPU time since {@code start} to {@code part}; returns the time now. */
+    private long spent(String part, long start) {
+      long now = cpuNanos();
+      cpu.computeIfAbsent(part, k -> new long[1])[0] += now - start;
+      return now;
+    }
+
+    private void chunk(List<Row> chunk, int targetCol, int gridCol, Classifier model, InferenceSession session,
         InputReader reader, Preprocessor pre, ParameterRandomizer randomizer, List<Row> out) {
+      long decoding = cpuNanos();
       List<float[]> images = new ArrayList<>();
       List<String> ids = new ArrayList<>();
       List<Integer> targets = new ArrayList<>();
+      List<Row> stored = new ArrayList<>();
       for (Row r : chunk) {
         String id = r.getString(InputSchema.col(InputSchema.ID));
         try {
           images.add(Analyzer.decode(r, reader, pre, o.maxPixels()).tensor());
           ids.add(id);
           targets.add(r.getInt(targetCol));
+          stored.add(gridCol < 0 || r.isNullAt(gridCol) ? null : r.getStruct(gridCol));
         } catch (InputException | RuntimeException e) {
-          out.add(RowFactory.create(id, "", "error", -1, null, null, null, "cannot read the input again: "
+          out.add(RowFactory.create(id, "", ERROR, -1, null, null, null, "cannot read the input again: "
               + e.getMessage()));
         }
       }
+      spent(MODEL_LOAD, decoding);
       if (images.isEmpty()) {
         return;
       }
       float[][] x = images.toArray(new float[0][]);
       String[] idArray = ids.toArray(new String[0]);
       int[] t = targets.stream().mapToInt(Integer::intValue).toArray();
-      Map<String, float[][]> trained = maps(model, session, x, idArray, t);
+      float[][][] tiles = new float[1][][];
+      Map<String, float[][]> trained;
+      if (o.attribution().runs(Occlusion.NAME) && !stored.contains(null)) {
+        // The analysis's own grids: the other methods' maps are computed, occlusion's are read.
+        trained = maps(model, session, x, idArray, t, without(o.attribution(), Occlusion.NAME), null);
+        trained.put(Occlusion.NAME, occlusionMaps(stored.toArray(new Row[0]), tiles));
+      } else {
+        trained = maps(model, session, x, idArray, t, o.attribution(), tiles);
+      }
       done(x.length);
+      long curves = cpuNanos();
       faithfulness(session, x, idArray, t, trained, out);
+      spent(CURVES, curves);
       done(x.length);
+      // The cascade compares maps of one kind: occlusion's are its tiles, for the trained model too
+      // (taken from the trained grid when the tiles are among its positions, as 8-px tiles are in a
+      // grid of stride 4).
+      AttributionSettings cascade = o.cascadeAttribution();
+      Map<String, float[][]> reference = new LinkedHashMap<>(trained);
+      if (cascade.runs(Occlusion.NAME)) {
+        reference.put(Occlusion.NAME, tiles[0] != null ? tiles[0]
+            : maps(model, session, x, idArray, t, cascade.withMethods(List.of(Occlusion.NAME)), null).get(Occlusion.NAME));
+      }
       List<String> layers = randomizer.topDown();
       int steps = o.cascadeLayers() == 0 ? layers.size() : Math.min(o.cascadeLayers(), layers.size());
       try {
         for (int k = 0; k < steps; k++) {
           randomizer.randomize(layers.get(k), o.seed() * 1_000_003L + k);
-          Map<String, float[][]> random = maps(model, session, x, idArray, t);
+          Map<String, float[][]> random = maps(model, session, x, idArray, t, o.occlusionReruns(k + 1, steps)
+              ? cascade : without(cascade, Occlusion.NAME), null);
           done(x.length);
-          for (var e : trained.entrySet()) {
-            float[][] r = random.get(e.getKey());
+          for (var e : random.entrySet()) {
+            float[][] before = reference.get(e.getKey());
             for (int i = 0; i < x.length; i++) {
-              float[] a = e.getValue()[i];
-              Double rho = a == null || r[i] == null ? null : Ranks.spearman(a, r[i]);
+              float[] a = before[i];
+              float[] r = e.getValue()[i];
+              Double rho = a == null || r == null ? null : Ranks.spearman(a, r);
               out.add(RowFactory.create(idArray[i], e.getKey(), RANDOMIZATION, k + 1, layers.get(k),
                   rho == null || rho.isNaN() ? null : rho, null, null));
             }
@@ -195,17 +313,41 @@ public final class ExplanationQuality {
       }
     }
 
-    /** Each checked method's map of each image at the input's size (normalised, |value|), null where all zero. */
+    /**
+     * Each method's map of each image at the input's size (normalised, |value|), null where all
+     * zero.
+     *
+     * @param tiles when not null and occlusion runs: receives, in {@code tiles[0]}, occlusion's
+     *     maps of its window laid as tiles, taken from the grid just computed (left null when the
+     *     tiles are not among the grid's positions)
+     */
     private Map<String, float[][]> maps(Classifier model, InferenceSession session, float[][] x, String[] ids,
-        int[] targets) {
-      AttributionBatch batch = AttributionBatch.run(session, model, o.attribution(), x, ids, (i, logits) -> targets[i]);
-      List<Object[][]> values = Attributions.attribute(batch);
-      List<AttributionMethod> methods = Attributions.selected(o.attribution());
+        int[] targets, AttributionSettings settings, float[][][] tiles) {
+      if (settings.methods().isEmpty()) {
+        return new LinkedHashMap<>(); // occlusion alone, at a step it skips or read from the analysis
+      }
+      long start = cpuNanos();
+      AttributionBatch batch = AttributionBatch.run(session, model, settings, x, ids, (i, logits) -> targets[i]);
+      start = spent(SHARED_PASS, start);
+      List<AttributionMethod> methods = Attributions.selected(settings);
+      List<Object[][]> values = new ArrayList<>();
+      for (AttributionMethod m : methods) {
+        values.add(m.attribute(batch));
+        start = spent(m.name(), start);
+      }
       ModelDescription.Input in = o.description().input();
       int side = Math.min(in.height(), in.width());
       Map<String, float[][]> out = new LinkedHashMap<>();
       for (int j = 0; j < methods.size(); j++) {
         AttributionMethod m = methods.get(j);
+        if (m.name().equals(Occlusion.NAME)) {
+          Row[] grids = new Row[x.length];
+          for (int i = 0; i < x.length; i++) {
+            grids[i] = ((Row[]) values.get(j)[i][0])[0]; // the one window checked
+          }
+          out.put(m.name(), occlusionMaps(grids, tiles));
+          continue;
+        }
         StructType schema = new StructType(m.fields().toArray(new StructField[0]));
         float[][] maps = new float[x.length][];
         for (int i = 0; i < x.length; i++) {
@@ -217,7 +359,41 @@ public final class ExplanationQuality {
       return out;
     }
 
-    /** Deletion and insertion curves of every method's pixel order, and of a random order. */
+    /**
+     * Occlusion's per-pixel maps of one grid per image; with {@code tiles}, also (in {@code
+     * tiles[0]}) the maps of its window laid as tiles, taken from the grids when the tiles are
+     * among their positions (else left null).
+     */
+    private float[][] occlusionMaps(Row[] grids, float[][][] tiles) {
+      ModelDescription.Input in = o.description().input();
+      int side = Math.min(in.height(), in.width());
+      StructType schema = new StructType(new Occlusion().fields().toArray(new StructField[0]));
+      float[][] maps = new float[grids.length][];
+      float[][] tileMaps = tiles == null ? null : new float[grids.length][];
+      for (int i = 0; i < grids.length; i++) {
+        maps[i] = AttentionMaps.of(new GenericRowWithSchema(new Object[] {new Row[] {grids[i]}}, schema),
+            Occlusion.NAME, side, in.height(), in.width());
+        Row tileGrid = tileMaps == null ? null : tilesOf(grids[i], in.height(), in.width());
+        if (tileGrid == null) {
+          tileMaps = null;
+        } else {
+          tileMaps[i] = AttentionMaps.of(new GenericRowWithSchema(new Object[] {new Row[] {tileGrid}}, schema),
+              Occlusion.NAME, side, in.height(), in.width());
+        }
+      }
+      if (tileMaps != null) {
+        tiles[0] = tileMaps;
+      }
+      return maps;
+    }
+
+    /**
+     * Deletion and insertion curves of every method's pixel order and of a random order. All
+     * images of all curves of the chunk go through the model in batches of {@code batchSize}; the
+     * ends every curve of an image shares (the image itself: deletion's start and insertion's
+     * end; the blurred start) go through once per image, the all-deleted image (deletion's end,
+     * the same for every image) once per chunk.
+     */
     private void faithfulness(InferenceSession session, float[][] x, String[] ids, int[] targets,
         Map<String, float[][]> maps, List<Row> out) {
       ModelDescription.Input in = o.description().input();
@@ -225,52 +401,171 @@ public final class ExplanationQuality {
       int h = in.height();
       int w = in.width();
       int side = Math.min(h, w);
+      int steps = o.curveSteps();
       float[] kernel = InputMaximizer.gaussianKernel(o.blurSigma());
-      Map<String, float[][]> orders = new LinkedHashMap<>(maps);
-      float[][] random = new float[x.length][];
+      List<String> names = new ArrayList<>(maps.keySet());
+      names.add(RANDOM_ORDER);
+      float[][] blurred = new float[x.length][];
+      int[][][] orders = new int[x.length][names.size()][];
+      List<Probe> probes = new ArrayList<>();
       for (int i = 0; i < x.length; i++) {
-        SplittableRandom r = new SplittableRandom(o.seed() ^ ids[i].hashCode());
-        random[i] = new float[h * w]; // at the input's size: a pixel order, not an upsampled blob
-        for (int p = 0; p < random[i].length; p++) {
-          random[i][p] = (float) r.nextDouble();
+        blurred[i] = InputMaximizer.blur(x[i], c, h, w, kernel);
+        for (int m = 0; m < names.size(); m++) {
+          float[] map = m < maps.size() ? maps.get(names.get(m))[i] : randomOrder(ids[i], h * w);
+          orders[i][m] = map == null ? null : order(map, side, h, w);
+        }
+        probes.add(new Probe(i, -1, Probe.IMAGE, 0));
+        probes.add(new Probe(i, -1, Probe.BLURRED, 0));
+        for (int m = 0; m < names.size(); m++) {
+          if (orders[i][m] != null) {
+            for (int k = 1; k < steps; k++) {
+              probes.add(new Probe(i, m, Probe.DELETION, k));
+              probes.add(new Probe(i, m, Probe.INSERTION, k));
+            }
+          }
         }
       }
-      orders.put(RANDOM_ORDER, random);
-      int steps = o.curveSteps();
+      // The all-deleted image is the same for every image: one forward for the chunk.
+      probes.add(new Probe(0, -1, Probe.DELETED, 0));
+      float[] p = new float[probes.size()];
+      float[] deletedLogits = null;
+      for (int start = 0; start < probes.size(); start += o.batchSize()) {
+        int n = Math.min(o.batchSize(), probes.size() - start);
+        float[][] part = new float[n][];
+        for (int j = 0; j < n; j++) {
+          Probe q = probes.get(start + j);
+          part[j] = switch (q.kind()) {
+            case Probe.IMAGE -> x[q.image()];
+            case Probe.DELETED -> new float[x[q.image()].length];
+            case Probe.BLURRED -> blurred[q.image()];
+            default -> {
+              int[] order = orders[q.image()][q.order()];
+              int pixels = (int) Math.round((double) q.step() * order.length / steps);
+              yield q.kind() == Probe.DELETION ? replace(x[q.image()], order, pixels, null, c, h * w)
+                  : replace(blurred[q.image()], order, pixels, x[q.image()], c, h * w);
+            }
+          };
+        }
+        float[][] logits = session.forward(part).logits();
+        for (int j = 0; j < n; j++) {
+          p[start + j] = Softmax.softmax(logits[j])[targets[probes.get(start + j).image()]];
+        }
+        deletedLogits = start + n == probes.size() ? logits[n - 1] : null;
+      }
+      float[] deletedProbabilities = Softmax.softmax(deletedLogits);
+      // Probes are in image order: each image's two own ends, then its curves' inner points; the
+      // all-deleted image last.
+      int next = 0;
       for (int i = 0; i < x.length; i++) {
-        float[] blurred = InputMaximizer.blur(x[i], c, h, w, kernel);
-        for (var e : orders.entrySet()) {
-          float[] map = e.getValue()[i];
-          if (map == null) {
+        float image = p[next];
+        float deleted = deletedProbabilities[targets[i]];
+        float start = p[next + 1];
+        next += 2;
+        for (int m = 0; m < names.size(); m++) {
+          if (orders[i][m] == null) {
             continue;
           }
-          int[] order = order(map, side, h, w);
-          float[][] deletion = new float[steps + 1][];
-          float[][] insertion = new float[steps + 1][];
-          for (int k = 0; k <= steps; k++) {
-            int n = (int) Math.round((double) k * order.length / steps);
-            deletion[k] = replace(x[i], order, n, null, c, h * w);
-            insertion[k] = replace(blurred, order, n, x[i], c, h * w);
+          float[] deletion = new float[steps + 1];
+          float[] insertion = new float[steps + 1];
+          deletion[0] = image;
+          deletion[steps] = deleted;
+          insertion[0] = start;
+          insertion[steps] = image;
+          for (int k = 1; k < steps; k++) {
+            deletion[k] = p[next++];
+            insertion[k] = p[next++];
           }
-          emitCurve(session, deletion, targets[i], ids[i], e.getKey(), DELETION, out);
-          emitCurve(session, insertion, targets[i], ids[i], e.getKey(), INSERTION, out);
+          out.add(RowFactory.create(ids[i], names.get(m), DELETION, -1, null, auc(deletion), deletion, null));
+          out.add(RowFactory.create(ids[i], names.get(m), INSERTION, -1, null, auc(insertion), insertion, null));
         }
       }
     }
 
-    private void emitCurve(InferenceSession session, float[][] images, int target, String id, String method,
-        String kind, List<Row> out) {
-      float[] curve = new float[images.length];
-      for (int start = 0; start < images.length; start += o.batchSize()) {
-        int n = Math.min(o.batchSize(), images.length - start);
-        float[][] part = java.util.Arrays.copyOfRange(images, start, start + n);
-        float[][] logits = session.forward(part).logits();
-        for (int j = 0; j < n; j++) {
-          curve[start + j] = Softmax.softmax(logits[j])[target];
-        }
+    /** A random pixel importance at the input's size (a pixel order, not an upsampled blob), seeded by the image. */
+    private float[] randomOrder(String id, int pixels) {
+      SplittableRandom r = new SplittableRandom(o.seed() ^ id.hashCode());
+      float[] v = new float[pixels];
+      for (int p = 0; p < pixels; p++) {
+        v[p] = (float) r.nextDouble();
       }
-      out.add(RowFactory.create(id, method, kind, -1, null, auc(curve), curve, null));
+      return v;
     }
+  }
+
+  /**
+   * One image through the model for the curves: image {@code image}'s own, all-deleted or blurred
+   * version, or step {@code step} of the deletion or insertion in order {@code order}.
+   */
+  private record Probe(int image, int order, int kind, int step) {
+    static final int IMAGE = 0;
+    static final int DELETED = 1;
+    static final int BLURRED = 2;
+    static final int DELETION = 3;
+    static final int INSERTION = 4;
+  }
+
+  /**
+   * The positions of an occlusion grid ({@link Occlusion#GRID}) whose windows are tiles (stride =
+   * window), as a grid of their own; null when some tile's position is not among the grid's (the
+   * stride does not divide the window, or the grid stops short of the last tile).
+   */
+  static Row tilesOf(Row grid, int h, int w) {
+    int window = grid.getInt(0);
+    int stride = grid.getInt(1);
+    int rows = grid.getInt(2);
+    int cols = grid.getInt(3);
+    if (window % stride != 0) {
+      return null;
+    }
+    int every = window / stride;
+    int tileRows = Occlusion.positions(h, window, window);
+    int tileCols = Occlusion.positions(w, window, window);
+    if ((tileRows - 1) * every >= rows || (tileCols - 1) * every >= cols) {
+      return null;
+    }
+    float[] prob = AttentionMaps.floats(grid.get(4));
+    float[] drop = AttentionMaps.floats(grid.get(5));
+    int[] argmax = ints(grid.get(6));
+    float[] tileProb = new float[tileRows * tileCols];
+    float[] tileDrop = new float[tileRows * tileCols];
+    int[] tileArgmax = new int[tileRows * tileCols];
+    for (int r = 0; r < tileRows; r++) {
+      for (int c = 0; c < tileCols; c++) {
+        int p = r * every * cols + c * every;
+        tileProb[r * tileCols + c] = prob[p];
+        tileDrop[r * tileCols + c] = drop[p];
+        tileArgmax[r * tileCols + c] = argmax[p];
+      }
+    }
+    return RowFactory.create(window, window, tileRows, tileCols, tileProb, tileDrop, tileArgmax);
+  }
+
+  /** An int array column, as Occlusion makes it or as Spark reads it. */
+  private static int[] ints(Object v) {
+    if (v instanceof int[] a) {
+      return a;
+    }
+    List<?> l = v instanceof List<?> list ? list
+        : scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) v);
+    int[] out = new int[l.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = ((Number) l.get(i)).intValue();
+    }
+    return out;
+  }
+
+  /** The grid of the largest window among an analysis row's occlusion grids. */
+  public static Row largestWindow(List<Row> grids) {
+    Row largest = null;
+    for (Row g : grids) {
+      largest = largest == null || g.getInt(0) > largest.getInt(0) ? g : largest;
+    }
+    return largest;
+  }
+
+  /** {@code settings} without {@code method}. */
+  static AttributionSettings without(AttributionSettings settings, String method) {
+    return settings.withMethods(settings.methods().stream().filter(m -> !m.equals(method)).toList());
   }
 
   /** Pixel indices (of the input's h×w plane) from the most to the least important; ties by index. */

@@ -164,8 +164,12 @@ public record ConvLensConfig(
             dbl(c, a + "mistakes.label-issue-min-confidence"),
             (int) num(c, a + "quality.samples"),
             num(c, a + "quality.seed"),
+            (int) num(c, a + "quality.sample-offset"),
+            (int) num(c, a + "quality.bootstrap"),
             (int) num(c, a + "quality.cascade-layers"),
+            (int) num(c, a + "quality.occlusion-steps"),
             (int) num(c, a + "quality.curve-steps"),
+            (int) num(c, a + "quality.batch-size"),
             dbl(c, a + "quality.insertion-blur"),
             dbl(c, a + "diff.attention-shift"),
             AuditSettings.detectorSettings(c));

@@ -912,14 +912,50 @@
       $('audit-quality-note').textContent = 'The quality checks were skipped (audit.quality.samples = 0, or no method with maps).';
       return;
     }
-    $('audit-quality-note').textContent = 'On ' + Q.measured_images + ' sampled images. How to read: a trustworthy method\'s ρ falls ' +
+    var B = Q.bootstrap; // absent from audits made before the intervals
+    $('audit-quality-note').textContent = 'On ' + Q.measured_images + ' sampled images' + (B ? '; each figure is the mean over ' +
+      'them with its ' + (100 * B.level) + '% interval [low, high] (percentile bootstrap over the images, ' + B.resamples +
+      ' resamples, seed ' + B.seed + ')' : '') + '. How to read: a trustworthy method\'s ρ falls ' +
       'towards 0 as layers are randomised (a map that survives random weights shows the input, not the model); its deletion curve ' +
       'falls faster (lower AUC) and its insertion curve rises faster (higher AUC) than the random pixel order\'s.' +
       (Q.errors.length ? ' Images that could not be read again: ' + Q.errors.length + '.' : '');
     var qm = Q.methods;
+    // "0.13 [0.05, 0.21]": a figure and its interval.
+    function withInterval(mean, lo, hi, digits) {
+      if (mean === null || mean === undefined) return '—';
+      return mean.toFixed(digits) + (lo === null || lo === undefined ? '' : ' [' + lo.toFixed(digits) + ', ' + hi.toFixed(digits) + ']');
+    }
+    // Vertical bars from lo to hi with caps, at a category's centre moved by shift × the category's width.
+    function errorBars(name, color, data, shift) {
+      return {
+        type: 'custom', name: name, data: data, silent: true, clip: true, z: 3, tooltip: { show: false },
+        encode: { x: 0, y: [1, 2] },
+        renderItem: function (params, api) {
+          var x = api.coord([api.value(0), 0])[0] + shift * api.size([1, 0])[0];
+          var lo = api.coord([api.value(0), api.value(1)])[1], hi = api.coord([api.value(0), api.value(2)])[1];
+          var style = { stroke: color, lineWidth: 1.5 };
+          return { type: 'group', children: [
+            { type: 'line', shape: { x1: x, y1: lo, x2: x, y2: hi }, style: style },
+            { type: 'line', shape: { x1: x - 3, y1: lo, x2: x + 3, y2: lo }, style: style },
+            { type: 'line', shape: { x1: x - 3, y1: hi, x2: x + 3, y2: hi }, style: style }] };
+        }
+      };
+    }
     var layers = [];
     Q.randomization.forEach(function (r) { layers[r.step] = r.layer; });
     var xs = ['trained'].concat(layers.slice(1));
+    var cascadeSeries = [];
+    qm.forEach(function (m, i) {
+      var data = [1], bars = [];
+      Q.randomization.filter(function (r) { return r.method === m; }).forEach(function (r) {
+        data[r.step] = r.spearman_mean === null ? null : +r.spearman_mean.toFixed(4);
+        if (r.spearman_lo !== null && r.spearman_lo !== undefined) bars.push([r.step, r.spearman_lo, r.spearman_hi]);
+      });
+      var title = METHOD_TITLES[m] || m;
+      cascadeSeries.push({ type: 'line', name: title, data: data, connectNulls: true, color: colorOf(i) });
+      // Side by side within a step, so that the methods' bars do not hide each other.
+      cascadeSeries.push(errorBars(title, colorOf(i), bars, (i - (qm.length - 1) / 2) * 0.12));
+    });
     chartOn('audit-randomization').setOption({
       animation: false,
       legend: { top: 0 },
@@ -927,19 +963,26 @@
       grid: { left: 50, right: 20, top: 30, bottom: 110 },
       xAxis: { type: 'category', data: xs, axisLabel: { rotate: 50, interval: 0 }, name: 'randomised down to', nameLocation: 'middle', nameGap: 95 },
       yAxis: { type: 'value', min: -0.5, max: 1, name: 'Spearman ρ' },
-      series: qm.map(function (m) {
-        var data = [1];
-        Q.randomization.filter(function (r) { return r.method === m; }).forEach(function (r) {
-          data[r.step] = r.spearman_mean === null ? null : +r.spearman_mean.toFixed(4);
-        });
-        return { type: 'line', name: METHOD_TITLES[m] || m, data: data, connectNulls: true };
-      })
+      series: cascadeSeries
     });
     var fm = qm.concat(['random']);
+    function faith(m, kind) {
+      return Q.faithfulness.filter(function (f) { return f.method === m && f.kind === kind; })[0] || null;
+    }
     function auc(m, kind) {
-      var r = Q.faithfulness.filter(function (f) { return f.method === m && f.kind === kind; })[0];
+      var r = faith(m, kind);
       return r && r.auc_mean !== null ? +r.auc_mean.toFixed(4) : null;
     }
+    function aucBars(kind) {
+      var out = [];
+      fm.forEach(function (m, i) {
+        var r = faith(m, kind);
+        if (r && r.auc_lo !== null && r.auc_lo !== undefined) out.push([i, r.auc_lo, r.auc_hi]);
+      });
+      return out;
+    }
+    // Two bars per method with no gap between them and 30% of the category left free: each bar's
+    // centre is 0.175 of the category's width from the category's centre.
     chartOn('audit-faithfulness').setOption({
       animation: false,
       legend: { top: 0 },
@@ -947,8 +990,12 @@
       grid: { left: 50, right: 20, top: 30, bottom: 40 },
       xAxis: { type: 'category', data: fm.map(function (m) { return METHOD_TITLES[m] || m; }) },
       yAxis: { type: 'value', min: 0, max: 1, name: 'AUC' },
-      series: [{ type: 'bar', name: 'deletion', data: fm.map(function (m) { return auc(m, 'deletion'); }) },
-        { type: 'bar', name: 'insertion', data: fm.map(function (m) { return auc(m, 'insertion'); }) }]
+      series: [{ type: 'bar', name: 'deletion', barGap: '0%', barCategoryGap: '30%', color: colorOf(0),
+                 data: fm.map(function (m) { return auc(m, 'deletion'); }) },
+        { type: 'bar', name: 'insertion', barGap: '0%', barCategoryGap: '30%', color: colorOf(1),
+          data: fm.map(function (m) { return auc(m, 'insertion'); }) },
+        errorBars('deletion', '#333', aucBars('deletion'), -0.175),
+        errorBars('insertion', '#333', aucBars('insertion'), 0.175)]
     });
     var last = {};
     Q.randomization.forEach(function (r) { if (!last[r.method] || r.step > last[r.method].step) last[r.method] = r; });
@@ -956,8 +1003,12 @@
     $('audit-quality-table').appendChild(table(['method', 'ρ after the top layer', 'ρ after all ' + steps + ' steps',
       'deletion AUC', 'insertion AUC'], fm.map(function (m) {
       var first = Q.randomization.filter(function (r) { return r.method === m && r.step === 1; })[0];
-      return [METHOD_TITLES[m] || m, first && first.spearman_mean !== null ? +first.spearman_mean.toFixed(3) : '—',
-        last[m] && last[m].spearman_mean !== null ? +last[m].spearman_mean.toFixed(3) : '—', auc(m, 'deletion'), auc(m, 'insertion')];
+      var del = faith(m, 'deletion'), ins = faith(m, 'insertion');
+      return [METHOD_TITLES[m] || m,
+        first ? withInterval(first.spearman_mean, first.spearman_lo, first.spearman_hi, 2) : '—',
+        last[m] ? withInterval(last[m].spearman_mean, last[m].spearman_lo, last[m].spearman_hi, 2) : '—',
+        del ? withInterval(del.auc_mean, del.auc_lo, del.auc_hi, 3) : '—',
+        ins ? withInterval(ins.auc_mean, ins.auc_lo, ins.auc_hi, 3) : '—'];
     })));
   }
 

@@ -24,7 +24,10 @@ class AuditSettingsTest {
     assertEquals(16, d.grid());
     assertEquals(List.of(0.125, 0.25), d.regionSides());
     assertEquals(3.0, d.minLift());
-    assertEquals(32, d.qualitySamples());
+    assertEquals(48, d.qualitySamples());
+    assertEquals(1000, d.bootstrap());
+    assertEquals(0, d.qualityOffset());
+    assertEquals(4, d.occlusionSteps());
     AuditSettings s = load("audit.shortcut.region-sides=0.2", "audit.methods=[GradCAM ]", "audit.grid=8");
     assertEquals(List.of(0.2), s.regionSides());
     assertEquals(List.of("gradcam"), s.methods());
@@ -51,6 +54,10 @@ class AuditSettingsTest {
       "audit.mistakes.label-issue-min-confidence=1.5, audit.mistakes.label-issue-min-confidence",
       "audit.quality.samples=-2, audit.quality.samples",
       "audit.quality.curve-steps=1, audit.quality.curve-steps",
+      "audit.quality.bootstrap=10, audit.quality.bootstrap",
+      "audit.quality.sample-offset=-1, audit.quality.sample-offset",
+      "audit.quality.occlusion-steps=1, audit.quality.occlusion-steps",
+      "audit.quality.occlusion-steps=-1, audit.quality.occlusion-steps",
       "audit.quality.insertion-blur=0, audit.quality.insertion-blur",
       "audit.diff.attention-shift=2, audit.diff.attention-shift"
   })

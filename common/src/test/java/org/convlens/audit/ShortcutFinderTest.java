@@ -63,7 +63,7 @@ class ShortcutFinderTest {
 
   static AuditSettings settings() {
     return new AuditSettings("", "", SIDE, List.of(), List.of(0.25), 0.125, 3.0, 0.15, 0.5, 2.0, 1, 10, 4, 100, 24, 50,
-        0.5, 0, 1, 0, 16, 5, 0.15, java.util.Map.of());
+        0.5, 0, 1, 0, 1000, 0, 0, 16, 16, 5, 0.15, java.util.Map.of());
   }
 
   @Test

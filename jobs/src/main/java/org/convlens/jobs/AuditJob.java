@@ -23,7 +23,7 @@ public final class AuditJob {
         s.suspects().isEmpty() ? "" : " (suspect images of other classes: "
             + s.suspects() + ")",
         s.labelIssues(),
-        s.finalSpearman().isEmpty() ? "" : "; Spearman after full randomisation " + format(s.finalSpearman()),
+        s.finalSpearman().isEmpty() ? "" : "; Spearman after full randomisation (95% interval) " + format(s.finalSpearman()),
         AnalyzeJob.display(s.dir()));
     for (org.convlens.audit.Verdicts.Verdict v : s.findings()) {
       console.println("audit: finding (" + v.kind().code() + ", " + String.join(" + ", v.detectors()) + "): "
@@ -45,10 +45,12 @@ public final class AuditJob {
     return AuditDiff.execute(base, next, dir, config.audit(), spark, console, config.output().lockTimeoutSeconds());
   }
 
-  private static String format(java.util.Map<String, Double> m) {
+  /** "cam 0.05 [-0.03, 0.14], ...": each method's ρ with its 95% interval. */
+  private static String format(java.util.Map<String, AuditRun.Estimate> m) {
     StringBuilder b = new StringBuilder();
     m.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(' ')
-        .append(v == null ? "n/a" : String.format(Locale.ROOT, "%.2f", v)));
+        .append(v.mean() == null ? "n/a" : String.format(Locale.ROOT, "%.2f", v.mean()))
+        .append(v.lo() == null ? "" : String.format(Locale.ROOT, " [%.2f, %.2f]", v.lo(), v.hi())));
     return b.toString();
   }
 }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -303,6 +304,9 @@ class AuditIT {
       String m = r.getAs("method");
       int step = r.getAs("step");
       assertTrue(r.<Long>getAs("images") > 0, m + " step " + step);
+      double mean = r.getAs("spearman_mean");
+      assertTrue(r.<Double>getAs("spearman_lo") <= mean && mean <= r.<Double>getAs("spearman_hi"),
+          m + " step " + step + ": the interval holds the mean");
       if (layers.containsKey(step)) {
         assertEquals(layers.get(step), r.getAs("layer"), m + " step " + step);
       }
@@ -323,12 +327,108 @@ class AuditIT {
     Map<String, Double> auc = new HashMap<>();
     for (Row r : table(AuditSchema.FAITHFULNESS).collectAsList()) {
       auc.put(r.getAs("method") + "/" + r.getAs("kind"), r.getAs("auc_mean"));
+      double lo = r.getAs("auc_lo");
+      double hi = r.getAs("auc_hi");
+      assertTrue(lo <= r.<Double>getAs("auc_mean") && r.<Double>getAs("auc_mean") <= hi && lo < hi,
+          r.getAs("method") + " " + r.getAs("kind") + ": [" + lo + ", " + hi + "]");
       assertEquals(17, r.<scala.collection.Seq<?>>getAs("curve").size(), "curve-steps + 1 points");
     }
     for (String m : List.of("saliency", "gradcam", "cam", "occlusion")) {
       assertTrue(auc.get(m + "/deletion") < auc.get("random/deletion"), m + " deletion beats random: " + auc);
       assertTrue(auc.get(m + "/insertion") > auc.get("random/insertion"), m + " insertion beats random: " + auc);
     }
+  }
+
+  /**
+   * The quality figures are estimates from a sample: a second sample of the same size, disjoint
+   * from the demo's (the next images in the seed's hash order), must agree with the demo's within
+   * what their 95% intervals say. Per figure, the difference of the two means is compared with
+   * its standard error read off the two intervals (each width / 3.92); with F figures, each
+   * difference may reach Bonferroni's z for a family-wise 0.1%, Φ⁻¹(1 − 0.0005 / F). Asking
+   * every one of ~50 pairs of plain 95% intervals to overlap would fail for about one disjoint
+   * pair in four whatever the sample size, and asking each mean to lie in the other's interval
+   * for one figure in six (docs/audit.md). Intervals much too narrow for their sample fail this;
+   * so does a second sample that is not like the first. Computed on whatever sample-data/ and
+   * the bundled model hold.
+   */
+  @Test
+  void qualityFiguresOfTwoDisjointSamplesAgreeWithinTheirIntervals(@TempDir Path tmp) throws Exception {
+    JsonNode first = summary().get("quality");
+    int samples = first.get("samples").asInt();
+    CliRun second = CliRun.of("audit", "--out", DemoOutput.dir().toString(), "--dir", tmp.resolve("other").toString(),
+        "--master", "local[2]", "--set", "audit.quality.sample-offset=" + samples);
+    assertEquals(0, second.code(), second.err());
+    JsonNode other = new ObjectMapper().readTree(tmp.resolve("other/audit.json").toFile()).get("quality");
+
+    // Both samples are chosen by a hash of their ids, not their positions: the usable rows with a
+    // target, ranked by xxhash64(seed, id).
+    List<String> ranked = new ArrayList<>();
+    for (Row r : spark().read().parquet(DemoOutput.dir().resolve("analysis").toString())
+        .filter(col("status").equalTo("ok").and(col("target").isNotNull()))
+        .withColumn("h", org.apache.spark.sql.functions.xxhash64(
+            org.apache.spark.sql.functions.lit(first.get("bootstrap").get("seed").asLong()), col("id")))
+        .orderBy(col("h"), col("id")).limit(2 * samples).select("id").collectAsList()) {
+      ranked.add(r.getString(0));
+    }
+    assertEquals(new TreeSet<>(ranked.subList(0, samples)), ids(first), "the demo's sample: the first in hash order");
+    assertEquals(new TreeSet<>(ranked.subList(samples, 2 * samples)), ids(other), "the second: the next ones");
+    assertEquals(samples, first.get("measured_images").asInt());
+    assertEquals(samples, other.get("measured_images").asInt());
+
+    Map<String, double[]> a = figures(first);
+    Map<String, double[]> b = figures(other);
+    assertEquals(a.keySet(), b.keySet(), "the same figures");
+    int steps = 0;
+    for (JsonNode r : first.get("randomization")) {
+      steps = Math.max(steps, r.get("step").asInt());
+    }
+    for (JsonNode m : first.get("methods")) {
+      for (String f : List.of(" step 1", " step " + steps, " deletion", " insertion")) {
+        assertTrue(a.containsKey(m.asText() + f), "figure " + m.asText() + f + " with its interval: " + a.keySet());
+      }
+    }
+    assertTrue(a.containsKey("random deletion") && a.containsKey("random insertion"), a.keySet().toString());
+    double limit = new org.apache.commons.math3.distribution.NormalDistribution()
+        .inverseCumulativeProbability(1 - 0.0005 / a.size());
+    List<String> apart = new ArrayList<>();
+    int overlapping = 0;
+    for (String f : a.keySet()) {
+      double[] x = a.get(f);
+      double[] y = b.get(f);
+      double se = Math.hypot((x[2] - x[1]) / 3.92, (y[2] - y[1]) / 3.92);
+      double z = se > 0 ? Math.abs(x[0] - y[0]) / se : 0;
+      overlapping += Math.max(x[1], y[1]) <= Math.min(x[2], y[2]) ? 1 : 0;
+      System.out.printf(Locale.ROOT, "quality %-22s %.3f [%.3f, %.3f]  vs  %.3f [%.3f, %.3f]  |z| %.2f%n", f, x[0], x[1],
+          x[2], y[0], y[1], y[2], z);
+      if (z > limit) {
+        apart.add(f + " (|z| " + String.format(Locale.ROOT, "%.2f", z) + ")");
+      }
+    }
+    System.out.printf(Locale.ROOT, "quality: %d of %d figures' intervals overlap; |z| limit %.2f%n", overlapping,
+        a.size(), limit);
+    assertTrue(apart.isEmpty(), "figures further apart than their intervals allow (|z| > " + limit + "): " + apart);
+  }
+
+  private static Set<String> ids(JsonNode quality) {
+    Set<String> ids = new TreeSet<>();
+    quality.get("ids").forEach(n -> ids.add(n.asText()));
+    return ids;
+  }
+
+  /** "method step k" or "method kind" -> mean, lo, hi (figures without an interval left out). */
+  private static Map<String, double[]> figures(JsonNode quality) {
+    Map<String, double[]> out = new java.util.TreeMap<>();
+    for (JsonNode r : quality.get("randomization")) {
+      if (r.hasNonNull("spearman_lo")) {
+        out.put(r.get("method").asText() + " step " + r.get("step").asInt(), new double[] {
+            r.get("spearman_mean").asDouble(), r.get("spearman_lo").asDouble(), r.get("spearman_hi").asDouble()});
+      }
+    }
+    for (JsonNode r : quality.get("faithfulness")) {
+      out.put(r.get("method").asText() + " " + r.get("kind").asText(), new double[] {r.get("auc_mean").asDouble(),
+          r.get("auc_lo").asDouble(), r.get("auc_hi").asDouble()});
+    }
+    return out;
   }
 
   @Test

@@ -250,6 +250,19 @@ class ReportBrowserIT {
     assertTrue(driver.findElements(By.cssSelector("#audit-randomization canvas")).size() > 0, "randomisation chart");
     assertTrue(driver.findElements(By.cssSelector("#audit-faithfulness canvas")).size() > 0, "deletion/insertion chart");
     assertEquals(5, driver.findElements(By.cssSelector("#audit-quality-table tr")).size() - 1, "4 methods + random");
+    // Every figure with its 95% interval, "0.13 [0.05, 0.21]"; random has no cascade.
+    for (WebElement row : driver.findElements(By.cssSelector("#audit-quality-table tr"))) {
+      List<WebElement> cells = row.findElements(By.tagName("td"));
+      if (cells.isEmpty()) {
+        continue;
+      }
+      boolean random = cells.get(0).getText().startsWith("random"); // "random order"
+      for (int i = 1; i < cells.size(); i++) {
+        String text = cells.get(i).getText();
+        assertTrue(random && i < 3 ? text.equals("—")
+            : text.matches("-?\\d\\.\\d+ \\[-?\\d\\.\\d+, -?\\d\\.\\d+\\]"), cells.get(0).getText() + ": " + text);
+      }
+    }
     shoot("audit", audit);
     shoot("audit-shortcut-images", driver.findElement(By.id("audit-shortcut-images")));
     shoot("audit-attention", driver.findElement(By.id("audit-attention")));
