@@ -288,20 +288,40 @@ public final class ConvLensCli implements Runnable {
         description = "Generated images for the audit row (analyze with saliency, Grad-CAM and CAM, then the audit; default ${DEFAULT-VALUE}).")
     int auditImages;
 
+    @Option(names = "--shortcut-rates", split = ",", defaultValue = "0.01,0.05,0.2",
+        description = "Shares of other classes' test images that carry each planted cue, one generated test set each,"
+            + " in (0, 1] (section shortcuts; default ${DEFAULT-VALUE}).")
+    java.util.List<Double> shortcutRates;
+
+    @Option(names = "--shortcut-images", defaultValue = "" + org.convlens.bench.ShortcutBenchmark.DEFAULT_IMAGES,
+        description = "Generated test images per rate, at least 100 (section shortcuts; default ${DEFAULT-VALUE}).")
+    int shortcutImages;
+
     @Option(names = "--section", defaultValue = "all",
         description = "all, models (analyze and model-viz rows), tsne; or, not in all: report (the report job at scale),"
-            + " audit (the audit job at scale), soak (executor memory over a long analyze on a local standalone cluster)"
-            + " (default ${DEFAULT-VALUE}).")
+            + " audit (the audit job at scale), shortcuts (the audit against planted shortcuts at several rates),"
+            + " soak (executor memory over a long analyze on a local standalone cluster) (default ${DEFAULT-VALUE}).")
     String section;
+
+    /** The options, checked before Spark starts. */
+    @Override
+    public Integer call() throws Exception {
+      if (!java.util.List.of("all", "models", "tsne", "report", "audit", "shortcuts", "soak").contains(section)) {
+        throw new InvalidConfigException("--section", "invalid value '" + section
+            + "' for --section: allowed values are all, models, tsne, report, audit, shortcuts, soak");
+      }
+      shortcutOptions();
+      return super.call();
+    }
+
+    private org.convlens.bench.ShortcutBenchmark.Options shortcutOptions() {
+      return new org.convlens.bench.ShortcutBenchmark.Options(shortcutRates, shortcutImages);
+    }
 
     @Override
     void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws Exception {
       if (cifarImages < 1 || imagenetImages < 1 || occlusionImages < 1) {
         throw new InvalidConfigException("--cifar-images", "image counts must be at least 1");
-      }
-      if (!java.util.List.of("all", "models", "tsne", "report", "audit", "soak").contains(section)) {
-        throw new InvalidConfigException("--section", "invalid value '" + section
-            + "' for --section: allowed values are all, models, tsne, report, audit, soak");
       }
       if (auditImages < 100) {
         throw new InvalidConfigException("--audit-images", "--audit-images must be at least 100");
@@ -322,6 +342,10 @@ public final class ConvLensCli implements Runnable {
       }
       if (section.equals("audit")) {
         new org.convlens.bench.AuditBenchmark(spark, console, scratch).run(auditImages);
+        return;
+      }
+      if (section.equals("shortcuts")) {
+        new org.convlens.bench.ShortcutBenchmark(spark, console, scratch).run(shortcutOptions());
         return;
       }
       if (section.equals("report")) {
