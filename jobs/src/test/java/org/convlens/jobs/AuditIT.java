@@ -206,7 +206,7 @@ class AuditIT {
   /**
    * The strategy and slice detectors signal no clean class, find the ring marker too (as a
    * strategy of ring's Grad-CAM maps, and as a slice of ring's embeddings) and every suspect they
-   * name for ring carries the marker.
+   * name for ring nearly always carries the marker (precision at least 0.9).
    */
   @Test
   void strategiesAndSlicesSignalNoCleanClassAndTheirRingSuspectsCarryTheMarker() throws Exception {
@@ -226,9 +226,15 @@ class AuditIT {
       ring++;
       assertEquals("marker", f.get("kind").asText(), f.get("statement").asText());
       assertTrue(f.get("suspect_count").asLong() >= 5, f.get("statement").asText());
+      List<String> unmarked = new ArrayList<>();
       for (JsonNode id : f.get("suspects")) {
-        assertTrue(marked.contains(id.asText()), detector + " suspect without the marker: " + id.asText());
+        if (!marked.contains(id.asText())) {
+          unmarked.add(id.asText());
+        }
       }
+      // Issue 17's bar for suspects: precision at least 0.9 (measured on 2026-12-05: 33 of 34).
+      assertTrue(unmarked.size() <= 0.1 * f.get("suspects").size(), detector + " suspects without the marker: "
+          + unmarked + " of " + f.get("suspects").size());
     }
     assertTrue(ring >= 1, "strategies or slices find the ring marker");
   }

@@ -135,6 +135,10 @@ class LocationIndependenceIT {
   private static JsonNode figures(JsonNode audit) {
     ObjectNode copy = audit.deepCopy();
     copy.remove(List.of("audit_id", "created_at", "analysis"));
+    // How long the quality check took is a measurement of the machine, not a figure of the data.
+    if (copy.get("quality") instanceof ObjectNode quality) {
+      quality.remove(List.of("seconds", "cpu_seconds"));
+    }
     return copy;
   }
 }
