@@ -57,7 +57,7 @@ import smile.math.special.Erf;
  * a seeded bootstrap stratified by predicted class (each class's fooled images drawn with
  * replacement, {@code bootstrap} times; Efron and Tibshirani 1993); the replicates' standard
  * deviation is se, the 95% interval {@code d ± 1.96 se} and the one-sided p-value {@code 1 −
- * Φ(d / se)}. Flagged when {@code d >= min-effect} and {@code p <= alpha / m}, m the classes
+ * Φ(d / se)}. Flagged when {@code d >= min-effect}, {@code r_c >= min-rate} and {@code p <= alpha / m}, m the classes
  * judged (Bonferroni). Results depend on the rows' content and the seed only: the sample is
  * chosen by hashes of ids, the bootstrap reads counts in class order.
  *
@@ -82,6 +82,9 @@ public final class PatchDetector implements ShortcutDetector {
    *     side count (0..1]
    * @param minEffect a class is flagged only when its hinge rate exceeds the other classes' mean by
    *     at least this (0..1]
+   * @param minRate and only when at least this share of its fooled images hinge (0..1]: the
+   *     finding says the class's fooled predictions hinge on a patch, which is its cue only when it
+   *     holds for most of them
    * @param alpha family-wise error rate over the classes judged (Bonferroni)
    * @param minImages classes with fewer fooled images are not judged
    * @param replicates bootstrap replicates
@@ -91,7 +94,7 @@ public final class PatchDetector implements ShortcutDetector {
    *     windows sit at one place, else a watermark
    * @param examples evidence images per finding
    */
-  public record Options(double minDrop, double maxWindow, double minEffect, double alpha, int minImages,
+  public record Options(double minDrop, double maxWindow, double minEffect, double minRate, double alpha, int minImages,
       int replicates, long seed, int maxImages, double fixedShare, int examples) implements Serializable {
     private static final String P = "audit." + NAME + ".";
 
@@ -99,6 +102,7 @@ public final class PatchDetector implements ShortcutDetector {
       above0upTo1(P + "min-drop", minDrop);
       above0upTo1(P + "max-window", maxWindow);
       above0upTo1(P + "min-effect", minEffect);
+      above0upTo1(P + "min-rate", minRate);
       if (!(alpha > 0 && alpha <= 0.5)) {
         throw InvalidConfigException.range(P + "alpha", alpha, "numbers above 0, up to 0.5");
       }
@@ -111,7 +115,8 @@ public final class PatchDetector implements ShortcutDetector {
 
     static Options from(Config c) {
       return new Options(ConfigValues.dbl(c, P + "min-drop"), ConfigValues.dbl(c, P + "max-window"),
-          ConfigValues.dbl(c, P + "min-effect"), ConfigValues.dbl(c, P + "alpha"), bounded(c, "min-images"),
+          ConfigValues.dbl(c, P + "min-effect"), ConfigValues.dbl(c, P + "min-rate"), ConfigValues.dbl(c, P + "alpha"),
+          bounded(c, "min-images"),
           bounded(c, "bootstrap"), ConfigValues.num(c, P + "seed"), bounded(c, "max-images"),
           ConfigValues.dbl(c, P + "fixed-share"), bounded(c, "examples"));
     }
@@ -389,7 +394,7 @@ public final class PatchDetector implements ShortcutDetector {
       double d = observed[c];
       double se = o.replicates() > 1 ? Math.sqrt(m2[c] / (o.replicates() - 1)) : 0;
       double p = se > 0 ? 0.5 * Erf.erfc(d / se / Math.sqrt(2)) : (d > 0 ? 0 : 1);
-      boolean flagged = d >= o.minEffect() && p <= o.alpha() / m;
+      boolean flagged = d >= o.minEffect() && rate >= o.minRate() && p <= o.alpha() / m;
       out.add(new Verdict(c, fooled[c], hinged[c], rate, rate - d, d, se, Math.max(-1, d - FlipTest.Z95 * se),
           Math.min(1, d + FlipTest.Z95 * se), p, Math.min(1, p * m), true, flagged));
     }
@@ -475,6 +480,7 @@ public final class PatchDetector implements ShortcutDetector {
     section.put("max_window_px", o.maxWindow() * Math.min(height, width));
     section.put("alpha", o.alpha());
     section.put("min_effect", o.minEffect());
+    section.put("min_rate", o.minRate());
     section.put("seed", o.seed());
     if (!List.of(rows.schema().fieldNames()).contains(OCCLUSION)) {
       String note = "the analysis holds no occlusion grids: add occlusion to analyze.methods to run this detector";

@@ -21,7 +21,9 @@ import org.convlens.config.InvalidConfigException;
  * slices). A shortcut that the model really follows leaves traces in several of them, measured
  * in different ways. So a class is a finding when at least {@code audit.findings.min-detectors}
  * detectors (2) signal it; a signal no other detector confirms stays in the {@code signals}
- * table, marked unconfirmed, for a reviewer to read.
+ * table, marked unconfirmed, for a reviewer to read. A detector listed in {@code
+ * audit.findings.alone} makes a finding by itself: one whose own test already controls for what a
+ * second detector would.
  *
  * <p>The cue the finding names is the one named by the first detector of {@code
  * audit.findings.precedence} that signals the class (its strongest signal for the class): the
@@ -41,10 +43,14 @@ public final class Verdicts {
    * @param minDetectors distinct detectors that must signal a class (1..number of detectors)
    * @param precedence detector names, the one whose cue names a finding first; detectors left out
    *     follow in {@link ShortcutDetectors#all()} order
+   * @param alone detectors whose signal is a finding without a second detector: those whose own
+   *     test already rules out what the others confirm against (the patch detector compares
+   *     mistakes with mistakes and asks for one window)
    */
-  public record Settings(int minDetectors, List<String> precedence) implements Serializable {
+  public record Settings(int minDetectors, List<String> precedence, List<String> alone) implements Serializable {
     public Settings {
       precedence = List.copyOf(precedence);
+      alone = List.copyOf(alone);
       List<String> known = ShortcutDetectors.all().stream().map(ShortcutDetector::name).toList();
       if (minDetectors < 1 || minDetectors > known.size()) {
         throw InvalidConfigException.range("audit.findings.min-detectors", minDetectors,
@@ -54,6 +60,12 @@ public final class Verdicts {
         if (!known.contains(d)) {
           throw new InvalidConfigException("audit.findings.precedence", "unknown detector '" + d
               + "' in audit.findings.precedence: the detectors are " + known);
+        }
+      }
+      for (String d : alone) {
+        if (!known.contains(d)) {
+          throw new InvalidConfigException("audit.findings.alone", "unknown detector '" + d
+              + "' in audit.findings.alone: the detectors are " + known);
         }
       }
       if (new LinkedHashSet<>(precedence).size() != precedence.size()) {
@@ -77,7 +89,7 @@ public final class Verdicts {
   /** Reads {@code audit.findings.*}. */
   public static Settings settings(Config config) {
     return new Settings((int) ConfigValues.num(config, "audit.findings.min-detectors"),
-        ConfigValues.strings(config, "audit.findings.precedence"));
+        ConfigValues.strings(config, "audit.findings.precedence"), ConfigValues.strings(config, "audit.findings.alone"));
   }
 
   /**
@@ -137,7 +149,7 @@ public final class Verdicts {
       sorted.sort(byPrecedence);
       Set<String> detectors = new LinkedHashSet<>();
       sorted.forEach(f -> detectors.add(f.detector()));
-      if (detectors.size() < settings.minDetectors()) {
+      if (detectors.size() < settings.minDetectors() && detectors.stream().noneMatch(settings.alone()::contains)) {
         unconfirmed.addAll(sorted);
         continue;
       }

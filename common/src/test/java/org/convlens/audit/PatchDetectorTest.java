@@ -128,7 +128,7 @@ class PatchDetectorTest {
   }
 
   static PatchDetector.Options options(long seed) {
-    return new PatchDetector.Options(0.5, 0.25, 0.25, 0.05, 10, 500, seed, 5000, 0.5, 3);
+    return new PatchDetector.Options(0.5, 0.25, 0.25, 0.5, 0.05, 10, 500, seed, 5000, 0.5, 3);
   }
 
   static Row classRow(List<Row> rows, int cls) {
@@ -197,7 +197,7 @@ class PatchDetectorTest {
 
   @Test
   void aSmallSampleCapsTheFooledImagesByContent() {
-    PatchDetector.Options few = new PatchDetector.Options(0.5, 0.25, 0.25, 0.05, 10, 500, 7, 12, 0.5, 3);
+    PatchDetector.Options few = new PatchDetector.Options(0.5, 0.25, 0.25, 0.5, 0.05, 10, 500, 7, 12, 0.5, 3);
     List<Row> one = PatchDetector.run(rows(1).repartition(1), NAMES, few, 100, SIDE, SIDE).classRows();
     List<Row> five = PatchDetector.run(rows(1).repartition(5), NAMES, few, 100, SIDE, SIDE).classRows();
     assertEquals(12L, classRow(one, 0).getLong(5));
@@ -243,6 +243,11 @@ class PatchDetectorTest {
     List<PatchDetector.Verdict> clear = PatchDetector.judge(new long[] {100, 200, 200}, new long[] {90, 20, 20}, o);
     assertTrue(clear.get(0).flagged());
     assertEquals(clear, PatchDetector.judge(new long[] {100, 200, 200}, new long[] {90, 20, 20}, o), "seeded");
+    // A clear difference that holds for a minority of the class's fooled images (35% against 5%)
+    // is not the class's cue: below min-rate.
+    List<PatchDetector.Verdict> minority = PatchDetector.judge(new long[] {400, 400, 400}, new long[] {140, 20, 20}, o);
+    assertTrue(minority.get(0).difference() >= o.minEffect() && minority.get(0).p() < 1e-6, minority.get(0)::toString);
+    assertFalse(minority.get(0).flagged(), "35% of its fooled images hinge: below min-rate 0.5");
     // One judged class alone has nothing to be compared with.
     assertTrue(PatchDetector.judge(new long[] {100, 3}, new long[] {90, 0}, o).stream()
         .noneMatch(PatchDetector.Verdict::judged));

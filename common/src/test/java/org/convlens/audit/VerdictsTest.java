@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class VerdictsTest {
   private static final Verdicts.Settings TWO =
-      new Verdicts.Settings(2, List.of("region", "counterfactual", "strategies", "slices", "statistics"));
+      new Verdicts.Settings(2, List.of("region", "counterfactual", "strategies", "slices", "statistics"), List.of());
 
   private static Finding signal(int cls, String detector, Cue kind, double score, String... suspects) {
     return new Finding(cls, "c" + cls, kind, detector, detector + "-cue", score, Double.NaN, Double.NaN,
@@ -51,14 +51,14 @@ class VerdictsTest {
     assertEquals(2, v.suspectCount());
     assertEquals(List.of("b", "d", "c"), Verdicts.decide(signals, TWO, 3).findings().get(0).suspects());
 
-    Verdicts.Settings statisticsFirst = new Verdicts.Settings(2, List.of("statistics"));
+    Verdicts.Settings statisticsFirst = new Verdicts.Settings(2, List.of("statistics"), List.of());
     assertEquals(Cue.BACKGROUND, Verdicts.decide(signals, statisticsFirst, 100).findings().get(0).kind());
   }
 
   @Test
   void oneDetectorSufficesWhenConfiguredAndTheOrderOfSignalsDoesNotMatter() {
     List<Finding> signals = List.of(signal(2, "region", Cue.MARKER, 3.0), signal(5, "strategies", Cue.MARKER, 2.0));
-    Verdicts.Settings one = new Verdicts.Settings(1, List.of());
+    Verdicts.Settings one = new Verdicts.Settings(1, List.of(), List.of());
     assertEquals(List.of(2, 5), Verdicts.decide(signals, one, 10).findings().stream().map(Verdicts.Verdict::cls).toList());
     assertEquals(List.of(2, 5), Verdicts.decide(List.of(signals.get(1), signals.get(0)), one, 10).findings().stream()
         .map(Verdicts.Verdict::cls).toList());
@@ -66,16 +66,29 @@ class VerdictsTest {
   }
 
   @Test
+  void aDetectorListedAloneMakesAFindingByItself() {
+    List<Finding> signals = List.of(signal(7, "patch", Cue.WATERMARK, 0.6, "w"), signal(8, "statistics", Cue.TINT, 0.4));
+    Verdicts.Settings patchAlone = new Verdicts.Settings(2, List.of("patch"), List.of("patch"));
+    Verdicts.Result r = Verdicts.decide(signals, patchAlone, 10);
+    assertEquals(List.of(7), r.findings().stream().map(Verdicts.Verdict::cls).toList());
+    assertEquals(Cue.WATERMARK, r.findings().get(0).kind());
+    assertEquals(List.of(8), r.unconfirmed().stream().map(Finding::cls).toList(), "statistics still needs a second");
+    InvalidConfigException e = assertThrows(InvalidConfigException.class,
+        () -> new Verdicts.Settings(2, List.of(), List.of("pach")));
+    assertTrue(e.getMessage().contains("audit.findings.alone") && e.getMessage().contains("pach"), e.getMessage());
+  }
+
+  @Test
   void badSettingsNameTheKey() {
     InvalidConfigException e = assertThrows(InvalidConfigException.class,
-        () -> new Verdicts.Settings(0, List.of()));
+        () -> new Verdicts.Settings(0, List.of(), List.of()));
     assertTrue(e.getMessage().contains("audit.findings.min-detectors"), e.getMessage());
-    e = assertThrows(InvalidConfigException.class, () -> new Verdicts.Settings(2, List.of("regoin")));
+    e = assertThrows(InvalidConfigException.class, () -> new Verdicts.Settings(2, List.of("regoin"), List.of()));
     assertTrue(e.getMessage().contains("audit.findings.precedence") && e.getMessage().contains("regoin"), e.getMessage());
-    e = assertThrows(InvalidConfigException.class, () -> new Verdicts.Settings(2, List.of("region", "region")));
+    e = assertThrows(InvalidConfigException.class, () -> new Verdicts.Settings(2, List.of("region", "region"), List.of()));
     assertTrue(e.getMessage().contains("twice"), e.getMessage());
     Verdicts.Settings parsed = Verdicts.settings(ConfigFactory.parseString(
-        "audit.findings { min-detectors = 3, precedence = [slices] }"));
+        "audit.findings { min-detectors = 3, precedence = [slices], alone = [patch] }"));
     assertEquals(3, parsed.minDetectors());
     assertEquals("slices", parsed.order().get(0));
     assertEquals(ShortcutDetectors.all().size(), parsed.order().size());
