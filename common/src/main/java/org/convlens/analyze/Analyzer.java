@@ -28,7 +28,7 @@ import org.convlens.data.InputException;
 import org.convlens.data.InputReader;
 import org.convlens.data.InputSchema;
 import org.convlens.data.Preprocessor;
-import org.convlens.features.Images;
+import org.convlens.modelviz.Images;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.ModelCache;

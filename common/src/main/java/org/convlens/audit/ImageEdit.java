@@ -17,7 +17,7 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 import org.convlens.attribution.Maps;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.features.InputMaximizer;
+import org.convlens.modelviz.InputMaximizer;
 
 /**
  * One label-preserving global edit of the counterfactual detector ({@link CounterfactualDetector}):

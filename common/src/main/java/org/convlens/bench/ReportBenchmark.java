@@ -14,7 +14,7 @@ import org.convlens.config.ConfigLoader;
 import org.convlens.config.ConvLensHome;
 import org.convlens.data.synth.SampleGenerator;
 import org.convlens.data.synth.SampleSpec;
-import org.convlens.features.ModelVizRun;
+import org.convlens.modelviz.ModelVizRun;
 import org.convlens.report.Projections;
 import org.convlens.report.ReportRun;
 

@@ -25,7 +25,7 @@ import org.convlens.config.Settings.Cifar100Label;
 import org.convlens.config.Settings.InputSettings;
 import org.convlens.config.Settings.ModelSettings;
 import org.convlens.config.Settings.ModelVizSettings;
-import org.convlens.features.MaximizeSettings;
+import org.convlens.modelviz.MaximizeSettings;
 import org.convlens.report.ReportSettings;
 import org.convlens.audit.AuditSettings;
 import org.convlens.config.Settings.OutputSettings;

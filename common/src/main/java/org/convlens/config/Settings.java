@@ -138,7 +138,7 @@ public final class Settings {
    * @param maximize input maximisation
    */
   public record ModelVizSettings(String firstLayer, String secondLayer, String analysis,
-      org.convlens.features.MaximizeSettings maximize) implements Serializable {
+      org.convlens.modelviz.MaximizeSettings maximize) implements Serializable {
     public ModelVizSettings {
       firstLayer = firstLayer.strip();
       secondLayer = secondLayer.strip();

@@ -18,7 +18,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.data.HadoopPaths;
-import org.convlens.features.ModelVizRun;
+import org.convlens.modelviz.ModelVizRun;
 
 /**
  * The report's model sections from a model-viz output ({@code <out>/model/}): the summary and

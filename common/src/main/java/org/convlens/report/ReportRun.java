@@ -29,7 +29,7 @@ import org.convlens.attribution.MapEncoding;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.data.HadoopPaths;
-import org.convlens.features.ModelVizRun;
+import org.convlens.modelviz.ModelVizRun;
 import org.convlens.spark.OutputFiles;
 import org.convlens.spark.OutputLock;
 import org.convlens.spark.ProgressReporter;

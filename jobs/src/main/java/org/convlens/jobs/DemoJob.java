@@ -8,7 +8,7 @@ import org.apache.spark.sql.SparkSession;
 import org.convlens.analyze.AnalyzeRun;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
-import org.convlens.features.ModelVizRun;
+import org.convlens.modelviz.ModelVizRun;
 import org.convlens.report.ReportRun;
 
 /** The whole pipeline on sample-data/: analyze, model-viz, audit, then the HTML report. */

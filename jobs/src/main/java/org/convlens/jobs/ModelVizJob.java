@@ -5,7 +5,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.config.ConvLensConfig;
-import org.convlens.features.ModelVizRun;
+import org.convlens.modelviz.ModelVizRun;
 
 /** Model-viz: filter grids, model summary, class vectors and input maximisation, to <out>/model. */
 public final class ModelVizJob {

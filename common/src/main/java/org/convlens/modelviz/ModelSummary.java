@@ -1,4 +1,4 @@
-package org.convlens.features;
+package org.convlens.modelviz;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;

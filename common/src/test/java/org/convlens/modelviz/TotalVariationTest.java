@@ -1,4 +1,4 @@
-package org.convlens.features;
+package org.convlens.modelviz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.convlens.features;
+package org.convlens.modelviz;
 
 /**
  * The β total variation of Mahendran &amp; Vedaldi ("Understanding deep image representations by

@@ -1,4 +1,4 @@
-package org.convlens.features;
+package org.convlens.modelviz;
 
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;

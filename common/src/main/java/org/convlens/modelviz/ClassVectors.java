@@ -1,4 +1,4 @@
-package org.convlens.features;
+package org.convlens.modelviz;
 
 import static org.apache.spark.sql.functions.col;
 

@@ -1,4 +1,4 @@
-package org.convlens.features;
+package org.convlens.modelviz;
 
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;

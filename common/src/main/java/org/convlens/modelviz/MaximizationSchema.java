@@ -1,4 +1,4 @@
-package org.convlens.features;
+package org.convlens.modelviz;
 
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;

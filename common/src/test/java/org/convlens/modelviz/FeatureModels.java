@@ -1,4 +1,4 @@
-package org.convlens.features;
+package org.convlens.modelviz;
 
 import java.nio.file.Path;
 import org.convlens.config.ConvLensHome;
