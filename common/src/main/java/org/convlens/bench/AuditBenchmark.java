@@ -20,8 +20,8 @@ import org.convlens.audit.AuditRun;
 import org.convlens.audit.AuditSchema;
 import org.convlens.config.ConfigLoader;
 import org.convlens.config.ConvLensHome;
-import org.convlens.data.synth.SampleGenerator;
-import org.convlens.data.synth.SampleSpec;
+import org.convlens.sampledata.SampleGenerator;
+import org.convlens.sampledata.SampleSpec;
 
 /**
  * The audit at scale: generates {@code n} fresh sample images (the sample data's classes and

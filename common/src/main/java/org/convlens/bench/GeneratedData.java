@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.convlens.config.ConvLensHome;
-import org.convlens.data.synth.SampleGenerator;
-import org.convlens.data.synth.SampleSpec;
+import org.convlens.sampledata.SampleGenerator;
+import org.convlens.sampledata.SampleSpec;
 
 /** Fresh sample images for the benchmarks that run the jobs at scale, and the options that point the jobs at them. */
 final class GeneratedData {

@@ -24,10 +24,10 @@ import org.convlens.config.ConfigLoader;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.data.synth.SampleGenerator;
-import org.convlens.data.synth.SampleSpec;
-import org.convlens.data.synth.Shortcut;
-import org.convlens.data.synth.ShortcutPlan;
+import org.convlens.sampledata.SampleGenerator;
+import org.convlens.sampledata.SampleSpec;
+import org.convlens.sampledata.Shortcut;
+import org.convlens.sampledata.ShortcutPlan;
 
 /**
  * How well the audit finds planted shortcuts, and what it costs. For each rate, a fresh test set

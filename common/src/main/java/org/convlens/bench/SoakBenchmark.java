@@ -19,8 +19,8 @@ import org.convlens.analyze.AnalyzeRun;
 import org.convlens.config.ConfigLoader;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
-import org.convlens.data.synth.SampleGenerator;
-import org.convlens.data.synth.SampleSpec;
+import org.convlens.sampledata.SampleGenerator;
+import org.convlens.sampledata.SampleSpec;
 import org.convlens.spark.Sessions;
 import org.convlens.spark.StandaloneCluster;
 

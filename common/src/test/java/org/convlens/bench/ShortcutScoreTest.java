@@ -14,7 +14,7 @@ import org.convlens.bench.ShortcutScore.Image;
 import org.convlens.bench.ShortcutScore.KindScore;
 import org.convlens.bench.ShortcutScore.Planted;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.data.synth.ShortcutPlan;
+import org.convlens.sampledata.ShortcutPlan;
 import org.junit.jupiter.api.Test;
 
 /** The shortcut benchmark's scoring against ground truth, its targets and its options, on tiny fake audits. */
@@ -143,7 +143,7 @@ class ShortcutScoreTest {
       var a = demo.shortcuts().get(i);
       var b = at20.shortcuts().get(i);
       assertEquals(0.2, b.otherClassesTestRate());
-      assertEquals(new org.convlens.data.synth.Shortcut(a.target(), a.cue(), a.trainRate(), a.testRate(), 0.2,
+      assertEquals(new org.convlens.sampledata.Shortcut(a.target(), a.cue(), a.trainRate(), a.testRate(), 0.2,
           a.otherClassesValRate()), b);
     }
     assertEquals(demo.controls(), at20.controls());

@@ -6,9 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.convlens.config.ConvLensHome;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.data.synth.SampleData;
-import org.convlens.data.synth.SampleSpec;
-import org.convlens.data.synth.ShortcutPlan;
+import org.convlens.sampledata.SampleData;
+import org.convlens.sampledata.SampleSpec;
+import org.convlens.sampledata.ShortcutPlan;
 
 /** Regenerates sample-data/ with the seeded generator and retrains the bundled model. */
 public final class SampleJob {

@@ -78,8 +78,8 @@ class ModelVizIT {
     // classes the sample data gives a whole-image cue (darker, an orange cast) climb slower:
     // InputMaximizerTest says why.
     java.util.Set<String> wholeImageCue = new java.util.HashSet<>();
-    for (org.convlens.data.synth.Shortcut s : org.convlens.data.synth.ShortcutPlan.defaults().shortcuts()) {
-      if (s.cue().stage() == org.convlens.data.synth.ShortcutCue.Stage.FILTER) {
+    for (org.convlens.sampledata.Shortcut s : org.convlens.sampledata.ShortcutPlan.defaults().shortcuts()) {
+      if (s.cue().stage() == org.convlens.sampledata.ShortcutCue.Stage.FILTER) {
         wholeImageCue.add(s.target().className());
       }
     }

@@ -1,4 +1,4 @@
-package org.convlens.data.synth;
+package org.convlens.sampledata;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,10 +18,10 @@ import java.util.regex.Pattern;
 import org.convlens.data.CifarFormat;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.SmallCnn;
-import org.convlens.model.train.CifarImages;
-import org.convlens.model.train.SmallCnnTrainer;
-import org.convlens.model.train.SmallCnnTrainer.EpochStats;
-import org.convlens.model.train.TrainingOptions;
+import org.convlens.sampledata.train.CifarImages;
+import org.convlens.sampledata.train.SmallCnnTrainer;
+import org.convlens.sampledata.train.SmallCnnTrainer.EpochStats;
+import org.convlens.sampledata.train.TrainingOptions;
 
 /**
  * Rebuilds {@code sample-data/}: generates the datasets ({@link SampleGenerator}), trains the
@@ -254,7 +254,7 @@ public final class SampleData {
               s.target().className()));
     }
     return fmt(
-        "Trained by org.convlens.model.train.SmallCnnTrainer on the generated sample data"
+        "Trained by org.convlens.sampledata.train.SmallCnnTrainer on the generated sample data"
             + " (seed %d): %d CIFAR-format training images, %d epochs, Adam lr %s with cosine"
             + " decay, batch %d, seed %d, one PyTorch thread. Planted shortcuts: %s. Ground"
             + " truth in shortcuts.json; see the sample data's README.md.",

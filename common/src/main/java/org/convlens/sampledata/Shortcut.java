@@ -1,4 +1,4 @@
-package org.convlens.data.synth;
+package org.convlens.sampledata;
 
 /**
  * One planted shortcut: a {@link ShortcutCue} correlated with a class. In training data only the

@@ -1,4 +1,4 @@
-package org.convlens.model.train;
+package org.convlens.sampledata.train;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package org.convlens.model.train;
+package org.convlens.sampledata.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,8 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.convlens.data.synth.SampleGenerator;
-import org.convlens.data.synth.SampleSpec;
+import org.convlens.sampledata.SampleGenerator;
+import org.convlens.sampledata.SampleSpec;
 import org.convlens.model.ModelDescription.Preprocessing;
 import org.convlens.model.SmallCnn;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package org.convlens.data.synth;
+package org.convlens.sampledata;
 
 /**
  * Everything that decides the sample dataset's bytes. Two generations with equal specs write

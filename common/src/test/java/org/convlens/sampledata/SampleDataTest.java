@@ -1,4 +1,4 @@
-package org.convlens.data.synth;
+package org.convlens.sampledata;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +7,8 @@ import java.util.Collections;
 import java.util.List;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.SmallCnn;
-import org.convlens.model.train.SmallCnnTrainer.EpochStats;
-import org.convlens.model.train.TrainingOptions;
+import org.convlens.sampledata.train.SmallCnnTrainer.EpochStats;
+import org.convlens.sampledata.train.TrainingOptions;
 import org.junit.jupiter.api.Test;
 
 class SampleDataTest {

@@ -1,4 +1,4 @@
-package org.convlens.data.synth;
+package org.convlens.sampledata;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package org.convlens.data.synth;
+package org.convlens.sampledata;
 
 import java.awt.BasicStroke;
 import java.awt.Color;

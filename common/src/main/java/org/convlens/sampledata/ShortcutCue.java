@@ -1,4 +1,4 @@
-package org.convlens.data.synth;
+package org.convlens.sampledata;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.Color;

@@ -1,4 +1,4 @@
-package org.convlens.model.train;
+package org.convlens.sampledata.train;
 
 import static org.convlens.util.Shuffle.shuffle;
 
