@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
+import org.convlens.data.ImageOps;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.InferenceSession.Gradients;
@@ -157,8 +158,8 @@ public final class AttributionBatch {
    * ({@link MapEncoding}).
    */
   public Row store(float[] values, int channels, int height, int width, MapEncoding.Range range) {
-    int[] size = Maps.storedSize(height, width, settings.mapMaxSide());
-    float[] v = Maps.area(values, channels, height, width, size[0], size[1]);
+    int[] size = ImageOps.storedSize(height, width, settings.mapMaxSide());
+    float[] v = ImageOps.area(values, channels, height, width, size[0], size[1]);
     return MapEncoding.encode(v, channels, size[0], size[1], settings.mapEncoding(), range);
   }
 

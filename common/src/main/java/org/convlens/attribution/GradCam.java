@@ -4,6 +4,7 @@ import java.util.List;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.data.ImageOps;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession.Gradients;
 import org.convlens.model.ModelDescription;
@@ -88,6 +89,6 @@ public final class GradCam implements AttributionMethod {
     for (int p = 0; p < map.length; p++) {
       map[p] = cam ? map[p] * h * w : Math.max(0f, map[p]);
     }
-    return Maps.bilinear(map, 1, h, w, outH, outW);
+    return ImageOps.bilinear(map, 1, h, w, outH, outW);
   }
 }

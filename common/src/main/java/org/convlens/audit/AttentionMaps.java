@@ -6,6 +6,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import org.convlens.attribution.MapEncoding;
 import org.convlens.attribution.Maps;
+import org.convlens.data.ImageOps;
 
 /**
  * Where an explanation puts its weight, in a form that can be averaged over a dataset: each
@@ -136,7 +137,7 @@ public final class AttentionMaps {
 
   /** A plane resampled to {@code grid×grid}: area averaging when shrinking, bilinear when growing. */
   static float[] resample(float[] plane, int h, int w, int grid) {
-    return h >= grid && w >= grid ? Maps.area(plane, 1, h, w, grid, grid) : Maps.bilinear(plane, 1, h, w, grid, grid);
+    return h >= grid && w >= grid ? ImageOps.area(plane, 1, h, w, grid, grid) : ImageOps.bilinear(plane, 1, h, w, grid, grid);
   }
 
   /** |v| divided by its sum; null when the sum is 0 or not finite. */

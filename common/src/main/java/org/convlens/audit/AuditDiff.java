@@ -22,9 +22,9 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.convlens.attribution.Maps;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.data.HadoopPaths;
+import org.convlens.data.ImageOps;
 import org.convlens.spark.OutputFiles;
 import org.convlens.spark.OutputLock;
 import org.convlens.spark.StagedOutput;
@@ -295,7 +295,7 @@ public final class AuditDiff {
     if (from == to) {
       return v;
     }
-    float[] r = Maps.area(v, 1, from, from, to, to);
+    float[] r = ImageOps.area(v, 1, from, from, to, to);
     double sum = 0;
     for (float x : r) {
       sum += x;

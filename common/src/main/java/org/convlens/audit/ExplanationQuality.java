@@ -23,11 +23,11 @@ import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.Occlusion;
 import org.convlens.data.HadoopConf;
+import org.convlens.data.ImageOps;
 import org.convlens.data.InputException;
 import org.convlens.data.InputReader;
 import org.convlens.data.InputSchema;
 import org.convlens.data.Preprocessor;
-import org.convlens.modelviz.InputMaximizer;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.ModelDescription;
@@ -402,14 +402,14 @@ public final class ExplanationQuality {
       int w = in.width();
       int side = Math.min(h, w);
       int steps = o.curveSteps();
-      float[] kernel = InputMaximizer.gaussianKernel(o.blurSigma());
+      float[] kernel = ImageOps.gaussianKernel(o.blurSigma());
       List<String> names = new ArrayList<>(maps.keySet());
       names.add(RANDOM_ORDER);
       float[][] blurred = new float[x.length][];
       int[][][] orders = new int[x.length][names.size()][];
       List<Probe> probes = new ArrayList<>();
       for (int i = 0; i < x.length; i++) {
-        blurred[i] = InputMaximizer.blur(x[i], c, h, w, kernel);
+        blurred[i] = ImageOps.blur(x[i], c, h, w, kernel);
         for (int m = 0; m < names.size(); m++) {
           float[] map = m < maps.size() ? maps.get(names.get(m))[i] : randomOrder(ids[i], h * w);
           orders[i][m] = map == null ? null : order(map, side, h, w);
@@ -570,7 +570,7 @@ public final class ExplanationQuality {
 
   /** Pixel indices (of the input's h×w plane) from the most to the least important; ties by index. */
   static int[] order(float[] map, int side, int h, int w) {
-    float[] full = map.length == h * w ? map : org.convlens.attribution.Maps.bilinear(map, 1, side, side, h, w);
+    float[] full = map.length == h * w ? map : org.convlens.data.ImageOps.bilinear(map, 1, side, side, h, w);
     Integer[] idx = new Integer[full.length];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = i;

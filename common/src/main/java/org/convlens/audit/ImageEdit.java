@@ -15,9 +15,8 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
-import org.convlens.attribution.Maps;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.modelviz.InputMaximizer;
+import org.convlens.data.ImageOps;
 
 /**
  * One label-preserving global edit of the counterfactual detector ({@link CounterfactualDetector}):
@@ -281,7 +280,7 @@ public record ImageEdit(Kind kind, double strength) implements Serializable {
       }
       case HUE -> hue(unit, out, channels, plane, s);
       case BALANCE -> balance(unit, out, channels, plane, strength);
-      case BLUR -> out = InputMaximizer.blur(unit, channels, height, width, InputMaximizer.gaussianKernel(strength));
+      case BLUR -> out = ImageOps.blur(unit, channels, height, width, ImageOps.gaussianKernel(strength));
       case JPEG -> out = jpeg(unit, channels, height, width, (int) strength);
       case FLIP -> {
         for (int c = 0; c < channels; c++) {
@@ -304,7 +303,7 @@ public record ImageEdit(Kind kind, double strength) implements Serializable {
             System.arraycopy(unit, c * plane + (y + dy) * width + dx, cut, (c * h + y) * w, w);
           }
         }
-        out = Maps.bilinear(cut, channels, h, w, height, width);
+        out = ImageOps.bilinear(cut, channels, h, w, height, width);
       }
     }
     for (int i = 0; i < out.length; i++) {

@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.data.Images;
 import org.convlens.model.ModelParameters;
 import org.convlens.model.ModelParameters.Param;
 

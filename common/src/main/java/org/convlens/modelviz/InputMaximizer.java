@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.convlens.data.ImageOps;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.InferenceSession.Objective;
 import org.convlens.model.ModelDescription;
@@ -114,7 +115,7 @@ public final class InputMaximizer {
     float[] tvs = new float[s.steps()];
     float[] probs = isClass ? new float[s.steps()] : null;
     int[] top1 = new int[s.steps()];
-    float[] blurKernel = s.blurSigma() > 0 ? gaussianKernel(s.blurSigma()) : null;
+    float[] blurKernel = s.blurSigma() > 0 ? ImageOps.gaussianKernel(s.blurSigma()) : null;
     for (int step = 0; step < s.steps(); step++) {
       int dy = s.jitter() > 0 ? random.nextInt(-s.jitter(), s.jitter() + 1) : 0;
       int dx = s.jitter() > 0 ? random.nextInt(-s.jitter(), s.jitter() + 1) : 0;
@@ -154,7 +155,7 @@ public final class InputMaximizer {
         p[i] = v;
       }
       if (blurKernel != null && (step + 1) % s.blurEvery() == 0) {
-        p = blur(p, c, h, w, blurKernel);
+        p = ImageOps.blur(p, c, h, w, blurKernel);
       }
       for (int i = 0; i < p.length; i++) {
         p[i] = clip(p[i]);
@@ -199,51 +200,6 @@ public final class InputMaximizer {
         int sy = Math.floorMod(y - dy, h);
         for (int x = 0; x < w; x++) {
           out[base + y * w + x] = in[base + sy * w + Math.floorMod(x - dx, w)];
-        }
-      }
-    }
-    return out;
-  }
-
-  /** A normalised 1-D Gaussian of radius ⌈3σ⌉. */
-  public static float[] gaussianKernel(double sigma) {
-    int r = (int) Math.ceil(3 * sigma);
-    float[] k = new float[2 * r + 1];
-    double sum = 0;
-    for (int i = -r; i <= r; i++) {
-      double v = Math.exp(-(i * i) / (2 * sigma * sigma));
-      k[i + r] = (float) v;
-      sum += v;
-    }
-    for (int i = 0; i < k.length; i++) {
-      k[i] /= (float) sum;
-    }
-    return k;
-  }
-
-  /** Separable Gaussian blur of each channel; borders clamp to the edge pixel. */
-  public static float[] blur(float[] in, int c, int h, int w, float[] kernel) {
-    int r = kernel.length / 2;
-    float[] tmp = new float[in.length];
-    float[] out = new float[in.length];
-    for (int ch = 0; ch < c; ch++) {
-      int base = ch * h * w;
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          float v = 0;
-          for (int k = -r; k <= r; k++) {
-            v += kernel[k + r] * in[base + y * w + Math.min(w - 1, Math.max(0, x + k))];
-          }
-          tmp[base + y * w + x] = v;
-        }
-      }
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          float v = 0;
-          for (int k = -r; k <= r; k++) {
-            v += kernel[k + r] * tmp[base + Math.min(h - 1, Math.max(0, y + k)) * w + x];
-          }
-          out[base + y * w + x] = v;
         }
       }
     }

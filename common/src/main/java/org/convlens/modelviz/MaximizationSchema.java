@@ -4,6 +4,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.convlens.data.Images;
 import org.convlens.model.InferenceSession.Objective;
 import org.convlens.model.ModelDescription;
 

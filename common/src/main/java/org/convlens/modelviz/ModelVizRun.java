@@ -30,6 +30,7 @@ import org.convlens.config.InvalidConfigException;
 import org.convlens.config.Settings.ModelVizSettings;
 import org.convlens.config.Settings.WriteMode;
 import org.convlens.data.HadoopPaths;
+import org.convlens.data.Images;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.InferenceSession.Objective;
@@ -39,8 +40,8 @@ import org.convlens.model.ModelParameters;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
 import org.convlens.spark.OutputLock;
-import org.convlens.spark.StagedOutput;
 import org.convlens.spark.ProgressReporter;
+import org.convlens.spark.StagedOutput;
 
 /**
  * The model-viz stage: what the model itself shows, not per image. Writes {@code <out>/model/}:

@@ -28,7 +28,7 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.convlens.analyze.AnalysisSchema;
-import org.convlens.attribution.Maps;
+import org.convlens.data.ImageOps;
 
 /**
  * What the report takes from the analysis output, with Spark, bounded before anything reaches the
@@ -263,7 +263,7 @@ public final class AnalysisSample {
 
   /**
    * A PNG as {@code side × side} interleaved RGB bytes: area-averaged (as the maps, {@link
-   * Maps#area}) so its longer side is {@code side}, centred on black. Null when the bytes are not
+   * ImageOps#area}) so its longer side is {@code side}, centred on black. Null when the bytes are not
    * a readable image.
    */
   public static byte[] thumbnail(byte[] png, int side) {
@@ -288,7 +288,7 @@ public final class AnalysisSample {
       planes[w * h + i] = (argb[i] >> 8) & 0xFF;
       planes[2 * w * h + i] = argb[i] & 0xFF;
     }
-    float[] small = Maps.area(planes, 3, h, w, th, tw);
+    float[] small = ImageOps.area(planes, 3, h, w, th, tw);
     int ox = (side - tw) / 2;
     int oy = (side - th) / 2;
     byte[] out = new byte[3 * side * side];

@@ -12,6 +12,7 @@ import org.apache.spark.sql.Row;
 import org.convlens.config.ConvLensHome;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.data.CifarFormat;
+import org.convlens.data.ImageOps;
 import org.convlens.data.Preprocessor;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
@@ -157,7 +158,7 @@ class AttributionCorrectnessTest {
         float[] cam = GradCam.rawMap(g.layerActivations()[i], g.layerGradients()[i], shape[0], shape[1], shape[2], 16, 16, false);
         assertRelative(floats(ref.get("gradcam").get(i)), cam, "Grad-CAM " + i);
         assertRelative(floats(ref.get("gradcam_8_upsampled").get(i)),
-            Maps.bilinear(floats(ref.get("cam_8").get(i)), 1, 8, 8, 16, 16), "bilinear 8→16 " + i);
+            ImageOps.bilinear(floats(ref.get("cam_8").get(i)), 1, 8, 8, 16, 16), "bilinear 8→16 " + i);
       }
       AttributionSettings s = new AttributionSettings(List.of("occlusion"), "predicted", MapEncoding.Kind.F16, 0,
           1, 0.1, 1, "", List.of(4, 6), List.of(3, 4), AttributionSettings.Baseline.BLACK, 10);

@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.data.Images;
 import org.convlens.model.ModelParameters;
 import org.convlens.model.ModelParameters.Param;
 import org.junit.jupiter.api.Test;

@@ -13,13 +13,14 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.sampledata.Shortcut;
-import org.convlens.sampledata.ShortcutCue;
-import org.convlens.sampledata.ShortcutPlan;
+import org.convlens.data.ImageOps;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.InferenceSession.Objective;
 import org.convlens.model.ModelDescription;
+import org.convlens.sampledata.Shortcut;
+import org.convlens.sampledata.ShortcutCue;
+import org.convlens.sampledata.ShortcutPlan;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -193,7 +194,7 @@ class InputMaximizerTest {
     float[] rolled = InputMaximizer.roll(x, 2, 3, 4, 1, -2);
     assertEquals(x[0], rolled[1 * 4 + 2]); // (0,0) moved to (1, -2 mod 4 = 2)
     assertArrayEquals(x, InputMaximizer.roll(rolled, 2, 3, 4, -1, 2));
-    float[] k = InputMaximizer.gaussianKernel(1.0);
+    float[] k = ImageOps.gaussianKernel(1.0);
     assertEquals(7, k.length);
     double sum = 0;
     for (float v : k) {
@@ -202,7 +203,7 @@ class InputMaximizerTest {
     assertEquals(1.0, sum, 1e-6);
     float[] flat = new float[3 * 5 * 5];
     Arrays.fill(flat, 0.3f);
-    for (float v : InputMaximizer.blur(flat, 3, 5, 5, k)) {
+    for (float v : ImageOps.blur(flat, 3, 5, 5, k)) {
       assertEquals(0.3f, v, 1e-6);
     }
   }

@@ -26,7 +26,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
 import org.convlens.analyze.AnalysisSchema;
-import org.convlens.modelviz.Images;
+import org.convlens.data.Images;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

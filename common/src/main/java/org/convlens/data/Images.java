@@ -1,18 +1,17 @@
-package org.convlens.modelviz;
+package org.convlens.data;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
-import org.convlens.attribution.Maps;
 
 /** Pixel arrays in [0,1] to pictures and PNG bytes. */
 public final class Images {
   private Images() {}
 
   /** [0,1] → 0..255, rounded, clamped. */
-  static int byteOf(float v) {
+  public static int byteOf(float v) {
     int b = Math.round(v * 255f);
     return b < 0 ? 0 : (b > 255 ? 255 : b);
   }
@@ -38,9 +37,9 @@ public final class Images {
    * maxSide} (0 = keep the size).
    */
   public static byte[] png(float[] p, int channels, int height, int width, int maxSide) {
-    int[] size = maxSide > 0 ? Maps.storedSize(height, width, maxSide) : new int[] {height, width};
+    int[] size = maxSide > 0 ? ImageOps.storedSize(height, width, maxSide) : new int[] {height, width};
     float[] q = size[0] == height && size[1] == width ? p
-        : Maps.area(p, channels, height, width, size[0], size[1]);
+        : ImageOps.area(p, channels, height, width, size[0], size[1]);
     return png(fromChw(q, channels, size[0], size[1]));
   }
 
