@@ -7,15 +7,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -29,7 +26,6 @@ import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.GradCam;
 import org.convlens.config.ConvLensConfig;
-import org.convlens.config.ConvLensHome;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.config.Settings.WriteMode;
 import org.convlens.data.HadoopConf;
@@ -41,9 +37,10 @@ import org.convlens.model.Classifier;
 import org.convlens.model.ModelCache;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputLayout;
 import org.convlens.spark.OutputLock;
-import org.convlens.spark.StagedOutput;
 import org.convlens.spark.ProgressReporter;
+import org.convlens.spark.StagedOutput;
 
 /**
  * One analysis run: list every input dataset, classify every input on the executors, write
@@ -52,8 +49,6 @@ import org.convlens.spark.ProgressReporter;
  * output rows = input rows.
  */
 public final class AnalyzeRun {
-  public static final String ANALYSIS_DIR = "analysis";
-
   /** What a run did; also written as {@code run.json}. */
   public record Summary(
       String runId,
@@ -83,13 +78,6 @@ public final class AnalyzeRun {
 
   private AnalyzeRun() {}
 
-  /** The model spec from the configuration; an empty model.path means the bundled model. */
-  public static ModelSpec modelSpec(ConvLensConfig config) {
-    String path = config.model().path().isBlank()
-        ? ConvLensHome.bundledModel().toString() : config.model().path();
-    return new ModelSpec(path, config.model().device(), config.model().threads(), config.model().interopThreads());
-  }
-
   public static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console)
       throws IOException {
     long start = System.nanoTime();
@@ -98,7 +86,7 @@ public final class AnalyzeRun {
     }
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
-    Path analysisDir = new Path(outDir, ANALYSIS_DIR);
+    Path analysisDir = new Path(outDir, OutputLayout.ANALYSIS_DIR);
     // The output folder first: writable, and ours alone until the run ends.
     try (OutputLock lock = OutputLock.acquire(outDir, hadoop, "output.dir", "analyze",
         config.output().lockTimeoutSeconds(), console)) {
@@ -116,7 +104,7 @@ public final class AnalyzeRun {
 
     // Inputs first (cheap driver-side checks), then the model: both fail before any Spark job.
     List<ImageSource> sources = ImageSources.openAll(config.input(), spark);
-    ModelSpec spec = modelSpec(config);
+    ModelSpec spec = ModelSpec.of(config.model());
     Classifier classifier = ModelCache.get(spec);
     List<String> modelClasses = classifier.description().classNames();
     // Settings that depend on the model, checked before any image is read.
@@ -175,7 +163,7 @@ public final class AnalyzeRun {
         : (int) Math.max(2L * spark.sparkContext().defaultParallelism(),
             Math.min(100_000, (total + 8L * config.analyze().batchSize() - 1) / (8L * config.analyze().batchSize())));
 
-    String runId = newRunId();
+    String runId = OutputLayout.newRunId();
     Analyzer.Options options = new Analyzer.Options(runId, spec, classifier.description(),
         config.analyze().topK(), config.analyze().batchSize(), config.input().maxFileBytes(),
         config.input().maxPixels(), attribution, fixedTarget, config.analyze().thumbnailSide());
@@ -238,11 +226,6 @@ public final class AnalyzeRun {
   }
 
   /** A run id: UTC time to the second plus 4 random hex digits. */
-  public static String newRunId() {
-    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now())
-        + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
-  }
-
   private static void writeRunFiles(Path outDir, ConvLensConfig config, Summary s, List<ImageSource> sources,
       Configuration hadoop) throws IOException {
     Map<String, Object> run = new LinkedHashMap<>();

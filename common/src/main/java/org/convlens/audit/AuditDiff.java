@@ -26,6 +26,7 @@ import org.convlens.config.InvalidConfigException;
 import org.convlens.data.HadoopPaths;
 import org.convlens.data.ImageOps;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputLayout;
 import org.convlens.spark.OutputLock;
 import org.convlens.spark.StagedOutput;
 
@@ -181,7 +182,7 @@ public final class AuditDiff {
     // Written beside the diff folder and swapped in when complete.
     try (OutputLock lock = OutputLock.acquire(dir.getParent(), hadoop, "output.dir", "audit diff", lockTimeoutSeconds,
             console);
-        StagedOutput staged = StagedOutput.begin(dir, hadoop, org.convlens.analyze.AnalyzeRun.newRunId())) {
+        StagedOutput staged = StagedOutput.begin(dir, hadoop, OutputLayout.newRunId())) {
       Path into = staged.path();
       write(spark, classes, CLASS_CHANGES, new Path(into, "class_changes"));
       write(spark, shifts, ATTENTION_SHIFT, new Path(into, "attention_shift"));

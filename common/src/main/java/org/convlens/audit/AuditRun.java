@@ -36,7 +36,6 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.convlens.analyze.AnalysisSchema;
-import org.convlens.analyze.AnalyzeRun;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.MapEncoding;
@@ -53,6 +52,7 @@ import org.convlens.model.ModelCache;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputLayout;
 import org.convlens.spark.OutputLock;
 import org.convlens.spark.ProgressReporter;
 import org.convlens.spark.StagedOutput;
@@ -102,7 +102,7 @@ public final class AuditRun {
     AuditSettings s = config.audit();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
-    Path analysisDir = s.analysis().isEmpty() ? new Path(outDir, AnalyzeRun.ANALYSIS_DIR)
+    Path analysisDir = s.analysis().isEmpty() ? new Path(outDir, OutputLayout.ANALYSIS_DIR)
         : HadoopPaths.qualify(s.analysis(), hadoop);
     if (HadoopPaths.statusOrNull(analysisDir, hadoop) == null) {
       throw new InvalidConfigException("audit.analysis", "no analysis output at " + analysisDir
@@ -136,7 +136,7 @@ public final class AuditRun {
         "id", "label", "label_name", "predicted", "probabilities", "top_k_prob", "target");
     List<String> models = analysis.select("model_id").distinct().orderBy("model_id")
         .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
-    ModelSpec spec = AnalyzeRun.modelSpec(config);
+    ModelSpec spec = ModelSpec.of(config.model());
     Classifier classifier = ModelCache.get(spec);
     ModelDescription d = classifier.description();
     if (!models.contains(d.id())) {
@@ -156,7 +156,7 @@ public final class AuditRun {
       throw new IllegalArgumentException(analysisDir + " holds no usable rows of model " + d.id() + ": nothing to audit");
     }
     List<String> methods = methodsWithMaps(rows, s.methods());
-    String auditId = AnalyzeRun.newRunId();
+    String auditId = OutputLayout.newRunId();
     Timestamp created = Timestamp.from(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     // Written beside the audit folder and swapped in when complete.
     Map<String, Object> mistakes;

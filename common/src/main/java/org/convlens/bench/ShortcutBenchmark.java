@@ -28,6 +28,7 @@ import org.convlens.sampledata.SampleGenerator;
 import org.convlens.sampledata.SampleSpec;
 import org.convlens.sampledata.Shortcut;
 import org.convlens.sampledata.ShortcutPlan;
+import org.convlens.spark.OutputLayout;
 
 /**
  * How well the audit finds planted shortcuts, and what it costs. For each rate, a fresh test set
@@ -155,7 +156,7 @@ public final class ShortcutBenchmark {
     AuditRun.Summary audit = AuditRun.execute(config, spark, quiet);
     double auditSeconds = secs(t1);
 
-    List<ShortcutScore.Image> truth = truth(data, outDir.resolve(AnalyzeRun.ANALYSIS_DIR));
+    List<ShortcutScore.Image> truth = truth(data, outDir.resolve(OutputLayout.ANALYSIS_DIR));
     List<ShortcutScore.Flag> flags = new ArrayList<>();
     Map<String, List<String>> detectors = new HashMap<>();
     for (Verdicts.Verdict v : audit.findings()) {

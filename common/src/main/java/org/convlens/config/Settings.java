@@ -4,7 +4,6 @@ import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 import org.convlens.attribution.AttributionSettings;
-import org.convlens.model.ModelSpec;
 
 /**
  * Typed, validated configuration sections. Each record checks its values in its compact
@@ -106,9 +105,12 @@ public final class Settings {
   /** {@code model.*}. */
   public record ModelSettings(String path, String device, int threads, int interopThreads)
       implements Serializable {
+    /** {@code auto} (a GPU Spark assigned, else the CPU), {@code cpu} or {@code gpu}. */
+    public static final List<String> DEVICES = List.of("auto", "cpu", "gpu");
+
     public ModelSettings {
-      if (!ModelSpec.DEVICES.contains(device)) {
-        throw InvalidConfigException.range("model.device", device, String.join(", ", ModelSpec.DEVICES));
+      if (!DEVICES.contains(device)) {
+        throw InvalidConfigException.range("model.device", device, String.join(", ", DEVICES));
       }
       between("model.threads", threads, 0, 256);
       between("model.interop-threads", interopThreads, 0, 256);

@@ -3,6 +3,8 @@ package org.convlens.model;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
+import org.convlens.config.ConvLensHome;
+import org.convlens.config.Settings.ModelSettings;
 
 /**
  * Everything an executor needs to load the model: built once on the driver from config and
@@ -22,7 +24,8 @@ import java.util.Locale;
 public record ModelSpec(String path, String device, int threads, int interopThreads)
     implements Serializable {
 
-  public static final List<String> DEVICES = List.of("auto", "cpu", "gpu");
+  /** The devices {@code model.device} accepts: {@link ModelSettings#DEVICES}. */
+  public static final List<String> DEVICES = ModelSettings.DEVICES;
   /** Upper bound on thread counts, far above any sensible value; catches unit mix-ups. */
   public static final int MAX_THREADS = 1024;
 
@@ -43,6 +46,15 @@ public record ModelSpec(String path, String device, int threads, int interopThre
       throw new IllegalArgumentException("model interopThreads must be in 0.." + MAX_THREADS
           + " (0 = engine default), got " + interopThreads);
     }
+  }
+
+  /**
+   * The model that {@code model.*} names; an empty {@code model.path} means the bundled model
+   * ({@link ConvLensHome#bundledModel}).
+   */
+  public static ModelSpec of(ModelSettings settings) {
+    String path = settings.path().isBlank() ? ConvLensHome.bundledModel().toString() : settings.path();
+    return new ModelSpec(path, settings.device(), settings.threads(), settings.interopThreads());
   }
 
   /** {@code path} on device {@code auto} with the engine's default thread counts. */

@@ -24,7 +24,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
-import org.convlens.analyze.AnalyzeRun;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.config.Settings.ModelVizSettings;
@@ -39,6 +38,7 @@ import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelParameters;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputLayout;
 import org.convlens.spark.OutputLock;
 import org.convlens.spark.ProgressReporter;
 import org.convlens.spark.StagedOutput;
@@ -92,7 +92,7 @@ public final class ModelVizRun {
       }
       // Written beside model/ and swapped in whole when complete: no target of an earlier run
       // lingers, and a failed run leaves the earlier output as it was.
-      String runId = AnalyzeRun.newRunId();
+      String runId = OutputLayout.newRunId();
       try (StagedOutput staged = StagedOutput.begin(modelDir, hadoop, runId)) {
         Summary done = write(config, spark, console, staged.path(), modelDir, runId, start);
         staged.replace(lock);
@@ -108,7 +108,7 @@ public final class ModelVizRun {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Path outDir = modelDir.getParent();
     // Everything that depends on the model is checked before any Spark job.
-    ModelSpec spec = AnalyzeRun.modelSpec(config);
+    ModelSpec spec = ModelSpec.of(config.model());
     Classifier classifier = ModelCache.get(spec);
     ModelDescription d = classifier.description();
     ModelParameters params = ModelParameters.of(classifier);
@@ -260,7 +260,7 @@ public final class ModelVizRun {
       }
       return p;
     }
-    Path p = new Path(outDir, AnalyzeRun.ANALYSIS_DIR);
+    Path p = new Path(outDir, OutputLayout.ANALYSIS_DIR);
     return HadoopPaths.statusOrNull(p, hadoop) != null ? p : null;
   }
 

@@ -24,13 +24,13 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 import org.convlens.analyze.AnalysisSchema;
-import org.convlens.analyze.AnalyzeRun;
 import org.convlens.attribution.MapEncoding;
 import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.data.HadoopPaths;
 import org.convlens.modelviz.ModelVizRun;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputLayout;
 import org.convlens.spark.OutputLock;
 import org.convlens.spark.ProgressReporter;
 
@@ -64,7 +64,7 @@ public final class ReportRun {
     ReportSettings s = config.report();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
-    Path analysisDir = s.analysis().isEmpty() ? new Path(outDir, AnalyzeRun.ANALYSIS_DIR)
+    Path analysisDir = s.analysis().isEmpty() ? new Path(outDir, OutputLayout.ANALYSIS_DIR)
         : HadoopPaths.qualify(s.analysis(), hadoop);
     if (HadoopPaths.statusOrNull(analysisDir, hadoop) == null) {
       throw new InvalidConfigException("report.analysis", "no analysis output at " + analysisDir

@@ -37,7 +37,7 @@ import org.apache.hadoop.fs.Path;
 public final class StagedOutput implements AutoCloseable {
   private static final String STAGING = ".staging-";
   private static final String PREVIOUS = ".previous-";
-  /** {@code <name>.staging-<run id>} or {@code <name>.previous-<run id>}; run ids as {@code newRunId} makes them. */
+  /** {@code <name>.staging-<run id>} or {@code <name>.previous-<run id>}; run ids as {@link OutputLayout#newRunId} makes them. */
   private static final java.util.regex.Pattern LEFTOVER =
       java.util.regex.Pattern.compile("(.+)\\.(staging|previous)-(\\d{8}T\\d{6}Z-[0-9a-f]{4})");
 

@@ -20,6 +20,7 @@ import org.convlens.data.Preprocessor;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.ModelCache;
+import org.convlens.model.ModelSpec;
 import org.convlens.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,10 +98,10 @@ class AnalyzerGuardTest {
   @Test
   void aBatchThatFailsIsRetriedImageByImage(@TempDir Path dir) throws Exception {
     ConvLensConfig config = ConfigLoader.load(null, Map.of(), List.of("analyze.methods=[saliency]"));
-    Classifier real = ModelCache.get(AnalyzeRun.modelSpec(config));
+    Classifier real = ModelCache.get(ModelSpec.of(config.model()));
     Preprocessor pre = Preprocessor.of(real.description());
     float[] black = pre.applyPlanarRgb(new byte[3 * 4 * 4], 4, 4);
-    Analyzer.Options o = new Analyzer.Options("run", AnalyzeRun.modelSpec(config), real.description(), 3, 8,
+    Analyzer.Options o = new Analyzer.Options("run", ModelSpec.of(config.model()), real.description(), 3, 8,
         1 << 20, 1 << 24, config.analyze().attribution(), -1, 0);
     List<Row> inputs = new ArrayList<>();
     for (String name : List.of("red", "black", "green", "blue")) {

@@ -45,6 +45,7 @@ import org.convlens.data.ImageSources;
 import org.convlens.model.EngineSetup;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelLoader;
+import org.convlens.model.ModelSpec;
 import org.convlens.model.SmallCnn;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
@@ -281,7 +282,7 @@ class CounterfactualDetectorTest {
         .withColumn("_true_class", functions.lit(null).cast(DataTypes.IntegerType));
     CounterfactualSettings s = config.audit().detectors().get("counterfactual") instanceof CounterfactualSettings c
         ? c : null;
-    Counterfactuals.Options o = new Counterfactuals.Options(org.convlens.analyze.AnalyzeRun.modelSpec(config),
+    Counterfactuals.Options o = new Counterfactuals.Options(ModelSpec.of(config.model()),
         ModelDescription.read(dir.resolve("model/model.json")), s.edits(), 1 << 20, 1 << 20, 7);
     HadoopConf hadoop = new HadoopConf(spark.sparkContext().hadoopConfiguration());
     List<Row> one = Counterfactuals.measure(inputs, o, hadoop, 1, null).orderBy("id", "edit")
