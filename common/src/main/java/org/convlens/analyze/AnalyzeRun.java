@@ -25,9 +25,9 @@ import org.apache.spark.util.LongAccumulator;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.GradCam;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.config.Settings.WriteMode;
+import org.convlens.config.StageContext;
 import org.convlens.data.HadoopConf;
 import org.convlens.data.HadoopPaths;
 import org.convlens.data.ImageSource;
@@ -78,37 +78,39 @@ public final class AnalyzeRun {
 
   private AnalyzeRun() {}
 
-  public static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console)
+  public static Summary execute(StageContext stage, AnalyzeSettings analyze, SparkSession spark,
+      PrintStream console)
       throws IOException {
     long start = System.nanoTime();
-    if (config.input().paths().isEmpty()) {
+    if (stage.input().paths().isEmpty()) {
       throw new InvalidConfigException("input.paths", "no input given: pass --input PATH (or set input.paths)");
     }
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
+    Path outDir = HadoopPaths.qualify(stage.output().dir(), hadoop);
     Path analysisDir = new Path(outDir, OutputLayout.ANALYSIS_DIR);
     // The output folder first: writable, and ours alone until the run ends.
     try (OutputLock lock = OutputLock.acquire(outDir, hadoop, "output.dir", "analyze",
-        config.output().lockTimeoutSeconds(), console)) {
-      return execute(config, spark, console, lock, outDir, analysisDir, start);
+        stage.output().lockTimeoutSeconds(), console)) {
+      return execute(stage, analyze, spark, console, lock, outDir, analysisDir, start);
     }
   }
 
-  private static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console, OutputLock lock,
+  private static Summary execute(StageContext stage, AnalyzeSettings analyze, SparkSession spark, PrintStream console,
+      OutputLock lock,
       Path outDir, Path analysisDir, long start) throws IOException {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    if (config.output().mode() == WriteMode.ERROR && HadoopPaths.statusOrNull(analysisDir, hadoop) != null) {
+    if (stage.output().mode() == WriteMode.ERROR && HadoopPaths.statusOrNull(analysisDir, hadoop) != null) {
       throw new InvalidConfigException("output.mode",
           analysisDir + " already exists and output.mode = error: choose another --out or set output.mode=overwrite");
     }
 
     // Inputs first (cheap driver-side checks), then the model: both fail before any Spark job.
-    List<ImageSource> sources = ImageSources.openAll(config.input(), spark);
-    ModelSpec spec = ModelSpec.of(config.model());
+    List<ImageSource> sources = ImageSources.openAll(stage.input(), spark);
+    ModelSpec spec = ModelSpec.of(stage.model());
     Classifier classifier = ModelCache.get(spec);
     List<String> modelClasses = classifier.description().classNames();
     // Settings that depend on the model, checked before any image is read.
-    AttributionSettings attribution = config.analyze().attribution();
+    AttributionSettings attribution = analyze.attribution();
     int fixedTarget = Analyzer.fixedTarget(attribution.target(), classifier.description());
     Attributions.check(classifier, attribution);
 
@@ -119,12 +121,12 @@ public final class AnalyzeRun {
             + " 'correct' compares names, so it will be false for those labels");
       }
       Dataset<Row> rows = source.list(spark);
-      if (config.input().limit() > 0) {
-        rows = rows.limit((int) Math.min(Integer.MAX_VALUE, config.input().limit()));
+      if (stage.input().limit() > 0) {
+        rows = rows.limit((int) Math.min(Integer.MAX_VALUE, stage.input().limit()));
       }
       listing = listing == null ? rows : listing.union(rows);
     }
-    boolean resume = config.output().mode() == WriteMode.RESUME && hasRows(analysisDir, hadoop);
+    boolean resume = stage.output().mode() == WriteMode.RESUME && hasRows(analysisDir, hadoop);
     long listed = 0;
     if (resume) {
       Dataset<Row> existing = spark.read().parquet(analysisDir.toString());
@@ -158,22 +160,22 @@ public final class AnalyzeRun {
     for (ImageSource s : sources) {
       s.skipped(spark).forEach((reason, n) -> skipped.merge(reason, n, Long::sum));
     }
-    int partitions = config.input().partitions() > 0
-        ? config.input().partitions()
+    int partitions = stage.input().partitions() > 0
+        ? stage.input().partitions()
         : (int) Math.max(2L * spark.sparkContext().defaultParallelism(),
-            Math.min(100_000, (total + 8L * config.analyze().batchSize() - 1) / (8L * config.analyze().batchSize())));
+            Math.min(100_000, (total + 8L * analyze.batchSize() - 1) / (8L * analyze.batchSize())));
 
     String runId = OutputLayout.newRunId();
     Analyzer.Options options = new Analyzer.Options(runId, spec, classifier.description(),
-        config.analyze().topK(), config.analyze().batchSize(), config.input().maxFileBytes(),
-        config.input().maxPixels(), attribution, fixedTarget, config.analyze().thumbnailSide());
+        analyze.topK(), analyze.batchSize(), stage.input().maxFileBytes(),
+        stage.input().maxPixels(), attribution, fixedTarget, analyze.thumbnailSide());
     console.printf(Locale.ROOT, "analyze: %d inputs from %d dataset(s), model %s on %s, %d partitions%n",
         total, sources.size(), classifier.description().id(), classifier.device(), partitions);
     console.printf(Locale.ROOT, "analyze: methods %s, target %s%s%n",
         attribution.methods().isEmpty() ? "none" : String.join(", ", attribution.methods()), attribution.target(),
         attribution.runs(GradCam.NAME) ? ", Grad-CAM layer " + new GradCam().gradientLayer(attribution, classifier) : "");
     LongAccumulator done = spark.sparkContext().longAccumulator("convlens.analyzed");
-    ProgressReporter progress = new ProgressReporter("analyze", total, done, config.progress().intervalSeconds(), console);
+    ProgressReporter progress = new ProgressReporter("analyze", total, done, stage.progress().intervalSeconds(), console);
     // Written beside analysis/ and swapped in (or, resuming, its files moved in) only when complete:
     // a failed or killed run leaves the previous analysis as it was.
     try (StagedOutput staged = StagedOutput.begin(analysisDir, hadoop, runId)) {
@@ -211,7 +213,7 @@ public final class AnalyzeRun {
           sources.stream().map(ImageSource::name).toList(), analysisDir.toString(), total, ok, byKind, skipped,
           seconds, attribution.runs(GradCam.NAME) ? new GradCam().gradientLayer(attribution, classifier) : null);
       console.println(progress.line(total));
-      writeRunFiles(outDir, config, summary, sources, hadoop);
+      writeRunFiles(outDir, stage, analyze, summary, sources, hadoop);
       return summary;
     }
   }
@@ -225,8 +227,8 @@ public final class AnalyzeRun {
         .anyMatch(s -> s.getPath().getName().endsWith(".parquet"));
   }
 
-  /** A run id: UTC time to the second plus 4 random hex digits. */
-  private static void writeRunFiles(Path outDir, ConvLensConfig config, Summary s, List<ImageSource> sources,
+  private static void writeRunFiles(Path outDir, StageContext stage, AnalyzeSettings analyze, Summary s,
+      List<ImageSource> sources,
       Configuration hadoop) throws IOException {
     Map<String, Object> run = new LinkedHashMap<>();
     run.put("run_id", s.runId());
@@ -239,7 +241,7 @@ public final class AnalyzeRun {
       Map<String, Object> d = new LinkedHashMap<>();
       d.put("name", sources.get(i).name());
       d.put("format", sources.get(i).format());
-      d.put("path", config.input().paths().get(i));
+      d.put("path", stage.input().paths().get(i));
       d.put("classes", sources.get(i).classNames());
       datasets.add(d);
     }
@@ -253,7 +255,7 @@ public final class AnalyzeRun {
     run.put("skipped_by_reason", s.skippedByReason());
     run.put("seconds", Math.round(s.seconds() * 100) / 100.0);
     run.put("images_per_second", Math.round(s.imagesPerSecond() * 10) / 10.0);
-    AttributionSettings a = config.analyze().attribution();
+    AttributionSettings a = analyze.attribution();
     Map<String, Object> methods = new LinkedHashMap<>();
     methods.put("methods", a.methods());
     methods.put("target", a.target());
@@ -277,10 +279,26 @@ public final class AnalyzeRun {
       methods.put("smoothgrad_noise", a.smoothGradNoise());
     }
     run.put("attribution", methods);
-    run.put("config", config.summary());
+    run.put("config", summary(stage, analyze));
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     OutputFiles.writeText(new Path(outDir, "run.json"), json.writeValueAsString(run) + "\n", hadoop);
     OutputFiles.writeText(new Path(outDir, "effective.conf"),
-        "# Effective ConvLens configuration of run " + s.runId() + "\n" + config.rendered(), hadoop);
+        "# Effective ConvLens configuration of run " + s.runId() + "\n" + stage.rendered(), hadoop);
+  }
+
+  /** The key settings as {@code run.json}'s {@code config} entry. */
+  private static Map<String, String> summary(StageContext stage, AnalyzeSettings analyze) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("input.paths", String.join(",", stage.input().paths()));
+    m.put("input.format", stage.input().format().code());
+    m.put("model.path", stage.model().path());
+    m.put("model.device", stage.model().device());
+    m.put("analyze.top-k", String.valueOf(analyze.topK()));
+    m.put("analyze.batch-size", String.valueOf(analyze.batchSize()));
+    AttributionSettings a = analyze.attribution();
+    m.put("analyze.methods", String.join(",", a.methods()));
+    m.put("analyze.target", a.target());
+    m.put("analyze.seed", String.valueOf(a.seed()));
+    return m;
   }
 }

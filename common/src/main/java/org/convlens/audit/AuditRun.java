@@ -36,12 +36,13 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.convlens.analyze.AnalysisSchema;
+import org.convlens.analyze.AnalyzeSettings;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.MapEncoding;
 import org.convlens.attribution.Occlusion;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.config.StageContext;
 import org.convlens.data.HadoopConf;
 import org.convlens.data.HadoopPaths;
 import org.convlens.data.ImageSource;
@@ -97,11 +98,12 @@ public final class AuditRun {
     }
   }
 
-  public static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+  public static Summary execute(StageContext stage, AnalyzeSettings analyze, AuditSettings settings, SparkSession spark,
+      PrintStream console) throws IOException {
     long start = System.nanoTime();
-    AuditSettings s = config.audit();
+    AuditSettings s = settings;
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
+    Path outDir = HadoopPaths.qualify(stage.output().dir(), hadoop);
     Path analysisDir = s.analysis().isEmpty() ? new Path(outDir, OutputLayout.ANALYSIS_DIR)
         : HadoopPaths.qualify(s.analysis(), hadoop);
     if (HadoopPaths.statusOrNull(analysisDir, hadoop) == null) {
@@ -110,19 +112,18 @@ public final class AuditRun {
     }
     Path auditDir = s.dir().isEmpty() ? new Path(outDir, AUDIT_DIR) : HadoopPaths.qualify(s.dir(), hadoop);
     try (OutputLock lock = OutputLock.acquire(auditDir.getParent(), hadoop, s.dir().isEmpty() ? "output.dir"
-        : "audit.dir", "audit", config.output().lockTimeoutSeconds(), console)) {
-      return audit(config, spark, console, lock, analysisDir, auditDir, start);
+        : "audit.dir", "audit", stage.output().lockTimeoutSeconds(), console)) {
+      return audit(stage, analyze, s, spark, console, lock, analysisDir, auditDir, start);
     }
   }
 
-  private static Summary audit(ConvLensConfig config, SparkSession spark, PrintStream console, OutputLock lock,
-      Path analysisDir, Path auditDir, long start) throws IOException {
-    AuditSettings s = config.audit();
+  private static Summary audit(StageContext stage, AnalyzeSettings analyze, AuditSettings s, SparkSession spark,
+      PrintStream console, OutputLock lock, Path analysisDir, Path auditDir, long start) throws IOException {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     // The quality checks read the sampled images again: know where from before any work.
     // (By the same dataset names as the analysis used, since ids start with them.)
-    ConvLensConfig inputs = config.input().paths().isEmpty()
-        ? inputsOf(config, new Path(analysisDir.getParent(), "run.json"), hadoop) : config;
+    StageContext inputs = stage.input().paths().isEmpty()
+        ? inputsOf(stage, new Path(analysisDir.getParent(), "run.json"), hadoop) : stage;
     if (s.qualitySamples() > 0) {
       if (inputs.input().paths().isEmpty()) {
         throw new InvalidConfigException("input.paths", "the explanation-quality checks re-read "
@@ -136,12 +137,12 @@ public final class AuditRun {
         "id", "label", "label_name", "predicted", "probabilities", "top_k_prob", "target");
     List<String> models = analysis.select("model_id").distinct().orderBy("model_id")
         .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
-    ModelSpec spec = ModelSpec.of(config.model());
+    ModelSpec spec = ModelSpec.of(stage.model());
     Classifier classifier = ModelCache.get(spec);
     ModelDescription d = classifier.description();
     if (!models.contains(d.id())) {
       throw new InvalidConfigException("model.path", analysisDir + " holds rows of model(s) " + models + ", not "
-          + d.id() + " (model.path = '" + config.model().path() + "'): audit with the model that was analysed");
+          + d.id() + " (model.path = '" + stage.model().path() + "'): audit with the model that was analysed");
     }
     if (models.size() > 1) {
       console.println("audit: " + analysisDir + " holds several models " + models + "; auditing " + d.id());
@@ -202,7 +203,7 @@ public final class AuditRun {
       phases.done("attention");
 
       // Shortcut detectors, each its own section; their findings together.
-      DetectorContext context = new DetectorContext(spark, config, inputs, rows, names, spec, d, methods, means,
+      DetectorContext context = new DetectorContext(spark, stage, analyze, s, inputs, rows, names, spec, d, methods, means,
           tables, console);
       for (ShortcutDetector detector : ShortcutDetectors.all()) {
         ShortcutDetector.Result found = detector.detect(context);
@@ -228,7 +229,7 @@ public final class AuditRun {
       // Explanation quality on a sample.
       List<String> qualityMethods = methods.stream().filter(Attributions.NAMES::contains).toList();
       if (s.qualitySamples() > 0 && !qualityMethods.isEmpty()) {
-        quality = qualitySection(config, spark, rows, spec, d, org.convlens.model.ParameterRandomizer.layerCount(classifier),
+        quality = qualitySection(stage, analyze, s, spark, rows, spec, d, org.convlens.model.ParameterRandomizer.layerCount(classifier),
             qualityMethods, inputs, analysisDir, tables, console);
       } else {
         tables.write(AuditSchema.RANDOMIZATION, List.of());
@@ -476,12 +477,11 @@ public final class AuditRun {
     return m;
   }
 
-  private static Map<String, Object> qualitySection(ConvLensConfig config, SparkSession spark, Dataset<Row> rows,
-      ModelSpec spec, ModelDescription d, int modelLayers, List<String> methods, ConvLensConfig analysed,
-      Path analysisDir, Tables tables, PrintStream console) {
-    AuditSettings s = config.audit();
+  private static Map<String, Object> qualitySection(StageContext stage, AnalyzeSettings analyze, AuditSettings s,
+      SparkSession spark, Dataset<Row> rows, ModelSpec spec, ModelDescription d, int modelLayers, List<String> methods,
+      StageContext analysed, Path analysisDir, Tables tables, PrintStream console) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    AttributionSettings a = config.analyze().attribution();
+    AttributionSettings a = analyze.attribution();
     // The trained model's occlusion grid is the analysis's own (float32, as analysed) when run.json
     // says which baseline made it: the check does not spend its forwards again. Its window and
     // stride are the grid's; without that baseline the grid is computed afresh as configured.
@@ -537,8 +537,8 @@ public final class AuditRun {
         a.smoothGradSamples(), a.smoothGradNoise(), a.seed(), a.gradCamLayer(), List.of(window), List.of(stride),
         storedGrid != null ? analysedBaseline : a.occlusionBaseline(), s.qualityBatchSize());
     // Every forward of the check, occlusion's tiles included, in batches of audit.quality.batch-size.
-    ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, config.input().maxFileBytes(),
-        config.input().maxPixels(), s.qualityBatchSize(), s.cascadeLayers(), s.occlusionSteps(),
+    ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, stage.input().maxFileBytes(),
+        stage.input().maxPixels(), s.qualityBatchSize(), s.cascadeLayers(), s.occlusionSteps(),
         s.curveSteps(), s.insertionBlur(), s.qualitySeed());
     int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
         (s.qualitySamples() + 7) / 8));
@@ -551,7 +551,7 @@ public final class AuditRun {
     List<Row> measured;
     long started = System.nanoTime();
     try (ProgressReporter progress = new ProgressReporter("audit: quality", "maps", "maps", total, maps,
-        config.progress().intervalSeconds(), console)) {
+        stage.progress().intervalSeconds(), console)) {
       // A few rows per image, method and step: small enough for the driver, where the bootstrap runs.
       measured = ExplanationQuality.measure(inputs, o, new HadoopConf(hadoop), partitions, maps).collectAsList();
     }
@@ -648,9 +648,8 @@ public final class AuditRun {
     }
   }
 
-  /** The dataset paths a run.json lists (empty when there is none). */
-  /** {@code config} with the inputs (paths and dataset names) run.json records; none without one. */
-  static ConvLensConfig inputsOf(ConvLensConfig config, Path runJson, Configuration hadoop) {
+  /** {@code stage} with the inputs (paths and dataset names) run.json records; none without one. */
+  static StageContext inputsOf(StageContext stage, Path runJson, Configuration hadoop) {
     List<String> paths = new ArrayList<>();
     List<String> names = new ArrayList<>();
     JsonNode run = OutputFiles.readJson(runJson, hadoop);
@@ -662,7 +661,7 @@ public final class AuditRun {
         }
       }
     }
-    return config.withInputs(paths, names.contains("") ? List.of() : names);
+    return stage.withInputs(paths, names.contains("") ? List.of() : names);
   }
 
   static Map<String, Object> settingsMap(AuditSettings s) {

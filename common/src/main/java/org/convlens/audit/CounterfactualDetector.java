@@ -26,7 +26,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.data.HadoopConf;
 import org.convlens.data.ImageSource;
 import org.convlens.data.ImageSources;
@@ -142,7 +141,6 @@ public final class CounterfactualDetector implements ShortcutDetector {
 
   private Result run(DetectorContext ctx, CounterfactualSettings s, List<ImageEdit> edits, Map<String, Object> out) {
     SparkSession spark = ctx.spark();
-    ConvLensConfig config = ctx.config();
     Dataset<Row> sample = ctx.rows().select(col("id").as("_sid"), col(AuditRows.TRUE_CLASS).as("_true_class"));
     if (s.maxImages() > 0) {
       sample = sample.withColumn("_h", xxhash64(lit(s.seed()), col("_sid"))).orderBy(col("_h"), col("_sid"))
@@ -158,7 +156,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
           + " the inputs %s; left out%n", sampled - images, sampled, ctx.inputs().input().paths());
     }
     Counterfactuals.Options o = new Counterfactuals.Options(ctx.spec(), ctx.model(), edits,
-        config.input().maxFileBytes(), config.input().maxPixels(), config.analyze().batchSize());
+        ctx.stage().input().maxFileBytes(), ctx.stage().input().maxPixels(), ctx.analyze().batchSize());
     int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
         (images + o.batchSize() - 1) / o.batchSize()));
     ctx.console().printf(Locale.ROOT, "audit: counterfactual edits %s on %,d images%s, %d forwards each, %d task(s)%n",
@@ -170,7 +168,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
     Dataset<Row> measured = Counterfactuals.measure(inputs, o, hadoop, partitions, done)
         .persist(StorageLevel.MEMORY_AND_DISK());
     try (ProgressReporter progress = new ProgressReporter("audit: counterfactual", images, done,
-        config.progress().intervalSeconds(), ctx.console())) {
+        ctx.stage().progress().intervalSeconds(), ctx.console())) {
       measured.count();
     }
     Dataset<Row> ok = measured.filter(col("error").isNull());

@@ -5,7 +5,8 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.convlens.config.ConvLensConfig;
+import org.convlens.analyze.AnalyzeSettings;
+import org.convlens.config.StageContext;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelSpec;
 
@@ -13,10 +14,12 @@ import org.convlens.model.ModelSpec;
  * What a {@link ShortcutDetector} may read.
  *
  * @param spark the session
- * @param config the audit's configuration ({@code audit.*} holds every detector's settings)
- * @param inputs the configuration naming the analysed inputs, for detectors that read the images
- *     again (the paths of the analysis's run.json when none were given); its input paths are empty
- *     when they are unknown
+ * @param stage the sections every stage reads (input limits, progress, output)
+ * @param analyze the analysis settings ({@code analyze.*}, e.g. the batch size)
+ * @param audit the audit's settings ({@code audit.*} holds every detector's settings)
+ * @param inputs the context naming the analysed inputs, for detectors that read the images again
+ *     (the paths of the analysis's run.json when none were given); its input paths are empty when
+ *     they are unknown
  * @param rows the usable analysis rows with {@link AuditRows#TRUE_CLASS}, persisted by the audit
  * @param classNames the model's classes
  * @param spec the model, to load it on executors through the model cache
@@ -26,17 +29,17 @@ import org.convlens.model.ModelSpec;
  * @param tables writes the detector's tables into the audit folder
  * @param console progress and summary lines
  */
-public record DetectorContext(SparkSession spark, ConvLensConfig config, ConvLensConfig inputs, Dataset<Row> rows,
-    List<String> classNames, ModelSpec spec, ModelDescription model, List<String> methods,
-    List<ClassAttention.Mean> means, AuditRun.Tables tables, PrintStream console) {
+public record DetectorContext(SparkSession spark, StageContext stage, AnalyzeSettings analyze, AuditSettings audit,
+    StageContext inputs, Dataset<Row> rows, List<String> classNames, ModelSpec spec, ModelDescription model,
+    List<String> methods, List<ClassAttention.Mean> means, AuditRun.Tables tables, PrintStream console) {
   public AuditSettings settings() {
-    return config.audit();
+    return audit;
   }
 
   /** The settings {@code detector} declared (see {@link ShortcutDetector#settings}). */
   @SuppressWarnings("unchecked")
   public <T> T settings(ShortcutDetector detector) {
-    return (T) config.audit().detectors().get(detector.name());
+    return (T) audit.detectors().get(detector.name());
   }
 
   public String className(int cls) {

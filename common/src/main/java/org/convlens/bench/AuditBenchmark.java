@@ -18,10 +18,9 @@ import org.apache.spark.sql.SparkSession;
 import org.convlens.analyze.AnalyzeRun;
 import org.convlens.audit.AuditRun;
 import org.convlens.audit.AuditSchema;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.ConvLensHome;
+import org.convlens.pipeline.ConfigLoader;
+import org.convlens.pipeline.Stages;
 import org.convlens.sampledata.SampleGenerator;
-import org.convlens.sampledata.SampleSpec;
 
 /**
  * The audit at scale: generates {@code n} fresh sample images (the sample data's classes and
@@ -50,12 +49,12 @@ public final class AuditBenchmark {
     List<String> sets = List.of("analyze.methods=[saliency, gradcam, cam]");
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     long t0 = System.nanoTime();
-    AnalyzeRun.Summary a = AnalyzeRun.execute(ConfigLoader.load(null, options, sets), spark, quiet);
+    AnalyzeRun.Summary a = Stages.analyze(ConfigLoader.load(null, options, sets), spark, quiet);
     double analyze = secs(t0);
     out.printf(Locale.ROOT, "analyze: %,d rows in %.1f s (%.0f images/s)%n", a.inputs(), analyze, a.inputs() / analyze);
 
     long t1 = System.nanoTime();
-    AuditRun.Summary s = AuditRun.execute(ConfigLoader.load(null, options, sets), spark, out);
+    AuditRun.Summary s = Stages.audit(ConfigLoader.load(null, options, sets), spark, out);
     double audit = secs(t1);
     out.printf(Locale.ROOT, "%-34s %10s %14s %12s%n", "audit phase", "seconds", "images/s", "vs analyze");
     for (var e : s.phaseSeconds().entrySet()) {

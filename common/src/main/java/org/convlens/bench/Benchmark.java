@@ -19,19 +19,20 @@ import org.convlens.attribution.AttributionBatch;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.Occlusion;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
-import org.convlens.modelviz.InputMaximizer;
-import org.convlens.modelviz.MaximizeSettings;
-import org.convlens.modelviz.ModelVizRun;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.InferenceSession.Objective;
 import org.convlens.model.ModelCache;
 import org.convlens.model.ModelDescription;
-import org.convlens.model.TopK;
 import org.convlens.model.ModelSpec;
+import org.convlens.model.TopK;
+import org.convlens.modelviz.InputMaximizer;
+import org.convlens.modelviz.MaximizeSettings;
+import org.convlens.modelviz.ModelVizRun;
+import org.convlens.pipeline.ConfigLoader;
+import org.convlens.pipeline.ConvLensConfig;
+import org.convlens.pipeline.Stages;
 
 /**
  * {@code convlens bench}: the figures of docs/benchmarks.md, measured side by side in one run.
@@ -209,7 +210,7 @@ public final class Benchmark {
     options.put("output.dir", o.scratch().resolve("model-viz").toString());
     List<String> sets = List.of("model-viz.maximize.classes=[" + String.join(",", classes) + "]",
         "model-viz.maximize.steps=" + mx.steps(), "progress.interval-seconds=0");
-    ModelVizRun.Summary job = ModelVizRun.execute(ConfigLoader.load(null, options, sets), spark,
+    ModelVizRun.Summary job = Stages.modelViz(ConfigLoader.load(null, options, sets), spark,
         new PrintStream(OutputStream.nullOutputStream()));
     double jobRate = mx.targets() * mx.steps() / job.seconds();
     row("model-viz job (summary, filter grids, class vectors, maximisation)", jobRate, "steps/s",
@@ -322,8 +323,8 @@ public final class Benchmark {
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
     List<String> warm = new ArrayList<>(sets);
     warm.add("input.limit=" + Math.min(images, 4 * base.analyze().batchSize()));
-    AnalyzeRun.execute(ConfigLoader.load(null, options, warm), spark, quiet);
-    AnalyzeRun.Summary s = AnalyzeRun.execute(ConfigLoader.load(null, options, sets), spark, quiet);
+    Stages.analyze(ConfigLoader.load(null, options, warm), spark, quiet);
+    AnalyzeRun.Summary s = Stages.analyze(ConfigLoader.load(null, options, sets), spark, quiet);
     if (s.ok() != images) {
       throw new IllegalStateException("bench analyze run: " + s.ok() + " of " + images + " ok");
     }

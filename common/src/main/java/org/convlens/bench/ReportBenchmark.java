@@ -10,13 +10,11 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.analyze.AnalyzeRun;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.ConvLensHome;
-import org.convlens.sampledata.SampleGenerator;
-import org.convlens.sampledata.SampleSpec;
-import org.convlens.modelviz.ModelVizRun;
+import org.convlens.pipeline.ConfigLoader;
+import org.convlens.pipeline.Stages;
 import org.convlens.report.Projections;
 import org.convlens.report.ReportRun;
+import org.convlens.sampledata.SampleSpec;
 
 /**
  * The report at scale: generates {@code n} fresh sample images (a CIFAR-format batch with the
@@ -48,12 +46,12 @@ public final class ReportBenchmark {
     List<String> sets = List.of("analyze.methods=[saliency, gradcam]", "model-viz.maximize.steps=64");
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     long t1 = System.nanoTime();
-    AnalyzeRun.Summary a = AnalyzeRun.execute(ConfigLoader.load(null, options, sets), spark, quiet);
+    AnalyzeRun.Summary a = Stages.analyze(ConfigLoader.load(null, options, sets), spark, quiet);
     out.printf(Locale.ROOT, "analyze: %,d rows in %.1f s%n", a.inputs(), secs(t1));
-    ModelVizRun.execute(ConfigLoader.load(null, options, sets), spark, quiet);
+    Stages.modelViz(ConfigLoader.load(null, options, sets), spark, quiet);
 
     long t2 = System.nanoTime();
-    ReportRun.Summary r = ReportRun.execute(ConfigLoader.load(null, options, sets), spark, out);
+    ReportRun.Summary r = Stages.report(ConfigLoader.load(null, options, sets), spark, out);
     double seconds = secs(t2);
     out.printf(Locale.ROOT, "%-44s %10s %10s%n", "report view", "T(10)", "seconds");
     for (Projections.View v : r.views()) {

@@ -20,10 +20,11 @@ import org.convlens.analyze.AnalysisSchema;
 import org.convlens.analyze.AnalyzeRun;
 import org.convlens.audit.AuditRun;
 import org.convlens.audit.Verdicts;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.pipeline.ConfigLoader;
+import org.convlens.pipeline.ConvLensConfig;
+import org.convlens.pipeline.Stages;
 import org.convlens.sampledata.SampleGenerator;
 import org.convlens.sampledata.SampleSpec;
 import org.convlens.sampledata.Shortcut;
@@ -150,10 +151,10 @@ public final class ShortcutBenchmark {
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
 
     long t0 = System.nanoTime();
-    AnalyzeRun.Summary analysis = AnalyzeRun.execute(config, spark, quiet);
+    AnalyzeRun.Summary analysis = Stages.analyze(config, spark, quiet);
     double analyzeSeconds = secs(t0);
     long t1 = System.nanoTime();
-    AuditRun.Summary audit = AuditRun.execute(config, spark, quiet);
+    AuditRun.Summary audit = Stages.audit(config, spark, quiet);
     double auditSeconds = secs(t1);
 
     List<ShortcutScore.Image> truth = truth(data, outDir.resolve(OutputLayout.ANALYSIS_DIR));

@@ -16,9 +16,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.analyze.AnalyzeRun;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
+import org.convlens.pipeline.ConfigLoader;
+import org.convlens.pipeline.ConvLensConfig;
+import org.convlens.pipeline.Stages;
 import org.convlens.sampledata.SampleGenerator;
 import org.convlens.sampledata.SampleSpec;
 import org.convlens.spark.Sessions;
@@ -109,7 +110,7 @@ public final class SoakBenchmark {
     sampler.start();
     AnalyzeRun.Summary s;
     try {
-      s = AnalyzeRun.execute(config, spark, progress);
+      s = Stages.analyze(config, spark, progress);
     } finally {
       sampler.interrupt();
       sampler.join();

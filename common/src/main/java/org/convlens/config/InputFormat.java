@@ -2,7 +2,12 @@ package org.convlens.config;
 
 /** The dataset layouts ConvLens reads ({@code input.format}). */
 public enum InputFormat implements Choice {
-  /** Detect from the path: see {@code org.convlens.data.ImageSources#detect}. */
+  /**
+   * Detect from the path: a {@code .csv} file is a manifest, a {@code .bin} file or a folder with
+   * {@code batches.meta.txt} CIFAR-10, {@code fine_label_names.txt} CIFAR-100, synset sub-folders
+   * ImageNet, a flat folder beside a labels file ImageNet validation, any other folder a plain
+   * image folder (first match wins).
+   */
   AUTO("auto"),
   /** CIFAR-10 binary batches with batches.meta.txt. */
   CIFAR10("cifar10"),

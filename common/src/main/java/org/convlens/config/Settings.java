@@ -3,7 +3,6 @@ package org.convlens.config;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
-import org.convlens.attribution.AttributionSettings;
 
 /**
  * Typed, validated configuration sections. Each record checks its values in its compact
@@ -114,37 +113,6 @@ public final class Settings {
       }
       between("model.threads", threads, 0, 256);
       between("model.interop-threads", interopThreads, 0, 256);
-    }
-  }
-
-  /**
-   * {@code analyze.*}; the attribution methods' settings are {@code attribution}.
-   *
-   * @param thumbnailSide longer side of the {@code input_png} preview (0 = no preview)
-   */
-  public record AnalyzeSettings(int topK, int batchSize, int thumbnailSide, AttributionSettings attribution)
-      implements Serializable {
-    public AnalyzeSettings {
-      between("analyze.top-k", topK, 1, 1000);
-      between("analyze.batch-size", batchSize, 1, 4096);
-      between("analyze.thumbnail-side", thumbnailSide, 0, 1024);
-    }
-  }
-
-  /**
-   * {@code model-viz.*}.
-   *
-   * @param firstLayer the first convolution to draw (module or parameter name); empty = auto
-   * @param secondLayer the second convolution; empty = auto
-   * @param analysis the analyze output for class mean embeddings; empty = {@code <out>/analysis}
-   * @param maximize input maximisation
-   */
-  public record ModelVizSettings(String firstLayer, String secondLayer, String analysis,
-      org.convlens.modelviz.MaximizeSettings maximize) implements Serializable {
-    public ModelVizSettings {
-      firstLayer = firstLayer.strip();
-      secondLayer = secondLayer.strip();
-      analysis = analysis.strip();
     }
   }
 

@@ -24,10 +24,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.config.Settings.ModelVizSettings;
 import org.convlens.config.Settings.WriteMode;
+import org.convlens.config.StageContext;
 import org.convlens.data.HadoopPaths;
 import org.convlens.data.Images;
 import org.convlens.model.Classifier;
@@ -78,15 +77,16 @@ public final class ModelVizRun {
 
   private ModelVizRun() {}
 
-  public static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console)
+  public static Summary execute(StageContext stage, ModelVizSettings settings, SparkSession spark,
+      PrintStream console)
       throws IOException {
     long start = System.nanoTime();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
+    Path outDir = HadoopPaths.qualify(stage.output().dir(), hadoop);
     Path modelDir = new Path(outDir, MODEL_DIR);
     try (OutputLock lock = OutputLock.acquire(outDir, hadoop, "output.dir", "model-viz",
-        config.output().lockTimeoutSeconds(), console)) {
-      if (config.output().mode() == WriteMode.ERROR && HadoopPaths.statusOrNull(modelDir, hadoop) != null) {
+        stage.output().lockTimeoutSeconds(), console)) {
+      if (stage.output().mode() == WriteMode.ERROR && HadoopPaths.statusOrNull(modelDir, hadoop) != null) {
         throw new InvalidConfigException("output.mode", modelDir
             + " already exists and output.mode = error: choose another --out or set output.mode=overwrite");
       }
@@ -94,21 +94,21 @@ public final class ModelVizRun {
       // lingers, and a failed run leaves the earlier output as it was.
       String runId = OutputLayout.newRunId();
       try (StagedOutput staged = StagedOutput.begin(modelDir, hadoop, runId)) {
-        Summary done = write(config, spark, console, staged.path(), modelDir, runId, start);
+        Summary done = write(stage, settings, spark, console, staged.path(), modelDir, runId, start);
         staged.replace(lock);
         return done;
       }
     }
   }
 
-  private static Summary write(ConvLensConfig config, SparkSession spark, PrintStream console, Path writeDir,
+  private static Summary write(StageContext stage, ModelVizSettings settings, SparkSession spark, PrintStream console,
+      Path writeDir,
       Path modelDir, String runId, long start) throws IOException {
-    ModelVizSettings settings = config.modelViz();
     MaximizeSettings max = settings.maximize();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Path outDir = modelDir.getParent();
     // Everything that depends on the model is checked before any Spark job.
-    ModelSpec spec = ModelSpec.of(config.model());
+    ModelSpec spec = ModelSpec.of(stage.model());
     Classifier classifier = ModelCache.get(spec);
     ModelDescription d = classifier.description();
     ModelParameters params = ModelParameters.of(classifier);
@@ -154,7 +154,7 @@ public final class ModelVizRun {
       LongAccumulator steps = spark.sparkContext().longAccumulator("convlens.maximize.steps");
       long totalSteps = (long) targets.size() * max.steps();
       ProgressReporter progress = new ProgressReporter("model-viz", "steps", "steps", totalSteps,
-          steps, config.progress().intervalSeconds(), console);
+          steps, stage.progress().intervalSeconds(), console);
       try (progress) {
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
             .parallelize(targets, targets.size())

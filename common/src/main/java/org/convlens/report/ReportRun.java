@@ -25,8 +25,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 import org.convlens.analyze.AnalysisSchema;
 import org.convlens.attribution.MapEncoding;
-import org.convlens.config.ConvLensConfig;
+import org.convlens.audit.AuditSettings;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.config.StageContext;
 import org.convlens.data.HadoopPaths;
 import org.convlens.modelviz.ModelVizRun;
 import org.convlens.spark.OutputFiles;
@@ -58,12 +59,13 @@ public final class ReportRun {
 
   private ReportRun() {}
 
-  public static Summary execute(ConvLensConfig config, SparkSession spark, PrintStream console)
+  public static Summary execute(StageContext stage, ReportSettings settings, AuditSettings auditSettings,
+      SparkSession spark, PrintStream console)
       throws IOException {
     long start = System.nanoTime();
-    ReportSettings s = config.report();
+    ReportSettings s = settings;
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    Path outDir = HadoopPaths.qualify(config.output().dir(), hadoop);
+    Path outDir = HadoopPaths.qualify(stage.output().dir(), hadoop);
     Path analysisDir = s.analysis().isEmpty() ? new Path(outDir, OutputLayout.ANALYSIS_DIR)
         : HadoopPaths.qualify(s.analysis(), hadoop);
     if (HadoopPaths.statusOrNull(analysisDir, hadoop) == null) {
@@ -80,14 +82,14 @@ public final class ReportRun {
         : HadoopPaths.qualify(s.file(), hadoop);
     // Where the report goes is checked (and held) before any work.
     try (OutputLock lock = OutputLock.acquire(file.getParent(), hadoop, s.file().isEmpty() ? "output.dir"
-        : "report.file", "report", config.output().lockTimeoutSeconds(), console)) {
-      return render(config, spark, console, lock, outDir, analysisDir, modelDir, file, start);
+        : "report.file", "report", stage.output().lockTimeoutSeconds(), console)) {
+      return render(stage, settings, auditSettings, spark, console, lock, outDir, analysisDir, modelDir, file, start);
     }
   }
 
-  private static Summary render(ConvLensConfig config, SparkSession spark, PrintStream console, OutputLock lock,
+  private static Summary render(StageContext stage, ReportSettings s, AuditSettings auditSettings,
+      SparkSession spark, PrintStream console, OutputLock lock,
       Path outDir, Path analysisDir, Path modelDir, Path file, long start) throws IOException {
-    ReportSettings s = config.report();
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     Phases phases = new Phases(console);
 
@@ -127,7 +129,7 @@ public final class ReportRun {
           if (name.startsWith("t-SNE")) {
             iterations.reset();
             running[0] = new ProgressReporter(name, "iterations", "it", s.iterations(), iterations,
-                config.progress().intervalSeconds(), console);
+                stage.progress().intervalSeconds(), console);
           }
         }
 
@@ -155,8 +157,8 @@ public final class ReportRun {
       model = ModelSection.read(spark, modelDir, s);
     }
     JsonNode runJson = OutputFiles.readJson(new Path(analysisDir.getParent(), "run.json"), hadoop);
-    Path auditDir = config.audit().dir().isEmpty() ? new Path(outDir, org.convlens.audit.AuditRun.AUDIT_DIR)
-        : HadoopPaths.qualify(config.audit().dir(), hadoop);
+    Path auditDir = auditSettings.dir().isEmpty() ? new Path(outDir, org.convlens.audit.AuditRun.AUDIT_DIR)
+        : HadoopPaths.qualify(auditSettings.dir(), hadoop);
     JsonNode audit = OutputFiles.readJson(new Path(auditDir, org.convlens.audit.AuditRun.SUMMARY_FILE), hadoop);
     if (audit != null && !modelId.equals(audit.path("model_id").asText())) {
       console.println("report: " + auditDir + " audits model " + audit.path("model_id").asText() + ", not " + modelId

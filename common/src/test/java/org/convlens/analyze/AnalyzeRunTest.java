@@ -16,8 +16,6 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
 import org.convlens.data.ImageDecoder;
 import org.convlens.data.Preprocessor;
@@ -26,6 +24,9 @@ import org.convlens.model.InferenceSession;
 import org.convlens.model.ModelCache;
 import org.convlens.model.ModelSpec;
 import org.convlens.model.Softmax;
+import org.convlens.pipeline.ConfigLoader;
+import org.convlens.pipeline.ConvLensConfig;
+import org.convlens.pipeline.Stages;
 import org.convlens.testing.Fixtures;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class AnalyzeRunTest {
         "input.paths", List.of(data.toString()), "model.path", TINY.toString(), "output.dir", out.toString()),
         List.of("analyze.top-k=3", "analyze.batch-size=1", "progress.interval-seconds=0"));
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    AnalyzeRun.Summary s = AnalyzeRun.execute(config, spark, new PrintStream(console, true));
+    AnalyzeRun.Summary s = Stages.analyze(config, spark, new PrintStream(console, true));
     assertEquals(4, s.inputs());
     assertEquals(2, s.ok());
     assertEquals(Map.of("empty", 1L, "truncated", 1L), s.errorsByKind());

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import org.convlens.config.ConfigLoader;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.pipeline.ConfigLoader;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** {@code audit.*} through the config loader: defaults, overrides and rejected values. */
 class AuditSettingsTest {

@@ -36,9 +36,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
-import org.convlens.analyze.AnalyzeRun;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.data.HadoopConf;
 import org.convlens.data.ImageSource;
 import org.convlens.data.ImageSources;
@@ -47,6 +44,9 @@ import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelLoader;
 import org.convlens.model.ModelSpec;
 import org.convlens.model.SmallCnn;
+import org.convlens.pipeline.ConfigLoader;
+import org.convlens.pipeline.ConvLensConfig;
+import org.convlens.pipeline.Stages;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -196,8 +196,8 @@ class CounterfactualDetectorTest {
     ConvLensConfig config = config(dir, List.of("audit.findings.min-detectors=1"));
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(console, true);
-    AnalyzeRun.execute(config, spark, out);
-    AuditRun.Summary s = AuditRun.execute(config, spark, out);
+    Stages.analyze(config, spark, out);
+    AuditRun.Summary s = Stages.audit(config, spark, out);
     assertEquals(List.of("night"), s.flaggedClasses());
 
     List<Finding> found = s.signals().stream().filter(f -> f.detector().equals("counterfactual")).toList();
@@ -319,7 +319,7 @@ class CounterfactualDetectorTest {
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     AuditRun.Tables tables = new AuditRun.Tables(spark, new org.apache.hadoop.fs.Path(dir.resolve("audit").toUri()),
         "a", d.id(), new java.sql.Timestamp(0));
-    DetectorContext ctx = new DetectorContext(spark, config, unknown, null, CLASSES, null, d, List.of(), List.of(),
+    DetectorContext ctx = new DetectorContext(spark, config.stage(), config.analyze(), config.audit(), unknown.stage(), null, CLASSES, null, d, List.of(), List.of(),
         tables, new PrintStream(console, true));
     ShortcutDetector.Result r = new CounterfactualDetector().detect(ctx);
     assertTrue(r.findings().isEmpty());

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import org.convlens.config.ConfigLoader;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.pipeline.ConfigLoader;
 import org.junit.jupiter.api.Test;
 
 /** audit.counterfactual.* as the configuration loads it: defaults, overrides and refusals naming the key. */

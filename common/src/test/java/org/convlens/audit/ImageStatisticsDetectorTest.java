@@ -22,9 +22,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.pipeline.ConfigLoader;
+import org.convlens.pipeline.ConvLensConfig;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -294,7 +294,7 @@ class ImageStatisticsDetectorTest {
         "a1", "m1", new Timestamp(0));
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     Random dark = new Random(4);
-    DetectorContext ctx = new DetectorContext(SharedSpark.get(), config, config,
+    DetectorContext ctx = new DetectorContext(SharedSpark.get(), config.stage(), config.analyze(), config.audit(), config.stage(),
         rows(1, img -> img.set("brightness", 0.05f + 0.2f * dark.nextFloat())), NAMES, null, null, List.of(),
         List.of(), tables, new PrintStream(console, true, StandardCharsets.UTF_8));
     ShortcutDetector.Result result = new ImageStatisticsDetector().detect(ctx);

@@ -18,8 +18,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.convlens.config.ConfigLoader;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.pipeline.ConfigLoader;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
 

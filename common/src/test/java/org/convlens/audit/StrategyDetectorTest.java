@@ -25,10 +25,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.convlens.analyze.AnalysisSchema;
 import org.convlens.attribution.MapEncoding;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.model.ModelDescription;
+import org.convlens.pipeline.ConfigLoader;
+import org.convlens.pipeline.ConvLensConfig;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -191,7 +191,7 @@ class StrategyDetectorTest {
     AuditRun.Tables tables = new AuditRun.Tables(SharedSpark.get(), new org.apache.hadoop.fs.Path(dir.toUri()),
         "a1", "m1", new Timestamp(0));
     ModelDescription model = model();
-    return new DetectorContext(SharedSpark.get(), config, config, rows, model.classNames(), null, model,
+    return new DetectorContext(SharedSpark.get(), config.stage(), config.analyze(), config.audit(), config.stage(), rows, model.classNames(), null, model,
         List.of("saliency", "gradcam"), List.of(), tables, new PrintStream(console, true, StandardCharsets.UTF_8));
   }
 

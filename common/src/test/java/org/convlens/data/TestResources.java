@@ -29,7 +29,7 @@ final class TestResources {
 
   /** The input settings of the defaults with {@code --set} values applied. */
   static org.convlens.config.Settings.InputSettings inputSettings(String... sets) {
-    return org.convlens.config.ConfigLoader.load(null, java.util.Map.of(), java.util.List.of(sets)).input();
+    return org.convlens.pipeline.ConfigLoader.load(null, java.util.Map.of(), java.util.List.of(sets)).input();
   }
 
   static JsonNode json(String path) {

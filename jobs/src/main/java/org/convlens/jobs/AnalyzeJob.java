@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.analyze.AnalyzeRun;
-import org.convlens.config.ConvLensConfig;
+import org.convlens.pipeline.ConvLensConfig;
+import org.convlens.pipeline.Stages;
 
 /** Analyze: per input image, top-k predictions and the embedding, as Parquet. */
 public final class AnalyzeJob {
@@ -12,7 +13,7 @@ public final class AnalyzeJob {
 
   public static AnalyzeRun.Summary run(ConvLensConfig config, SparkSession spark, PrintStream console)
       throws IOException {
-    AnalyzeRun.Summary s = AnalyzeRun.execute(config, spark, console);
+    AnalyzeRun.Summary s = Stages.analyze(config, spark, console);
     console.printf("analysis: %d rows (%d ok, %d errors%s) in %.1f s -> %s%n",
         s.inputs(), s.ok(), s.errors(), s.errorsByKind().isEmpty() ? "" : " " + s.errorsByKind(),
         s.seconds(), display(s.output()));

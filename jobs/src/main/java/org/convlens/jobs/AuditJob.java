@@ -6,7 +6,8 @@ import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.audit.AuditDiff;
 import org.convlens.audit.AuditRun;
-import org.convlens.config.ConvLensConfig;
+import org.convlens.pipeline.ConvLensConfig;
+import org.convlens.pipeline.Stages;
 
 /** Audit: where each class looks, shortcuts, mistakes and explanation quality; and the diff of two audits. */
 public final class AuditJob {
@@ -14,7 +15,7 @@ public final class AuditJob {
 
   public static AuditRun.Summary run(ConvLensConfig config, SparkSession spark, PrintStream console)
       throws IOException {
-    AuditRun.Summary s = AuditRun.execute(config, spark, console);
+    AuditRun.Summary s = Stages.audit(config, spark, console);
     console.printf(Locale.ROOT, "audit: %,d images, accuracy %s; attention of %s; shortcut classes flagged: %s%s;"
             + " %,d candidate label issues%s -> %s%n",
         s.images(), s.accuracy() == null ? "n/a (no labels the model knows)"

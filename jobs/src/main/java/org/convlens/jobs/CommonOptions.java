@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.ConvLensConfig;
+import org.convlens.pipeline.ConfigLoader;
+import org.convlens.pipeline.ConvLensConfig;
 import picocli.CommandLine.Option;
 
 /** Options every job takes; each maps onto one configuration key (see conf/convlens.conf). */

@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.analyze.AnalyzeRun;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
 import org.convlens.modelviz.ModelVizRun;
+import org.convlens.pipeline.ConvLensConfig;
 import org.convlens.report.ReportRun;
 
 /** The whole pipeline on sample-data/: analyze, model-viz, audit, then the HTML report. */

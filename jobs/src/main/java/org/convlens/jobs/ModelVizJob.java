@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.modelviz.ModelVizRun;
+import org.convlens.pipeline.ConvLensConfig;
+import org.convlens.pipeline.Stages;
 
 /** Model-viz: filter grids, model summary, class vectors and input maximisation, to <out>/model. */
 public final class ModelVizJob {
@@ -13,7 +14,7 @@ public final class ModelVizJob {
 
   public static ModelVizRun.Summary run(ConvLensConfig config, SparkSession spark, PrintStream console)
       throws IOException {
-    ModelVizRun.Summary s = ModelVizRun.execute(config, spark, console);
+    ModelVizRun.Summary s = Stages.modelViz(config, spark, console);
     console.printf(Locale.ROOT, "model-viz: %,d parameters (%,d trainable) in %d layers; %d filter grid(s);"
             + " %d maximisation target(s)%s; class means from %s; %.1f s -> %s%n",
         s.model().totalParameters(), s.model().trainableParameters(), s.model().layers().size(),

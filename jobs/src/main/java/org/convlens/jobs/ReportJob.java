@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
-import org.convlens.config.ConvLensConfig;
+import org.convlens.pipeline.ConvLensConfig;
+import org.convlens.pipeline.Stages;
 import org.convlens.report.Projections;
 import org.convlens.report.ReportRun;
 
@@ -14,7 +15,7 @@ public final class ReportJob {
 
   public static ReportRun.Summary run(ConvLensConfig config, SparkSession spark, PrintStream console)
       throws IOException {
-    ReportRun.Summary s = ReportRun.execute(config, spark, console);
+    ReportRun.Summary s = Stages.report(config, spark, console);
     StringBuilder views = new StringBuilder();
     for (Projections.View v : s.views()) {
       views.append(views.isEmpty() ? "" : ", ")

@@ -23,11 +23,12 @@ import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.convlens.config.ConfigLoader;
-import org.convlens.config.ConvLensConfig;
 import org.convlens.config.ConvLensHome;
 import org.convlens.modelviz.MaximizationSchema;
 import org.convlens.modelviz.ModelVizRun;
+import org.convlens.pipeline.ConfigLoader;
+import org.convlens.pipeline.ConvLensConfig;
+import org.convlens.pipeline.Stages;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,7 +147,7 @@ class ModelVizIT {
     spark.sparkContext().addSparkListener(listener);
     ModelVizRun.Summary s;
     try {
-      s = ModelVizRun.execute(config, spark, new PrintStream(new ByteArrayOutputStream()));
+      s = Stages.modelViz(config, spark, new PrintStream(new ByteArrayOutputStream()));
     } finally {
       spark.sparkContext().removeSparkListener(listener);
     }

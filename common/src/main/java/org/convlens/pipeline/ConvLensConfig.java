@@ -1,4 +1,4 @@
-package org.convlens.config;
+package org.convlens.pipeline;
 
 import static org.convlens.config.ConfigValues.bool;
 import static org.convlens.config.ConfigValues.dbl;
@@ -9,33 +9,35 @@ import static org.convlens.config.ConfigValues.str;
 import static org.convlens.config.ConfigValues.strings;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueType;
 import java.io.Serializable;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.convlens.analyze.AnalyzeSettings;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.MapEncoding;
-import org.convlens.config.Settings.AnalyzeSettings;
+import org.convlens.audit.AuditSettings;
+import org.convlens.config.Choice;
+import org.convlens.config.InputFormat;
+import org.convlens.config.Settings;
 import org.convlens.config.Settings.Cifar100Label;
 import org.convlens.config.Settings.InputSettings;
 import org.convlens.config.Settings.ModelSettings;
-import org.convlens.config.Settings.ModelVizSettings;
-import org.convlens.modelviz.MaximizeSettings;
-import org.convlens.report.ReportSettings;
-import org.convlens.audit.AuditSettings;
 import org.convlens.config.Settings.OutputSettings;
 import org.convlens.config.Settings.ProgressSettings;
 import org.convlens.config.Settings.SparkSettings;
 import org.convlens.config.Settings.WriteMode;
+import org.convlens.config.StageContext;
+import org.convlens.modelviz.MaximizeSettings;
+import org.convlens.modelviz.ModelVizSettings;
+import org.convlens.report.ReportSettings;
 
 /**
  * The whole validated configuration, built once on the driver by {@link ConfigLoader} and
- * passed to jobs (and, section by section, to executors) as a value.
+ * passed to jobs as a value. It aggregates every stage's settings, so it sits above the stages:
+ * a stage gets {@link #stage()} and its own section, never this record.
  *
  * @param rendered the effective configuration as HOCON, written next to the outputs
  */
@@ -199,19 +201,8 @@ public record ConvLensConfig(
         model, analyze, modelViz, report, audit, output, progress, rendered);
   }
 
-  /** Key/value view used in run metadata. */
-  public Map<String, String> summary() {
-    Map<String, String> m = new LinkedHashMap<>();
-    m.put("input.paths", String.join(",", input.paths()));
-    m.put("input.format", input.format().code());
-    m.put("model.path", model.path());
-    m.put("model.device", model.device());
-    m.put("analyze.top-k", String.valueOf(analyze.topK()));
-    m.put("analyze.batch-size", String.valueOf(analyze.batchSize()));
-    AttributionSettings a = analyze.attribution();
-    m.put("analyze.methods", String.join(",", a.methods()));
-    m.put("analyze.target", a.target());
-    m.put("analyze.seed", String.valueOf(a.seed()));
-    return m;
+  /** The sections every stage reads (spark, input, model, output, progress, the rendered HOCON). */
+  public StageContext stage() {
+    return new StageContext(spark, input, model, output, progress, rendered);
   }
 }

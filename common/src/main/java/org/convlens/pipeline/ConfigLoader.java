@@ -1,4 +1,4 @@
-package org.convlens.config;
+package org.convlens.pipeline;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.convlens.config.InvalidConfigException;
 
 /**
  * Builds the effective configuration, lowest precedence first: the defaults in
