@@ -3,6 +3,7 @@ package org.convlens.jobs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.config.InvalidConfigException;
@@ -34,9 +35,7 @@ import picocli.CommandLine.ParentCommand;
       ConvLensCli.ModelViz.class,
       ConvLensCli.Report.class,
       ConvLensCli.Audit.class,
-      ConvLensCli.Sample.class,
-      ConvLensCli.Bench.class,
-      CommandLine.HelpCommand.class
+      ConvLensCli.Sample.class
     })
 public final class ConvLensCli implements Runnable {
   static final int EXIT_CONFIG = 2;
@@ -69,6 +68,8 @@ public final class ConvLensCli implements Runnable {
   /** Runs the command line; returns the exit code (used by tests). */
   public static int execute(PrintStream out, PrintStream err, String... args) {
     CommandLine cli = new CommandLine(new ConvLensCli(out));
+    addBench(cli, err);
+    cli.addSubcommand(new CommandLine.HelpCommand());
     cli.setOut(new java.io.PrintWriter(out, true));
     cli.setErr(new java.io.PrintWriter(err, true));
     cli.setExecutionExceptionHandler(
@@ -95,13 +96,52 @@ public final class ConvLensCli implements Runnable {
     return cli.execute(args);
   }
 
+  /**
+   * The bench subcommand: the benchmarks module's {@link CliExtension}, found through {@link
+   * ServiceLoader} when it is on the classpath (the launcher of a source checkout puts it there);
+   * otherwise a stand-in that says the benchmarks are not part of this build.
+   */
+  private static void addBench(CommandLine cli, PrintStream err) {
+    for (CliExtension extension : ServiceLoader.load(CliExtension.class, ConvLensCli.class.getClassLoader())) {
+      cli.addSubcommand(extension.command());
+    }
+    if (!cli.getSubcommands().containsKey(NoBench.NAME)) {
+      cli.addSubcommand(new NoBench(err));
+    }
+  }
+
+  /** {@code bench} in a build without the benchmarks module (the application jar, for one). */
+  @Command(name = NoBench.NAME, description = "Benchmarks (docs/benchmarks.md): not part of this build; run"
+      + " ./convlens bench in a source checkout.")
+  static final class NoBench implements Callable<Integer> {
+    static final String NAME = "bench";
+    private final PrintStream err;
+    /** Any options: whatever was asked, the answer is the same. */
+    @CommandLine.Unmatched java.util.List<String> ignored;
+
+    NoBench(PrintStream err) {
+      this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+      err.println("error: the benchmarks are not part of this build (the bench module is not on the classpath):"
+          + " run ./convlens bench in a ConvLens source checkout, which builds and adds them");
+      return EXIT_CONFIG;
+    }
+  }
+
   static String message(Throwable e) {
     String m = e.getMessage();
     return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
   }
 
-  /** Base of commands that need a Spark session. */
-  abstract static class SparkCommand implements Callable<Integer> {
+  /**
+   * Base of commands that need a Spark session: builds the configuration from the common options
+   * and the command's own, starts Spark, calls {@link #run}, stops Spark. Public for the commands
+   * of other modules (the benchmarks).
+   */
+  public abstract static class SparkCommand implements Callable<Integer> {
     @Mixin CommonOptions options;
     /** The CLI, or for a nested command (audit diff) the command it belongs to. */
     @ParentCommand Object parent;
@@ -129,10 +169,10 @@ public final class ConvLensCli implements Runnable {
       return 0;
     }
 
-    abstract void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws Exception;
+    protected abstract void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws Exception;
 
     /** A command's own options that set configuration keys (key → value, null = not given). */
-    java.util.Map<String, Object> keyOptions() {
+    protected java.util.Map<String, Object> keyOptions() {
       return java.util.Map.of();
     }
   }
@@ -141,7 +181,7 @@ public final class ConvLensCli implements Runnable {
       description = "Run the whole pipeline on sample-data/ in local mode and print where the outputs are.")
   static final class Demo extends SparkCommand {
     @Override
-    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+    protected void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
       DemoJob.run(config, spark, console);
     }
   }
@@ -150,7 +190,7 @@ public final class ConvLensCli implements Runnable {
       description = "Classify every input image: top-k predictions and embeddings to <out>/analysis (Parquet).")
   static final class Analyze extends SparkCommand {
     @Override
-    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+    protected void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
       AnalyzeJob.run(config, spark, console);
     }
   }
@@ -160,7 +200,7 @@ public final class ConvLensCli implements Runnable {
           + " filter grids, class vectors, and input maximisation per class (one Spark task each), to <out>/model.")
   static final class ModelViz extends SparkCommand {
     @Override
-    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+    protected void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
       ModelVizJob.run(config, spark, console);
     }
   }
@@ -183,7 +223,7 @@ public final class ConvLensCli implements Runnable {
     String file;
 
     @Override
-    java.util.Map<String, Object> keyOptions() {
+    protected java.util.Map<String, Object> keyOptions() {
       java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
       m.put("report.analysis", analysis);
       m.put("report.model", modelViz);
@@ -192,7 +232,7 @@ public final class ConvLensCli implements Runnable {
     }
 
     @Override
-    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+    protected void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
       ReportJob.run(config, spark, console);
     }
   }
@@ -213,7 +253,7 @@ public final class ConvLensCli implements Runnable {
     String dir;
 
     @Override
-    java.util.Map<String, Object> keyOptions() {
+    protected java.util.Map<String, Object> keyOptions() {
       java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
       m.put("audit.analysis", analysis);
       m.put("audit.dir", dir);
@@ -221,7 +261,7 @@ public final class ConvLensCli implements Runnable {
     }
 
     @Override
-    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+    protected void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
       AuditJob.run(config, spark, console);
     }
   }
@@ -241,125 +281,8 @@ public final class ConvLensCli implements Runnable {
     String diffDir;
 
     @Override
-    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
+    protected void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws IOException {
       AuditJob.diff(config, base, next, diffDir, spark, console);
-    }
-  }
-
-  @Command(name = "bench", mixinStandardHelpOptions = true,
-      description = "Print throughput side by side (raw engine vs the Spark jobs: forward, forward+backward,"
-          + " saliency + Grad-CAM, occlusion by perturbation batch, input maximisation) for the bundled model and a"
-          + " ResNet-18 TorchScript model, and t-SNE speed and quality against scikit-learn and Smile.")
-  static final class Bench extends SparkCommand {
-    @Option(names = "--cifar-images", defaultValue = "20000", description = "Images for the 32² forward-path rows (default ${DEFAULT-VALUE}).")
-    int cifarImages;
-
-    @Option(names = "--imagenet-images", defaultValue = "600", description = "Images for the 224² forward-path rows (default ${DEFAULT-VALUE}).")
-    int imagenetImages;
-
-    @Option(names = "--torchscript", paramLabel = "PT", defaultValue = "bench-models/resnet18.pt",
-        description = "ResNet-18-layout TorchScript model with sidecar .json (made by tools/make_resnet18.py; default ${DEFAULT-VALUE}).")
-    java.nio.file.Path torchscript;
-
-    @Option(names = "--perturbations", split = ",", defaultValue = "16,32,64,128",
-        description = "perturbations-per-eval values to time for occlusion; 1 is always timed (default ${DEFAULT-VALUE}).")
-    java.util.List<Integer> perturbations;
-
-    @Option(names = "--occlusion-images", defaultValue = "2", description = "Images per thread per occlusion row (default ${DEFAULT-VALUE}).")
-    int occlusionImages;
-
-    @Option(names = "--tsne-points", split = ",", defaultValue = "5000,50000",
-        description = "Sizes for the t-SNE rows (ConvLens vs scikit-learn; default ${DEFAULT-VALUE}).")
-    java.util.List<Integer> tsnePoints;
-
-    @Option(names = "--smile-points", defaultValue = "3000",
-        description = "Points for the exact Smile t-SNE reference row, 0 = skip (default ${DEFAULT-VALUE}).")
-    int smilePoints;
-
-    @Option(names = "--report-points", defaultValue = "50000",
-        description = "Generated images for the report row (analyze, model-viz, then the report job; default ${DEFAULT-VALUE}).")
-    int reportPoints;
-
-    @Option(names = "--soak-images", defaultValue = "20000",
-        description = "Generated images for the memory soak through one executor of a local standalone cluster (default ${DEFAULT-VALUE}).")
-    int soakImages;
-
-    @Option(names = "--audit-images", defaultValue = "20000",
-        description = "Generated images for the audit row (analyze with saliency, Grad-CAM and CAM, then the audit; default ${DEFAULT-VALUE}).")
-    int auditImages;
-
-    @Option(names = "--shortcut-rates", split = ",", defaultValue = "0.01,0.05,0.2",
-        description = "Shares of other classes' test images that carry each planted cue, one generated test set each,"
-            + " in (0, 1] (section shortcuts; default ${DEFAULT-VALUE}).")
-    java.util.List<Double> shortcutRates;
-
-    @Option(names = "--shortcut-images", defaultValue = "" + org.convlens.bench.ShortcutBenchmark.DEFAULT_IMAGES,
-        description = "Generated test images per rate, at least 100 (section shortcuts; default ${DEFAULT-VALUE}).")
-    int shortcutImages;
-
-    @Option(names = "--section", defaultValue = "all",
-        description = "all, models (analyze and model-viz rows), tsne; or, not in all: report (the report job at scale),"
-            + " audit (the audit job at scale), shortcuts (the audit against planted shortcuts at several rates),"
-            + " soak (executor memory over a long analyze on a local standalone cluster) (default ${DEFAULT-VALUE}).")
-    String section;
-
-    /** The options, checked before Spark starts. */
-    @Override
-    public Integer call() throws Exception {
-      if (!java.util.List.of("all", "models", "tsne", "report", "audit", "shortcuts", "soak").contains(section)) {
-        throw new InvalidConfigException("--section", "invalid value '" + section
-            + "' for --section: allowed values are all, models, tsne, report, audit, shortcuts, soak");
-      }
-      shortcutOptions();
-      return super.call();
-    }
-
-    private org.convlens.bench.ShortcutBenchmark.Options shortcutOptions() {
-      return new org.convlens.bench.ShortcutBenchmark.Options(shortcutRates, shortcutImages);
-    }
-
-    @Override
-    void run(ConvLensConfig config, SparkSession spark, PrintStream console) throws Exception {
-      if (cifarImages < 1 || imagenetImages < 1 || occlusionImages < 1) {
-        throw new InvalidConfigException("--cifar-images", "image counts must be at least 1");
-      }
-      if (auditImages < 100) {
-        throw new InvalidConfigException("--audit-images", "--audit-images must be at least 100");
-      }
-      if (soakImages < 100) {
-        throw new InvalidConfigException("--soak-images", "--soak-images must be at least 100");
-      }
-      if (reportPoints < 100) {
-        throw new InvalidConfigException("--report-points", "--report-points must be at least 100");
-      }
-      if (smilePoints < 0 || (smilePoints > 0 && smilePoints < 100) || tsnePoints.stream().anyMatch(n -> n < 100)) {
-        throw new InvalidConfigException("--tsne-points", "t-SNE sizes must be at least 100 points (--smile-points: 0 or at least 100)");
-      }
-      java.nio.file.Path scratch = java.nio.file.Path.of(config.output().dir(), "bench");
-      if (section.equals("soak")) {
-        new org.convlens.bench.SoakBenchmark(console, scratch.toAbsolutePath()).run(soakImages, spark);
-        return;
-      }
-      if (section.equals("audit")) {
-        new org.convlens.bench.AuditBenchmark(spark, console, scratch).run(auditImages);
-        return;
-      }
-      if (section.equals("shortcuts")) {
-        new org.convlens.bench.ShortcutBenchmark(spark, console, scratch).run(shortcutOptions());
-        return;
-      }
-      if (section.equals("report")) {
-        new org.convlens.bench.ReportBenchmark(spark, console, scratch).run(reportPoints);
-        return;
-      }
-      if (!section.equals("tsne")) {
-        BenchJob.run(config, spark, new org.convlens.bench.Benchmark.Options(cifarImages, imagenetImages,
-            torchscript, perturbations, occlusionImages, scratch), console);
-      }
-      if (!section.equals("models")) {
-        new org.convlens.bench.TsneBenchmark(console, spark.sparkContext().defaultParallelism(), scratch)
-            .run(tsnePoints, smilePoints);
-      }
     }
   }
 

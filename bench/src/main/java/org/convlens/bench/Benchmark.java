@@ -51,8 +51,9 @@ public final class Benchmark {
    * @param occlusionImages images per occlusion row (per thread)
    * @param scratch folder for the generated inputs and outputs
    */
+  /** @param python the Python command named in the hint to make the ResNet-18 model ({@code --python}) */
   public record Options(int cifarImages, int imagenetImages, Path torchscript,
-      List<Integer> perturbationBatches, int occlusionImages, Path scratch) {}
+      List<Integer> perturbationBatches, int occlusionImages, Path scratch, String python) {}
 
   /** Input-maximisation targets and steps per model: all 10 bundled classes; 4 ResNet classes. */
   private record Maximize(int targets, int steps) {}
@@ -86,7 +87,7 @@ public final class Benchmark {
           "manifest", o.imagenetImages(), List.of(16), List.of(8), o, new Maximize(4, 32));
     } else {
       out.println("bench: no ResNet-18 TorchScript model at " + o.torchscript()
-          + "; make one with: /usr/bin/python3 tools/make_resnet18.py (needs python3-torch), then rerun");
+          + "; make one with: " + o.python() + " tools/make_resnet18.py (needs PyTorch), then rerun");
     }
   }
 

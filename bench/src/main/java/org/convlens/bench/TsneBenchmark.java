@@ -19,8 +19,8 @@ import org.convlens.embedding.Tsne;
 /**
  * t-SNE figures side by side on the same data: ConvLens's Barnes-Hut t-SNE (PCA to 50, exact
  * kNN, 1,000 iterations, perplexity 30) at each size, scikit-learn's Barnes-Hut t-SNE on the same
- * PCA-50 input (Debian's python3-sklearn through tools/tsne_sklearn.py; skipped without it), and
- * Smile's exact t-SNE on the quality subset. Quality = trustworthiness (k = 10), computed by the
+ * PCA-50 input (scikit-learn through tools/tsne_sklearn.py, run by {@code --python}; skipped
+ * without it), and Smile's exact t-SNE on the quality subset. Quality = trustworthiness (k = 10), computed by the
  * same Java code for every embedding (exact up to 5,000 points, else over 2,000 seeded queries).
  *
  * <p>Data: a seeded mixture of 10 Gaussian clusters in 128 dimensions with three noise levels
@@ -35,11 +35,17 @@ public final class TsneBenchmark {
   private final PrintStream out;
   private final int threads;
   private final Path scratch;
+  private final String python;
 
-  public TsneBenchmark(PrintStream out, int threads, Path scratch) {
+  /**
+   * @param python the Python command (a path, or a name looked up on PATH) that runs
+   *     tools/tsne_sklearn.py; it needs scikit-learn, else the scikit-learn row is skipped
+   */
+  public TsneBenchmark(PrintStream out, int threads, Path scratch, String python) {
     this.out = out;
     this.threads = threads;
     this.scratch = scratch;
+    this.python = python;
   }
 
   public void run(List<Integer> sizes, int smilePoints) throws Exception {
@@ -89,10 +95,9 @@ public final class TsneBenchmark {
   }
 
   private Result sklearn(double[][] x, double oursTw) throws IOException, InterruptedException {
-    Path python = Path.of("/usr/bin/python3");
     Path script = Path.of("tools/tsne_sklearn.py");
-    if (!Files.isExecutable(python) || !Files.isRegularFile(script)) {
-      out.println("  (scikit-learn row skipped: needs /usr/bin/python3 and tools/tsne_sklearn.py)");
+    if (!Files.isRegularFile(script)) {
+      out.println("  (scikit-learn row skipped: needs tools/tsne_sklearn.py; run from the checkout)");
       return null;
     }
     int n = x.length;
@@ -107,8 +112,15 @@ public final class TsneBenchmark {
       }
     }
     Files.write(in, buf.array());
-    Process p = new ProcessBuilder(python.toString(), script.toString(), in.toString(), result.toString(),
-        "30", String.valueOf(threads), String.valueOf(SEED)).redirectErrorStream(true).start();
+    Process p;
+    try {
+      p = new ProcessBuilder(python, script.toString(), in.toString(), result.toString(),
+          "30", String.valueOf(threads), String.valueOf(SEED)).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      // The command is not there: say which, and how to name another.
+      out.println("  (scikit-learn row skipped: cannot run '" + python + "': set --python or CONVLENS_PYTHON)");
+      return null;
+    }
     String text = new String(p.getInputStream().readAllBytes());
     if (p.waitFor() != 0 || !text.contains("seconds=")) {
       out.println("  (scikit-learn row skipped: " + text.strip().replaceAll("\\s+", " ") + ")");
