@@ -1,6 +1,5 @@
 package org.convlens.attribution;
 
-import org.convlens.data.ImageOps;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,21 +57,5 @@ class MapEncodingTest {
     Row zeros = MapEncoding.encode(new float[4], 1, 2, 2, MapEncoding.Kind.U8, MapEncoding.Range.UNIT);
     assertEquals(0f, zeros.getFloat(5));
     assertEquals(0f, MapEncoding.decode(zeros)[3]);
-  }
-
-  @Test
-  void areaAndBilinearFollowPyTorch() {
-    // adaptive_avg_pool2d of a 1×3 row to 1×2: windows [0,2) and [1,3)
-    float[] area = ImageOps.area(new float[] {1, 2, 4}, 1, 1, 3, 1, 2);
-    assertEquals(1.5f, area[0], 1e-6f);
-    assertEquals(3f, area[1], 1e-6f);
-    // F.interpolate([[0, 1]], size=4, bilinear, align_corners=False) = [0, 0.25, 0.75, 1]
-    float[] up = ImageOps.bilinear(new float[] {0, 1}, 1, 1, 2, 1, 4);
-    assertEquals(0f, up[0], 1e-6f);
-    assertEquals(0.25f, up[1], 1e-6f);
-    assertEquals(0.75f, up[2], 1e-6f);
-    assertEquals(1f, up[3], 1e-6f);
-    assertEquals(64, ImageOps.storedSize(224, 224, 64)[0]);
-    assertEquals(32, ImageOps.storedSize(32, 32, 64)[1]);
   }
 }
