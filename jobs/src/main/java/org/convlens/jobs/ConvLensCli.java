@@ -68,7 +68,7 @@ public final class ConvLensCli implements Runnable {
   /** Runs the command line; returns the exit code (used by tests). */
   public static int execute(PrintStream out, PrintStream err, String... args) {
     CommandLine cli = new CommandLine(new ConvLensCli(out));
-    addBench(cli, err);
+    addExtensions(cli, err);
     cli.addSubcommand(new CommandLine.HelpCommand());
     cli.setOut(new java.io.PrintWriter(out, true));
     cli.setErr(new java.io.PrintWriter(err, true));
@@ -97,11 +97,11 @@ public final class ConvLensCli implements Runnable {
   }
 
   /**
-   * The bench subcommand: the benchmarks module's {@link CliExtension}, found through {@link
-   * ServiceLoader} when it is on the classpath (the launcher of a source checkout puts it there);
-   * otherwise a stand-in that says the benchmarks are not part of this build.
+   * The subcommands of other modules, found through {@link ServiceLoader}: the benchmarks
+   * module's {@code bench} when it is on the classpath (the launcher of a source checkout puts it
+   * there), otherwise a stand-in that says the benchmarks are not part of this build.
    */
-  private static void addBench(CommandLine cli, PrintStream err) {
+  private static void addExtensions(CommandLine cli, PrintStream err) {
     for (CliExtension extension : ServiceLoader.load(CliExtension.class, ConvLensCli.class.getClassLoader())) {
       cli.addSubcommand(extension.command());
     }
