@@ -27,11 +27,6 @@ public record StageContext(
 
   /** This context with other inputs and their dataset names (empty = default names). */
   public StageContext withInputs(List<String> paths, List<String> names) {
-    InputSettings i = input;
-    return new StageContext(
-        spark,
-        new InputSettings(paths, names, i.format(), i.cifar100Label(), i.classIndex(), i.valLabels(),
-            i.extensions(), i.limit(), i.maxFileBytes(), i.maxPixels(), i.partitions(), i.manifestPaths()),
-        model, output, progress, rendered);
+    return new StageContext(spark, input.withInputs(paths, names), model, output, progress, rendered);
   }
 }

@@ -21,6 +21,7 @@ import org.convlens.attribution.MapEncoding;
 import org.convlens.audit.AuditSettings;
 import org.convlens.config.Choice;
 import org.convlens.config.InputFormat;
+import org.convlens.config.Key;
 import org.convlens.config.Settings;
 import org.convlens.config.Settings.Cifar100Label;
 import org.convlens.config.Settings.InputSettings;
@@ -29,6 +30,7 @@ import org.convlens.config.Settings.OutputSettings;
 import org.convlens.config.Settings.ProgressSettings;
 import org.convlens.config.Settings.SparkSettings;
 import org.convlens.config.Settings.WriteMode;
+import org.convlens.config.SettingsSpec;
 import org.convlens.config.StageContext;
 import org.convlens.modelviz.MaximizeSettings;
 import org.convlens.modelviz.ModelVizSettings;
@@ -54,34 +56,26 @@ public record ConvLensConfig(
     String rendered)
     implements Serializable {
 
+  /**
+   * The spec of every settings section, in the order of conf/convlens.conf; their keys are all
+   * the keys ConvLens declares (a test checks that the conf file holds exactly these, with their
+   * defaults).
+   */
+  public static List<SettingsSpec<?>> specs() {
+    return List.of(SparkSettings.SPEC, InputSettings.SPEC, ModelSettings.SPEC, ReportSettings.SPEC,
+        OutputSettings.SPEC, ProgressSettings.SPEC);
+  }
+
+  /** Every declared key. */
+  public static List<Key<?>> declaredKeys() {
+    return specs().stream().flatMap(s -> s.keys().stream()).toList();
+  }
+
   /** Reads and validates every section of an already-merged configuration. */
   static ConvLensConfig from(Config c) {
-    Map<String, String> sparkConf = new TreeMap<>();
-    for (Map.Entry<String, ConfigValue> e : c.getConfig("spark.conf").entrySet()) {
-      String key = e.getKey().replace("\"", "");
-      sparkConf.put(key, String.valueOf(e.getValue().unwrapped()));
-    }
-    SparkSettings spark = new SparkSettings(str(c, "spark.master"), str(c, "spark.app-name"), sparkConf);
-    InputSettings input =
-        new InputSettings(
-            strings(c, "input.paths"),
-            strings(c, "input.names"),
-            Choice.parse(InputFormat.class, "input.format", str(c, "input.format")),
-            Choice.parse(Cifar100Label.class, "input.cifar100-label", str(c, "input.cifar100-label")),
-            str(c, "input.class-index"),
-            str(c, "input.val-labels"),
-            strings(c, "input.extensions"),
-            num(c, "input.limit"),
-            num(c, "input.max-file-bytes"),
-            num(c, "input.max-pixels"),
-            (int) num(c, "input.partitions"),
-            Choice.parse(Settings.ManifestPaths.class, "input.manifest-paths", str(c, "input.manifest-paths")));
-    ModelSettings model =
-        new ModelSettings(
-            str(c, "model.path"),
-            str(c, "model.device").toLowerCase(),
-            (int) num(c, "model.threads"),
-            (int) num(c, "model.interop-threads"));
+    SparkSettings spark = SparkSettings.from(c);
+    InputSettings input = InputSettings.from(c);
+    ModelSettings model = ModelSettings.from(c);
     AttributionSettings attribution =
         new AttributionSettings(
             strings(c, "analyze.methods").stream().map(m -> m.strip().toLowerCase()).toList(),
@@ -124,26 +118,7 @@ public record ConvLensConfig(
             str(c, "model-viz.filters.second-layer"),
             str(c, "model-viz.analysis"),
             maximize);
-    String r = "report.";
-    ReportSettings report =
-        new ReportSettings(
-            str(c, r + "analysis"),
-            str(c, r + "model"),
-            str(c, r + "file"),
-            str(c, r + "title"),
-            num(c, r + "seed"),
-            (int) num(c, r + "scatter.max-points"),
-            (int) num(c, r + "scatter.thumbnail-side"),
-            ints(c, r + "tsne.perplexities"),
-            (int) num(c, r + "tsne.iterations"),
-            (int) num(c, r + "tsne.pca-dims"),
-            dbl(c, r + "tsne.theta"),
-            (int) num(c, r + "tsne.threads"),
-            (int) num(c, r + "trustworthiness.k"),
-            (int) num(c, r + "trustworthiness.queries"),
-            (int) num(c, r + "gallery.per-class"),
-            (int) num(c, r + "gallery.max-classes"),
-            (int) num(c, r + "maximization.max-targets"));
+    ReportSettings report = ReportSettings.from(c);
     String a = "audit.";
     AuditSettings audit =
         new AuditSettings(
@@ -175,11 +150,8 @@ public record ConvLensConfig(
             dbl(c, a + "quality.insertion-blur"),
             dbl(c, a + "diff.attention-shift"),
             AuditSettings.detectorSettings(c));
-    OutputSettings output =
-        new OutputSettings(
-            str(c, "output.dir"), Choice.parse(WriteMode.class, "output.mode", str(c, "output.mode")),
-            (int) num(c, "output.lock-timeout-seconds"));
-    ProgressSettings progress = new ProgressSettings((int) num(c, "progress.interval-seconds"));
+    OutputSettings output = OutputSettings.from(c);
+    ProgressSettings progress = ProgressSettings.from(c);
     String rendered =
         c.root()
             .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
@@ -193,12 +165,8 @@ public record ConvLensConfig(
 
   /** This configuration with other inputs and their dataset names (empty = default names). */
   public ConvLensConfig withInputs(List<String> paths, List<String> names) {
-    InputSettings i = input;
-    return new ConvLensConfig(
-        spark,
-        new InputSettings(paths, names, i.format(), i.cifar100Label(), i.classIndex(), i.valLabels(),
-            i.extensions(), i.limit(), i.maxFileBytes(), i.maxPixels(), i.partitions(), i.manifestPaths()),
-        model, analyze, modelViz, report, audit, output, progress, rendered);
+    return new ConvLensConfig(spark, input.withInputs(paths, names), model, analyze, modelViz, report, audit, output,
+        progress, rendered);
   }
 
   /** The sections every stage reads (spark, input, model, output, progress, the rendered HOCON). */
