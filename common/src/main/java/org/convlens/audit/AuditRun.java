@@ -533,9 +533,12 @@ public final class AuditRun {
     }
     int window = storedGrid != null ? storedGrid.getInt(0) : a.occlusionWindows().get(coarsest);
     int stride = storedGrid != null ? storedGrid.getInt(1) : a.stride(coarsest);
-    AttributionSettings checked = new AttributionSettings(methods, a.target(), MapEncoding.Kind.F16, 0,
-        a.smoothGradSamples(), a.smoothGradNoise(), a.seed(), a.gradCamLayer(), List.of(window), List.of(stride),
-        storedGrid != null ? analysedBaseline : a.occlusionBaseline(), s.qualityBatchSize());
+    AttributionSettings checked = a.withMethods(methods)
+        .with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
+        .with(AttributionSettings.MAP_MAX_SIDE, 0)
+        .withOcclusion(List.of(window), List.of(stride))
+        .with(AttributionSettings.OCCLUSION_BASELINE, storedGrid != null ? analysedBaseline : a.occlusionBaseline())
+        .with(AttributionSettings.PERTURBATIONS_PER_EVAL, s.qualityBatchSize());
     // Every forward of the check, occlusion's tiles included, in batches of audit.quality.batch-size.
     ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, stage.input().maxFileBytes(),
         stage.input().maxPixels(), s.qualityBatchSize(), s.cascadeLayers(), s.occlusionSteps(),

@@ -62,7 +62,7 @@ public record ConvLensConfig(
    * defaults).
    */
   public static List<SettingsSpec<?>> specs() {
-    return List.of(SparkSettings.SPEC, InputSettings.SPEC, ModelSettings.SPEC, ReportSettings.SPEC,
+    return List.of(SparkSettings.SPEC, InputSettings.SPEC, ModelSettings.SPEC, AnalyzeSettings.SPEC, ReportSettings.SPEC,
         OutputSettings.SPEC, ProgressSettings.SPEC);
   }
 
@@ -76,24 +76,7 @@ public record ConvLensConfig(
     SparkSettings spark = SparkSettings.from(c);
     InputSettings input = InputSettings.from(c);
     ModelSettings model = ModelSettings.from(c);
-    AttributionSettings attribution =
-        new AttributionSettings(
-            strings(c, "analyze.methods").stream().map(m -> m.strip().toLowerCase()).toList(),
-            str(c, "analyze.target"),
-            Choice.parse(MapEncoding.Kind.class, "analyze.maps.encoding", str(c, "analyze.maps.encoding")),
-            (int) num(c, "analyze.maps.max-side"),
-            (int) num(c, "analyze.smoothgrad.samples"),
-            dbl(c, "analyze.smoothgrad.noise"),
-            num(c, "analyze.seed"),
-            str(c, "analyze.gradcam.layer"),
-            ints(c, "analyze.occlusion.windows"),
-            ints(c, "analyze.occlusion.strides"),
-            Choice.parse(AttributionSettings.Baseline.class, "analyze.occlusion.baseline",
-                str(c, "analyze.occlusion.baseline")),
-            (int) num(c, "analyze.occlusion.perturbations-per-eval"));
-    AnalyzeSettings analyze =
-        new AnalyzeSettings((int) num(c, "analyze.top-k"), (int) num(c, "analyze.batch-size"),
-            (int) num(c, "analyze.thumbnail-side"), attribution);
+    AnalyzeSettings analyze = AnalyzeSettings.from(c);
     String mx = "model-viz.maximize.";
     MaximizeSettings maximize =
         new MaximizeSettings(
