@@ -62,8 +62,8 @@ public record ConvLensConfig(
    * defaults).
    */
   public static List<SettingsSpec<?>> specs() {
-    return List.of(SparkSettings.SPEC, InputSettings.SPEC, ModelSettings.SPEC, AnalyzeSettings.SPEC, ReportSettings.SPEC,
-        OutputSettings.SPEC, ProgressSettings.SPEC);
+    return List.of(SparkSettings.SPEC, InputSettings.SPEC, ModelSettings.SPEC, AnalyzeSettings.SPEC,
+        ModelVizSettings.SPEC, ReportSettings.SPEC, OutputSettings.SPEC, ProgressSettings.SPEC);
   }
 
   /** Every declared key. */
@@ -77,30 +77,7 @@ public record ConvLensConfig(
     InputSettings input = InputSettings.from(c);
     ModelSettings model = ModelSettings.from(c);
     AnalyzeSettings analyze = AnalyzeSettings.from(c);
-    String mx = "model-viz.maximize.";
-    MaximizeSettings maximize =
-        new MaximizeSettings(
-            strings(c, mx + "classes"),
-            ints(c, mx + "channels"),
-            str(c, mx + "layer"),
-            (int) num(c, mx + "steps"),
-            dbl(c, mx + "lr"),
-            dbl(c, mx + "tv-weight"),
-            dbl(c, mx + "tv-beta"),
-            (int) num(c, mx + "jitter"),
-            dbl(c, mx + "blur-sigma"),
-            (int) num(c, mx + "blur-every"),
-            dbl(c, mx + "init-noise"),
-            bool(c, mx + "normalize-gradient"),
-            (int) num(c, mx + "snapshot-every"),
-            (int) num(c, mx + "snapshot-max-side"),
-            num(c, mx + "seed"));
-    ModelVizSettings modelViz =
-        new ModelVizSettings(
-            str(c, "model-viz.filters.first-layer"),
-            str(c, "model-viz.filters.second-layer"),
-            str(c, "model-viz.analysis"),
-            maximize);
+    ModelVizSettings modelViz = ModelVizSettings.from(c);
     ReportSettings report = ReportSettings.from(c);
     String a = "audit.";
     AuditSettings audit =
