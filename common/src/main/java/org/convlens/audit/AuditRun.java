@@ -178,7 +178,7 @@ public final class AuditRun {
       json.put("analysis", analysisDir.toString());
       json.put("images", images);
       json.put("classes", names);
-      json.put("settings", settingsMap(s));
+      json.put("settings", s.toMap());
       json.put("methods", methods);
 
       // Where each class looks, and shortcuts.
@@ -665,30 +665,6 @@ public final class AuditRun {
       }
     }
     return stage.withInputs(paths, names.contains("") ? List.of() : names);
-  }
-
-  static Map<String, Object> settingsMap(AuditSettings s) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("grid", s.grid());
-    m.put("region_sides", s.regionSides());
-    m.put("border", s.border());
-    m.put("min_lift", s.minLift());
-    m.put("min_mass", s.minMass());
-    m.put("min_consistency", s.minConsistency());
-    m.put("image_lift", s.imageLift());
-    m.put("min_methods", s.minMethods());
-    m.put("min_images", s.minImages());
-    m.put("label_issue_min_confidence", s.labelIssueMinConfidence());
-    m.put("quality_samples", s.qualitySamples());
-    m.put("quality_seed", s.qualitySeed());
-    m.put("quality_sample_offset", s.qualityOffset());
-    m.put("quality_bootstrap", s.bootstrap());
-    m.put("cascade_layers", s.cascadeLayers());
-    m.put("occlusion_steps", s.occlusionSteps());
-    m.put("curve_steps", s.curveSteps());
-    m.put("quality_batch_size", s.qualityBatchSize());
-    m.put("insertion_blur", s.insertionBlur());
-    return m;
   }
 
   static float[] round(float[] v) {

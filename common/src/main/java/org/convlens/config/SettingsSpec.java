@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The keys of one settings record, one {@link SettingPart} per record component in the record's order,
@@ -52,7 +53,7 @@ public final class SettingsSpec<R extends Record> implements SettingPart<R> {
   }
 
   /** A part computed from the whole configuration (e.g. each detector's own settings). */
-  public static <T> SettingPart<T> computed(List<Key<?>> keys, Function<Config, T> read, T defaultValue) {
+  public static <T> SettingPart<T> computed(List<Key<?>> keys, Function<Config, T> read, Supplier<T> defaultValue) {
     return new SettingPart<>() {
       @Override
       public T read(Config config) {
@@ -61,7 +62,7 @@ public final class SettingsSpec<R extends Record> implements SettingPart<R> {
 
       @Override
       public T defaultValue() {
-        return defaultValue;
+        return defaultValue.get();
       }
 
       @Override
