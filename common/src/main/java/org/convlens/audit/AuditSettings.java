@@ -1,8 +1,8 @@
 package org.convlens.audit;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,9 +151,8 @@ public record AuditSettings(
   public static final Key<Double> DIFF_SHIFT = Key.number(P + "diff.attention-shift", 0.15,
       "audit diff marks a class's attention as shifted at this total variation distance").between(0, 1);
   /** Each detector reads its own keys ({@link ShortcutDetector#settings}). */
-  public static final SettingPart<Map<String, Serializable>> DETECTORS = SettingsSpec.computed(List.of(),
-      AuditSettings::detectorSettings, () -> detectorSettings(ConfigFactory.parseResources(
-          AuditSettings.class.getClassLoader(), "convlens.conf").resolve()));
+  public static final SettingPart<Map<String, Serializable>> DETECTORS = SettingsSpec.computed(detectorKeys(),
+      AuditSettings::detectorSettings, AuditSettings::defaultDetectorSettings);
   public static final SettingsSpec<AuditSettings> SPEC = SettingsSpec.of(AuditSettings.class, ANALYSIS, DIR, GRID,
       METHODS, REGION_SIDES, BORDER, MIN_LIFT, MIN_MASS, MIN_CONSISTENCY, IMAGE_LIFT, MIN_METHODS, MIN_IMAGES,
       EXAMPLES, MAX_SUSPECTS, MISTAKES, LABEL_ISSUES, LABEL_ISSUE_MIN_CONFIDENCE, QUALITY_SAMPLES, QUALITY_SEED,
@@ -240,5 +239,29 @@ public record AuditSettings(
     m.put(Verdicts.NAME, Verdicts.settings(config));
     return m;
   }
+  /** Every detector's settings at their declared defaults. */
+  private static Map<String, Serializable> defaultDetectorSettings() {
+    Map<String, Serializable> m = new LinkedHashMap<>();
+    for (ShortcutDetector d : ShortcutDetectors.all()) {
+      Serializable s = d.defaultSettings();
+      if (s != null) {
+        m.put(d.name(), s);
+      }
+    }
+    m.put(Verdicts.NAME, Verdicts.Settings.SPEC.defaults());
+    return m;
+  }
+
+  /** The keys every detector and the verdicts declare. */
+  private static List<Key<?>> detectorKeys() {
+    List<Key<?>> keys = new ArrayList<>(Verdicts.Settings.SPEC.keys());
+    for (ShortcutDetector d : ShortcutDetectors.all()) {
+      if (d.settingsSpec() != null) {
+        keys.addAll(d.settingsSpec().keys());
+      }
+    }
+    return keys;
+  }
+
 
 }

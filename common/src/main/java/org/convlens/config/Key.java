@@ -121,6 +121,11 @@ public final class Key<T> implements SettingPart<T> {
     }, Map.of(), doc);
   }
 
+  /** A value of any other type, read by {@code reader} (which names the key in its errors). */
+  public static <T> Key<T> custom(String path, Reader<T> reader, T defaultValue, String doc) {
+    return of(path, reader, defaultValue, doc);
+  }
+
   // ---- refinements ----
 
   /**
