@@ -102,6 +102,18 @@ public final class SettingsSpec<R extends Record> implements SettingPart<R> {
     return defaultValue();
   }
 
+  /**
+   * The record whose every part has the value {@code valueOf} gives for it, e.g. another record's
+   * value for the same part ({@code StageContext} from the whole configuration).
+   */
+  public R build(Function<SettingPart<?>, Object> valueOf) {
+    Object[] values = new Object[parts.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = valueOf.apply(parts.get(i));
+    }
+    return build(values);
+  }
+
   /** Every configuration key of the record, nested records included, in declaration order. */
   @Override
   public List<Key<?>> keys() {
@@ -182,6 +194,16 @@ public final class SettingsSpec<R extends Record> implements SettingPart<R> {
     } catch (InstantiationException | IllegalAccessException e) {
       throw new IllegalStateException("cannot build " + type.getSimpleName(), e);
     }
+  }
+
+  /** The settings record. */
+  public Class<R> type() {
+    return type;
+  }
+
+  /** Its own parts, in component order (keys, nested specs, computed parts). */
+  public List<SettingPart<?>> parts() {
+    return parts;
   }
 
   @Override

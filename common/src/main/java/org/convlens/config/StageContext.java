@@ -1,5 +1,6 @@
 package org.convlens.config;
 
+import com.typesafe.config.ConfigRenderOptions;
 import java.io.Serializable;
 import java.util.List;
 import org.convlens.config.Settings.InputSettings;
@@ -25,8 +26,16 @@ public record StageContext(
     String rendered)
     implements Serializable {
 
+  /** The effective configuration as HOCON, as written next to the outputs. */
+  public static final SettingPart<String> RENDERED = SettingsSpec.computed(List.of(),
+      c -> c.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false)), () -> "");
+
+  /** Its parts: the sections' specs and the rendered configuration. */
+  public static final SettingsSpec<StageContext> SPEC = SettingsSpec.of(StageContext.class, SparkSettings.SPEC,
+      InputSettings.SPEC, ModelSettings.SPEC, OutputSettings.SPEC, ProgressSettings.SPEC, RENDERED);
+
   /** This context with other inputs and their dataset names (empty = default names). */
   public StageContext withInputs(List<String> paths, List<String> names) {
-    return new StageContext(spark, input.withInputs(paths, names), model, output, progress, rendered);
+    return SPEC.with(this, InputSettings.SPEC, input.withInputs(paths, names));
   }
 }

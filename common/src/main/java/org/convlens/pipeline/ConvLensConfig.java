@@ -1,13 +1,11 @@
 package org.convlens.pipeline;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigRenderOptions;
 import java.io.Serializable;
 import java.util.List;
 import org.convlens.analyze.AnalyzeSettings;
 import org.convlens.audit.AuditSettings;
 import org.convlens.config.Key;
-import org.convlens.config.SettingPart;
 import org.convlens.config.Settings.InputSettings;
 import org.convlens.config.Settings.ModelSettings;
 import org.convlens.config.Settings.OutputSettings;
@@ -38,14 +36,11 @@ public record ConvLensConfig(
     String rendered)
     implements Serializable {
 
-  /** The effective configuration as HOCON, as written next to the outputs. */
-  private static final SettingPart<String> RENDERED = SettingsSpec.computed(List.of(),
-      c -> c.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false)), () -> "");
 
   /** Every section, in the order of conf/convlens.conf, then the rendered configuration. */
   private static final SettingsSpec<ConvLensConfig> SPEC = SettingsSpec.of(ConvLensConfig.class, SparkSettings.SPEC,
       InputSettings.SPEC, ModelSettings.SPEC, AnalyzeSettings.SPEC, ModelVizSettings.SPEC, ReportSettings.SPEC,
-      AuditSettings.SPEC, OutputSettings.SPEC, ProgressSettings.SPEC, RENDERED);
+      AuditSettings.SPEC, OutputSettings.SPEC, ProgressSettings.SPEC, StageContext.RENDERED);
 
   /**
    * The spec of every settings section; their keys are all the keys ConvLens declares (a test
@@ -78,6 +73,7 @@ public record ConvLensConfig(
 
   /** The sections every stage reads (spark, input, model, output, progress, the rendered HOCON). */
   public StageContext stage() {
-    return new StageContext(spark, input, model, output, progress, rendered);
+    return StageContext.SPEC.build(part -> SPEC.get(this, part));
   }
+
 }
