@@ -167,11 +167,7 @@ public final class Benchmark {
    */
   private void maximize(Classifier model, String modelPath, Maximize mx, Options o) throws Exception {
     ModelDescription d = model.description();
-    MaximizeSettings defaults = base.modelViz().maximize();
-    MaximizeSettings s = new MaximizeSettings(defaults.classes(), defaults.channels(), defaults.layer(),
-        mx.steps(), defaults.lr(), defaults.tvWeight(), defaults.tvBeta(), defaults.jitter(),
-        defaults.blurSigma(), defaults.blurEvery(), defaults.initNoise(), defaults.normalizeGradient(),
-        defaults.snapshotEvery(), defaults.snapshotMaxSide(), defaults.seed());
+    MaximizeSettings s = base.modelViz().maximize().with(MaximizeSettings.STEPS, mx.steps());
     List<InputMaximizer.Target> targets = new ArrayList<>();
     for (int k = 0; k < mx.targets(); k++) {
       targets.add(new InputMaximizer.Target(Objective.Kind.CLASS, k, d.classNames().get(k), null));

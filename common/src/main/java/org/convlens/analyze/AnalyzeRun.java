@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -25,8 +26,13 @@ import org.apache.spark.util.LongAccumulator;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.GradCam;
+import org.convlens.config.Choice;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Key;
+import org.convlens.config.Settings.InputSettings;
+import org.convlens.config.Settings.ModelSettings;
 import org.convlens.config.Settings.WriteMode;
+import org.convlens.config.SettingsSpec;
 import org.convlens.config.StageContext;
 import org.convlens.data.HadoopConf;
 import org.convlens.data.HadoopPaths;
@@ -286,19 +292,23 @@ public final class AnalyzeRun {
         "# Effective ConvLens configuration of run " + s.runId() + "\n" + stage.rendered(), hadoop);
   }
 
-  /** The key settings as {@code run.json}'s {@code config} entry. */
-  private static Map<String, String> summary(StageContext stage, AnalyzeSettings analyze) {
+  /** The key settings as {@code run.json}'s {@code config} entry: each key's path and its value as text. */
+  static Map<String, String> summary(StageContext stage, AnalyzeSettings analyze) {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("input.paths", String.join(",", stage.input().paths()));
-    m.put("input.format", stage.input().format().code());
-    m.put("model.path", stage.model().path());
-    m.put("model.device", stage.model().device());
-    m.put("analyze.top-k", String.valueOf(analyze.topK()));
-    m.put("analyze.batch-size", String.valueOf(analyze.batchSize()));
-    AttributionSettings a = analyze.attribution();
-    m.put("analyze.methods", String.join(",", a.methods()));
-    m.put("analyze.target", a.target());
-    m.put("analyze.seed", String.valueOf(a.seed()));
+    put(m, InputSettings.SPEC, stage.input(), InputSettings.PATHS, InputSettings.FORMAT);
+    put(m, ModelSettings.SPEC, stage.model(), ModelSettings.PATH, ModelSettings.DEVICE);
+    put(m, AnalyzeSettings.SPEC, analyze, AnalyzeSettings.TOP_K, AnalyzeSettings.BATCH_SIZE);
+    put(m, AttributionSettings.SPEC, analyze.attribution(), AttributionSettings.METHODS, AttributionSettings.TARGET,
+        AttributionSettings.SEED);
     return m;
+  }
+
+  /** Lists as comma-separated text, choices as their code. */
+  private static <R extends Record> void put(Map<String, String> m, SettingsSpec<R> spec, R settings, Key<?>... keys) {
+    for (Key<?> k : keys) {
+      Object v = spec.get(settings, k);
+      m.put(k.path(), v instanceof List<?> l ? l.stream().map(String::valueOf).collect(Collectors.joining(","))
+          : v instanceof Choice c ? c.code() : String.valueOf(v));
+    }
   }
 }

@@ -1,14 +1,19 @@
 package org.convlens.attribution;
 
+import com.typesafe.config.Config;
 import java.io.Serializable;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import org.convlens.config.Choice;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Key;
+import org.convlens.config.SettingsSpec;
 
 /**
  * {@code analyze.*} settings of the attribution methods, validated once on the driver and shipped
- * to executors as a value. Practical ranges are in {@code conf/convlens.conf}.
+ * to executors as a value. Each key, its default and its range are declared once below ({@link
+ * #SPEC}); {@code conf/convlens.conf} documents the same keys.
  *
  * @param methods methods to run, by {@link AttributionMethod#name()} (see {@link Attributions})
  * @param target whose score is explained: {@code predicted}, {@code label}, or a class name or
@@ -46,13 +51,44 @@ public record AttributionSettings(
   public static final String PREDICTED = "predicted";
   public static final String LABEL = "label";
 
+  private static final String P = "analyze.";
+  public static final Key<List<String>> METHODS = Key.strings(P + "methods",
+      List.of("saliency", "gradcam", "cam", "occlusion"), "attribution methods to run (docs/attribution.md)")
+      .normalised(ms -> ms.stream().map(m -> m.strip().toLowerCase(Locale.ROOT)).toList())
+      .<String>each(Attributions.NAMES::contains, String.join(", ", Attributions.NAMES));
+  public static final Key<String> TARGET = Key.string(P + "target", PREDICTED,
+      "whose score is explained: predicted, label, or a class name or index of the model");
+  public static final Key<MapEncoding.Kind> MAP_ENCODING = Key.choice(P + "maps.encoding", MapEncoding.Kind.class,
+      MapEncoding.Kind.U8, "how maps are stored: u8 (s8 when signed), f16 or f32");
+  public static final Key<Integer> MAP_MAX_SIDE = Key.integer(P + "maps.max-side", 64,
+      "maps are area-downsampled when their longer side exceeds this (0 = the input size)")
+      .allow(m -> m == 0 || (m >= 4 && m <= 4096), "0 (input size) or 4 to 4096");
+  public static final Key<Integer> SMOOTHGRAD_SAMPLES = Key.integer(P + "smoothgrad.samples", 16,
+      "SmoothGrad's noisy copies per image (Smilkov et al. use about 50, Captum 5)").within(1, 1000);
+  public static final Key<Double> SMOOTHGRAD_NOISE = Key.number(P + "smoothgrad.noise", 0.15,
+      "SmoothGrad's noise σ as a fraction of the image's value range (the paper: 0.10 to 0.20)")
+      .allow(n -> n > 0 && n <= 1, "numbers in (0, 1], typically 0.1 to 0.2");
+  public static final Key<Long> SEED = Key.longInteger(P + "seed", 20240611,
+      "seed of every random choice (SmoothGrad noise), mixed with each image's id");
+  public static final Key<String> GRADCAM_LAYER = Key.string(P + "gradcam.layer", "",
+      "Grad-CAM's layer; empty = the model description's feature map")
+      .normalised(String::strip);
+  public static final Key<List<Integer>> OCCLUSION_WINDOWS = Key.ints(P + "occlusion.windows", List.of(4, 8),
+      "square occlusion window sides in input pixels, one grid per window")
+      .<Integer>each(w -> w >= 1 && w <= 4096, "window sides from 1 to 4096");
+  public static final Key<List<Integer>> OCCLUSION_STRIDES = Key.ints(P + "occlusion.strides", List.of(),
+      "one stride for all windows, one per window, or [] = half of each window");
+  public static final Key<Baseline> OCCLUSION_BASELINE = Key.choice(P + "occlusion.baseline", Baseline.class,
+      Baseline.GREY, "what an occluded pixel becomes");
+  public static final Key<Integer> PERTURBATIONS_PER_EVAL = Key.integer(P + "occlusion.perturbations-per-eval", 0,
+      "occluded copies per forward pass (Captum's perturbations_per_eval); 0 = auto")
+      .allow(p -> p >= 0 && p <= 4096, "0 (auto) or integers from 1 to 4096");
+  public static final SettingsSpec<AttributionSettings> SPEC = SettingsSpec.of(AttributionSettings.class, METHODS,
+      TARGET, MAP_ENCODING, MAP_MAX_SIDE, SMOOTHGRAD_SAMPLES, SMOOTHGRAD_NOISE, SEED, GRADCAM_LAYER,
+      OCCLUSION_WINDOWS, OCCLUSION_STRIDES, OCCLUSION_BASELINE, PERTURBATIONS_PER_EVAL);
+
   public AttributionSettings {
-    methods = List.copyOf(methods);
-    for (String m : methods) {
-      if (!Attributions.NAMES.contains(m)) {
-        throw InvalidConfigException.range("analyze.methods", m, String.join(", ", Attributions.NAMES));
-      }
-    }
+    methods = List.copyOf(METHODS.check(methods));
     if (new HashSet<>(methods).size() != methods.size()) {
       throw new InvalidConfigException("analyze.methods", "analyze.methods lists a method twice: " + methods);
     }
@@ -61,26 +97,16 @@ public record AttributionSettings(
           "analyze.target must not be empty: predicted, label, or a class name or index of the model");
     }
     target = target.strip();
-    if (mapMaxSide != 0 && (mapMaxSide < 4 || mapMaxSide > 4096)) {
-      throw InvalidConfigException.range("analyze.maps.max-side", mapMaxSide, "0 (input size) or 4 to 4096");
-    }
-    if (smoothGradSamples < 1 || smoothGradSamples > 1000) {
-      throw InvalidConfigException.range("analyze.smoothgrad.samples", smoothGradSamples, "integers from 1 to 1000");
-    }
-    if (!(smoothGradNoise > 0 && smoothGradNoise <= 1)) {
-      throw InvalidConfigException.range("analyze.smoothgrad.noise", smoothGradNoise, "numbers in (0, 1], typically 0.1 to 0.2");
-    }
-    gradCamLayer = gradCamLayer == null ? "" : gradCamLayer.strip();
+    MAP_MAX_SIDE.check(mapMaxSide);
+    SMOOTHGRAD_SAMPLES.check(smoothGradSamples);
+    SMOOTHGRAD_NOISE.check(smoothGradNoise);
+    gradCamLayer = gradCamLayer == null ? "" : GRADCAM_LAYER.check(gradCamLayer);
     occlusionWindows = List.copyOf(occlusionWindows);
     occlusionStrides = List.copyOf(occlusionStrides);
     if (occlusionWindows.isEmpty()) {
       throw new InvalidConfigException("analyze.occlusion.windows", "analyze.occlusion.windows must list at least one window side");
     }
-    for (int w : occlusionWindows) {
-      if (w < 1 || w > 4096) {
-        throw InvalidConfigException.range("analyze.occlusion.windows", w, "window sides from 1 to 4096");
-      }
-    }
+    OCCLUSION_WINDOWS.check(occlusionWindows);
     if (occlusionStrides.size() > 1 && occlusionStrides.size() != occlusionWindows.size()) {
       throw new InvalidConfigException("analyze.occlusion.strides", "analyze.occlusion.strides has "
           + occlusionStrides.size() + " values for " + occlusionWindows.size()
@@ -93,10 +119,22 @@ public record AttributionSettings(
             "strides from 1 to the window side (" + occlusionWindows.get(i) + "), as Captum requires");
       }
     }
-    if (perturbationsPerEval < 0 || perturbationsPerEval > 4096) {
-      throw InvalidConfigException.range("analyze.occlusion.perturbations-per-eval", perturbationsPerEval,
-          "0 (auto) or integers from 1 to 4096");
-    }
+    PERTURBATIONS_PER_EVAL.check(perturbationsPerEval);
+  }
+
+  /** Reads and validates the attribution keys of {@code analyze.*}. */
+  public static AttributionSettings from(Config c) {
+    return SPEC.from(c);
+  }
+
+  /** Every key at its default (those of conf/convlens.conf). */
+  public static AttributionSettings defaults() {
+    return SPEC.defaults();
+  }
+
+  /** These settings with {@code key} set to {@code value} (checked like a configured value). */
+  public <T> AttributionSettings with(Key<T> key, T value) {
+    return SPEC.with(this, key, value);
   }
 
   /** Input values per occlusion forward that {@code perturbations-per-eval = 0} aims for. */
@@ -134,21 +172,19 @@ public record AttributionSettings(
 
   /** These settings with other methods (benchmarks and tests). */
   public AttributionSettings withMethods(List<String> m) {
-    return new AttributionSettings(m, target, mapEncoding, mapMaxSide, smoothGradSamples,
-        smoothGradNoise, seed, gradCamLayer, occlusionWindows, occlusionStrides, occlusionBaseline,
-        perturbationsPerEval);
+    return with(METHODS, m);
   }
 
   /** These settings with another perturbation batch (benchmarks and tests). */
   public AttributionSettings withPerturbationsPerEval(int p) {
-    return new AttributionSettings(methods, target, mapEncoding, mapMaxSide, smoothGradSamples,
-        smoothGradNoise, seed, gradCamLayer, occlusionWindows, occlusionStrides, occlusionBaseline, p);
+    return with(PERTURBATIONS_PER_EVAL, p);
   }
 
   /** These settings with other occlusion windows and strides (benchmarks and tests). */
   public AttributionSettings withOcclusion(List<Integer> windows, List<Integer> strides) {
-    return new AttributionSettings(methods, target, mapEncoding, mapMaxSide, smoothGradSamples,
-        smoothGradNoise, seed, gradCamLayer, windows, strides, occlusionBaseline, perturbationsPerEval);
+    // Strides cleared first: every intermediate copy must be a valid pair of windows and strides.
+    return SPEC.with(SPEC.with(this, OCCLUSION_STRIDES, List.of()), OCCLUSION_WINDOWS, windows)
+        .with(OCCLUSION_STRIDES, strides);
   }
 
   /** What an occluded pixel is set to (all channels). */

@@ -178,7 +178,7 @@ public final class AuditRun {
       json.put("analysis", analysisDir.toString());
       json.put("images", images);
       json.put("classes", names);
-      json.put("settings", settingsMap(s));
+      json.put("settings", s.toMap());
       json.put("methods", methods);
 
       // Where each class looks, and shortcuts.
@@ -533,9 +533,12 @@ public final class AuditRun {
     }
     int window = storedGrid != null ? storedGrid.getInt(0) : a.occlusionWindows().get(coarsest);
     int stride = storedGrid != null ? storedGrid.getInt(1) : a.stride(coarsest);
-    AttributionSettings checked = new AttributionSettings(methods, a.target(), MapEncoding.Kind.F16, 0,
-        a.smoothGradSamples(), a.smoothGradNoise(), a.seed(), a.gradCamLayer(), List.of(window), List.of(stride),
-        storedGrid != null ? analysedBaseline : a.occlusionBaseline(), s.qualityBatchSize());
+    AttributionSettings checked = a.withMethods(methods)
+        .with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
+        .with(AttributionSettings.MAP_MAX_SIDE, 0)
+        .withOcclusion(List.of(window), List.of(stride))
+        .with(AttributionSettings.OCCLUSION_BASELINE, storedGrid != null ? analysedBaseline : a.occlusionBaseline())
+        .with(AttributionSettings.PERTURBATIONS_PER_EVAL, s.qualityBatchSize());
     // Every forward of the check, occlusion's tiles included, in batches of audit.quality.batch-size.
     ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, stage.input().maxFileBytes(),
         stage.input().maxPixels(), s.qualityBatchSize(), s.cascadeLayers(), s.occlusionSteps(),
@@ -662,30 +665,6 @@ public final class AuditRun {
       }
     }
     return stage.withInputs(paths, names.contains("") ? List.of() : names);
-  }
-
-  static Map<String, Object> settingsMap(AuditSettings s) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("grid", s.grid());
-    m.put("region_sides", s.regionSides());
-    m.put("border", s.border());
-    m.put("min_lift", s.minLift());
-    m.put("min_mass", s.minMass());
-    m.put("min_consistency", s.minConsistency());
-    m.put("image_lift", s.imageLift());
-    m.put("min_methods", s.minMethods());
-    m.put("min_images", s.minImages());
-    m.put("label_issue_min_confidence", s.labelIssueMinConfidence());
-    m.put("quality_samples", s.qualitySamples());
-    m.put("quality_seed", s.qualitySeed());
-    m.put("quality_sample_offset", s.qualityOffset());
-    m.put("quality_bootstrap", s.bootstrap());
-    m.put("cascade_layers", s.cascadeLayers());
-    m.put("occlusion_steps", s.occlusionSteps());
-    m.put("curve_steps", s.curveSteps());
-    m.put("quality_batch_size", s.qualityBatchSize());
-    m.put("insertion_blur", s.insertionBlur());
-    return m;
   }
 
   static float[] round(float[] v) {

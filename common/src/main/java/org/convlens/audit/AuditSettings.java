@@ -1,13 +1,22 @@
 package org.convlens.audit;
 
+import com.typesafe.config.Config;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.config.Settings;
+import org.convlens.config.Key;
+import org.convlens.config.SettingPart;
+import org.convlens.config.SettingsSpec;
 
 /**
- * {@code audit.*}: where the audit reads and writes, and every threshold it applies. Validated
- * here so that a bad value stops the run before any row is read, naming the key. See {@code
+ * {@code audit.*}: where the audit reads and writes, and every threshold it applies. Each key, its
+ * default and its range are declared once below ({@link #SPEC}); validated here so that a bad value
+ * stops the run before any row is read, naming the key. See {@code
  * docs/audit.md} for what each score means.
  *
  * @param analysis the analyze output; empty = {@code <output.dir>/analysis}
@@ -74,16 +83,87 @@ public record AuditSettings(
     int qualityBatchSize,
     double insertionBlur,
     double diffShift,
-    java.util.Map<String, Serializable> detectors)
+    Map<String, Serializable> detectors)
     implements Serializable {
 
   private static final String P = "audit.";
+  private static final String S = P + "shortcut.";
+  private static final String Q = P + "quality.";
+  public static final Key<String> ANALYSIS = Key.string(P + "analysis", "",
+      "the analyze output; empty = <output.dir>/analysis").normalised(String::strip).unrecorded();
+  public static final Key<String> DIR = Key.string(P + "dir", "", "where the audit tables go; empty = <output.dir>/audit")
+      .normalised(String::strip).unrecorded();
+  public static final Key<Integer> GRID = Key.integer(P + "grid", 16,
+      "every map is resampled to grid x grid cells before it is averaged").within(4, 64);
+  /** audit.json lists the methods it aggregated on its own ({@code methods}), so the table leaves them out. */
+  public static final Key<List<String>> METHODS = Key.strings(P + "methods", List.of(),
+      "map methods to aggregate; [] = every one the analysis holds")
+      .normalised(ms -> ms.stream().map(m -> m.strip().toLowerCase(Locale.ROOT)).toList()).unrecorded();
+  public static final Key<List<Double>> REGION_SIDES = Key.doubles(S + "region-sides", List.of(0.125, 0.25),
+      "candidate square regions' sides as fractions of the image side").eachBetween(0.01, 0.5);
+  public static final Key<Double> BORDER = Key.number(S + "border", 0.125,
+      "width of the four border bands as a fraction of the side").between(0.01, 0.25);
+  public static final Key<Double> MIN_LIFT = Key.number(S + "min-lift", 3.0,
+      "a region's share of the class's mass over the other classes' share there, at least this to flag")
+      .allow(v -> v >= 1 && v <= 1000, "numbers from 1 to 1000");
+  public static final Key<Double> MIN_MASS = Key.number(S + "min-mass", 0.15,
+      "the class's mean mass in the region, at least this share to flag").between(0, 1);
+  public static final Key<Double> MIN_CONSISTENCY = Key.number(S + "min-consistency", 0.5,
+      "share of the class's images whose own lift there is at least image-lift").between(0, 1);
+  public static final Key<Double> IMAGE_LIFT = Key.number(S + "image-lift", 2.0,
+      "an image looks at a region when its own lift there is at least this")
+      .allow(v -> v >= 1 && v <= 1000, "numbers from 1 to 1000");
+  public static final Key<Integer> MIN_METHODS = Key.integer(S + "min-methods", 2,
+      "a class is flagged when this many methods flag it (capped at the methods run)").within(1, 5);
+  public static final Key<Integer> MIN_IMAGES = Key.integer(S + "min-images", 10,
+      "classes with fewer usable images are not judged").within(1, 1_000_000);
+  public static final Key<Integer> EXAMPLES = Key.integer(S + "examples", 8,
+      "example images kept per flagged class and method").within(0, 1000);
+  public static final Key<Integer> MAX_SUSPECTS = Key.integer(S + "max-suspects", 100,
+      "suspects per flagged class in the report (the table keeps them all)").within(0, 100_000);
+  public static final Key<Integer> MISTAKES = Key.integer(P + "mistakes.gallery", 24,
+      "most confident wrong predictions kept for the gallery").within(0, 10_000).qualifiedInJson();
+  public static final Key<Integer> LABEL_ISSUES = Key.integer(P + "mistakes.label-issues", 50,
+      "candidate label issues kept (all are counted)").within(0, 100_000);
+  public static final Key<Double> LABEL_ISSUE_MIN_CONFIDENCE = Key.number(P + "mistakes.label-issue-min-confidence",
+      0.5, "a label issue needs the suggested class at least this probable").between(0, 1);
+  public static final Key<Integer> QUALITY_SAMPLES = Key.integer(Q + "samples", 48,
+      "images of the explanation-quality checks (0 = skip them)").within(0, 100_000).qualifiedInJson();
+  public static final Key<Long> QUALITY_SEED = Key.longInteger(Q + "seed", 20240611,
+      "seed of the quality sample, the random weights, the random pixel order and the bootstrap").qualifiedInJson();
+  public static final Key<Integer> QUALITY_OFFSET = Key.integer(Q + "sample-offset", 0,
+      "skip this many images of the seed's order").within(0, 1_000_000).qualifiedInJson();
+  // Fewer resamples would put the 2.5% and 97.5% ends on a handful of resampled means.
+  public static final Key<Integer> BOOTSTRAP = Key.integer(Q + "bootstrap", 1000,
+      "percentile-bootstrap resamples behind each quality figure's 95% interval").within(200, 1_000_000)
+      .qualifiedInJson();
+  public static final Key<Integer> CASCADE_LAYERS = Key.integer(Q + "cascade-layers", 0,
+      "model-parameter randomisation steps from the top layer down (0 = every layer)").within(0, 10_000);
+  public static final Key<Integer> OCCLUSION_STEPS = Key.integer(Q + "occlusion-steps", 4,
+      "cascade steps at which occlusion is re-run (0 = every step)").within(0, 10_000);
+  public static final Key<Integer> CURVE_STEPS = Key.integer(Q + "curve-steps", 16,
+      "deletion / insertion curves change the pixels in this many equal steps").within(2, 1024);
+  public static final Key<Integer> QUALITY_BATCH_SIZE = Key.integer(Q + "batch-size", 16,
+      "images per forward pass of the quality checks").within(1, 4096).qualifiedInJson();
+  public static final Key<Double> INSERTION_BLUR = Key.number(Q + "insertion-blur", 5,
+      "σ in input pixels of the blurred image insertion starts from (RISE uses 5 at 224²)")
+      .allow(v -> v > 0 && v <= 100, "numbers above 0, up to 100");
+  public static final Key<Double> DIFF_SHIFT = Key.number(P + "diff.attention-shift", 0.15,
+      "audit diff marks a class's attention as shifted at this total variation distance").between(0, 1);
+  /** Each detector reads its own keys ({@link ShortcutDetector#settings}). */
+  public static final SettingPart<Map<String, Serializable>> DETECTORS = SettingsSpec.computed(detectorKeys(),
+      AuditSettings::detectorSettings, AuditSettings::defaultDetectorSettings);
+  public static final SettingsSpec<AuditSettings> SPEC = SettingsSpec.of(AuditSettings.class, ANALYSIS, DIR, GRID,
+      METHODS, REGION_SIDES, BORDER, MIN_LIFT, MIN_MASS, MIN_CONSISTENCY, IMAGE_LIFT, MIN_METHODS, MIN_IMAGES,
+      EXAMPLES, MAX_SUSPECTS, MISTAKES, LABEL_ISSUES, LABEL_ISSUE_MIN_CONFIDENCE, QUALITY_SAMPLES, QUALITY_SEED,
+      QUALITY_OFFSET, BOOTSTRAP, CASCADE_LAYERS, OCCLUSION_STEPS, CURVE_STEPS, QUALITY_BATCH_SIZE, INSERTION_BLUR,
+      DIFF_SHIFT, DETECTORS);
 
   public AuditSettings {
-    analysis = analysis.strip();
-    dir = dir.strip();
-    Settings.between(P + "grid", grid, 4, 64);
-    methods = List.copyOf(methods);
+    analysis = ANALYSIS.check(analysis);
+    dir = DIR.check(dir);
+    GRID.check(grid);
+    methods = List.copyOf(METHODS.check(methods));
     for (String m : methods) {
       if (!AttentionMaps.METHODS.contains(m)) {
         throw new InvalidConfigException(P + "methods", "invalid value '" + m + "' in audit.methods: allowed"
@@ -92,50 +172,64 @@ public record AuditSettings(
     }
     regionSides = List.copyOf(regionSides);
     if (regionSides.isEmpty()) {
-      throw new InvalidConfigException(P + "shortcut.region-sides",
+      throw new InvalidConfigException(REGION_SIDES.path(),
           "audit.shortcut.region-sides must list at least one side, e.g. [0.125, 0.25]");
     }
-    for (double s : regionSides) {
-      fraction(P + "shortcut.region-sides", s, 0.01, 0.5);
-    }
-    fraction(P + "shortcut.border", border, 0.01, 0.25);
-    if (!(minLift >= 1 && minLift <= 1000)) {
-      throw InvalidConfigException.range(P + "shortcut.min-lift", minLift, "numbers from 1 to 1000");
-    }
-    fraction(P + "shortcut.min-mass", minMass, 0, 1);
-    fraction(P + "shortcut.min-consistency", minConsistency, 0, 1);
-    if (!(imageLift >= 1 && imageLift <= 1000)) {
-      throw InvalidConfigException.range(P + "shortcut.image-lift", imageLift, "numbers from 1 to 1000");
-    }
-    Settings.between(P + "shortcut.min-methods", minMethods, 1, 5);
-    Settings.between(P + "shortcut.min-images", minImages, 1, 1_000_000);
-    Settings.between(P + "shortcut.examples", examples, 0, 1000);
-    Settings.between(P + "shortcut.max-suspects", maxSuspects, 0, 100_000);
-    Settings.between(P + "mistakes.gallery", mistakes, 0, 10_000);
-    Settings.between(P + "mistakes.label-issues", labelIssues, 0, 100_000);
-    fraction(P + "mistakes.label-issue-min-confidence", labelIssueMinConfidence, 0, 1);
-    Settings.between(P + "quality.samples", qualitySamples, 0, 100_000);
-    Settings.between(P + "quality.sample-offset", qualityOffset, 0, 1_000_000);
-    // Fewer resamples would put the 2.5% and 97.5% ends on a handful of resampled means.
-    Settings.between(P + "quality.bootstrap", bootstrap, 200, 1_000_000);
-    Settings.between(P + "quality.cascade-layers", cascadeLayers, 0, 10_000);
-    Settings.between(P + "quality.occlusion-steps", occlusionSteps, 0, 10_000);
+    REGION_SIDES.check(regionSides);
+    BORDER.check(border);
+    MIN_LIFT.check(minLift);
+    MIN_MASS.check(minMass);
+    MIN_CONSISTENCY.check(minConsistency);
+    IMAGE_LIFT.check(imageLift);
+    MIN_METHODS.check(minMethods);
+    MIN_IMAGES.check(minImages);
+    EXAMPLES.check(examples);
+    MAX_SUSPECTS.check(maxSuspects);
+    MISTAKES.check(mistakes);
+    LABEL_ISSUES.check(labelIssues);
+    LABEL_ISSUE_MIN_CONFIDENCE.check(labelIssueMinConfidence);
+    QUALITY_SAMPLES.check(qualitySamples);
+    QUALITY_OFFSET.check(qualityOffset);
+    BOOTSTRAP.check(bootstrap);
+    CASCADE_LAYERS.check(cascadeLayers);
+    OCCLUSION_STEPS.check(occlusionSteps);
     if (occlusionSteps == 1) {
-      throw new InvalidConfigException(P + "quality.occlusion-steps", "audit.quality.occlusion-steps must be 0 (every"
+      throw new InvalidConfigException(OCCLUSION_STEPS.path(), "audit.quality.occlusion-steps must be 0 (every"
           + " step) or at least 2 (the first and the last step are always among them), got 1");
     }
-    Settings.between(P + "quality.curve-steps", curveSteps, 2, 1024);
-    Settings.between(P + "quality.batch-size", qualityBatchSize, 1, 4096);
-    if (!(insertionBlur > 0 && insertionBlur <= 100)) {
-      throw InvalidConfigException.range(P + "quality.insertion-blur", insertionBlur, "numbers above 0, up to 100");
-    }
-    fraction(P + "diff.attention-shift", diffShift, 0, 1);
-    detectors = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(detectors));
+    CURVE_STEPS.check(curveSteps);
+    QUALITY_BATCH_SIZE.check(qualityBatchSize);
+    INSERTION_BLUR.check(insertionBlur);
+    DIFF_SHIFT.check(diffShift);
+    detectors = Collections.unmodifiableMap(new LinkedHashMap<>(detectors));
+  }
+
+  /** Reads and validates {@code audit.*}, each detector's own keys included. */
+  public static AuditSettings from(Config c) {
+    return SPEC.from(c);
+  }
+
+  /** Every key at its default (those of conf/convlens.conf). */
+  public static AuditSettings defaults() {
+    return SPEC.defaults();
+  }
+
+  /** These settings with {@code key} set to {@code value} (checked like a configured value). */
+  public <T> AuditSettings with(SettingPart<T> key, T value) {
+    return SPEC.with(this, key, value);
+  }
+
+  /**
+   * audit.json's {@code settings} table: every recorded key by its {@link Key#jsonName()} (e.g.
+   * {@code min_lift}, {@code quality_seed}).
+   */
+  public Map<String, Object> toMap() {
+    return SPEC.toMap(this, Key::jsonName);
   }
 
   /** Every detector's settings, read from {@code config} and validated. */
-  public static java.util.Map<String, Serializable> detectorSettings(com.typesafe.config.Config config) {
-    java.util.Map<String, Serializable> m = new java.util.LinkedHashMap<>();
+  public static Map<String, Serializable> detectorSettings(Config config) {
+    Map<String, Serializable> m = new LinkedHashMap<>();
     for (ShortcutDetector d : ShortcutDetectors.all()) {
       Serializable s = d.settings(config);
       if (s != null) {
@@ -145,10 +239,29 @@ public record AuditSettings(
     m.put(Verdicts.NAME, Verdicts.settings(config));
     return m;
   }
-
-  private static void fraction(String key, double v, double min, double max) {
-    if (!(v >= min && v <= max)) {
-      throw InvalidConfigException.range(key, v, "numbers from " + min + " to " + max);
+  /** Every detector's settings at their declared defaults. */
+  private static Map<String, Serializable> defaultDetectorSettings() {
+    Map<String, Serializable> m = new LinkedHashMap<>();
+    for (ShortcutDetector d : ShortcutDetectors.all()) {
+      Serializable s = d.defaultSettings();
+      if (s != null) {
+        m.put(d.name(), s);
+      }
     }
+    m.put(Verdicts.NAME, Verdicts.Settings.SPEC.defaults());
+    return m;
   }
+
+  /** The keys every detector and the verdicts declare. */
+  private static List<Key<?>> detectorKeys() {
+    List<Key<?>> keys = new ArrayList<>(Verdicts.Settings.SPEC.keys());
+    for (ShortcutDetector d : ShortcutDetectors.all()) {
+      if (d.settingsSpec() != null) {
+        keys.addAll(d.settingsSpec().keys());
+      }
+    }
+    return keys;
+  }
+
+
 }

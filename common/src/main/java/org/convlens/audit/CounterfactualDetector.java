@@ -8,8 +8,6 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.posexplode;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import com.typesafe.config.Config;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -26,6 +24,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
+import org.convlens.config.SettingsSpec;
 import org.convlens.data.HadoopConf;
 import org.convlens.data.ImageSource;
 import org.convlens.data.ImageSources;
@@ -102,9 +101,10 @@ public final class CounterfactualDetector implements ShortcutDetector {
   }
 
   @Override
-  public Serializable settings(Config config) {
-    return CounterfactualSettings.of(config);
+  public SettingsSpec<CounterfactualSettings> settingsSpec() {
+    return CounterfactualSettings.SPEC;
   }
+
 
   @Override
   public Result detect(DetectorContext ctx) {

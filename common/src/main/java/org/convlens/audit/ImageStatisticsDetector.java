@@ -24,9 +24,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.convlens.analyze.AnalysisSchema;
 import org.convlens.analyze.ImageStatistics;
-import org.convlens.config.ConfigValues;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.config.Settings;
+import org.convlens.config.Key;
+import org.convlens.config.SettingsSpec;
 import smile.math.special.Erf;
 
 /**
@@ -133,6 +133,26 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
   public record Options(List<String> statistics, double minEffect, double alpha, int minImages, int replicates,
       long seed, int maxPerCell, int examples) implements Serializable {
     private static final String P = "audit." + NAME + ".";
+    public static final Key<List<String>> STATISTICS = Key.strings(P + "statistics", Statistic.codes(),
+        "image statistics tested (computed by analyze); [] = skip the detector");
+    public static final Key<Double> MIN_EFFECT = Key.number(P + "min-effect", 0.25,
+        "a pair is flagged when |AUC - 0.5| >= this").allow(v -> v >= 0 && v <= 0.5, "numbers from 0 to 0.5");
+    public static final Key<Double> ALPHA = Key.number(P + "alpha", 0.05,
+        "family-wise error rate (Bonferroni over every pair judged)")
+        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+    public static final Key<Integer> MIN_IMAGES = Key.integer(P + "min-images", 10,
+        "a pair is judged only when at least this many images of other classes are predicted as the class")
+        .within(1, 1_000_000);
+    public static final Key<Integer> BOOTSTRAP = Key.integer(P + "bootstrap", 1000,
+        "bootstrap replicates, stratified by (true class, predicted class)").within(100, 100_000);
+    public static final Key<Long> SEED = Key.longInteger(P + "seed", 20240611, "seed of the bootstrap and the samples");
+    public static final Key<Integer> MAX_PER_CELL = Key.integer(P + "max-per-cell", 5000,
+        "rows kept per (true class, predicted class) cell; larger cells are a weighted seeded sample")
+        .within(100, 10_000_000);
+    public static final Key<Integer> EXAMPLES = Key.integer(P + "examples", 6,
+        "example images per finding in audit.json").within(0, 100);
+    public static final SettingsSpec<Options> SPEC = SettingsSpec.of(Options.class, STATISTICS, MIN_EFFECT, ALPHA,
+        MIN_IMAGES, BOOTSTRAP, SEED, MAX_PER_CELL, EXAMPLES);
 
     public Options {
       statistics = List.copyOf(statistics);
@@ -142,23 +162,26 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
               + " allowed values are " + Statistic.codes() + " (or [] to skip the detector)");
         }
       }
-      if (!(minEffect >= 0 && minEffect <= 0.5)) {
-        throw InvalidConfigException.range(P + "min-effect", minEffect, "numbers from 0 to 0.5");
-      }
-      if (!(alpha > 0 && alpha <= 0.5)) {
-        throw InvalidConfigException.range(P + "alpha", alpha, "numbers above 0, up to 0.5");
-      }
-      Settings.between(P + "min-images", minImages, 1, 1_000_000);
-      Settings.between(P + "bootstrap", replicates, 100, 100_000);
-      Settings.between(P + "max-per-cell", maxPerCell, 100, 10_000_000);
-      Settings.between(P + "examples", examples, 0, 100);
+      MIN_EFFECT.check(minEffect);
+      ALPHA.check(alpha);
+      MIN_IMAGES.check(minImages);
+      BOOTSTRAP.check(replicates);
+      MAX_PER_CELL.check(maxPerCell);
+      EXAMPLES.check(examples);
     }
 
     static Options from(Config c) {
-      return new Options(ConfigValues.strings(c, P + "statistics"), ConfigValues.dbl(c, P + "min-effect"),
-          ConfigValues.dbl(c, P + "alpha"), (int) ConfigValues.num(c, P + "min-images"),
-          (int) ConfigValues.num(c, P + "bootstrap"), ConfigValues.num(c, P + "seed"),
-          (int) ConfigValues.num(c, P + "max-per-cell"), (int) ConfigValues.num(c, P + "examples"));
+      return SPEC.from(c);
+    }
+
+    /** Every key at its default (those of conf/convlens.conf). */
+    public static Options defaults() {
+      return SPEC.defaults();
+    }
+
+    /** These options with {@code key} set to {@code value} (checked like a configured value). */
+    public <T> Options with(Key<T> key, T value) {
+      return SPEC.with(this, key, value);
     }
   }
 
@@ -209,9 +232,10 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
   }
 
   @Override
-  public Serializable settings(Config config) {
-    return Options.from(config);
+  public SettingsSpec<Options> settingsSpec() {
+    return Options.SPEC;
   }
+
 
   @Override
   public Result detect(DetectorContext ctx) {

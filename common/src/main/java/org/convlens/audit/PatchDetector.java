@@ -28,10 +28,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.convlens.analyze.AnalysisSchema;
-import org.convlens.config.ConfigValues;
-import org.convlens.config.InvalidConfigException;
-import org.convlens.config.Settings;
+import org.convlens.config.Key;
+import org.convlens.config.SettingsSpec;
 import smile.math.special.Erf;
 
 /**
@@ -97,41 +95,63 @@ public final class PatchDetector implements ShortcutDetector {
   public record Options(double minDrop, double maxWindow, double minEffect, double minRate, double alpha, int minImages,
       int replicates, long seed, int maxImages, double fixedShare, int examples) implements Serializable {
     private static final String P = "audit." + NAME + ".";
+    private static final String UP_TO_1 = "numbers above 0, up to 1";
+    public static final Key<Double> MIN_DROP = Key.number(P + "min-drop", 0.5,
+        "an image hinges on one patch when hiding one window removes at least this share of the probability")
+        .allow(v -> v > 0 && v <= 1, UP_TO_1);
+    public static final Key<Double> MAX_WINDOW = Key.number(P + "max-window", 0.25,
+        "only windows at most this fraction of the shorter input side count as small")
+        .allow(v -> v > 0 && v <= 1, UP_TO_1);
+    public static final Key<Double> MIN_EFFECT = Key.number(P + "min-effect", 0.25,
+        "a class's hinge share must exceed the other judged classes' mean share by at least this")
+        .allow(v -> v > 0 && v <= 1, UP_TO_1);
+    public static final Key<Double> MIN_RATE = Key.number(P + "min-rate", 0.5,
+        "and at least this share of its fooled images must hinge").allow(v -> v > 0 && v <= 1, UP_TO_1);
+    public static final Key<Double> ALPHA = Key.number(P + "alpha", 0.05,
+        "family-wise error rate (Bonferroni over the classes judged)")
+        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+    public static final Key<Integer> MIN_IMAGES = Key.integer(P + "min-images", 10,
+        "a class is judged when at least this many images of other classes are predicted as it")
+        .within(2, 1_000_000);
+    public static final Key<Integer> BOOTSTRAP = Key.integer(P + "bootstrap", 1000,
+        "bootstrap replicates, stratified by predicted class").within(100, 100_000);
+    public static final Key<Long> SEED = Key.longInteger(P + "seed", 20240611,
+        "seed of the per-class sample and of the bootstrap");
+    public static final Key<Integer> MAX_IMAGES = Key.integer(P + "max-images", 5000,
+        "fooled images per predicted class at most (smallest xxhash64(seed, id))").within(10, 10_000_000);
+    public static final Key<Double> FIXED_SHARE = Key.number(P + "fixed-share", 0.5,
+        "a cue is a marker when at least this share of its hinge windows lie near one of them")
+        .allow(v -> v > 0 && v <= 1, UP_TO_1);
+    public static final Key<Integer> EXAMPLES = Key.integer(P + "examples", 6,
+        "example images per finding").within(0, 100);
+    public static final SettingsSpec<Options> SPEC = SettingsSpec.of(Options.class, MIN_DROP, MAX_WINDOW, MIN_EFFECT,
+        MIN_RATE, ALPHA, MIN_IMAGES, BOOTSTRAP, SEED, MAX_IMAGES, FIXED_SHARE, EXAMPLES);
 
     public Options {
-      above0upTo1(P + "min-drop", minDrop);
-      above0upTo1(P + "max-window", maxWindow);
-      above0upTo1(P + "min-effect", minEffect);
-      above0upTo1(P + "min-rate", minRate);
-      if (!(alpha > 0 && alpha <= 0.5)) {
-        throw InvalidConfigException.range(P + "alpha", alpha, "numbers above 0, up to 0.5");
-      }
-      Settings.between(P + "min-images", minImages, 2, 1_000_000);
-      Settings.between(P + "bootstrap", replicates, 100, 100_000);
-      Settings.between(P + "max-images", maxImages, 10, 10_000_000);
-      above0upTo1(P + "fixed-share", fixedShare);
-      Settings.between(P + "examples", examples, 0, 100);
+      MIN_DROP.check(minDrop);
+      MAX_WINDOW.check(maxWindow);
+      MIN_EFFECT.check(minEffect);
+      MIN_RATE.check(minRate);
+      ALPHA.check(alpha);
+      MIN_IMAGES.check(minImages);
+      BOOTSTRAP.check(replicates);
+      MAX_IMAGES.check(maxImages);
+      FIXED_SHARE.check(fixedShare);
+      EXAMPLES.check(examples);
     }
 
     static Options from(Config c) {
-      return new Options(ConfigValues.dbl(c, P + "min-drop"), ConfigValues.dbl(c, P + "max-window"),
-          ConfigValues.dbl(c, P + "min-effect"), ConfigValues.dbl(c, P + "min-rate"), ConfigValues.dbl(c, P + "alpha"),
-          bounded(c, "min-images"),
-          bounded(c, "bootstrap"), ConfigValues.num(c, P + "seed"), bounded(c, "max-images"),
-          ConfigValues.dbl(c, P + "fixed-share"), bounded(c, "examples"));
+      return SPEC.from(c);
     }
 
-    private static void above0upTo1(String key, double v) {
-      if (!(v > 0 && v <= 1)) {
-        throw InvalidConfigException.range(key, v, "numbers above 0, up to 1");
-      }
+    /** Every key at its default (those of conf/convlens.conf). */
+    public static Options defaults() {
+      return SPEC.defaults();
     }
 
-    /** An integer key, refused before the int cast can wrap it. */
-    private static int bounded(Config c, String key) {
-      long v = ConfigValues.num(c, P + key);
-      Settings.between(P + key, v, Integer.MIN_VALUE, Integer.MAX_VALUE);
-      return (int) v;
+    /** These options with {@code key} set to {@code value} (checked like a configured value). */
+    public <T> Options with(Key<T> key, T value) {
+      return SPEC.with(this, key, value);
     }
   }
 
@@ -204,8 +224,8 @@ public final class PatchDetector implements ShortcutDetector {
   }
 
   @Override
-  public Serializable settings(Config config) {
-    return Options.from(config);
+  public SettingsSpec<Options> settingsSpec() {
+    return Options.SPEC;
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.types.StructType;
+import org.convlens.config.SettingsSpec;
 
 /**
  * One way of finding shortcuts. Each detector is one class, listed once in {@link
@@ -24,13 +25,28 @@ public interface ShortcutDetector {
   Map<String, StructType> tables();
 
   /**
+   * The keys of this detector's settings record ({@code audit.<name>.*}), each declared once with
+   * its default, range and doc; null for a detector without settings.
+   */
+  default SettingsSpec<?> settingsSpec() {
+    return null;
+  }
+
+  /**
    * This detector's settings, read from {@code audit.<name>.*} of the whole configuration and
    * validated (an {@link org.convlens.config.InvalidConfigException} naming the key), when the
    * configuration loads, before Spark starts. Read them back with {@link
    * DetectorContext#settings(ShortcutDetector)}. A detector without settings returns null.
    */
   default java.io.Serializable settings(com.typesafe.config.Config config) {
-    return null;
+    SettingsSpec<?> spec = settingsSpec();
+    return spec == null ? null : (java.io.Serializable) spec.from(config);
+  }
+
+  /** Its settings with every key at its default; null for a detector without settings. */
+  default java.io.Serializable defaultSettings() {
+    SettingsSpec<?> spec = settingsSpec();
+    return spec == null ? null : (java.io.Serializable) spec.defaults();
   }
 
   /** Runs the detector; writes its tables through {@link DetectorContext#tables()}. */

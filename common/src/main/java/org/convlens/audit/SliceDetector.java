@@ -23,9 +23,9 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.convlens.config.ConfigValues;
-import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Key;
 import org.convlens.config.Settings;
+import org.convlens.config.SettingsSpec;
 
 /**
  * Embedding slices, in the spirit of Domino (Eyuboglu et al., "Domino: discovering systematic
@@ -138,44 +138,73 @@ public final class SliceDetector implements ShortcutDetector {
       double alpha, double minErrorConfidence, double describeEffect, String method, int grid, double minLift,
       long seed, int examples) implements Serializable {
     static final String P = "audit.slices.";
+    public static final Key<Integer> MAX_IMAGES = Key.integer(P + "max-images", 1000,
+        "images per predicted class at most (smallest xxhash64(seed, id))").within(10, 100_000);
+    public static final Key<Integer> K = Key.integer(P + "k", 0,
+        "slices per class (2..max-k); 0 = round(images / images-per-slice), within 2..max-k");
+    public static final Key<Integer> MAX_K = Key.integer(P + "max-k", 8, "the most slices per class").within(2, 50);
+    public static final Key<Integer> IMAGES_PER_SLICE = Key.integer(P + "images-per-slice", 25,
+        "images per slice when k = 0").within(2, 100_000);
+    public static final Key<Integer> MIN_IMAGES = Key.integer(P + "min-images", 10,
+        "a slice is tested when it holds at least this many labelled images").within(2, 100_000);
+    public static final Key<Integer> MIN_OTHER = Key.integer(P + "min-other", 5,
+        "a significant slice is flagged when it holds at least this many images of other classes")
+        .within(1, 100_000);
+    public static final Key<Double> ALPHA = Key.number(P + "alpha", 0.05,
+        "family-wise error rate: Fisher's exact test, Bonferroni over every slice tested")
+        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+    public static final Key<Double> MIN_ERROR_CONFIDENCE = Key.number(P + "min-error-confidence", 0.7,
+        "and the model's mean confidence on them is at least this").allow(v -> v >= 0 && v <= 1,
+        "numbers from 0 to 1");
+    public static final Key<Double> DESCRIBE_EFFECT = Key.number(P + "describe-effect", 0.2,
+        "an image statistic names the cue when its AUC is at least this far from 0.5")
+        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+    public static final Key<String> METHOD = Key.string(P + "method", "",
+        "the map method describing a slice's attention; \"\" = the first of gradcam, occlusion, cam, saliency")
+        .normalised(m -> m.strip().toLowerCase(Locale.ROOT))
+        .allow(m -> m.isEmpty() || AttentionMaps.METHODS.contains(m), AttentionMaps.METHODS + " or \"\"");
+    public static final Key<Integer> GRID = Key.integer(P + "grid", 8,
+        "maps are resampled to grid x grid cells").within(4, 32);
+    public static final Key<Double> MIN_LIFT = Key.number(P + "min-lift", 1.5,
+        "an attention measure names the cue at this lift over other classes' images")
+        .allow(v -> v >= 1 && v <= 100, "numbers from 1 to 100");
+    public static final Key<Long> SEED = Key.longInteger(P + "seed", 20240611, "seed of the sample and of k-means");
+    public static final Key<Integer> EXAMPLES = Key.integer(P + "examples", 6,
+        "example images per flagged slice, those nearest its centre").within(0, 100);
+    public static final SettingsSpec<Options> SPEC = SettingsSpec.of(Options.class, MAX_IMAGES, K, MAX_K,
+        IMAGES_PER_SLICE, MIN_IMAGES, MIN_OTHER, ALPHA, MIN_ERROR_CONFIDENCE, DESCRIBE_EFFECT, METHOD, GRID, MIN_LIFT,
+        SEED, EXAMPLES);
 
     public Options {
-      Settings.between(P + "max-images", maxImages, 10, 100_000);
-      Settings.between(P + "max-k", maxK, 2, 50);
+      MAX_IMAGES.check(maxImages);
+      MAX_K.check(maxK);
       if (k != 0) {
-        Settings.between(P + "k", k, 2, maxK);
+        Settings.between(K.path(), k, 2, maxK);
       }
-      Settings.between(P + "images-per-slice", imagesPerSlice, 2, 100_000);
-      Settings.between(P + "min-images", minImages, 2, 100_000);
-      Settings.between(P + "min-other", minOther, 1, 100_000);
-      if (!(alpha > 0 && alpha <= 0.5)) {
-        throw InvalidConfigException.range(P + "alpha", alpha, "numbers above 0, up to 0.5");
-      }
-      if (!(minErrorConfidence >= 0 && minErrorConfidence <= 1)) {
-        throw InvalidConfigException.range(P + "min-error-confidence", minErrorConfidence, "numbers from 0 to 1");
-      }
-      if (!(describeEffect > 0 && describeEffect <= 0.5)) {
-        throw InvalidConfigException.range(P + "describe-effect", describeEffect, "numbers above 0, up to 0.5");
-      }
-      method = method.strip().toLowerCase(Locale.ROOT);
-      if (!method.isEmpty() && !AttentionMaps.METHODS.contains(method)) {
-        throw InvalidConfigException.range(P + "method", method, AttentionMaps.METHODS + " or \"\"");
-      }
-      Settings.between(P + "grid", grid, 4, 32);
-      if (!(minLift >= 1 && minLift <= 100)) {
-        throw InvalidConfigException.range(P + "min-lift", minLift, "numbers from 1 to 100");
-      }
-      Settings.between(P + "examples", examples, 0, 100);
+      IMAGES_PER_SLICE.check(imagesPerSlice);
+      MIN_IMAGES.check(minImages);
+      MIN_OTHER.check(minOther);
+      ALPHA.check(alpha);
+      MIN_ERROR_CONFIDENCE.check(minErrorConfidence);
+      DESCRIBE_EFFECT.check(describeEffect);
+      method = METHOD.check(method);
+      GRID.check(grid);
+      MIN_LIFT.check(minLift);
+      EXAMPLES.check(examples);
     }
 
     static Options of(Config c) {
-      return new Options((int) ConfigValues.num(c, P + "max-images"), (int) ConfigValues.num(c, P + "k"),
-          (int) ConfigValues.num(c, P + "max-k"), (int) ConfigValues.num(c, P + "images-per-slice"),
-          (int) ConfigValues.num(c, P + "min-images"), (int) ConfigValues.num(c, P + "min-other"),
-          ConfigValues.dbl(c, P + "alpha"), ConfigValues.dbl(c, P + "min-error-confidence"),
-          ConfigValues.dbl(c, P + "describe-effect"), ConfigValues.str(c, P + "method"),
-          (int) ConfigValues.num(c, P + "grid"), ConfigValues.dbl(c, P + "min-lift"), ConfigValues.num(c, P + "seed"),
-          (int) ConfigValues.num(c, P + "examples"));
+      return SPEC.from(c);
+    }
+
+    /** Every key at its default (those of conf/convlens.conf). */
+    public static Options defaults() {
+      return SPEC.defaults();
+    }
+
+    /** These options with {@code key} set to {@code value} (checked like a configured value). */
+    public <T> Options with(Key<T> key, T value) {
+      return SPEC.with(this, key, value);
     }
 
     /** The slices of a class of {@code n} images. */
@@ -246,8 +275,8 @@ public final class SliceDetector implements ShortcutDetector {
   }
 
   @Override
-  public Options settings(Config config) {
-    return Options.of(config);
+  public SettingsSpec<Options> settingsSpec() {
+    return Options.SPEC;
   }
 
   /** The statistic columns of {@code schema} ({@link #STATISTICS}, plain or {@code stat_}-prefixed). */

@@ -25,9 +25,9 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.convlens.analyze.AnalysisSchema;
-import org.convlens.config.ConfigValues;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.config.Settings;
+import org.convlens.config.Key;
+import org.convlens.config.SettingsSpec;
 
 /**
  * Explanation strategies, after SpRAy (Lapuschkin et al., "Unmasking Clever Hans predictors and
@@ -127,48 +127,79 @@ public final class StrategyDetector implements ShortcutDetector {
       double topShare, double border, double minShare, int minImages, double minLift, double fixedAgreement,
       int bootstrap, double alpha, long seed, int examples) implements Serializable {
     static final String P = "audit.strategies.";
+    public static final Key<String> METHOD = Key.string(P + "method", "",
+        "the map method clustered; \"\" = the first of gradcam, occlusion, cam, saliency the analysis holds")
+        .normalised(m -> m.strip().toLowerCase(Locale.ROOT))
+        .allow(m -> m.isEmpty() || AttentionMaps.METHODS.contains(m),
+            AttentionMaps.METHODS + " or \"\" (the first of " + PREFERRED + " the analysis holds)");
+    public static final Key<Integer> GRID = Key.integer(P + "grid", 8,
+        "maps are resampled to grid x grid cells before clustering").within(4, 32);
+    public static final Key<Integer> MAX_IMAGES = Key.integer(P + "max-images", 500,
+        "images per predicted class at most (smallest xxhash64(seed, id))").within(10, 100_000);
+    public static final Key<Integer> NEIGHBOURS = Key.integer(P + "neighbours", 10,
+        "neighbours per image in the k-nearest-neighbour graph (CoRelAy's default is 10)").within(2, 100);
+    public static final Key<Integer> MAX_K = Key.integer(P + "max-k", 6,
+        "the most strategies per class the eigengap may choose (1 = no clustering)").within(1, 20);
+    public static final Key<Double> SHAPE_WEIGHT = Key.number(P + "shape-weight", 4.0,
+        "weight of the two shape features against the map's square roots (0 = the map alone, as SpRAy)")
+        .between(0, 100);
+    public static final Key<Double> TOP_SHARE = Key.number(P + "top-share", 0.03125,
+        "an image's top cells: this share of the grid, at least one cell")
+        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+    public static final Key<Double> BORDER = Key.number(P + "border", 0.125,
+        "width of the border band as a fraction of the side, at least one cell").between(0.05, 0.25);
+    public static final Key<Double> MIN_SHARE = Key.number(P + "min-share", 0.1,
+        "a strategy is judged when it holds at least this share of its class").between(0, 1);
+    public static final Key<Integer> MIN_IMAGES = Key.integer(P + "min-images", 10,
+        "and at least this many images (reference strategies too)").within(3, 100_000);
+    public static final Key<Double> MIN_LIFT = Key.number(P + "min-lift", 1.5,
+        "a kind is flagged when the lower bootstrap end of its lift is at least this").between(1, 100);
+    public static final Key<Double> FIXED_AGREEMENT = Key.number(P + "fixed-agreement", 0.5,
+        "a strategy's images share one place when its mean map's top cells hold at least this share")
+        .between(0, 1);
+    public static final Key<Integer> BOOTSTRAP = Key.integer(P + "bootstrap", 1000,
+        "bootstrap replicates per strategy").within(100, 100_000);
+    public static final Key<Double> ALPHA = Key.number(P + "alpha", 0.05,
+        "family-wise error rate per class (Bonferroni over its judged strategies x 3 kinds)")
+        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+    public static final Key<Long> SEED = Key.longInteger(P + "seed", 20240611,
+        "seed of the sample, the k-means draws and the bootstrap");
+    public static final Key<Integer> EXAMPLES = Key.integer(P + "examples", 6,
+        "example images per strategy, those nearest its mean map").within(0, 100);
+    public static final SettingsSpec<Options> SPEC = SettingsSpec.of(Options.class, METHOD, GRID, MAX_IMAGES,
+        NEIGHBOURS, MAX_K, SHAPE_WEIGHT, TOP_SHARE, BORDER, MIN_SHARE, MIN_IMAGES, MIN_LIFT, FIXED_AGREEMENT,
+        BOOTSTRAP, ALPHA, SEED, EXAMPLES);
 
     public Options {
-      method = method.strip().toLowerCase(Locale.ROOT);
-      if (!method.isEmpty() && !AttentionMaps.METHODS.contains(method)) {
-        throw InvalidConfigException.range(P + "method", method, AttentionMaps.METHODS + " or \"\" (the first of "
-            + PREFERRED + " the analysis holds)");
-      }
-      Settings.between(P + "grid", grid, 4, 32);
-      Settings.between(P + "max-images", maxImages, 10, 100_000);
-      Settings.between(P + "neighbours", neighbours, 2, 100);
-      Settings.between(P + "max-k", maxK, 1, 20);
-      range(P + "shape-weight", shapeWeight, 0, 100);
-      if (!(topShare > 0 && topShare <= 0.5)) {
-        throw InvalidConfigException.range(P + "top-share", topShare, "numbers above 0, up to 0.5");
-      }
-      range(P + "border", border, 0.05, 0.25);
-      range(P + "min-share", minShare, 0, 1);
-      Settings.between(P + "min-images", minImages, 3, 100_000);
-      range(P + "min-lift", minLift, 1, 100);
-      range(P + "fixed-agreement", fixedAgreement, 0, 1);
-      Settings.between(P + "bootstrap", bootstrap, 100, 100_000);
-      if (!(alpha > 0 && alpha <= 0.5)) {
-        throw InvalidConfigException.range(P + "alpha", alpha, "numbers above 0, up to 0.5");
-      }
-      Settings.between(P + "examples", examples, 0, 100);
-    }
-
-    private static void range(String key, double v, double min, double max) {
-      if (!(v >= min && v <= max)) {
-        throw InvalidConfigException.range(key, v, "numbers from " + min + " to " + max);
-      }
+      method = METHOD.check(method);
+      GRID.check(grid);
+      MAX_IMAGES.check(maxImages);
+      NEIGHBOURS.check(neighbours);
+      MAX_K.check(maxK);
+      SHAPE_WEIGHT.check(shapeWeight);
+      TOP_SHARE.check(topShare);
+      BORDER.check(border);
+      MIN_SHARE.check(minShare);
+      MIN_IMAGES.check(minImages);
+      MIN_LIFT.check(minLift);
+      FIXED_AGREEMENT.check(fixedAgreement);
+      BOOTSTRAP.check(bootstrap);
+      ALPHA.check(alpha);
+      EXAMPLES.check(examples);
     }
 
     static Options of(Config c) {
-      return new Options(ConfigValues.str(c, P + "method"), (int) ConfigValues.num(c, P + "grid"),
-          (int) ConfigValues.num(c, P + "max-images"), (int) ConfigValues.num(c, P + "neighbours"),
-          (int) ConfigValues.num(c, P + "max-k"), ConfigValues.dbl(c, P + "shape-weight"),
-          ConfigValues.dbl(c, P + "top-share"), ConfigValues.dbl(c, P + "border"),
-          ConfigValues.dbl(c, P + "min-share"), (int) ConfigValues.num(c, P + "min-images"),
-          ConfigValues.dbl(c, P + "min-lift"), ConfigValues.dbl(c, P + "fixed-agreement"),
-          (int) ConfigValues.num(c, P + "bootstrap"), ConfigValues.dbl(c, P + "alpha"),
-          ConfigValues.num(c, P + "seed"), (int) ConfigValues.num(c, P + "examples"));
+      return SPEC.from(c);
+    }
+
+    /** Every key at its default (those of conf/convlens.conf). */
+    public static Options defaults() {
+      return SPEC.defaults();
+    }
+
+    /** These options with {@code key} set to {@code value} (checked like a configured value). */
+    public <T> Options with(Key<T> key, T value) {
+      return SPEC.with(this, key, value);
     }
 
     AttentionShape shape() {
@@ -237,8 +268,8 @@ public final class StrategyDetector implements ShortcutDetector {
   }
 
   @Override
-  public Options settings(Config config) {
-    return Options.of(config);
+  public SettingsSpec<Options> settingsSpec() {
+    return Options.SPEC;
   }
 
   /** The method to cluster: the configured one, or the first of {@link #PREFERRED} available. */

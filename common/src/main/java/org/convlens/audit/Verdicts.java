@@ -4,13 +4,13 @@ import com.typesafe.config.Config;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.convlens.config.ConfigValues;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Key;
+import org.convlens.config.SettingsSpec;
 
 /**
  * Turns the detectors' signals (each detector's {@link Finding}s) into one finding per class.
@@ -48,6 +48,17 @@ public final class Verdicts {
    *     mistakes with mistakes and asks for one window)
    */
   public record Settings(int minDetectors, List<String> precedence, List<String> alone) implements Serializable {
+    private static final String P = "audit." + NAME + ".";
+    public static final Key<Integer> MIN_DETECTORS = Key.integer(P + "min-detectors", 2,
+        "one finding per class that at least this many detectors signal (1 = every signal is a finding)");
+    public static final Key<List<String>> PRECEDENCE = Key.strings(P + "precedence",
+        List.of("patch", "region", "counterfactual", "strategies", "slices", "statistics"),
+        "the detector whose cue names a finding, first that signals the class wins");
+    public static final Key<List<String>> ALONE = Key.strings(P + "alone", List.of("patch"),
+        "detectors whose signal is a finding without a second one");
+    public static final SettingsSpec<Settings> SPEC = SettingsSpec.of(Settings.class, MIN_DETECTORS, PRECEDENCE,
+        ALONE);
+
     public Settings {
       precedence = List.copyOf(precedence);
       alone = List.copyOf(alone);
@@ -88,9 +99,9 @@ public final class Verdicts {
 
   /** Reads {@code audit.findings.*}. */
   public static Settings settings(Config config) {
-    return new Settings((int) ConfigValues.num(config, "audit.findings.min-detectors"),
-        ConfigValues.strings(config, "audit.findings.precedence"), ConfigValues.strings(config, "audit.findings.alone"));
+    return Settings.SPEC.from(config);
   }
+
 
   /**
    * One class's finding.

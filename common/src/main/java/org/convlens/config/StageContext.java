@@ -1,5 +1,6 @@
 package org.convlens.config;
 
+import com.typesafe.config.ConfigRenderOptions;
 import java.io.Serializable;
 import java.util.List;
 import org.convlens.config.Settings.InputSettings;
@@ -25,13 +26,16 @@ public record StageContext(
     String rendered)
     implements Serializable {
 
+  /** The effective configuration as HOCON, as written next to the outputs. */
+  public static final SettingPart<String> RENDERED = SettingsSpec.computed(List.of(),
+      c -> c.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false)), () -> "");
+
+  /** Its parts: the sections' specs and the rendered configuration. */
+  public static final SettingsSpec<StageContext> SPEC = SettingsSpec.of(StageContext.class, SparkSettings.SPEC,
+      InputSettings.SPEC, ModelSettings.SPEC, OutputSettings.SPEC, ProgressSettings.SPEC, RENDERED);
+
   /** This context with other inputs and their dataset names (empty = default names). */
   public StageContext withInputs(List<String> paths, List<String> names) {
-    InputSettings i = input;
-    return new StageContext(
-        spark,
-        new InputSettings(paths, names, i.format(), i.cifar100Label(), i.classIndex(), i.valLabels(),
-            i.extensions(), i.limit(), i.maxFileBytes(), i.maxPixels(), i.partitions(), i.manifestPaths()),
-        model, output, progress, rendered);
+    return SPEC.with(this, InputSettings.SPEC, input.withInputs(paths, names));
   }
 }

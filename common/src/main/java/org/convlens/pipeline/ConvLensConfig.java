@@ -1,36 +1,18 @@
 package org.convlens.pipeline;
 
-import static org.convlens.config.ConfigValues.bool;
-import static org.convlens.config.ConfigValues.dbl;
-import static org.convlens.config.ConfigValues.doubles;
-import static org.convlens.config.ConfigValues.ints;
-import static org.convlens.config.ConfigValues.num;
-import static org.convlens.config.ConfigValues.str;
-import static org.convlens.config.ConfigValues.strings;
-
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigRenderOptions;
-import com.typesafe.config.ConfigValue;
 import java.io.Serializable;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.convlens.analyze.AnalyzeSettings;
-import org.convlens.attribution.AttributionSettings;
-import org.convlens.attribution.MapEncoding;
 import org.convlens.audit.AuditSettings;
-import org.convlens.config.Choice;
-import org.convlens.config.InputFormat;
-import org.convlens.config.Settings;
-import org.convlens.config.Settings.Cifar100Label;
+import org.convlens.config.Key;
 import org.convlens.config.Settings.InputSettings;
 import org.convlens.config.Settings.ModelSettings;
 import org.convlens.config.Settings.OutputSettings;
 import org.convlens.config.Settings.ProgressSettings;
 import org.convlens.config.Settings.SparkSettings;
-import org.convlens.config.Settings.WriteMode;
+import org.convlens.config.SettingsSpec;
 import org.convlens.config.StageContext;
-import org.convlens.modelviz.MaximizeSettings;
 import org.convlens.modelviz.ModelVizSettings;
 import org.convlens.report.ReportSettings;
 
@@ -54,136 +36,29 @@ public record ConvLensConfig(
     String rendered)
     implements Serializable {
 
+
+  /** Every section, in the order of conf/convlens.conf, then the rendered configuration. */
+  private static final SettingsSpec<ConvLensConfig> SPEC = SettingsSpec.of(ConvLensConfig.class, SparkSettings.SPEC,
+      InputSettings.SPEC, ModelSettings.SPEC, AnalyzeSettings.SPEC, ModelVizSettings.SPEC, ReportSettings.SPEC,
+      AuditSettings.SPEC, OutputSettings.SPEC, ProgressSettings.SPEC, StageContext.RENDERED);
+
+  /**
+   * The spec of every settings section; their keys are all the keys ConvLens declares (a test
+   * checks that conf/convlens.conf holds exactly these, with their defaults).
+   */
+  public static List<SettingsSpec<?>> specs() {
+    return List.of(SparkSettings.SPEC, InputSettings.SPEC, ModelSettings.SPEC, AnalyzeSettings.SPEC,
+        ModelVizSettings.SPEC, ReportSettings.SPEC, AuditSettings.SPEC, OutputSettings.SPEC, ProgressSettings.SPEC);
+  }
+
+  /** Every declared key. */
+  public static List<Key<?>> declaredKeys() {
+    return SPEC.keys();
+  }
+
   /** Reads and validates every section of an already-merged configuration. */
   static ConvLensConfig from(Config c) {
-    Map<String, String> sparkConf = new TreeMap<>();
-    for (Map.Entry<String, ConfigValue> e : c.getConfig("spark.conf").entrySet()) {
-      String key = e.getKey().replace("\"", "");
-      sparkConf.put(key, String.valueOf(e.getValue().unwrapped()));
-    }
-    SparkSettings spark = new SparkSettings(str(c, "spark.master"), str(c, "spark.app-name"), sparkConf);
-    InputSettings input =
-        new InputSettings(
-            strings(c, "input.paths"),
-            strings(c, "input.names"),
-            Choice.parse(InputFormat.class, "input.format", str(c, "input.format")),
-            Choice.parse(Cifar100Label.class, "input.cifar100-label", str(c, "input.cifar100-label")),
-            str(c, "input.class-index"),
-            str(c, "input.val-labels"),
-            strings(c, "input.extensions"),
-            num(c, "input.limit"),
-            num(c, "input.max-file-bytes"),
-            num(c, "input.max-pixels"),
-            (int) num(c, "input.partitions"),
-            Choice.parse(Settings.ManifestPaths.class, "input.manifest-paths", str(c, "input.manifest-paths")));
-    ModelSettings model =
-        new ModelSettings(
-            str(c, "model.path"),
-            str(c, "model.device").toLowerCase(),
-            (int) num(c, "model.threads"),
-            (int) num(c, "model.interop-threads"));
-    AttributionSettings attribution =
-        new AttributionSettings(
-            strings(c, "analyze.methods").stream().map(m -> m.strip().toLowerCase()).toList(),
-            str(c, "analyze.target"),
-            Choice.parse(MapEncoding.Kind.class, "analyze.maps.encoding", str(c, "analyze.maps.encoding")),
-            (int) num(c, "analyze.maps.max-side"),
-            (int) num(c, "analyze.smoothgrad.samples"),
-            dbl(c, "analyze.smoothgrad.noise"),
-            num(c, "analyze.seed"),
-            str(c, "analyze.gradcam.layer"),
-            ints(c, "analyze.occlusion.windows"),
-            ints(c, "analyze.occlusion.strides"),
-            Choice.parse(AttributionSettings.Baseline.class, "analyze.occlusion.baseline",
-                str(c, "analyze.occlusion.baseline")),
-            (int) num(c, "analyze.occlusion.perturbations-per-eval"));
-    AnalyzeSettings analyze =
-        new AnalyzeSettings((int) num(c, "analyze.top-k"), (int) num(c, "analyze.batch-size"),
-            (int) num(c, "analyze.thumbnail-side"), attribution);
-    String mx = "model-viz.maximize.";
-    MaximizeSettings maximize =
-        new MaximizeSettings(
-            strings(c, mx + "classes"),
-            ints(c, mx + "channels"),
-            str(c, mx + "layer"),
-            (int) num(c, mx + "steps"),
-            dbl(c, mx + "lr"),
-            dbl(c, mx + "tv-weight"),
-            dbl(c, mx + "tv-beta"),
-            (int) num(c, mx + "jitter"),
-            dbl(c, mx + "blur-sigma"),
-            (int) num(c, mx + "blur-every"),
-            dbl(c, mx + "init-noise"),
-            bool(c, mx + "normalize-gradient"),
-            (int) num(c, mx + "snapshot-every"),
-            (int) num(c, mx + "snapshot-max-side"),
-            num(c, mx + "seed"));
-    ModelVizSettings modelViz =
-        new ModelVizSettings(
-            str(c, "model-viz.filters.first-layer"),
-            str(c, "model-viz.filters.second-layer"),
-            str(c, "model-viz.analysis"),
-            maximize);
-    String r = "report.";
-    ReportSettings report =
-        new ReportSettings(
-            str(c, r + "analysis"),
-            str(c, r + "model"),
-            str(c, r + "file"),
-            str(c, r + "title"),
-            num(c, r + "seed"),
-            (int) num(c, r + "scatter.max-points"),
-            (int) num(c, r + "scatter.thumbnail-side"),
-            ints(c, r + "tsne.perplexities"),
-            (int) num(c, r + "tsne.iterations"),
-            (int) num(c, r + "tsne.pca-dims"),
-            dbl(c, r + "tsne.theta"),
-            (int) num(c, r + "tsne.threads"),
-            (int) num(c, r + "trustworthiness.k"),
-            (int) num(c, r + "trustworthiness.queries"),
-            (int) num(c, r + "gallery.per-class"),
-            (int) num(c, r + "gallery.max-classes"),
-            (int) num(c, r + "maximization.max-targets"));
-    String a = "audit.";
-    AuditSettings audit =
-        new AuditSettings(
-            str(c, a + "analysis"),
-            str(c, a + "dir"),
-            (int) num(c, a + "grid"),
-            strings(c, a + "methods").stream().map(m -> m.strip().toLowerCase()).toList(),
-            doubles(c, a + "shortcut.region-sides"),
-            dbl(c, a + "shortcut.border"),
-            dbl(c, a + "shortcut.min-lift"),
-            dbl(c, a + "shortcut.min-mass"),
-            dbl(c, a + "shortcut.min-consistency"),
-            dbl(c, a + "shortcut.image-lift"),
-            (int) num(c, a + "shortcut.min-methods"),
-            (int) num(c, a + "shortcut.min-images"),
-            (int) num(c, a + "shortcut.examples"),
-            (int) num(c, a + "shortcut.max-suspects"),
-            (int) num(c, a + "mistakes.gallery"),
-            (int) num(c, a + "mistakes.label-issues"),
-            dbl(c, a + "mistakes.label-issue-min-confidence"),
-            (int) num(c, a + "quality.samples"),
-            num(c, a + "quality.seed"),
-            (int) num(c, a + "quality.sample-offset"),
-            (int) num(c, a + "quality.bootstrap"),
-            (int) num(c, a + "quality.cascade-layers"),
-            (int) num(c, a + "quality.occlusion-steps"),
-            (int) num(c, a + "quality.curve-steps"),
-            (int) num(c, a + "quality.batch-size"),
-            dbl(c, a + "quality.insertion-blur"),
-            dbl(c, a + "diff.attention-shift"),
-            AuditSettings.detectorSettings(c));
-    OutputSettings output =
-        new OutputSettings(
-            str(c, "output.dir"), Choice.parse(WriteMode.class, "output.mode", str(c, "output.mode")),
-            (int) num(c, "output.lock-timeout-seconds"));
-    ProgressSettings progress = new ProgressSettings((int) num(c, "progress.interval-seconds"));
-    String rendered =
-        c.root()
-            .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
-    return new ConvLensConfig(spark, input, model, analyze, modelViz, report, audit, output, progress, rendered);
+    return SPEC.from(c);
   }
 
   /** The same configuration with different input paths (used by the demo). */
@@ -193,16 +68,12 @@ public record ConvLensConfig(
 
   /** This configuration with other inputs and their dataset names (empty = default names). */
   public ConvLensConfig withInputs(List<String> paths, List<String> names) {
-    InputSettings i = input;
-    return new ConvLensConfig(
-        spark,
-        new InputSettings(paths, names, i.format(), i.cifar100Label(), i.classIndex(), i.valLabels(),
-            i.extensions(), i.limit(), i.maxFileBytes(), i.maxPixels(), i.partitions(), i.manifestPaths()),
-        model, analyze, modelViz, report, audit, output, progress, rendered);
+    return SPEC.with(this, InputSettings.SPEC, input.withInputs(paths, names));
   }
 
   /** The sections every stage reads (spark, input, model, output, progress, the rendered HOCON). */
   public StageContext stage() {
-    return new StageContext(spark, input, model, output, progress, rendered);
+    return StageContext.SPEC.build(part -> SPEC.get(this, part));
   }
+
 }

@@ -174,7 +174,7 @@ public final class ReportRun {
     String generated = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     data.put("title", title);
     data.put("generated_at", generated);
-    Map<String, Object> settings = settingsMap(s);
+    Map<String, Object> settings = s.toMap();
     data.put("settings", settings);
     data.put("run", runSection(analysisDir, modelId, models, stats, runJson));
     data.put("model", model);
@@ -225,23 +225,6 @@ public final class ReportRun {
     rest.sort(null);
     names.addAll(rest);
     return new ArrayList<>(names);
-  }
-
-  private static Map<String, Object> settingsMap(ReportSettings s) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("report.seed", s.seed());
-    m.put("report.scatter.max-points", s.maxPoints());
-    m.put("report.scatter.thumbnail-side", s.thumbnailSide());
-    m.put("report.tsne.perplexities", s.perplexities());
-    m.put("report.tsne.iterations", s.iterations());
-    m.put("report.tsne.pca-dims", s.pcaDims());
-    m.put("report.tsne.theta", s.theta());
-    m.put("report.trustworthiness.k", s.trustK());
-    m.put("report.trustworthiness.queries", s.trustQueries());
-    m.put("report.gallery.per-class", s.perClass());
-    m.put("report.gallery.max-classes", s.maxClasses());
-    m.put("report.maximization.max-targets", s.maxTargets());
-    return m;
   }
 
   /** The analyze run's settings worth showing (from run.json), flattened to key = value. */

@@ -2,8 +2,10 @@ package org.convlens.report;
 
 import java.io.Serializable;
 import java.util.List;
+import com.typesafe.config.Config;
 import org.convlens.config.InvalidConfigException;
-import org.convlens.config.Settings;
+import org.convlens.config.Key;
+import org.convlens.config.SettingsSpec;
 
 /**
  * {@code report.*}: what the report job reads, how much of it reaches the driver and how the
@@ -49,39 +51,90 @@ public record ReportSettings(
     implements Serializable {
 
   private static final String P = "report.";
+  public static final Key<String> ANALYSIS = Key.string(P + "analysis", "",
+      "the analyze output; empty = <output.dir>/analysis").normalised(String::strip).unrecorded();
+  public static final Key<String> MODEL = Key.string(P + "model", "",
+      "the model-viz output; empty = <output.dir>/model when it exists").normalised(String::strip).unrecorded();
+  public static final Key<String> FILE = Key.string(P + "file", "",
+      "the HTML file; empty = <output.dir>/report/index.html").normalised(String::strip).unrecorded();
+  public static final Key<String> TITLE = Key.string(P + "title", "",
+      "title; empty = \"ConvLens report: <model id>\"").normalised(String::strip).unrecorded();
+  public static final Key<Long> SEED = Key.longInteger(P + "seed", 20240611, "seed of the scatter and gallery samples");
+  public static final Key<Integer> MAX_POINTS = Key.integer(P + "scatter.max-points", 50_000,
+      "most images in the PCA and t-SNE views; more usable rows are sampled").within(0, 1_000_000);
+  public static final Key<Integer> THUMBNAIL_SIDE = Key.integer(P + "scatter.thumbnail-side", 32,
+      "side of each hover thumbnail (0 = none)").allow(t -> t == 0 || (t >= 8 && t <= 64), "integers from 8 to 64");
+  public static final Key<List<Integer>> PERPLEXITIES = Key.ints(P + "tsne.perplexities", List.of(5, 30, 50),
+      "one t-SNE view per perplexity").eachWithin(2, 200);
+  public static final Key<Integer> ITERATIONS = Key.integer(P + "tsne.iterations", 1000,
+      "t-SNE iterations; early exaggeration for the first 250").within(250, 100_000);
+  public static final Key<Integer> PCA_DIMS = Key.integer(P + "tsne.pca-dims", 50,
+      "PCA dimensions before the neighbour search").within(2, 1024);
+  public static final Key<Double> THETA = Key.number(P + "tsne.theta", 0.5,
+      "Barnes-Hut accuracy; 0.5 as scikit-learn").allow(t -> t >= 0 && t <= 1, "numbers from 0 to 1");
+  public static final Key<Integer> THREADS = Key.integer(P + "tsne.threads", 0,
+      "driver threads for the neighbour search, t-SNE and trustworthiness (0 = all cores)").within(0, 256)
+      .unrecorded();
+  public static final Key<Integer> TRUST_K = Key.integer(P + "trustworthiness.k", 10,
+      "neighbourhood size k of trustworthiness").within(1, 100);
+  public static final Key<Integer> TRUST_QUERIES = Key.integer(P + "trustworthiness.queries", 2000,
+      "query points of the trustworthiness estimate").within(10, 1_000_000);
+  public static final Key<Integer> PER_CLASS = Key.integer(P + "gallery.per-class", 6,
+      "images per true class in the gallery, occlusion and overlay sections").within(0, 100);
+  public static final Key<Integer> MAX_CLASSES = Key.integer(P + "gallery.max-classes", 100,
+      "most classes in those sections, the most frequent first").within(1, 10_000);
+  public static final Key<Integer> MAX_TARGETS = Key.integer(P + "maximization.max-targets", 100,
+      "most input-maximisation targets shown").within(0, 10_000);
+  public static final SettingsSpec<ReportSettings> SPEC = SettingsSpec.of(ReportSettings.class, ANALYSIS, MODEL,
+      FILE, TITLE, SEED, MAX_POINTS, THUMBNAIL_SIDE, PERPLEXITIES, ITERATIONS, PCA_DIMS, THETA, THREADS, TRUST_K,
+      TRUST_QUERIES, PER_CLASS, MAX_CLASSES, MAX_TARGETS);
 
   public ReportSettings {
-    analysis = analysis.strip();
-    model = model.strip();
-    file = file.strip();
-    title = title.strip();
-    Settings.between(P + "scatter.max-points", maxPoints, 0, 1_000_000);
-    if (thumbnailSide != 0) {
-      Settings.between(P + "scatter.thumbnail-side", thumbnailSide, 8, 64);
-    }
+    analysis = ANALYSIS.check(analysis);
+    model = MODEL.check(model);
+    file = FILE.check(file);
+    title = TITLE.check(title);
+    MAX_POINTS.check(maxPoints);
+    THUMBNAIL_SIDE.check(thumbnailSide);
     perplexities = List.copyOf(perplexities);
     if (perplexities.isEmpty()) {
-      throw new InvalidConfigException(P + "tsne.perplexities",
+      throw new InvalidConfigException(PERPLEXITIES.path(),
           "report.tsne.perplexities must list at least one perplexity, e.g. [5, 30, 50]");
     }
     if (perplexities.stream().distinct().count() != perplexities.size()) {
-      throw new InvalidConfigException(P + "tsne.perplexities",
+      throw new InvalidConfigException(PERPLEXITIES.path(),
           "report.tsne.perplexities lists a perplexity twice: " + perplexities);
     }
-    for (int p : perplexities) {
-      Settings.between(P + "tsne.perplexities", p, 2, 200);
-    }
-    Settings.between(P + "tsne.iterations", iterations, 250, 100_000);
-    Settings.between(P + "tsne.pca-dims", pcaDims, 2, 1024);
-    if (!(theta >= 0 && theta <= 1)) {
-      throw InvalidConfigException.range(P + "tsne.theta", theta, "numbers from 0 to 1");
-    }
-    Settings.between(P + "tsne.threads", threads, 0, 256);
-    Settings.between(P + "trustworthiness.k", trustK, 1, 100);
-    Settings.between(P + "trustworthiness.queries", trustQueries, 10, 1_000_000);
-    Settings.between(P + "gallery.per-class", perClass, 0, 100);
-    Settings.between(P + "gallery.max-classes", maxClasses, 1, 10_000);
-    Settings.between(P + "maximization.max-targets", maxTargets, 0, 10_000);
+    PERPLEXITIES.check(perplexities);
+    ITERATIONS.check(iterations);
+    PCA_DIMS.check(pcaDims);
+    THETA.check(theta);
+    THREADS.check(threads);
+    TRUST_K.check(trustK);
+    TRUST_QUERIES.check(trustQueries);
+    PER_CLASS.check(perClass);
+    MAX_CLASSES.check(maxClasses);
+    MAX_TARGETS.check(maxTargets);
+  }
+
+  /** Reads and validates {@code report.*}. */
+  public static ReportSettings from(Config c) {
+    return SPEC.from(c);
+  }
+
+  /** Every key at its default (those of conf/convlens.conf). */
+  public static ReportSettings defaults() {
+    return SPEC.defaults();
+  }
+
+  /** These settings with {@code key} set to {@code value} (checked like a configured value). */
+  public <T> ReportSettings with(Key<T> key, T value) {
+    return SPEC.with(this, key, value);
+  }
+
+  /** The settings table of the report: every recorded key by its path. */
+  public java.util.Map<String, Object> toMap() {
+    return SPEC.toMap(this);
   }
 
   /** The largest perplexity: its neighbour search serves the smaller ones. */

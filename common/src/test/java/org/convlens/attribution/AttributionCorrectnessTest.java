@@ -160,8 +160,12 @@ class AttributionCorrectnessTest {
         assertRelative(floats(ref.get("gradcam_8_upsampled").get(i)),
             ImageOps.bilinear(floats(ref.get("cam_8").get(i)), 1, 8, 8, 16, 16), "bilinear 8→16 " + i);
       }
-      AttributionSettings s = new AttributionSettings(List.of("occlusion"), "predicted", MapEncoding.Kind.F16, 0,
-          1, 0.1, 1, "", List.of(4, 6), List.of(3, 4), AttributionSettings.Baseline.BLACK, 10);
+      AttributionSettings s = AttributionSettings.defaults().withMethods(List.of("occlusion")).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
+          .with(AttributionSettings.MAP_MAX_SIDE, 0).with(AttributionSettings.SMOOTHGRAD_SAMPLES, 1)
+          .with(AttributionSettings.SMOOTHGRAD_NOISE, 0.1)
+          .with(AttributionSettings.SEED, 1L).withOcclusion(List.of(4, 6), List.of(3, 4))
+          .with(AttributionSettings.OCCLUSION_BASELINE, AttributionSettings.Baseline.BLACK)
+          .with(AttributionSettings.PERTURBATIONS_PER_EVAL, 10);
       AttributionBatch batch = AttributionBatch.run(session, model, s, x, new String[] {"0", "1", "2"},
           (i, logits) -> argmax(logits));
       Object[][] occ = new Occlusion().attribute(batch);

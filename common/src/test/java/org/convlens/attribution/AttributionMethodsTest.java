@@ -36,8 +36,12 @@ class AttributionMethodsTest {
       for (int i = 0; i < x.length; i++) {
         x[i] = TestModels.gaussian(in.channels() * in.height() * in.width(), 40 + i);
       }
-      AttributionSettings s = new AttributionSettings(List.of(method), "predicted", MapEncoding.Kind.U8, 8, 3, 0.15,
-          9, "", List.of(4, 8), List.of(), AttributionSettings.Baseline.IMAGE_MEAN, 16);
+      AttributionSettings s = AttributionSettings.defaults().withMethods(List.of(method)).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.U8)
+          .with(AttributionSettings.MAP_MAX_SIDE, 8).with(AttributionSettings.SMOOTHGRAD_SAMPLES, 3)
+          .with(AttributionSettings.SMOOTHGRAD_NOISE, 0.15)
+          .with(AttributionSettings.SEED, 9L).withOcclusion(List.of(4, 8), List.of())
+          .with(AttributionSettings.OCCLUSION_BASELINE, AttributionSettings.Baseline.IMAGE_MEAN)
+          .with(AttributionSettings.PERTURBATIONS_PER_EVAL, 16);
       AttributionMethod m = Attributions.byName(method);
       m.check(model, s);
       String[] ids = {"x0", "x1", "x2"};

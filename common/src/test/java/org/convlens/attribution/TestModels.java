@@ -34,8 +34,12 @@ final class TestModels {
   private TestModels() {}
 
   static AttributionSettings settings(List<String> methods) {
-    return new AttributionSettings(methods, "predicted", MapEncoding.Kind.F16, 0, 4, 0.15, 7L, "",
-        List.of(4, 8), List.of(), AttributionSettings.Baseline.GREY, 16);
+    return AttributionSettings.defaults().withMethods(methods).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
+          .with(AttributionSettings.MAP_MAX_SIDE, 0).with(AttributionSettings.SMOOTHGRAD_SAMPLES, 4)
+          .with(AttributionSettings.SMOOTHGRAD_NOISE, 0.15)
+          .with(AttributionSettings.SEED, 7L).withOcclusion(List.of(4, 8), List.of())
+          .with(AttributionSettings.OCCLUSION_BASELINE, AttributionSettings.Baseline.GREY)
+          .with(AttributionSettings.PERTURBATIONS_PER_EVAL, 16);
   }
 
   static ModelDescription description(String id, int c, int h, int w, int classes) {

@@ -66,4 +66,42 @@ class AuditSettingsTest {
     assertEquals(key, e.key(), e.getMessage());
     assertTrue(e.getMessage().contains(key), e.getMessage());
   }
+
+  /**
+   * audit.json's settings table: the 19 entries AuditRun wrote by hand before the keys were
+   * declared, with their values, plus the five recorded keys that table had left out.
+   */
+  @Test
+  void settingsTableKeepsTheEntriesAuditJsonHadBefore() {
+    Map<String, Object> before = new java.util.LinkedHashMap<>();
+    before.put("grid", 16);
+    before.put("region_sides", List.of(0.125, 0.25));
+    before.put("border", 0.125);
+    before.put("min_lift", 3.0);
+    before.put("min_mass", 0.15);
+    before.put("min_consistency", 0.5);
+    before.put("image_lift", 2.0);
+    before.put("min_methods", 2);
+    before.put("min_images", 10);
+    before.put("label_issue_min_confidence", 0.5);
+    before.put("quality_samples", 48);
+    before.put("quality_seed", 20240611L);
+    before.put("quality_sample_offset", 0);
+    before.put("quality_bootstrap", 1000);
+    before.put("cascade_layers", 0);
+    before.put("occlusion_steps", 4);
+    before.put("curve_steps", 16);
+    before.put("quality_batch_size", 16);
+    before.put("insertion_blur", 5.0);
+    Map<String, Object> now = new java.util.LinkedHashMap<>(load().toMap());
+    Map<String, Object> added = new java.util.LinkedHashMap<>();
+    for (String k : List.of("examples", "max_suspects", "mistakes_gallery", "label_issues", "attention_shift")) {
+      added.put(k, now.remove(k));
+    }
+    assertEquals(before, now);
+    assertEquals(List.copyOf(before.keySet()), List.copyOf(now.keySet()), "same order");
+    assertEquals(Map.of("examples", 8, "max_suspects", 100, "mistakes_gallery", 24, "label_issues", 50,
+        "attention_shift", 0.15), added);
+    assertEquals(AuditSettings.defaults(), load());
+  }
 }

@@ -69,8 +69,12 @@ class ExplanationQualityTest {
           image[i] = (float) r.nextGaussian();
         }
       }
-      AttributionSettings grid = new AttributionSettings(List.of("occlusion"), "predicted", MapEncoding.Kind.F16, 0, 4,
-          0.15, 7L, "", List.of(8), List.of(4), AttributionSettings.Baseline.GREY, 16);
+      AttributionSettings grid = AttributionSettings.defaults().withMethods(List.of("occlusion")).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
+          .with(AttributionSettings.MAP_MAX_SIDE, 0).with(AttributionSettings.SMOOTHGRAD_SAMPLES, 4)
+          .with(AttributionSettings.SMOOTHGRAD_NOISE, 0.15)
+          .with(AttributionSettings.SEED, 7L).withOcclusion(List.of(8), List.of(4))
+          .with(AttributionSettings.OCCLUSION_BASELINE, AttributionSettings.Baseline.GREY)
+          .with(AttributionSettings.PERTURBATIONS_PER_EVAL, 16);
       Row[] fine = grids(session, model, grid, x);
       Row[] tiles = grids(session, model, grid.withOcclusion(List.of(8), List.of(8)), x);
       for (int i = 0; i < x.length; i++) {

@@ -123,8 +123,8 @@ class ImageStatisticsDetectorTest {
   }
 
   static ImageStatisticsDetector.Options options(long seed) {
-    return new ImageStatisticsDetector.Options(ImageStatisticsDetector.Statistic.codes(), 0.25, 0.05, 10, 300, seed,
-        5000, 3);
+    return ImageStatisticsDetector.Options.defaults().with(ImageStatisticsDetector.Options.BOOTSTRAP, 300).with(ImageStatisticsDetector.Options.SEED, seed)
+        .with(ImageStatisticsDetector.Options.EXAMPLES, 3);
   }
 
   static Row aucRow(List<Row> rows, int cls, String statistic, String comparison) {
@@ -260,8 +260,8 @@ class ImageStatisticsDetectorTest {
         org.apache.spark.sql.functions.col("id"), org.apache.spark.sql.functions.lit("#b"))))
         .union(base.withColumn("id", org.apache.spark.sql.functions.concat(
             org.apache.spark.sql.functions.col("id"), org.apache.spark.sql.functions.lit("#c"))));
-    ImageStatisticsDetector.Options o = new ImageStatisticsDetector.Options(List.of("brightness"), 0.25, 0.05, 10,
-        300, 9, 100, 3);
+    ImageStatisticsDetector.Options o = options(9).with(ImageStatisticsDetector.Options.STATISTICS, List.of("brightness"))
+        .with(ImageStatisticsDetector.Options.MAX_PER_CELL, 100);
     ImageStatisticsDetector.Outcome out = ImageStatisticsDetector.run(tripled, NAMES, o, 100);
     assertEquals(4, out.section().get("sampled_cells"), "the four diagonal cells of 240");
     Row square = aucRow(out.aucRows(), 0, "brightness", "predicted");

@@ -128,7 +128,7 @@ class PatchDetectorTest {
   }
 
   static PatchDetector.Options options(long seed) {
-    return new PatchDetector.Options(0.5, 0.25, 0.25, 0.5, 0.05, 10, 500, seed, 5000, 0.5, 3);
+    return PatchDetector.Options.defaults().with(PatchDetector.Options.BOOTSTRAP, 500).with(PatchDetector.Options.SEED, seed).with(PatchDetector.Options.EXAMPLES, 3);
   }
 
   static Row classRow(List<Row> rows, int cls) {
@@ -197,7 +197,7 @@ class PatchDetectorTest {
 
   @Test
   void aSmallSampleCapsTheFooledImagesByContent() {
-    PatchDetector.Options few = new PatchDetector.Options(0.5, 0.25, 0.25, 0.5, 0.05, 10, 500, 7, 12, 0.5, 3);
+    PatchDetector.Options few = options(7).with(PatchDetector.Options.MAX_IMAGES, 12);
     List<Row> one = PatchDetector.run(rows(1).repartition(1), NAMES, few, 100, SIDE, SIDE).classRows();
     List<Row> five = PatchDetector.run(rows(1).repartition(5), NAMES, few, 100, SIDE, SIDE).classRows();
     assertEquals(12L, classRow(one, 0).getLong(5));

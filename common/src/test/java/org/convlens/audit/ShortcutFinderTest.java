@@ -62,8 +62,10 @@ class ShortcutFinderTest {
   }
 
   static AuditSettings settings() {
-    return new AuditSettings("", "", SIDE, List.of(), List.of(0.25), 0.125, 3.0, 0.15, 0.5, 2.0, 1, 10, 4, 100, 24, 50,
-        0.5, 0, 1, 0, 1000, 0, 0, 16, 16, 5, 0.15, java.util.Map.of());
+    return AuditSettings.defaults().with(AuditSettings.GRID, SIDE).with(AuditSettings.REGION_SIDES, List.of(0.25))
+        .with(AuditSettings.MIN_METHODS, 1).with(AuditSettings.EXAMPLES, 4).with(AuditSettings.QUALITY_SAMPLES, 0)
+        .with(AuditSettings.QUALITY_SEED, 1L).with(AuditSettings.OCCLUSION_STEPS, 0)
+        .with(AuditSettings.DETECTORS, java.util.Map.of());
   }
 
   @Test

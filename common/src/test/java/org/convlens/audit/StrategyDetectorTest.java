@@ -77,11 +77,7 @@ class StrategyDetectorTest {
   }
 
   static StrategyDetector.Options options(long seed) {
-    ConvLensConfig defaults = ConfigLoader.load(null, Map.of(), List.of());
-    StrategyDetector.Options d = (StrategyDetector.Options) defaults.audit().detectors().get(StrategyDetector.NAME);
-    return new StrategyDetector.Options(d.method(), d.grid(), d.maxImages(), d.neighbours(), d.maxK(),
-        d.shapeWeight(), d.topShare(), d.border(), d.minShare(), d.minImages(), d.minLift(), d.fixedAgreement(),
-        d.bootstrap(), d.alpha(), seed, d.examples());
+    return StrategyDetector.Options.defaults().with(StrategyDetector.Options.SEED, seed);
   }
 
   static List<StrategyDetector.Strategy> flagged(StrategyDetector.Outcome out, int cls) {

@@ -35,8 +35,17 @@ class InputMaximizerTest {
   }
 
   static MaximizeSettings settings(int steps, long seed) {
-    return new MaximizeSettings(List.of("all"), List.of(), "", steps, 0.02, 0.02, 2, 1, 0, 4, 0.1,
-        true, 8, 0, seed);
+    return MaximizeSettings.defaults().with(MaximizeSettings.STEPS, steps).with(MaximizeSettings.LR, 0.02)
+        .with(MaximizeSettings.TV_WEIGHT, 0.02).with(MaximizeSettings.TV_BETA, 2.0).with(MaximizeSettings.JITTER, 1)
+        .with(MaximizeSettings.BLUR_SIGMA, 0.0).with(MaximizeSettings.INIT_NOISE, 0.1)
+        .with(MaximizeSettings.SNAPSHOT_EVERY, 8).with(MaximizeSettings.SNAPSHOT_MAX_SIDE, 0)
+        .with(MaximizeSettings.SEED, seed);
+  }
+
+  /** Targets of 8-step settings: classes, channels of {@code layer}. */
+  static MaximizeSettings targets(List<String> classes, List<Integer> channels, String layer) {
+    return settings(8, 1).with(MaximizeSettings.CLASSES, classes).with(MaximizeSettings.CHANNELS, channels)
+        .with(MaximizeSettings.LAYER, layer);
   }
 
   private static InputMaximizer.Target classTarget(ModelDescription d, int k) {
@@ -111,10 +120,10 @@ class InputMaximizerTest {
   @Test
   void theTvRegulariserSmoothsTheImage() {
     ModelDescription d = bundled.description();
-    MaximizeSettings none = new MaximizeSettings(List.of("all"), List.of(), "", 64, 0.02, 0, 2, 0, 0,
-        4, 0.1, true, 0, 0, 1);
-    MaximizeSettings tv = new MaximizeSettings(List.of("all"), List.of(), "", 64, 0.02, 0.05, 2, 0, 0,
-        4, 0.1, true, 0, 0, 1);
+    MaximizeSettings none = settings(64, 1)
+        .with(MaximizeSettings.TV_WEIGHT, 0.0).with(MaximizeSettings.JITTER, 0).with(MaximizeSettings.SNAPSHOT_EVERY, 0);
+    MaximizeSettings tv = settings(64, 1)
+        .with(MaximizeSettings.TV_WEIGHT, 0.05).with(MaximizeSettings.JITTER, 0).with(MaximizeSettings.SNAPSHOT_EVERY, 0);
     try (InferenceSession session = bundled.newSession()) {
       InputMaximizer.Result rough = InputMaximizer.run(session, d, classTarget(d, 0), none);
       InputMaximizer.Result smooth = InputMaximizer.run(session, d, classTarget(d, 0), tv);
@@ -198,23 +207,22 @@ class InputMaximizerTest {
   @Test
   void settingsRejectBadValuesNamingTheKey() {
     InvalidConfigException e = assertThrows(InvalidConfigException.class,
-        () -> new MaximizeSettings(List.of("all"), List.of(), "", 0, 0.02, 0.02, 2, 1, 0, 4, 0.1, true, 8, 0, 1));
+        () -> settings(8, 1).with(MaximizeSettings.STEPS, 0));
     assertEquals("model-viz.maximize.steps", e.key());
     e = assertThrows(InvalidConfigException.class,
-        () -> new MaximizeSettings(List.of("all"), List.of(), "", 8, 0.02, 0.02, 0.5, 1, 0, 4, 0.1, true, 8, 0, 1));
+        () -> settings(8, 1).with(MaximizeSettings.TV_BETA, 0.5));
     assertEquals("model-viz.maximize.tv-beta", e.key());
     e = assertThrows(InvalidConfigException.class,
-        () -> new MaximizeSettings(List.of("all", "circle"), List.of(), "", 8, 0.02, 0.02, 2, 1, 0, 4, 0.1, true, 8, 0, 1));
+        () -> settings(8, 1).with(MaximizeSettings.CLASSES, List.of("all", "circle")));
     assertEquals("model-viz.maximize.classes", e.key());
     e = assertThrows(InvalidConfigException.class,
-        () -> new MaximizeSettings(List.of(), List.of(-1), "", 8, 0.02, 0.02, 2, 1, 0, 4, 0.1, true, 8, 0, 1));
+        () -> settings(8, 1).with(MaximizeSettings.CLASSES, List.of()).with(MaximizeSettings.CHANNELS, List.of(-1)));
     assertEquals("model-viz.maximize.channels", e.key());
   }
 
   @Test
   void targetsAreCheckedAgainstTheModel() {
-    MaximizeSettings some = new MaximizeSettings(List.of("ring", "0"), List.of(0, 127), "features.block3",
-        8, 0.02, 0.02, 2, 1, 0, 4, 0.1, true, 8, 0, 1);
+    MaximizeSettings some = targets(List.of("ring", "0"), List.of(0, 127), "features.block3");
     List<InputMaximizer.Target> t = ModelVizRun.targets(some, bundled);
     assertEquals(4, t.size());
     assertEquals(4, t.get(0).index()); // ring
@@ -222,15 +230,15 @@ class InputMaximizerTest {
     assertEquals("features.block3:127", t.get(3).name());
     assertEquals(10, ModelVizRun.targets(settings(8, 1), bundled).size());
     InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ModelVizRun.targets(
-        new MaximizeSettings(List.of("zebra"), List.of(), "", 8, 0.02, 0.02, 2, 1, 0, 4, 0.1, true, 8, 0, 1),
+        targets(List.of("zebra"), List.of(), ""),
         bundled));
     assertEquals("model-viz.maximize.classes", e.key());
     e = assertThrows(InvalidConfigException.class, () -> ModelVizRun.targets(
-        new MaximizeSettings(List.of(), List.of(128), "features.block3", 8, 0.02, 0.02, 2, 1, 0, 4, 0.1, true, 8, 0, 1),
+        targets(List.of(), List.of(128), "features.block3"),
         bundled));
     assertEquals("model-viz.maximize.channels", e.key());
     e = assertThrows(InvalidConfigException.class, () -> ModelVizRun.targets(
-        new MaximizeSettings(List.of(), List.of(0), "nosuch", 8, 0.02, 0.02, 2, 1, 0, 4, 0.1, true, 8, 0, 1),
+        targets(List.of(), List.of(0), "nosuch"),
         bundled));
     assertEquals("model-viz.maximize.layer", e.key());
   }

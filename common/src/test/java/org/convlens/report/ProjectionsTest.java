@@ -18,8 +18,11 @@ class ProjectionsTest {
   private static final Projections.Listener QUIET = Projections.printing(s -> {});
 
   static ReportSettings settings(List<Integer> perplexities, int threads) {
-    return new ReportSettings("", "", "", "", 42, 1000, 0, perplexities, 300, 10, 0.5, threads, 10,
-        1000, 3, 10, 5);
+    return ReportSettings.defaults().with(ReportSettings.SEED, 42L).with(ReportSettings.MAX_POINTS, 1000)
+        .with(ReportSettings.THUMBNAIL_SIDE, 0).with(ReportSettings.PERPLEXITIES, perplexities)
+        .with(ReportSettings.ITERATIONS, 300).with(ReportSettings.PCA_DIMS, 10).with(ReportSettings.THREADS, threads)
+        .with(ReportSettings.TRUST_QUERIES, 1000).with(ReportSettings.PER_CLASS, 3)
+        .with(ReportSettings.MAX_CLASSES, 10).with(ReportSettings.MAX_TARGETS, 5);
   }
 
   /** {@code n} points of 5 clusters in {@code dims} dimensions: centres 10σ apart on average. */

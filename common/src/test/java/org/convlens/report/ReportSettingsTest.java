@@ -72,16 +72,40 @@ class ReportSettingsTest {
   @Test
   void thetaMustBeANumberInRange() {
     InvalidConfigException e = assertThrows(InvalidConfigException.class,
-        () -> new ReportSettings("", "", "", "", 1, 10, 0, List.of(5), 300, 10, Double.NaN, 1, 10, 100, 1, 1, 0));
+        () -> ReportSettings.defaults().with(ReportSettings.THETA, Double.NaN));
     assertEquals("report.tsne.theta", e.key());
+    assertTrue(e.getMessage().contains("numbers from 0 to 1"), e.getMessage());
   }
 
   @Test
   void perplexityListIsCopied() {
     List<Integer> p = new java.util.ArrayList<>(List.of(5, 30));
-    ReportSettings s = new ReportSettings("", "", "", "", 1, 10, 0, p, 300, 10, 0.5, 1, 10, 100, 1, 1, 0);
+    ReportSettings s = ReportSettings.defaults().with(ReportSettings.PERPLEXITIES, p);
     p.add(50);
     assertEquals(List.of(5, 30), s.perplexities());
     assertThrows(UnsupportedOperationException.class, () -> s.perplexities().add(7));
+  }
+
+  /** The report's settings table as ReportRun built it by hand before the keys were declared. */
+  @Test
+  void settingsTableIsTheOneTheReportShowedBefore() {
+    Map<String, Object> before = new java.util.LinkedHashMap<>();
+    before.put("report.seed", 20240611L);
+    before.put("report.scatter.max-points", 50000);
+    before.put("report.scatter.thumbnail-side", 32);
+    before.put("report.tsne.perplexities", List.of(5, 30, 50));
+    before.put("report.tsne.iterations", 1000);
+    before.put("report.tsne.pca-dims", 50);
+    before.put("report.tsne.theta", 0.5);
+    before.put("report.trustworthiness.k", 10);
+    before.put("report.trustworthiness.queries", 2000);
+    before.put("report.gallery.per-class", 6);
+    before.put("report.gallery.max-classes", 100);
+    before.put("report.maximization.max-targets", 100);
+    Map<String, Object> now = load().toMap();
+    assertEquals(before, now);
+    assertEquals(List.copyOf(before.keySet()), List.copyOf(now.keySet()), "same order");
+    assertEquals(ReportSettings.defaults(), load());
+    assertEquals(7, ReportSettings.defaults().with(ReportSettings.TRUST_K, 7).toMap().get("report.trustworthiness.k"));
   }
 }
