@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Reads one typed value of a configuration; a value of the wrong type becomes an {@link
- * InvalidConfigException} naming the key. Shared by {@link ConvLensConfig} and the components
+ * InvalidConfigException} naming the key. Shared by {@code org.convlens.pipeline.ConvLensConfig} and the components
  * that declare their own settings (the audit's shortcut detectors).
  */
 public final class ConfigValues {

@@ -1,5 +1,8 @@
 /**
- * Configuration machinery that knows no stage: reading typed values of a Typesafe Config with an
+ * Configuration machinery that knows no stage: each setting declared once as a {@link
+ * org.convlens.config.Key} (path, default, allowed values, doc) and each settings record as a
+ * {@link org.convlens.config.SettingsSpec} of its keys, from which parsing, validation messages,
+ * defaults and the settings tables of the outputs derive; reading typed values of a Typesafe Config with an
  * error that names the key ({@link org.convlens.config.ConfigValues},
  * {@link org.convlens.config.InvalidConfigException}), enums spelled by a lower-case code
  * ({@link org.convlens.config.Choice}, {@link org.convlens.config.InputFormat}), the sections
