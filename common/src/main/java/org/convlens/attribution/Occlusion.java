@@ -1,7 +1,9 @@
 package org.convlens.attribution;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -48,8 +50,92 @@ public final class Occlusion implements AttributionMethod {
   }
 
   @Override
+  public String title() {
+    return NAME;
+  }
+
+  @Override
   public List<StructField> fields() {
-    return List.of(new StructField("occlusion", DataTypes.createArrayType(GRID, false), true, Metadata.empty()));
+    return List.of(new StructField(NAME, DataTypes.createArrayType(GRID, false), true, Metadata.empty()));
+  }
+
+  /** Its column is a grid per window ({@link #GRID}), not a map. */
+  @Override
+  public boolean perturbationGrid() {
+    return true;
+  }
+
+  /** Second: the model's own probability drop, coarser than a layer map but model-agnostic. */
+  @Override
+  public int attentionRank() {
+    return 2;
+  }
+
+  /**
+   * Captum's per-pixel attribution of the smallest window's grid (see {@link #pixelAttribution}),
+   * clamped at 0: a window whose removal raises the target probability is not where the model
+   * looks.
+   */
+  @Override
+  public Plane attentionPlane(Row row, int inputH, int inputW) {
+    int i = row.fieldIndex(NAME);
+    if (row.isNullAt(i)) {
+      return null;
+    }
+    List<Row> grids = Maps.rows(row.get(i));
+    if (grids.isEmpty()) {
+      return null;
+    }
+    Row smallest = grids.get(0);
+    for (Row g : grids) {
+      if (g.getInt(0) < smallest.getInt(0)) {
+        smallest = g;
+      }
+    }
+    return new Plane(pixelAttribution(smallest, inputH, inputW), inputH, inputW);
+  }
+
+  /**
+   * Captum's occlusion attribution per pixel from one stored grid: the mean of {@code max(drop,
+   * 0)} over every window position covering the pixel (0 where none does).
+   */
+  public static float[] pixelAttribution(Row grid, int h, int w) {
+    int window = grid.getInt(0);
+    int stride = grid.getInt(1);
+    int rows = grid.getInt(2);
+    int cols = grid.getInt(3);
+    float[] drop = Maps.floats(grid.get(5));
+    float[] sum = new float[h * w];
+    int[] count = new int[h * w];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        float d = Math.max(0f, drop[r * cols + c]);
+        for (int y = r * stride; y < Math.min(h, r * stride + window); y++) {
+          for (int x = c * stride; x < Math.min(w, c * stride + window); x++) {
+            sum[y * w + x] += d;
+            count[y * w + x]++;
+          }
+        }
+      }
+    }
+    for (int p = 0; p < sum.length; p++) {
+      sum[p] = count[p] == 0 ? 0 : sum[p] / count[p];
+    }
+    return sum;
+  }
+
+  /** Its windows with their strides, the baseline and the perturbation batch. */
+  @Override
+  public Map<String, Object> recorded(AttributionSettings settings, Classifier model) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    List<Map<String, Object>> grids = new ArrayList<>();
+    for (int i = 0; i < settings.occlusionWindows().size(); i++) {
+      grids.add(Map.of("window", settings.occlusionWindows().get(i), "stride", settings.stride(i)));
+    }
+    out.put(NAME, grids);
+    out.put("occlusion_baseline", settings.occlusionBaseline().code());
+    out.put("perturbations_per_eval", settings.perturbationsPerEval());
+    return out;
   }
 
   @Override

@@ -1,9 +1,9 @@
 package org.convlens.attribution;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
-import org.apache.spark.sql.types.Metadata;
-import org.apache.spark.sql.types.StructField;
 import org.convlens.model.Classifier;
 import org.convlens.model.ModelDescription;
 
@@ -27,8 +27,21 @@ public final class SmoothGrad implements AttributionMethod {
   }
 
   @Override
-  public List<StructField> fields() {
-    return List.of(new StructField("smoothgrad", MapEncoding.STRUCT, true, Metadata.empty()));
+  public String title() {
+    return "SmoothGrad";
+  }
+
+  @Override
+  public List<MapColumn> maps() {
+    return List.of(new MapColumn(NAME, MapEncoding.Range.UNIT, true));
+  }
+
+  @Override
+  public Map<String, Object> recorded(AttributionSettings settings, Classifier model) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("smoothgrad_samples", settings.smoothGradSamples());
+    out.put("smoothgrad_noise", settings.smoothGradNoise());
+    return out;
   }
 
   /** Needs no gradient from the shared pass: it runs its own on noisy copies. */
