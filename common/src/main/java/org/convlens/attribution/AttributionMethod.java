@@ -31,6 +31,11 @@ public interface AttributionMethod {
   /** How the report, audit.json readers and the console title the method. */
   String title();
 
+  /** Whether {@code analyze.methods}' default list holds the method. */
+  default boolean runsByDefault() {
+    return true;
+  }
+
   /**
    * One stored map column of the method: its name, how its values are brought to the stored
    * range ({@link MapEncoding.Range}: non-negative by the maximum, min–max, or signed), and

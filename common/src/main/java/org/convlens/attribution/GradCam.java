@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.data.ImageOps;
+import org.convlens.config.Key;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession.Gradients;
 import org.convlens.model.ModelDescription;
@@ -20,6 +21,11 @@ import org.convlens.model.ModelDescription;
  */
 public final class GradCam implements AttributionMethod {
   public static final String NAME = "gradcam";
+  // Its keys under analyze.*, declared here with their defaults, ranges and docs; AttributionSettings
+  // reads them into its record and conf/convlens.conf holds the same keys (ConfFileMatchesDeclaredKeysTest).
+  public static final Key<String> LAYER = Key.string(AttributionSettings.P + "gradcam.layer", "",
+      "Grad-CAM's layer; empty = the model description's feature map")
+      .normalised(String::strip);
 
   @Override
   public String name() {

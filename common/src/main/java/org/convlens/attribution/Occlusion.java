@@ -11,6 +11,7 @@ import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Key;
 import org.convlens.model.Classifier;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.TopK;
@@ -33,6 +34,18 @@ import org.convlens.model.Softmax;
  */
 public final class Occlusion implements AttributionMethod {
   public static final String NAME = "occlusion";
+  // Its keys under analyze.*, declared here with their defaults, ranges and docs; AttributionSettings
+  // reads them into its record and conf/convlens.conf holds the same keys (ConfFileMatchesDeclaredKeysTest).
+  public static final Key<List<Integer>> WINDOWS = Key.ints(AttributionSettings.P + "occlusion.windows", List.of(4, 8),
+      "square occlusion window sides in input pixels, one grid per window")
+      .<Integer>each(w -> w >= 1 && w <= 4096, "window sides from 1 to 4096");
+  public static final Key<List<Integer>> STRIDES = Key.ints(AttributionSettings.P + "occlusion.strides", List.of(),
+      "one stride for all windows, one per window, or [] = half of each window");
+  public static final Key<AttributionSettings.Baseline> BASELINE = Key.choice(AttributionSettings.P + "occlusion.baseline", AttributionSettings.Baseline.class,
+      AttributionSettings.Baseline.GREY, "what an occluded pixel becomes");
+  public static final Key<Integer> PERTURBATIONS_PER_EVAL = Key.integer(AttributionSettings.P + "occlusion.perturbations-per-eval", 0,
+      "occluded copies per forward pass (Captum's perturbations_per_eval); 0 = auto")
+      .allow(p -> p >= 0 && p <= 4096, "0 (auto) or integers from 1 to 4096");
 
   public static final StructType GRID =
       new StructType()
@@ -47,6 +60,25 @@ public final class Occlusion implements AttributionMethod {
   @Override
   public String name() {
     return NAME;
+  }
+
+  /** The windows and strides' cross-checks (each key alone is checked by its declaration). */
+  static void checkGrids(List<Integer> windows, List<Integer> strides) {
+    if (windows.isEmpty()) {
+      throw new InvalidConfigException(WINDOWS.path(), WINDOWS.path() + " must list at least one window side");
+    }
+    WINDOWS.check(windows);
+    if (strides.size() > 1 && strides.size() != windows.size()) {
+      throw new InvalidConfigException(STRIDES.path(), STRIDES.path() + " has " + strides.size() + " values for "
+          + windows.size() + " windows: give none (half of each window), one, or one per window");
+    }
+    for (int i = 0; i < windows.size(); i++) {
+      int s = AttributionSettings.strideOf(windows, strides, i);
+      if (s < 1 || s > windows.get(i)) {
+        throw InvalidConfigException.range(STRIDES.path(), s,
+            "strides from 1 to the window side (" + windows.get(i) + "), as Captum requires");
+      }
+    }
   }
 
   @Override

@@ -537,8 +537,8 @@ public final class AuditRun {
         .with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
         .with(AttributionSettings.MAP_MAX_SIDE, 0)
         .withOcclusion(List.of(window), List.of(stride))
-        .with(AttributionSettings.OCCLUSION_BASELINE, storedGrid != null ? analysedBaseline : a.occlusionBaseline())
-        .with(AttributionSettings.PERTURBATIONS_PER_EVAL, s.qualityBatchSize());
+        .with(Occlusion.BASELINE, storedGrid != null ? analysedBaseline : a.occlusionBaseline())
+        .with(Occlusion.PERTURBATIONS_PER_EVAL, s.qualityBatchSize());
     // Every forward of the check, occlusion's tiles included, in batches of audit.quality.batch-size.
     ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, stage.input().maxFileBytes(),
         stage.input().maxPixels(), s.qualityBatchSize(), s.cascadeLayers(), s.occlusionSteps(),

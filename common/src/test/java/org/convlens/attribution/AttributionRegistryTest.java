@@ -64,7 +64,7 @@ class AttributionRegistryTest {
   void runJsonEntriesComeFromTheSelectedMethods() {
     AttributionSettings s = AttributionSettings.defaults()
         .with(AttributionSettings.METHODS, List.of("occlusion", "gradcam", "smoothgrad", "saliency"))
-        .with(AttributionSettings.GRADCAM_LAYER, "block2");
+        .with(GradCam.LAYER, "block2");
     Map<String, Object> expected = new LinkedHashMap<>();
     expected.put("smoothgrad_samples", 16);
     expected.put("smoothgrad_noise", 0.15);
