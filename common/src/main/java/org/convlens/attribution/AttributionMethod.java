@@ -132,8 +132,8 @@ public interface AttributionMethod {
 
   /**
    * The extra images this method runs through the model per input image, beyond the batch's
-   * shared pass (a backward counts as one more forward): occlusion's perturbed copies,
-   * SmoothGrad's noisy samples. Progress lines are measured in this work.
+   * shared pass (a backward counts as one more forward): a perturbation method's perturbed
+   * copies, a noise-averaging method's noisy samples. Progress lines are measured in this work.
    */
   default long extraForwardsPerImage(AttributionSettings settings, ModelDescription model) {
     return 0;
