@@ -25,7 +25,6 @@ import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
-import org.convlens.attribution.GradCam;
 import org.convlens.config.Choice;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.config.Key;
@@ -67,7 +66,7 @@ public final class AnalyzeRun {
       Map<String, Long> errorsByKind,
       Map<String, Long> skippedByReason,
       double seconds,
-      String gradCamLayer) {
+      Map<String, Object> methodEntries) {
     public long errors() {
       return inputs - ok;
     }
@@ -179,7 +178,7 @@ public final class AnalyzeRun {
         total, sources.size(), classifier.description().id(), classifier.device(), partitions);
     console.printf(Locale.ROOT, "analyze: methods %s, target %s%s%n",
         attribution.methods().isEmpty() ? "none" : String.join(", ", attribution.methods()), attribution.target(),
-        attribution.runs(GradCam.NAME) ? ", Grad-CAM layer " + new GradCam().gradientLayer(attribution, classifier) : "");
+        Attributions.consoleNotes(attribution, classifier));
     LongAccumulator done = spark.sparkContext().longAccumulator("convlens.analyzed");
     ProgressReporter progress = new ProgressReporter("analyze", total, done, stage.progress().intervalSeconds(), console);
     // Written beside analysis/ and swapped in (or, resuming, its files moved in) only when complete:
@@ -217,7 +216,7 @@ public final class AnalyzeRun {
       double seconds = (System.nanoTime() - start) / 1e9;
       Summary summary = new Summary(runId, classifier.description().id(), classifier.device(),
           sources.stream().map(ImageSource::name).toList(), analysisDir.toString(), total, ok, byKind, skipped,
-          seconds, attribution.runs(GradCam.NAME) ? new GradCam().gradientLayer(attribution, classifier) : null);
+          seconds, Attributions.recorded(attribution, classifier));
       console.println(progress.line(total));
       writeRunFiles(outDir, stage, analyze, summary, sources, hadoop);
       return summary;
@@ -268,22 +267,8 @@ public final class AnalyzeRun {
     methods.put("map_encoding", a.mapEncoding().code());
     methods.put("map_max_side", a.mapMaxSide());
     methods.put("seed", a.seed());
-    if (a.runs(GradCam.NAME)) {
-      methods.put("gradcam_layer", s.gradCamLayer());
-    }
-    if (a.runs(org.convlens.attribution.Occlusion.NAME)) {
-      List<Map<String, Object>> grids = new ArrayList<>();
-      for (int i = 0; i < a.occlusionWindows().size(); i++) {
-        grids.add(Map.of("window", a.occlusionWindows().get(i), "stride", a.stride(i)));
-      }
-      methods.put("occlusion", grids);
-      methods.put("occlusion_baseline", a.occlusionBaseline().code());
-      methods.put("perturbations_per_eval", a.perturbationsPerEval());
-    }
-    if (a.runs(org.convlens.attribution.SmoothGrad.NAME)) {
-      methods.put("smoothgrad_samples", a.smoothGradSamples());
-      methods.put("smoothgrad_noise", a.smoothGradNoise());
-    }
+    // Each selected method's own entries (its layer, windows, samples), as the method records them.
+    methods.putAll(s.methodEntries());
     run.put("attribution", methods);
     run.put("config", summary(stage, analyze));
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -239,7 +239,7 @@ public final class Analyzer {
 
     /**
      * Counts the images a session runs through the model and credits progress as a batch's work
-     * advances (occlusion runs hundreds of forwards per image: a batch can take minutes), never
+     * advances (a perturbation method runs hundreds of forwards per image: a batch can take minutes), never
      * more than one row short of the batch.
      */
     private InferenceSession metered(InferenceSession session) {

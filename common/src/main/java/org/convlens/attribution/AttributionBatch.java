@@ -62,7 +62,7 @@ public final class AttributionBatch {
   /**
    * Runs the shared pass on {@code images}.
    *
-   * @param ids one stable id per image (seeds per-image randomness such as SmoothGrad's noise)
+   * @param ids one stable id per image (seeds per-image randomness such as a method's noise)
    * @param chooser picks each image's target class from its logits
    */
   public static AttributionBatch run(InferenceSession session, Classifier model,

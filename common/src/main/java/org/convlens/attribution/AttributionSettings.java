@@ -51,9 +51,10 @@ public record AttributionSettings(
   public static final String PREDICTED = "predicted";
   public static final String LABEL = "label";
 
-  private static final String P = "analyze.";
+  static final String P = "analyze.";
   public static final Key<List<String>> METHODS = Key.strings(P + "methods",
-      List.of("saliency", "gradcam", "cam", "occlusion"), "attribution methods to run (docs/attribution.md)")
+      Attributions.ALL.stream().filter(AttributionMethod::runsByDefault).map(AttributionMethod::name).toList(),
+      "attribution methods to run (docs/attribution.md)")
       .normalised(ms -> ms.stream().map(m -> m.strip().toLowerCase(Locale.ROOT)).toList())
       .<String>each(Attributions.NAMES::contains, String.join(", ", Attributions.NAMES));
   public static final Key<String> TARGET = Key.string(P + "target", PREDICTED,
@@ -63,29 +64,11 @@ public record AttributionSettings(
   public static final Key<Integer> MAP_MAX_SIDE = Key.integer(P + "maps.max-side", 64,
       "maps are area-downsampled when their longer side exceeds this (0 = the input size)")
       .allow(m -> m == 0 || (m >= 4 && m <= 4096), "0 (input size) or 4 to 4096");
-  public static final Key<Integer> SMOOTHGRAD_SAMPLES = Key.integer(P + "smoothgrad.samples", 16,
-      "SmoothGrad's noisy copies per image (Smilkov et al. use about 50, Captum 5)").within(1, 1000);
-  public static final Key<Double> SMOOTHGRAD_NOISE = Key.number(P + "smoothgrad.noise", 0.15,
-      "SmoothGrad's noise σ as a fraction of the image's value range (the paper: 0.10 to 0.20)")
-      .allow(n -> n > 0 && n <= 1, "numbers in (0, 1], typically 0.1 to 0.2");
   public static final Key<Long> SEED = Key.longInteger(P + "seed", 20240611,
       "seed of every random choice (SmoothGrad noise), mixed with each image's id");
-  public static final Key<String> GRADCAM_LAYER = Key.string(P + "gradcam.layer", "",
-      "Grad-CAM's layer; empty = the model description's feature map")
-      .normalised(String::strip);
-  public static final Key<List<Integer>> OCCLUSION_WINDOWS = Key.ints(P + "occlusion.windows", List.of(4, 8),
-      "square occlusion window sides in input pixels, one grid per window")
-      .<Integer>each(w -> w >= 1 && w <= 4096, "window sides from 1 to 4096");
-  public static final Key<List<Integer>> OCCLUSION_STRIDES = Key.ints(P + "occlusion.strides", List.of(),
-      "one stride for all windows, one per window, or [] = half of each window");
-  public static final Key<Baseline> OCCLUSION_BASELINE = Key.choice(P + "occlusion.baseline", Baseline.class,
-      Baseline.GREY, "what an occluded pixel becomes");
-  public static final Key<Integer> PERTURBATIONS_PER_EVAL = Key.integer(P + "occlusion.perturbations-per-eval", 0,
-      "occluded copies per forward pass (Captum's perturbations_per_eval); 0 = auto")
-      .allow(p -> p >= 0 && p <= 4096, "0 (auto) or integers from 1 to 4096");
   public static final SettingsSpec<AttributionSettings> SPEC = SettingsSpec.of(AttributionSettings.class, METHODS,
-      TARGET, MAP_ENCODING, MAP_MAX_SIDE, SMOOTHGRAD_SAMPLES, SMOOTHGRAD_NOISE, SEED, GRADCAM_LAYER,
-      OCCLUSION_WINDOWS, OCCLUSION_STRIDES, OCCLUSION_BASELINE, PERTURBATIONS_PER_EVAL);
+      TARGET, MAP_ENCODING, MAP_MAX_SIDE, SmoothGrad.SAMPLES, SmoothGrad.NOISE, SEED, GradCam.LAYER,
+      Occlusion.WINDOWS, Occlusion.STRIDES, Occlusion.BASELINE, Occlusion.PERTURBATIONS_PER_EVAL);
 
   public AttributionSettings {
     methods = List.copyOf(METHODS.check(methods));
@@ -98,28 +81,13 @@ public record AttributionSettings(
     }
     target = target.strip();
     MAP_MAX_SIDE.check(mapMaxSide);
-    SMOOTHGRAD_SAMPLES.check(smoothGradSamples);
-    SMOOTHGRAD_NOISE.check(smoothGradNoise);
-    gradCamLayer = gradCamLayer == null ? "" : GRADCAM_LAYER.check(gradCamLayer);
+    SmoothGrad.SAMPLES.check(smoothGradSamples);
+    SmoothGrad.NOISE.check(smoothGradNoise);
+    gradCamLayer = gradCamLayer == null ? "" : GradCam.LAYER.check(gradCamLayer);
     occlusionWindows = List.copyOf(occlusionWindows);
     occlusionStrides = List.copyOf(occlusionStrides);
-    if (occlusionWindows.isEmpty()) {
-      throw new InvalidConfigException("analyze.occlusion.windows", "analyze.occlusion.windows must list at least one window side");
-    }
-    OCCLUSION_WINDOWS.check(occlusionWindows);
-    if (occlusionStrides.size() > 1 && occlusionStrides.size() != occlusionWindows.size()) {
-      throw new InvalidConfigException("analyze.occlusion.strides", "analyze.occlusion.strides has "
-          + occlusionStrides.size() + " values for " + occlusionWindows.size()
-          + " windows: give none (half of each window), one, or one per window");
-    }
-    for (int i = 0; i < occlusionWindows.size(); i++) {
-      int s = strideOf(occlusionWindows, occlusionStrides, i);
-      if (s < 1 || s > occlusionWindows.get(i)) {
-        throw InvalidConfigException.range("analyze.occlusion.strides", s,
-            "strides from 1 to the window side (" + occlusionWindows.get(i) + "), as Captum requires");
-      }
-    }
-    PERTURBATIONS_PER_EVAL.check(perturbationsPerEval);
+    Occlusion.checkGrids(occlusionWindows, occlusionStrides);
+    Occlusion.PERTURBATIONS_PER_EVAL.check(perturbationsPerEval);
   }
 
   /** Reads and validates the attribution keys of {@code analyze.*}. */
@@ -159,7 +127,7 @@ public record AttributionSettings(
     return strideOf(occlusionWindows, occlusionStrides, i);
   }
 
-  private static int strideOf(List<Integer> windows, List<Integer> strides, int i) {
+  static int strideOf(List<Integer> windows, List<Integer> strides, int i) {
     if (strides.isEmpty()) {
       return Math.max(1, windows.get(i) / 2);
     }
@@ -177,14 +145,14 @@ public record AttributionSettings(
 
   /** These settings with another perturbation batch (benchmarks and tests). */
   public AttributionSettings withPerturbationsPerEval(int p) {
-    return with(PERTURBATIONS_PER_EVAL, p);
+    return with(Occlusion.PERTURBATIONS_PER_EVAL, p);
   }
 
   /** These settings with other occlusion windows and strides (benchmarks and tests). */
   public AttributionSettings withOcclusion(List<Integer> windows, List<Integer> strides) {
     // Strides cleared first: every intermediate copy must be a valid pair of windows and strides.
-    return SPEC.with(SPEC.with(this, OCCLUSION_STRIDES, List.of()), OCCLUSION_WINDOWS, windows)
-        .with(OCCLUSION_STRIDES, strides);
+    return SPEC.with(SPEC.with(this, Occlusion.STRIDES, List.of()), Occlusion.WINDOWS, windows)
+        .with(Occlusion.STRIDES, strides);
   }
 
   /** What an occluded pixel is set to (all channels). */

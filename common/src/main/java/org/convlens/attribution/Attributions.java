@@ -1,7 +1,9 @@
 package org.convlens.attribution;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.types.StructField;
 import org.convlens.model.Classifier;
 
@@ -16,6 +18,63 @@ public final class Attributions {
   public static final List<String> NAMES = ALL.stream().map(AttributionMethod::name).toList();
 
   private Attributions() {}
+
+  /**
+   * The methods that describe attention unasked (audit strategies and slices), by {@link
+   * AttributionMethod#attentionRank()}.
+   */
+  public static List<String> byAttentionRank() {
+    return ALL.stream().filter(m -> m.attentionRank() < Integer.MAX_VALUE)
+        .sorted(java.util.Comparator.comparingInt(AttributionMethod::attentionRank))
+        .map(AttributionMethod::name).toList();
+  }
+
+  /** The method whose column is a perturbation grid, if one is registered. */
+  public static java.util.Optional<AttributionMethod> perturbationGrid() {
+    return ALL.stream().filter(AttributionMethod::perturbationGrid).findFirst();
+  }
+
+  /** The name of the perturbation-grid method ({@link #perturbationGrid()}); it must exist. */
+  public static String gridName() {
+    return perturbationGrid().orElseThrow().name();
+  }
+
+  /**
+   * The report's view of every method, in registry order: its name, title, and the map column it
+   * overlays ({@code map}, null when none) or whether its column is a perturbation {@code grid}.
+   * Serialised into the report's data, so the page names no method itself.
+   */
+  public static List<Map<String, Object>> reportSections() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (AttributionMethod m : ALL) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("name", m.name());
+      e.put("title", m.title());
+      AttributionMethod.MapColumn overlay = m.overlay();
+      e.put("map", overlay == null ? null : overlay.column());
+      e.put("grid", m.perturbationGrid());
+      out.add(e);
+    }
+    return out;
+  }
+
+  /** Every selected method's own run.json entries ({@link AttributionMethod#recorded}), in registry order. */
+  public static Map<String, Object> recorded(AttributionSettings settings, Classifier model) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (AttributionMethod m : selected(settings)) {
+      out.putAll(m.recorded(settings, model));
+    }
+    return out;
+  }
+
+  /** What the selected methods add to the console's "methods" line. */
+  public static String consoleNotes(AttributionSettings settings, Classifier model) {
+    StringBuilder b = new StringBuilder();
+    for (AttributionMethod m : selected(settings)) {
+      b.append(m.consoleNote(settings, model));
+    }
+    return b.toString();
+  }
 
   public static AttributionMethod byName(String name) {
     for (AttributionMethod m : ALL) {
@@ -69,7 +128,6 @@ public final class Attributions {
     return v.toArray();
   }
 
-  /** Runs every selected method on the batch, in registry order. */
   /**
    * Images through the model per input image for {@code settings}: the shared pass (2 with a
    * backward, 1 without) plus each selected method's extra forwards. The unit of progress.
@@ -82,6 +140,7 @@ public final class Attributions {
     return n;
   }
 
+  /** Runs every selected method on the batch, in registry order. */
   public static List<Object[][]> attribute(AttributionBatch batch) {
     List<Object[][]> out = new ArrayList<>();
     for (AttributionMethod m : batch.methods()) {

@@ -2,8 +2,6 @@ package org.convlens.attribution;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.apache.spark.sql.types.Metadata;
-import org.apache.spark.sql.types.StructField;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
@@ -29,8 +27,20 @@ public final class Cam implements AttributionMethod {
   }
 
   @Override
-  public List<StructField> fields() {
-    return List.of(new StructField("cam", MapEncoding.STRUCT, true, Metadata.empty()));
+  public String title() {
+    return "CAM";
+  }
+
+  /** Min–max: without the ReLU the map is signed. */
+  @Override
+  public List<MapColumn> maps() {
+    return List.of(new MapColumn(NAME, MapEncoding.Range.MIN_MAX, true));
+  }
+
+  /** After Grad-CAM and the perturbation grid: the same layer map, unrectified. */
+  @Override
+  public int attentionRank() {
+    return 3;
   }
 
   /** Always the model's own feature map (the one pooled into the embedding). */

@@ -1,10 +1,11 @@
 package org.convlens.attribution;
 
+import java.util.LinkedHashMap;
 import java.util.List;
-import org.apache.spark.sql.types.Metadata;
-import org.apache.spark.sql.types.StructField;
+import java.util.Map;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.data.ImageOps;
+import org.convlens.config.Key;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession.Gradients;
 import org.convlens.model.ModelDescription;
@@ -20,6 +21,11 @@ import org.convlens.model.ModelDescription;
  */
 public final class GradCam implements AttributionMethod {
   public static final String NAME = "gradcam";
+  // Its keys under analyze.*, declared here with their defaults, ranges and docs; AttributionSettings
+  // reads them into its record and conf/convlens.conf holds the same keys (ConfFileMatchesDeclaredKeysTest).
+  public static final Key<String> LAYER = Key.string(AttributionSettings.P + "gradcam.layer", "",
+      "Grad-CAM's layer; empty = the model description's feature map")
+      .normalised(String::strip);
 
   @Override
   public String name() {
@@ -27,8 +33,32 @@ public final class GradCam implements AttributionMethod {
   }
 
   @Override
-  public List<StructField> fields() {
-    return List.of(new StructField("gradcam", MapEncoding.STRUCT, true, Metadata.empty()));
+  public String title() {
+    return "Grad-CAM";
+  }
+
+  @Override
+  public List<MapColumn> maps() {
+    return List.of(new MapColumn(NAME, MapEncoding.Range.UNIT, true));
+  }
+
+  /** First: a class-discriminative layer map localises the object (or the cue) best. */
+  @Override
+  public int attentionRank() {
+    return 1;
+  }
+
+  /** The layer it ran on, as resolved for the model. */
+  @Override
+  public Map<String, Object> recorded(AttributionSettings settings, Classifier model) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("gradcam_layer", gradientLayer(settings, model));
+    return out;
+  }
+
+  @Override
+  public String consoleNote(AttributionSettings settings, Classifier model) {
+    return ", " + title() + " layer " + gradientLayer(settings, model);
   }
 
   @Override
@@ -73,7 +103,7 @@ public final class GradCam implements AttributionMethod {
       float[] up = rawMap(g.layerActivations()[i], g.layerGradients()[i], k, h, w, in.height(),
           in.width(), cam);
       out[i] = new Object[] {batch.store(up, 1, in.height(), in.width(),
-          cam ? MapEncoding.Range.MIN_MAX : MapEncoding.Range.UNIT)};
+          (cam ? new Cam() : new GradCam()).maps().get(0).kind())};
     }
     return out;
   }

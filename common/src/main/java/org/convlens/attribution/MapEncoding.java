@@ -7,7 +7,7 @@ import org.apache.spark.sql.types.StructType;
 import org.convlens.config.Choice;
 
 /**
- * How a map (saliency, Grad-CAM, ...) is stored in a Parquet column: a struct of its shape, an
+ * How an attribution map is stored in a Parquet column: a struct of its shape, an
  * encoding and a linear transform, so that the real value of element {@code q} is {@code offset +
  * scale * decode(q)} with {@code decode} = {@code q/255} ({@code u8}), {@code q/127} ({@code s8},
  * signed), the IEEE half-precision value ({@code f16}) or the IEEE single-precision value ({@code

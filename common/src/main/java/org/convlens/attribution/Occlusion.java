@@ -1,7 +1,9 @@
 package org.convlens.attribution;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -9,6 +11,7 @@ import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.convlens.config.InvalidConfigException;
+import org.convlens.config.Key;
 import org.convlens.model.Classifier;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.TopK;
@@ -31,6 +34,18 @@ import org.convlens.model.Softmax;
  */
 public final class Occlusion implements AttributionMethod {
   public static final String NAME = "occlusion";
+  // Its keys under analyze.*, declared here with their defaults, ranges and docs; AttributionSettings
+  // reads them into its record and conf/convlens.conf holds the same keys (ConfFileMatchesDeclaredKeysTest).
+  public static final Key<List<Integer>> WINDOWS = Key.ints(AttributionSettings.P + "occlusion.windows", List.of(4, 8),
+      "square occlusion window sides in input pixels, one grid per window")
+      .<Integer>each(w -> w >= 1 && w <= 4096, "window sides from 1 to 4096");
+  public static final Key<List<Integer>> STRIDES = Key.ints(AttributionSettings.P + "occlusion.strides", List.of(),
+      "one stride for all windows, one per window, or [] = half of each window");
+  public static final Key<AttributionSettings.Baseline> BASELINE = Key.choice(AttributionSettings.P + "occlusion.baseline", AttributionSettings.Baseline.class,
+      AttributionSettings.Baseline.GREY, "what an occluded pixel becomes");
+  public static final Key<Integer> PERTURBATIONS_PER_EVAL = Key.integer(AttributionSettings.P + "occlusion.perturbations-per-eval", 0,
+      "occluded copies per forward pass (Captum's perturbations_per_eval); 0 = auto")
+      .allow(p -> p >= 0 && p <= 4096, "0 (auto) or integers from 1 to 4096");
 
   public static final StructType GRID =
       new StructType()
@@ -47,9 +62,112 @@ public final class Occlusion implements AttributionMethod {
     return NAME;
   }
 
+  /** The windows and strides' cross-checks (each key alone is checked by its declaration). */
+  static void checkGrids(List<Integer> windows, List<Integer> strides) {
+    if (windows.isEmpty()) {
+      throw new InvalidConfigException(WINDOWS.path(), WINDOWS.path() + " must list at least one window side");
+    }
+    WINDOWS.check(windows);
+    if (strides.size() > 1 && strides.size() != windows.size()) {
+      throw new InvalidConfigException(STRIDES.path(), STRIDES.path() + " has " + strides.size() + " values for "
+          + windows.size() + " windows: give none (half of each window), one, or one per window");
+    }
+    for (int i = 0; i < windows.size(); i++) {
+      int s = AttributionSettings.strideOf(windows, strides, i);
+      if (s < 1 || s > windows.get(i)) {
+        throw InvalidConfigException.range(STRIDES.path(), s,
+            "strides from 1 to the window side (" + windows.get(i) + "), as Captum requires");
+      }
+    }
+  }
+
+  @Override
+  public String title() {
+    return NAME;
+  }
+
   @Override
   public List<StructField> fields() {
-    return List.of(new StructField("occlusion", DataTypes.createArrayType(GRID, false), true, Metadata.empty()));
+    return List.of(new StructField(NAME, DataTypes.createArrayType(GRID, false), true, Metadata.empty()));
+  }
+
+  /** Its column is a grid per window ({@link #GRID}), not a map. */
+  @Override
+  public boolean perturbationGrid() {
+    return true;
+  }
+
+  /** Second: the model's own probability drop, coarser than a layer map but model-agnostic. */
+  @Override
+  public int attentionRank() {
+    return 2;
+  }
+
+  /**
+   * Captum's per-pixel attribution of the smallest window's grid (see {@link #pixelAttribution}),
+   * clamped at 0: a window whose removal raises the target probability is not where the model
+   * looks.
+   */
+  @Override
+  public Plane attentionPlane(Row row, int inputH, int inputW) {
+    int i = row.fieldIndex(NAME);
+    if (row.isNullAt(i)) {
+      return null;
+    }
+    List<Row> grids = Maps.rows(row.get(i));
+    if (grids.isEmpty()) {
+      return null;
+    }
+    Row smallest = grids.get(0);
+    for (Row g : grids) {
+      if (g.getInt(0) < smallest.getInt(0)) {
+        smallest = g;
+      }
+    }
+    return new Plane(pixelAttribution(smallest, inputH, inputW), inputH, inputW);
+  }
+
+  /**
+   * Captum's occlusion attribution per pixel from one stored grid: the mean of {@code max(drop,
+   * 0)} over every window position covering the pixel (0 where none does).
+   */
+  public static float[] pixelAttribution(Row grid, int h, int w) {
+    int window = grid.getInt(0);
+    int stride = grid.getInt(1);
+    int rows = grid.getInt(2);
+    int cols = grid.getInt(3);
+    float[] drop = Maps.floats(grid.get(5));
+    float[] sum = new float[h * w];
+    int[] count = new int[h * w];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        float d = Math.max(0f, drop[r * cols + c]);
+        for (int y = r * stride; y < Math.min(h, r * stride + window); y++) {
+          for (int x = c * stride; x < Math.min(w, c * stride + window); x++) {
+            sum[y * w + x] += d;
+            count[y * w + x]++;
+          }
+        }
+      }
+    }
+    for (int p = 0; p < sum.length; p++) {
+      sum[p] = count[p] == 0 ? 0 : sum[p] / count[p];
+    }
+    return sum;
+  }
+
+  /** Its windows with their strides, the baseline and the perturbation batch. */
+  @Override
+  public Map<String, Object> recorded(AttributionSettings settings, Classifier model) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    List<Map<String, Object>> grids = new ArrayList<>();
+    for (int i = 0; i < settings.occlusionWindows().size(); i++) {
+      grids.add(Map.of("window", settings.occlusionWindows().get(i), "stride", settings.stride(i)));
+    }
+    out.put(NAME, grids);
+    out.put("occlusion_baseline", settings.occlusionBaseline().code());
+    out.put("perturbations_per_eval", settings.perturbationsPerEval());
+    return out;
   }
 
   @Override

@@ -1,7 +1,6 @@
 package org.convlens.attribution;
 
 import java.util.List;
-import org.apache.spark.sql.types.StructField;
 import org.convlens.model.Classifier;
 import org.convlens.model.ModelDescription;
 
@@ -23,10 +22,21 @@ public final class Saliency implements AttributionMethod {
   }
 
   @Override
-  public List<StructField> fields() {
-    return List.of(
-        new StructField("saliency", MapEncoding.STRUCT, true, org.apache.spark.sql.types.Metadata.empty()),
-        new StructField("saliency_signed", MapEncoding.STRUCT, true, org.apache.spark.sql.types.Metadata.empty()));
+  public String title() {
+    return NAME;
+  }
+
+  /** The unsigned map (overlaid in the report) and the signed gradient of every channel. */
+  @Override
+  public List<MapColumn> maps() {
+    return List.of(new MapColumn(NAME, MapEncoding.Range.UNIT, true),
+        new MapColumn(NAME + "_signed", MapEncoding.Range.SYMMETRIC, false));
+  }
+
+  /** Last: a pixel-gradient map is the noisiest description of where a class looks. */
+  @Override
+  public int attentionRank() {
+    return 4;
   }
 
   @Override

@@ -1,9 +1,10 @@
 package org.convlens.attribution;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
-import org.apache.spark.sql.types.Metadata;
-import org.apache.spark.sql.types.StructField;
+import org.convlens.config.Key;
 import org.convlens.model.Classifier;
 import org.convlens.model.ModelDescription;
 
@@ -18,6 +19,13 @@ import org.convlens.model.ModelDescription;
  */
 public final class SmoothGrad implements AttributionMethod {
   public static final String NAME = "smoothgrad";
+  // Its keys under analyze.*, declared here with their defaults, ranges and docs; AttributionSettings
+  // reads them into its record and conf/convlens.conf holds the same keys (ConfFileMatchesDeclaredKeysTest).
+  public static final Key<Integer> SAMPLES = Key.integer(AttributionSettings.P + "smoothgrad.samples", 16,
+      "SmoothGrad's noisy copies per image (Smilkov et al. use about 50, Captum 5)").within(1, 1000);
+  public static final Key<Double> NOISE = Key.number(AttributionSettings.P + "smoothgrad.noise", 0.15,
+      "SmoothGrad's noise σ as a fraction of the image's value range (the paper: 0.10 to 0.20)")
+      .allow(n -> n > 0 && n <= 1, "numbers in (0, 1], typically 0.1 to 0.2");
   /** Noisy copies per forward+backward: bounds the memory of one pass. */
   static final int MAX_COPIES_PER_PASS = 64;
 
@@ -26,9 +34,28 @@ public final class SmoothGrad implements AttributionMethod {
     return NAME;
   }
 
+  /** Off by default: its noisy samples cost 2 × samples passes per image. */
   @Override
-  public List<StructField> fields() {
-    return List.of(new StructField("smoothgrad", MapEncoding.STRUCT, true, Metadata.empty()));
+  public boolean runsByDefault() {
+    return false;
+  }
+
+  @Override
+  public String title() {
+    return "SmoothGrad";
+  }
+
+  @Override
+  public List<MapColumn> maps() {
+    return List.of(new MapColumn(NAME, MapEncoding.Range.UNIT, true));
+  }
+
+  @Override
+  public Map<String, Object> recorded(AttributionSettings settings, Classifier model) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("smoothgrad_samples", settings.smoothGradSamples());
+    out.put("smoothgrad_noise", settings.smoothGradNoise());
+    return out;
   }
 
   /** Needs no gradient from the shared pass: it runs its own on noisy copies. */

@@ -485,11 +485,11 @@ public final class AuditRun {
     // The trained model's occlusion grid is the analysis's own (float32, as analysed) when run.json
     // says which baseline made it: the check does not spend its forwards again. Its window and
     // stride are the grid's; without that baseline the grid is computed afresh as configured.
-    AttributionSettings.Baseline analysedBaseline = methods.contains(Occlusion.NAME)
+    AttributionSettings.Baseline analysedBaseline = methods.contains(Attributions.gridName())
         ? analysedBaseline(new Path(analysisDir.getParent(), "run.json"), hadoop) : null;
     List<org.apache.spark.sql.Column> picked = new ArrayList<>(List.of(col("id").as("_sid"), col("target").as("_target")));
     if (analysedBaseline != null) {
-      picked.add(col(Occlusion.NAME));
+      picked.add(col(Attributions.gridName()));
     }
     // Ranked by a hash of the seed and the id: the same images whatever their order or location.
     List<Row> ranked = rows.filter(col("target").isNotNull())
@@ -537,8 +537,8 @@ public final class AuditRun {
         .with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
         .with(AttributionSettings.MAP_MAX_SIDE, 0)
         .withOcclusion(List.of(window), List.of(stride))
-        .with(AttributionSettings.OCCLUSION_BASELINE, storedGrid != null ? analysedBaseline : a.occlusionBaseline())
-        .with(AttributionSettings.PERTURBATIONS_PER_EVAL, s.qualityBatchSize());
+        .with(Occlusion.BASELINE, storedGrid != null ? analysedBaseline : a.occlusionBaseline())
+        .with(Occlusion.PERTURBATIONS_PER_EVAL, s.qualityBatchSize());
     // Every forward of the check, occlusion's tiles included, in batches of audit.quality.batch-size.
     ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, stage.input().maxFileBytes(),
         stage.input().maxPixels(), s.qualityBatchSize(), s.cascadeLayers(), s.occlusionSteps(),
@@ -618,7 +618,7 @@ public final class AuditRun {
     out.put("methods", methods);
     out.put("bootstrap", bootstrap);
     out.put("occlusion_steps", s.occlusionSteps());
-    if (methods.contains(Occlusion.NAME)) {
+    if (methods.contains(Attributions.gridName())) {
       // Where the trained model's occlusion grid came from, and which grid it is.
       Map<String, Object> grid = new LinkedHashMap<>();
       grid.put("source", storedGrid != null ? "analysis" : "computed");

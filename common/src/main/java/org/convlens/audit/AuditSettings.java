@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.convlens.attribution.Attributions;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.config.Key;
 import org.convlens.config.SettingPart;
@@ -114,7 +115,8 @@ public record AuditSettings(
       "an image looks at a region when its own lift there is at least this")
       .allow(v -> v >= 1 && v <= 1000, "numbers from 1 to 1000");
   public static final Key<Integer> MIN_METHODS = Key.integer(S + "min-methods", 2,
-      "a class is flagged when this many methods flag it (capped at the methods run)").within(1, 5);
+      "a class is flagged when this many methods flag it (capped at the methods run)")
+      .within(1, Attributions.ALL.size());
   public static final Key<Integer> MIN_IMAGES = Key.integer(S + "min-images", 10,
       "classes with fewer usable images are not judged").within(1, 1_000_000);
   public static final Key<Integer> EXAMPLES = Key.integer(S + "examples", 8,

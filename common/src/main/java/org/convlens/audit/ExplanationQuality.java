@@ -123,7 +123,7 @@ public final class ExplanationQuality {
      * overlapping grid's.
      */
     public AttributionSettings cascadeAttribution() {
-      if (!attribution.runs(Occlusion.NAME)) {
+      if (!attribution.runs(Attributions.gridName())) {
         return attribution;
       }
       int window = attribution.occlusionWindows().get(0);
@@ -268,10 +268,10 @@ public final class ExplanationQuality {
       int[] t = targets.stream().mapToInt(Integer::intValue).toArray();
       float[][][] tiles = new float[1][][];
       Map<String, float[][]> trained;
-      if (o.attribution().runs(Occlusion.NAME) && !stored.contains(null)) {
+      if (o.attribution().runs(Attributions.gridName()) && !stored.contains(null)) {
         // The analysis's own grids: the other methods' maps are computed, occlusion's are read.
-        trained = maps(model, session, x, idArray, t, without(o.attribution(), Occlusion.NAME), null);
-        trained.put(Occlusion.NAME, occlusionMaps(stored.toArray(new Row[0]), tiles));
+        trained = maps(model, session, x, idArray, t, without(o.attribution(), Attributions.gridName()), null);
+        trained.put(Attributions.gridName(), occlusionMaps(stored.toArray(new Row[0]), tiles));
       } else {
         trained = maps(model, session, x, idArray, t, o.attribution(), tiles);
       }
@@ -285,9 +285,9 @@ public final class ExplanationQuality {
       // grid of stride 4).
       AttributionSettings cascade = o.cascadeAttribution();
       Map<String, float[][]> reference = new LinkedHashMap<>(trained);
-      if (cascade.runs(Occlusion.NAME)) {
-        reference.put(Occlusion.NAME, tiles[0] != null ? tiles[0]
-            : maps(model, session, x, idArray, t, cascade.withMethods(List.of(Occlusion.NAME)), null).get(Occlusion.NAME));
+      if (cascade.runs(Attributions.gridName())) {
+        reference.put(Attributions.gridName(), tiles[0] != null ? tiles[0]
+            : maps(model, session, x, idArray, t, cascade.withMethods(List.of(Attributions.gridName())), null).get(Attributions.gridName()));
       }
       List<String> layers = randomizer.topDown();
       int steps = o.cascadeLayers() == 0 ? layers.size() : Math.min(o.cascadeLayers(), layers.size());
@@ -295,7 +295,7 @@ public final class ExplanationQuality {
         for (int k = 0; k < steps; k++) {
           randomizer.randomize(layers.get(k), o.seed() * 1_000_003L + k);
           Map<String, float[][]> random = maps(model, session, x, idArray, t, o.occlusionReruns(k + 1, steps)
-              ? cascade : without(cascade, Occlusion.NAME), null);
+              ? cascade : without(cascade, Attributions.gridName()), null);
           done(x.length);
           for (var e : random.entrySet()) {
             float[][] before = reference.get(e.getKey());
@@ -340,7 +340,7 @@ public final class ExplanationQuality {
       Map<String, float[][]> out = new LinkedHashMap<>();
       for (int j = 0; j < methods.size(); j++) {
         AttributionMethod m = methods.get(j);
-        if (m.name().equals(Occlusion.NAME)) {
+        if (m.name().equals(Attributions.gridName())) {
           Row[] grids = new Row[x.length];
           for (int i = 0; i < x.length; i++) {
             grids[i] = ((Row[]) values.get(j)[i][0])[0]; // the one window checked
@@ -372,13 +372,13 @@ public final class ExplanationQuality {
       float[][] tileMaps = tiles == null ? null : new float[grids.length][];
       for (int i = 0; i < grids.length; i++) {
         maps[i] = AttentionMaps.of(new GenericRowWithSchema(new Object[] {new Row[] {grids[i]}}, schema),
-            Occlusion.NAME, side, in.height(), in.width());
+            Attributions.gridName(), side, in.height(), in.width());
         Row tileGrid = tileMaps == null ? null : tilesOf(grids[i], in.height(), in.width());
         if (tileGrid == null) {
           tileMaps = null;
         } else {
           tileMaps[i] = AttentionMaps.of(new GenericRowWithSchema(new Object[] {new Row[] {tileGrid}}, schema),
-              Occlusion.NAME, side, in.height(), in.width());
+              Attributions.gridName(), side, in.height(), in.width());
         }
       }
       if (tileMaps != null) {

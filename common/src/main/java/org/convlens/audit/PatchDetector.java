@@ -28,6 +28,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.convlens.attribution.Attributions;
 import org.convlens.config.Key;
 import org.convlens.config.SettingsSpec;
 import smile.math.special.Erf;
@@ -69,7 +70,7 @@ public final class PatchDetector implements ShortcutDetector {
   public static final String CLASSES_TABLE = "patch_classes";
   public static final String IMAGES_TABLE = "patch_images";
   /** The analysis column holding the occlusion grids (docs/parquet-schema.md). */
-  static final String OCCLUSION = "occlusion";
+  static final String OCCLUSION = Attributions.gridName();
 
   /**
    * {@code audit.patch.*}.

@@ -128,7 +128,7 @@ public final class SliceDetector implements ShortcutDetector {
    * @param minErrorConfidence and only when the model's mean confidence on those is at least this
    * @param describeEffect a statistic names the cue when its AUC is at least this far from 0.5
    * @param method the map method that describes a slice's attention; empty = the first of
-   *     gradcam, occlusion, cam, saliency the analysis holds
+   *     {@link StrategyDetector#PREFERRED} the analysis holds
    * @param grid cells per side of the attention maps
    * @param minLift an attention measure names the cue when the slice's is this many times the reference's
    * @param seed seed of the sample and k-means
@@ -160,7 +160,8 @@ public final class SliceDetector implements ShortcutDetector {
         "an image statistic names the cue when its AUC is at least this far from 0.5")
         .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
     public static final Key<String> METHOD = Key.string(P + "method", "",
-        "the map method describing a slice's attention; \"\" = the first of gradcam, occlusion, cam, saliency")
+        "the map method describing a slice's attention; \"\" = the first of "
+            + String.join(", ", StrategyDetector.PREFERRED))
         .normalised(m -> m.strip().toLowerCase(Locale.ROOT))
         .allow(m -> m.isEmpty() || AttentionMaps.METHODS.contains(m), AttentionMaps.METHODS + " or \"\"");
     public static final Key<Integer> GRID = Key.integer(P + "grid", 8,

@@ -24,6 +24,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.convlens.attribution.Attributions;
 import org.convlens.analyze.AnalysisSchema;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.config.Key;
@@ -57,7 +58,7 @@ public final class StrategyDetector implements ShortcutDetector {
   public static final String STRATEGIES = "strategies";
   public static final String STRATEGY_IMAGES = "strategy_images";
   /** The methods {@code method = ""} picks from, first available first. */
-  public static final List<String> PREFERRED = List.of("gradcam", "occlusion", "cam", "saliency");
+  public static final List<String> PREFERRED = Attributions.byAttentionRank();
 
   private static final Map<String, StructType> TABLES = Map.of(
       STRATEGIES, new StructType()
@@ -128,7 +129,7 @@ public final class StrategyDetector implements ShortcutDetector {
       int bootstrap, double alpha, long seed, int examples) implements Serializable {
     static final String P = "audit.strategies.";
     public static final Key<String> METHOD = Key.string(P + "method", "",
-        "the map method clustered; \"\" = the first of gradcam, occlusion, cam, saliency the analysis holds")
+        "the map method clustered; \"\" = the first of " + String.join(", ", PREFERRED) + " the analysis holds")
         .normalised(m -> m.strip().toLowerCase(Locale.ROOT))
         .allow(m -> m.isEmpty() || AttentionMaps.METHODS.contains(m),
             AttentionMaps.METHODS + " or \"\" (the first of " + PREFERRED + " the analysis holds)");

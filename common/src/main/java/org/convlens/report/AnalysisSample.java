@@ -213,7 +213,7 @@ public final class AnalysisSample {
   /**
    * The gallery sample: for each of the {@code maxClasses} most frequent classes (true label,
    * else prediction), the {@code perClass} ok rows with the smallest sample key; whole rows
-   * (maps, occlusion grids, preview), ordered by class frequency then key.
+   * (maps, perturbation grids, preview), ordered by class frequency then key.
    */
   public static List<Row> gallery(Dataset<Row> rows, int perClass, int maxClasses, long seed) {
     if (perClass == 0) {

@@ -24,6 +24,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 import org.convlens.analyze.AnalysisSchema;
+import org.convlens.attribution.AttributionMethod;
+import org.convlens.attribution.Attributions;
 import org.convlens.attribution.MapEncoding;
 import org.convlens.audit.AuditSettings;
 import org.convlens.config.InvalidConfigException;
@@ -44,8 +46,9 @@ import org.convlens.spark.ProgressReporter;
 public final class ReportRun {
   public static final String REPORT_DIR = "report";
   public static final String REPORT_FILE = "index.html";
-  /** Attribution map columns the report overlays, in display order. */
-  static final List<String> MAP_COLUMNS = List.of("saliency", "smoothgrad", "gradcam", "cam");
+  /** Attribution map columns the report overlays, in registry order (each method's overlay). */
+  static final List<String> MAP_COLUMNS = Attributions.ALL.stream().map(AttributionMethod::overlay)
+      .filter(java.util.Objects::nonNull).map(AttributionMethod.MapColumn::column).toList();
   private static final int ERROR_EXAMPLES = 5;
 
   /**
@@ -179,6 +182,7 @@ public final class ReportRun {
     data.put("run", runSection(analysisDir, modelId, models, stats, runJson));
     data.put("model", model);
     data.put("embedding", embeddingSection(points, projections, atlas));
+    data.put("methods", Attributions.reportSections());
     data.put("gallery", gallerySection(gallery));
     data.put("audit", audit);
 
@@ -421,9 +425,11 @@ public final class ReportRun {
         }
       }
       g.put("maps", maps);
+      // The perturbation grids, under the grid method's name (the report's grid view reads them).
+      String gridColumn = Attributions.gridName();
       List<Map<String, Object>> grids = new ArrayList<>();
-      if (has(r, "occlusion") && !r.isNullAt(r.fieldIndex("occlusion"))) {
-        for (Row o : r.<Row>getList(r.fieldIndex("occlusion"))) {
+      if (has(r, gridColumn) && !r.isNullAt(r.fieldIndex(gridColumn))) {
+        for (Row o : r.<Row>getList(r.fieldIndex(gridColumn))) {
           Map<String, Object> grid = new LinkedHashMap<>();
           grid.put("window", o.getInt(o.fieldIndex("window")));
           grid.put("stride", o.getInt(o.fieldIndex("stride")));
@@ -434,7 +440,7 @@ public final class ReportRun {
           grids.add(grid);
         }
       }
-      g.put("occlusion", grids);
+      g.put(gridColumn, grids);
       items.add(g);
     }
     m.put("classes", classes);
@@ -444,7 +450,7 @@ public final class ReportRun {
 
   /**
    * A stored map scaled to 0..255 for display: non-negative maps by their maximum, signed ones
-   * (CAM) from minimum to maximum; first channel only. Base64 of height × width bytes.
+   * (min–max maps) from minimum to maximum; first channel only. Base64 of height × width bytes.
    */
   static Map<String, Object> displayMap(Row map) {
     float[] v = MapEncoding.decode(map);

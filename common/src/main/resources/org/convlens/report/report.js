@@ -385,6 +385,14 @@
 
   // ---------- galleries ----------
   var G = D.gallery;
+  // Every method's title and what the report shows of it come from the data (the method registry):
+  // MAP_TITLES for the overlaid map columns, METHOD_TITLES for audit tables, GRID for the grid view.
+  var MAP_TITLES = {}, METHOD_TITLES = { random: 'random order' }, GRID = { name: '', title: '' };
+  (D.methods || []).forEach(function (m) {
+    METHOD_TITLES[m.name] = m.title;
+    if (m.map) MAP_TITLES[m.map] = m.title;
+    if (m.grid) GRID = m;
+  });
   function itemsOf(cls) { return G.items.filter(function (g) { return g.class === cls; }); }
 
   function classSelect(select, onChange) {
@@ -431,17 +439,17 @@
     var s = D.model && D.model.summary && D.model.summary.input;
     if (s && s.length === 3) return [s[1], s[2]];
     var h = 0, w = 0;
-    g.occlusion.forEach(function (o) {
+    (g[GRID.name] || []).forEach(function (o) {
       h = Math.max(h, (o.rows - 1) * o.stride + o.window);
       w = Math.max(w, (o.cols - 1) * o.stride + o.window);
     });
     return [h, w];
   }
 
-  // ---------- occlusion ----------
-  function occlusionSection(root) {
-    var items = G.items.filter(function (g) { return g.occlusion && g.occlusion.length; });
-    if (!items.length) { note(root, 'No occlusion grids: add occlusion to analyze.methods.'); return; }
+  // ---------- the perturbation grid ----------
+  function gridSection(root) {
+    var items = G.items.filter(function (g) { return g[GRID.name] && g[GRID.name].length; });
+    if (!items.length) { note(root, 'No ' + GRID.title + ' grids: add ' + GRID.name + ' to analyze.methods.'); return; }
     var imgSel = $('occlusion-image'), patchSel = $('patch-size');
     var canvas = $('occlusion-canvas'), original = $('occlusion-original'), readout = $('occlusion-readout');
     items.forEach(function (g, i) { option(imgSel, i, g.class + ' · ' + g.id); });
@@ -450,12 +458,12 @@
     function fillPatches() {
       var keep = patchSel.value;
       clear(patchSel);
-      current.occlusion.forEach(function (o, k) { option(patchSel, k, o.window + ' px (stride ' + o.stride + ')'); });
-      if (keep && +keep < current.occlusion.length) patchSel.value = keep;
+      current[GRID.name].forEach(function (o, k) { option(patchSel, k, o.window + ' px (stride ' + o.stride + ')'); });
+      if (keep && +keep < current[GRID.name].length) patchSel.value = keep;
     }
 
     function drawHeat() {
-      grid = current.occlusion[+patchSel.value];
+      grid = current[GRID.name][+patchSel.value];
       size = inputSize(current);
       var H = size[0], W = size[1], sum = new Float32Array(H * W), cnt = new Float32Array(H * W), max = 0;
       for (var r = 0; r < grid.rows; r++) {
@@ -513,11 +521,13 @@
     pick();
   }
 
-  // ---------- saliency and Grad-CAM ----------
-  var MAP_TITLES = { saliency: 'saliency', smoothgrad: 'SmoothGrad', gradcam: 'Grad-CAM', cam: 'CAM' };
+  // ---------- map overlays ----------
   function attributionSection(root) {
     var withMaps = G.items.filter(function (g) { return Object.keys(g.maps).length; });
-    if (!withMaps.length) { note(root, 'No saliency or CAM maps: add saliency, gradcam or cam to analyze.methods.'); return; }
+    if (!withMaps.length) {
+      note(root, 'No attribution maps: add ' + Object.keys(MAP_TITLES).join(', ') + ' to analyze.methods.');
+      return;
+    }
     var box = $('attribution-rows');
     classSelect($('attribution-class'), function (cls) {
       clear(box);
@@ -598,8 +608,6 @@
   }
 
   // ---------- audit ----------
-  var METHOD_TITLES = { saliency: 'saliency', smoothgrad: 'SmoothGrad', gradcam: 'Grad-CAM', cam: 'CAM',
-    occlusion: 'occlusion', random: 'random order' };
   function pngUri(b64) { return b64 ? 'data:image/png;base64,' + b64 : null; }
 
   /** A grid×grid attention map as a heat image on a canvas, scaled to its own maximum. */
@@ -1018,7 +1026,7 @@
   section('class-vectors', classVectorSection);
   section('embedding', embeddingSection);
   section('gallery', gallerySection);
-  section('occlusion', occlusionSection);
+  section(GRID.name, gridSection);
   section('attribution', attributionSection);
   section('maximization', maximizationSection);
   section('audit', auditSection);

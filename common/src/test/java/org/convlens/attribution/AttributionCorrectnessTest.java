@@ -161,11 +161,11 @@ class AttributionCorrectnessTest {
             ImageOps.bilinear(floats(ref.get("cam_8").get(i)), 1, 8, 8, 16, 16), "bilinear 8→16 " + i);
       }
       AttributionSettings s = AttributionSettings.defaults().withMethods(List.of("occlusion")).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
-          .with(AttributionSettings.MAP_MAX_SIDE, 0).with(AttributionSettings.SMOOTHGRAD_SAMPLES, 1)
-          .with(AttributionSettings.SMOOTHGRAD_NOISE, 0.1)
+          .with(AttributionSettings.MAP_MAX_SIDE, 0).with(SmoothGrad.SAMPLES, 1)
+          .with(SmoothGrad.NOISE, 0.1)
           .with(AttributionSettings.SEED, 1L).withOcclusion(List.of(4, 6), List.of(3, 4))
-          .with(AttributionSettings.OCCLUSION_BASELINE, AttributionSettings.Baseline.BLACK)
-          .with(AttributionSettings.PERTURBATIONS_PER_EVAL, 10);
+          .with(Occlusion.BASELINE, AttributionSettings.Baseline.BLACK)
+          .with(Occlusion.PERTURBATIONS_PER_EVAL, 10);
       AttributionBatch batch = AttributionBatch.run(session, model, s, x, new String[] {"0", "1", "2"},
           (i, logits) -> argmax(logits));
       Object[][] occ = new Occlusion().attribute(batch);

@@ -37,11 +37,11 @@ class AttributionMethodsTest {
         x[i] = TestModels.gaussian(in.channels() * in.height() * in.width(), 40 + i);
       }
       AttributionSettings s = AttributionSettings.defaults().withMethods(List.of(method)).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.U8)
-          .with(AttributionSettings.MAP_MAX_SIDE, 8).with(AttributionSettings.SMOOTHGRAD_SAMPLES, 3)
-          .with(AttributionSettings.SMOOTHGRAD_NOISE, 0.15)
+          .with(AttributionSettings.MAP_MAX_SIDE, 8).with(SmoothGrad.SAMPLES, 3)
+          .with(SmoothGrad.NOISE, 0.15)
           .with(AttributionSettings.SEED, 9L).withOcclusion(List.of(4, 8), List.of())
-          .with(AttributionSettings.OCCLUSION_BASELINE, AttributionSettings.Baseline.IMAGE_MEAN)
-          .with(AttributionSettings.PERTURBATIONS_PER_EVAL, 16);
+          .with(Occlusion.BASELINE, AttributionSettings.Baseline.IMAGE_MEAN)
+          .with(Occlusion.PERTURBATIONS_PER_EVAL, 16);
       AttributionMethod m = Attributions.byName(method);
       m.check(model, s);
       String[] ids = {"x0", "x1", "x2"};

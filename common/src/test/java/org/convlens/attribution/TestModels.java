@@ -35,11 +35,11 @@ final class TestModels {
 
   static AttributionSettings settings(List<String> methods) {
     return AttributionSettings.defaults().withMethods(methods).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
-          .with(AttributionSettings.MAP_MAX_SIDE, 0).with(AttributionSettings.SMOOTHGRAD_SAMPLES, 4)
-          .with(AttributionSettings.SMOOTHGRAD_NOISE, 0.15)
+          .with(AttributionSettings.MAP_MAX_SIDE, 0).with(SmoothGrad.SAMPLES, 4)
+          .with(SmoothGrad.NOISE, 0.15)
           .with(AttributionSettings.SEED, 7L).withOcclusion(List.of(4, 8), List.of())
-          .with(AttributionSettings.OCCLUSION_BASELINE, AttributionSettings.Baseline.GREY)
-          .with(AttributionSettings.PERTURBATIONS_PER_EVAL, 16);
+          .with(Occlusion.BASELINE, AttributionSettings.Baseline.GREY)
+          .with(Occlusion.PERTURBATIONS_PER_EVAL, 16);
   }
 
   static ModelDescription description(String id, int c, int h, int w, int classes) {

@@ -11,6 +11,7 @@ import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.convlens.attribution.AttributionBatch;
 import org.convlens.attribution.AttributionSettings;
+import org.convlens.attribution.SmoothGrad;
 import org.convlens.attribution.MapEncoding;
 import org.convlens.attribution.Occlusion;
 import org.convlens.config.ConvLensHome;
@@ -70,11 +71,11 @@ class ExplanationQualityTest {
         }
       }
       AttributionSettings grid = AttributionSettings.defaults().withMethods(List.of("occlusion")).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
-          .with(AttributionSettings.MAP_MAX_SIDE, 0).with(AttributionSettings.SMOOTHGRAD_SAMPLES, 4)
-          .with(AttributionSettings.SMOOTHGRAD_NOISE, 0.15)
+          .with(AttributionSettings.MAP_MAX_SIDE, 0).with(SmoothGrad.SAMPLES, 4)
+          .with(SmoothGrad.NOISE, 0.15)
           .with(AttributionSettings.SEED, 7L).withOcclusion(List.of(8), List.of(4))
-          .with(AttributionSettings.OCCLUSION_BASELINE, AttributionSettings.Baseline.GREY)
-          .with(AttributionSettings.PERTURBATIONS_PER_EVAL, 16);
+          .with(Occlusion.BASELINE, AttributionSettings.Baseline.GREY)
+          .with(Occlusion.PERTURBATIONS_PER_EVAL, 16);
       Row[] fine = grids(session, model, grid, x);
       Row[] tiles = grids(session, model, grid.withOcclusion(List.of(8), List.of(8)), x);
       for (int i = 0; i < x.length; i++) {

@@ -1,0 +1,100 @@
+package org.convlens.attribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.convlens.audit.AuditSettings;
+import org.convlens.config.InvalidConfigException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the stages derive from the registry, held to today's values (a golden test): the report's
+ * method sections, the audit's unasked order, run.json's per-method entries and the messages of
+ * the keys that list methods. A method added to {@link Attributions#ALL} changes these on purpose.
+ */
+class AttributionRegistryTest {
+  @Test
+  void reportSectionsOfTheDefaultRegistry() {
+    List<Map<String, Object>> expected = new ArrayList<>();
+    expected.add(section("saliency", "saliency", "saliency", false));
+    expected.add(section("smoothgrad", "SmoothGrad", "smoothgrad", false));
+    expected.add(section("gradcam", "Grad-CAM", "gradcam", false));
+    expected.add(section("cam", "CAM", "cam", false));
+    expected.add(section("occlusion", "occlusion", null, true));
+    assertEquals(expected, Attributions.reportSections());
+  }
+
+  private static Map<String, Object> section(String name, String title, String map, boolean grid) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", name);
+    m.put("title", title);
+    m.put("map", map);
+    m.put("grid", grid);
+    return m;
+  }
+
+  @Test
+  void mapKindsAndColumnsAreTheStoredOnes() {
+    Map<String, MapEncoding.Range> kinds = new LinkedHashMap<>();
+    for (AttributionMethod m : Attributions.ALL) {
+      for (AttributionMethod.MapColumn c : m.maps()) {
+        kinds.put(c.column(), c.kind());
+      }
+      assertEquals(m.name(), m.fields().get(0).name(), "a method's first column is its name");
+    }
+    assertEquals(Map.of("saliency", MapEncoding.Range.UNIT, "saliency_signed", MapEncoding.Range.SYMMETRIC,
+        "smoothgrad", MapEncoding.Range.UNIT, "gradcam", MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX),
+        kinds);
+    assertEquals(List.of("saliency", "saliency_signed", "smoothgrad", "gradcam", "cam", "occlusion"),
+        Attributions.fields().stream().map(f -> f.name()).toList(), "the analysis schema's method columns");
+  }
+
+  @Test
+  void attentionOrderAndGridCapability() {
+    assertEquals(List.of("gradcam", "occlusion", "cam", "saliency"), Attributions.byAttentionRank());
+    assertEquals("occlusion", Attributions.gridName());
+  }
+
+  @Test
+  void runJsonEntriesComeFromTheSelectedMethods() {
+    AttributionSettings s = AttributionSettings.defaults()
+        .with(AttributionSettings.METHODS, List.of("occlusion", "gradcam", "smoothgrad", "saliency"))
+        .with(GradCam.LAYER, "block2");
+    Map<String, Object> expected = new LinkedHashMap<>();
+    expected.put("smoothgrad_samples", 16);
+    expected.put("smoothgrad_noise", 0.15);
+    expected.put("gradcam_layer", "block2"); // an explicit layer: the model is not asked
+    expected.put("occlusion", List.of(Map.of("window", 4, "stride", 2), Map.of("window", 8, "stride", 4)));
+    expected.put("occlusion_baseline", "grey");
+    expected.put("perturbations_per_eval", 0);
+    assertEquals(expected, Attributions.recorded(s, null));
+    assertEquals(List.of("gradcam_layer"), List.copyOf(
+        Attributions.recorded(s.withMethods(List.of("gradcam")), null).keySet()), "only what runs is recorded");
+    assertEquals(", Grad-CAM layer block2", Attributions.consoleNotes(s, null));
+  }
+
+  @Test
+  void keysListingMethodsNameTheKeyAndEveryRegisteredMethod() {
+    InvalidConfigException analyze = assertThrows(InvalidConfigException.class,
+        () -> AttributionSettings.defaults().with(AttributionSettings.METHODS, List.of("gradcam", "lime")));
+    assertEquals("analyze.methods", analyze.key());
+    assertTrue(analyze.getMessage().contains("lime"), analyze.getMessage());
+    assertTrue(analyze.getMessage().contains(String.join(", ", Attributions.NAMES)), analyze.getMessage());
+
+    InvalidConfigException audit = assertThrows(InvalidConfigException.class,
+        () -> AuditSettings.defaults().with(AuditSettings.METHODS, List.of("lime")));
+    assertEquals("audit.methods", audit.key());
+    assertTrue(audit.getMessage().contains(Attributions.NAMES.toString()), audit.getMessage());
+
+    InvalidConfigException minMethods = assertThrows(InvalidConfigException.class,
+        () -> AuditSettings.defaults().with(AuditSettings.MIN_METHODS, Attributions.ALL.size() + 1));
+    assertEquals("audit.shortcut.min-methods", minMethods.key());
+    assertTrue(minMethods.getMessage().contains("1 to " + Attributions.ALL.size()), minMethods.getMessage());
+    AuditSettings.defaults().with(AuditSettings.MIN_METHODS, Attributions.ALL.size()); // every method may be required
+  }
+}
