@@ -149,7 +149,7 @@ public record AuditSettings(
       "images per forward pass of the quality checks").within(1, 4096).qualifiedInJson();
   public static final Key<Double> INSERTION_BLUR = Key.number(Q + "insertion-blur", 5,
       "σ in input pixels of the blurred image insertion starts from (RISE uses 5 at 224²)")
-      .allow(v -> v > 0 && v <= 100, "numbers above 0, up to 100");
+      .aboveUpTo(0, 100);
   public static final Key<Double> DIFF_SHIFT = Key.number(P + "diff.attention-shift", 0.15,
       "audit diff marks a class's attention as shifted at this total variation distance").between(0, 1);
   /** Each detector reads its own keys ({@link ShortcutDetector#settings}). */

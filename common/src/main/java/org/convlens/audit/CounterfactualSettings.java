@@ -41,7 +41,7 @@ public record CounterfactualSettings(List<ImageEdit> edits, int maxImages, long 
       "bootstrap replicates of each rate difference").within(100, 100_000);
   public static final Key<Double> MIN_DIFFERENCE = Key.number(P + "min-difference", 0.15,
       "a class is flagged when its flip rate exceeds the others' mean by at least this")
-      .allow(v -> v > 0 && v <= 1, "numbers above 0, up to 1");
+      .aboveUpTo(0, 1);
   public static final Key<Double> ALPHA = Key.number(P + "alpha", 0.05,
       "family-wise error rate of the flags (Bonferroni)")
       .allow(v -> v > 0 && v < 1, "numbers between 0 and 1, e.g. 0.05");

@@ -139,7 +139,7 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
         "a pair is flagged when |AUC - 0.5| >= this").allow(v -> v >= 0 && v <= 0.5, "numbers from 0 to 0.5");
     public static final Key<Double> ALPHA = Key.number(P + "alpha", 0.05,
         "family-wise error rate (Bonferroni over every pair judged)")
-        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+        .aboveUpTo(0, 0.5);
     public static final Key<Integer> MIN_IMAGES = Key.integer(P + "min-images", 10,
         "a pair is judged only when at least this many images of other classes are predicted as the class")
         .within(1, 1_000_000);

@@ -96,21 +96,20 @@ public final class PatchDetector implements ShortcutDetector {
   public record Options(double minDrop, double maxWindow, double minEffect, double minRate, double alpha, int minImages,
       int replicates, long seed, int maxImages, double fixedShare, int examples) implements Serializable {
     private static final String P = "audit." + NAME + ".";
-    private static final String UP_TO_1 = "numbers above 0, up to 1";
     public static final Key<Double> MIN_DROP = Key.number(P + "min-drop", 0.5,
         "an image hinges on one patch when hiding one window removes at least this share of the probability")
-        .allow(v -> v > 0 && v <= 1, UP_TO_1);
+        .aboveUpTo(0, 1);
     public static final Key<Double> MAX_WINDOW = Key.number(P + "max-window", 0.25,
         "only windows at most this fraction of the shorter input side count as small")
-        .allow(v -> v > 0 && v <= 1, UP_TO_1);
+        .aboveUpTo(0, 1);
     public static final Key<Double> MIN_EFFECT = Key.number(P + "min-effect", 0.25,
         "a class's hinge share must exceed the other judged classes' mean share by at least this")
-        .allow(v -> v > 0 && v <= 1, UP_TO_1);
+        .aboveUpTo(0, 1);
     public static final Key<Double> MIN_RATE = Key.number(P + "min-rate", 0.5,
-        "and at least this share of its fooled images must hinge").allow(v -> v > 0 && v <= 1, UP_TO_1);
+        "and at least this share of its fooled images must hinge").aboveUpTo(0, 1);
     public static final Key<Double> ALPHA = Key.number(P + "alpha", 0.05,
         "family-wise error rate (Bonferroni over the classes judged)")
-        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+        .aboveUpTo(0, 0.5);
     public static final Key<Integer> MIN_IMAGES = Key.integer(P + "min-images", 10,
         "a class is judged when at least this many images of other classes are predicted as it")
         .within(2, 1_000_000);
@@ -122,7 +121,7 @@ public final class PatchDetector implements ShortcutDetector {
         "fooled images per predicted class at most (smallest xxhash64(seed, id))").within(10, 10_000_000);
     public static final Key<Double> FIXED_SHARE = Key.number(P + "fixed-share", 0.5,
         "a cue is a marker when at least this share of its hinge windows lie near one of them")
-        .allow(v -> v > 0 && v <= 1, UP_TO_1);
+        .aboveUpTo(0, 1);
     public static final Key<Integer> EXAMPLES = Key.integer(P + "examples", 6,
         "example images per finding").within(0, 100);
     public static final SettingsSpec<Options> SPEC = SettingsSpec.of(Options.class, MIN_DROP, MAX_WINDOW, MIN_EFFECT,

@@ -152,13 +152,13 @@ public final class SliceDetector implements ShortcutDetector {
         .within(1, 100_000);
     public static final Key<Double> ALPHA = Key.number(P + "alpha", 0.05,
         "family-wise error rate: Fisher's exact test, Bonferroni over every slice tested")
-        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+        .aboveUpTo(0, 0.5);
     public static final Key<Double> MIN_ERROR_CONFIDENCE = Key.number(P + "min-error-confidence", 0.7,
         "and the model's mean confidence on them is at least this").allow(v -> v >= 0 && v <= 1,
         "numbers from 0 to 1");
     public static final Key<Double> DESCRIBE_EFFECT = Key.number(P + "describe-effect", 0.2,
         "an image statistic names the cue when its AUC is at least this far from 0.5")
-        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+        .aboveUpTo(0, 0.5);
     public static final Key<String> METHOD = Key.string(P + "method", "",
         "the map method describing a slice's attention; \"\" = the first of "
             + String.join(", ", StrategyDetector.PREFERRED))

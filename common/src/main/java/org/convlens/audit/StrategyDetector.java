@@ -146,7 +146,7 @@ public final class StrategyDetector implements ShortcutDetector {
         .between(0, 100);
     public static final Key<Double> TOP_SHARE = Key.number(P + "top-share", 0.03125,
         "an image's top cells: this share of the grid, at least one cell")
-        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+        .aboveUpTo(0, 0.5);
     public static final Key<Double> BORDER = Key.number(P + "border", 0.125,
         "width of the border band as a fraction of the side, at least one cell").between(0.05, 0.25);
     public static final Key<Double> MIN_SHARE = Key.number(P + "min-share", 0.1,
@@ -162,7 +162,7 @@ public final class StrategyDetector implements ShortcutDetector {
         "bootstrap replicates per strategy").within(100, 100_000);
     public static final Key<Double> ALPHA = Key.number(P + "alpha", 0.05,
         "family-wise error rate per class (Bonferroni over its judged strategies x 3 kinds)")
-        .allow(v -> v > 0 && v <= 0.5, "numbers above 0, up to 0.5");
+        .aboveUpTo(0, 0.5);
     public static final Key<Long> SEED = Key.longInteger(P + "seed", 20240611,
         "seed of the sample, the k-means draws and the bootstrap");
     public static final Key<Integer> EXAMPLES = Key.integer(P + "examples", 6,

@@ -149,6 +149,17 @@ public final class Key<T> implements SettingPart<T> {
         "numbers from " + lo + " to " + hi);
   }
 
+  /** Numbers above {@code lo} (excluded) and up to {@code hi} (included): rates, alphas, lifts. */
+  public Key<T> aboveUpTo(double lo, double hi) {
+    return allow(v -> ((Number) v).doubleValue() > lo && ((Number) v).doubleValue() <= hi,
+        "numbers above " + plain(lo) + ", up to " + plain(hi));
+  }
+
+  /** A bound as a person writes it: 0.5, 1, 100 (not 1.0). */
+  private static String plain(double v) {
+    return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+  }
+
   /** Values that {@code valid} accepts; {@code allowed} says which, in the error message. */
   public Key<T> allow(Predicate<T> valid, String allowed) {
     List<Check<T>> c = new ArrayList<>(checks);
