@@ -99,7 +99,7 @@ public final class Benchmark {
     Classifier model = ModelCache.get(spec);
     ModelDescription d = model.description();
     int batch = base.analyze().batchSize();
-    AttributionSettings settings = base.analyze().attribution().withOcclusion(windows, strides);
+    AttributionSettings settings = Occlusion.withGrids(base.analyze().attribution(), windows, strides);
     String layer = model.defaultGradientLayer();
     int rawImages = Math.max(threads * batch, images);
 
@@ -133,10 +133,10 @@ public final class Benchmark {
 
     int positions = 0;
     for (int i = 0; i < windows.size(); i++) {
-      int s = settings.withOcclusion(windows, strides).stride(i);
+      int s = settings.of(Occlusion.SPEC).stride(i);
       positions += Occlusion.positions(d.input().height(), windows.get(i), s) * Occlusion.positions(d.input().width(), windows.get(i), s);
     }
-    int auto = settings.perturbationsPerEval(d.input().channels() * d.input().height() * d.input().width());
+    int auto = settings.of(Occlusion.SPEC).perturbationsPerEval(d.input().channels() * d.input().height() * d.input().width());
     List<Integer> per = new ArrayList<>(List.of(1, auto));
     for (int p : o.perturbationBatches()) {
       if (!per.contains(p) && p > 0) {
@@ -147,7 +147,7 @@ public final class Benchmark {
     double best = Double.MAX_VALUE;
     int bestPer = 0;
     for (int p : per) {
-      double sPerImage = occlusion(model, occImages, settings.withPerturbationsPerEval(p));
+      double sPerImage = occlusion(model, occImages, settings.with(Occlusion.PERTURBATIONS_PER_EVAL, p));
       row("occlusion, perturbations-per-eval " + p, sPerImage, "s/image",
           String.format(Locale.ROOT, "windows %s strides %s, %d forwards/image, %d images on %d threads",
               windows, strides.isEmpty() ? "half" : strides, positions, occImages, threads));

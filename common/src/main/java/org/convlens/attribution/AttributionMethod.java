@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructField;
+import org.convlens.config.SettingsSpec;
 import org.convlens.model.Classifier;
 import org.convlens.model.ModelDescription;
 
@@ -20,8 +21,9 @@ import org.convlens.model.ModelDescription;
  * <p>A method also carries every fact the other stages derive from it (as Captum's {@code
  * grad_cam.py} carries its own docs and defaults): its {@link #title()}, its {@link #maps() map
  * columns} with their kind, how it reduces to an {@link #attentionPlane attention plane} for the
- * audit, whether the report overlays it, its rank for describing attention, whether it is a
- * perturbation grid, and what it records in run.json. The audit, the report and the jobs read
+ * audit, whether the report overlays it, its rank for describing attention, its own settings
+ * ({@link #settingsSpec()}), whether it is a perturbation grid ({@link PerturbationGridMethod}),
+ * and what it records in run.json. The audit, the report and the jobs read
  * these through {@link Attributions} and never name a method.
  */
 public interface AttributionMethod {
@@ -30,6 +32,15 @@ public interface AttributionMethod {
 
   /** How the report, audit.json readers and the console title the method. */
   String title();
+
+  /**
+   * The method's own typed settings, declared in its class: the keys (with defaults, ranges and
+   * docs) of one settings record, which {@link AttributionSettings} holds and {@link
+   * AttributionSettings#of} returns; null when the method has none.
+   */
+  default SettingsSpec<? extends Record> settingsSpec() {
+    return null;
+  }
 
   /** Whether {@code analyze.methods}' default list holds the method. */
   default boolean runsByDefault() {
@@ -64,12 +75,11 @@ public interface AttributionMethod {
   }
 
   /**
-   * Whether the method's column is a perturbation grid ({@code window, stride, rows, cols,
-   * target_prob, drop, argmax} per window): what the patch detector reads and the quality
-   * cascade re-runs as tiles.
+   * Whether the method's column is a perturbation grid, i.e. it is a {@link
+   * PerturbationGridMethod}.
    */
   default boolean perturbationGrid() {
-    return false;
+    return this instanceof PerturbationGridMethod;
   }
 
   /** A plane of non-negative or signed attribution values, {@code height×width}. */

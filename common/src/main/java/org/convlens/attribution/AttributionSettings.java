@@ -2,18 +2,26 @@ package org.convlens.attribution;
 
 import com.typesafe.config.Config;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import org.convlens.config.Choice;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.config.Key;
+import org.convlens.config.SettingPart;
 import org.convlens.config.SettingsSpec;
 
 /**
  * {@code analyze.*} settings of the attribution methods, validated once on the driver and shipped
- * to executors as a value. Each key, its default and its range are declared once below ({@link
- * #SPEC}); {@code conf/convlens.conf} documents the same keys.
+ * to executors as a value. The shared keys are declared once below ({@link #SPEC}); each method
+ * declares its own keys and settings record in its class ({@link AttributionMethod#settingsSpec()})
+ * and this record holds them all, read through the registry ({@link #METHOD_SETTINGS}), as {@code
+ * AuditSettings} holds each detector's. {@code conf/convlens.conf} documents the same keys.
  *
  * @param methods methods to run, by {@link AttributionMethod#name()} (see {@link Attributions})
  * @param target whose score is explained: {@code predicted}, {@code label}, or a class name or
@@ -21,31 +29,17 @@ import org.convlens.config.SettingsSpec;
  * @param mapEncoding how maps are stored
  * @param mapMaxSide maps larger than this (longer side) are area-downsampled to it; 0 = keep the
  *     input size
- * @param smoothGradSamples noisy copies per image (SmoothGrad's n)
- * @param smoothGradNoise noise σ as a fraction of the image's value range (SmoothGrad's σ/(max−min))
- * @param seed seed of every random choice (SmoothGrad noise), mixed with the image id
- * @param gradCamLayer Grad-CAM layer; empty = the model description's feature map
- * @param occlusionWindows square window sides, one grid per window
- * @param occlusionStrides one stride for all windows, one per window, or empty = half of each
- *     window
- * @param occlusionBaseline what an occluded pixel becomes
- * @param perturbationsPerEval occluded copies per forward pass (Captum's {@code
- *     perturbations_per_eval}); bounds the memory of occlusion; 0 = auto (see {@link
- *     #perturbationsPerEval(int)})
+ * @param seed seed of every random choice (a method's noise), mixed with the image id
+ * @param methodSettings each registered method's own settings record, by method name (see {@link
+ *     #of}); methods without settings are absent
  */
 public record AttributionSettings(
     List<String> methods,
     String target,
     MapEncoding.Kind mapEncoding,
     int mapMaxSide,
-    int smoothGradSamples,
-    double smoothGradNoise,
     long seed,
-    String gradCamLayer,
-    List<Integer> occlusionWindows,
-    List<Integer> occlusionStrides,
-    Baseline occlusionBaseline,
-    int perturbationsPerEval)
+    Map<String, Serializable> methodSettings)
     implements Serializable {
 
   public static final String PREDICTED = "predicted";
@@ -65,10 +59,12 @@ public record AttributionSettings(
       "maps are area-downsampled when their longer side exceeds this (0 = the input size)")
       .allow(m -> m == 0 || (m >= 4 && m <= 4096), "0 (input size) or 4 to 4096");
   public static final Key<Long> SEED = Key.longInteger(P + "seed", 20240611,
-      "seed of every random choice (SmoothGrad noise), mixed with each image's id");
+      "seed of every random choice (a method's noise), mixed with each image's id");
+  /** Each method reads its own keys ({@link AttributionMethod#settingsSpec()}). */
+  public static final SettingPart<Map<String, Serializable>> METHOD_SETTINGS = SettingsSpec.computed(methodKeys(),
+      c -> methodSettings(spec -> spec.from(c)), () -> methodSettings(SettingsSpec::defaults));
   public static final SettingsSpec<AttributionSettings> SPEC = SettingsSpec.of(AttributionSettings.class, METHODS,
-      TARGET, MAP_ENCODING, MAP_MAX_SIDE, SmoothGrad.SAMPLES, SmoothGrad.NOISE, SEED, GradCam.LAYER,
-      Occlusion.WINDOWS, Occlusion.STRIDES, Occlusion.BASELINE, Occlusion.PERTURBATIONS_PER_EVAL);
+      TARGET, MAP_ENCODING, MAP_MAX_SIDE, SEED, METHOD_SETTINGS);
 
   public AttributionSettings {
     methods = List.copyOf(METHODS.check(methods));
@@ -81,16 +77,16 @@ public record AttributionSettings(
     }
     target = target.strip();
     MAP_MAX_SIDE.check(mapMaxSide);
-    SmoothGrad.SAMPLES.check(smoothGradSamples);
-    SmoothGrad.NOISE.check(smoothGradNoise);
-    gradCamLayer = gradCamLayer == null ? "" : GradCam.LAYER.check(gradCamLayer);
-    occlusionWindows = List.copyOf(occlusionWindows);
-    occlusionStrides = List.copyOf(occlusionStrides);
-    Occlusion.checkGrids(occlusionWindows, occlusionStrides);
-    Occlusion.PERTURBATIONS_PER_EVAL.check(perturbationsPerEval);
+    methodSettings = Collections.unmodifiableMap(new LinkedHashMap<>(methodSettings));
+    for (AttributionMethod m : Attributions.ALL) {
+      if (m.settingsSpec() != null && !m.settingsSpec().type().isInstance(methodSettings.get(m.name()))) {
+        throw new IllegalArgumentException("no " + m.settingsSpec() + " for method " + m.name() + " in "
+            + methodSettings);
+      }
+    }
   }
 
-  /** Reads and validates the attribution keys of {@code analyze.*}. */
+  /** Reads and validates the attribution keys of {@code analyze.*}, each method's own keys included. */
   public static AttributionSettings from(Config c) {
     return SPEC.from(c);
   }
@@ -100,38 +96,51 @@ public record AttributionSettings(
     return SPEC.defaults();
   }
 
-  /** These settings with {@code key} set to {@code value} (checked like a configured value). */
-  public <T> AttributionSettings with(Key<T> key, T value) {
-    return SPEC.with(this, key, value);
+  /** The settings record that {@code spec} describes, of the method that declares it. */
+  public <S extends Record> S of(SettingsSpec<S> spec) {
+    for (Serializable s : methodSettings.values()) {
+      if (spec.type().isInstance(s)) {
+        return spec.type().cast(s);
+      }
+    }
+    throw new IllegalArgumentException("no registered method declares " + spec);
   }
-
-  /** Input values per occlusion forward that {@code perturbations-per-eval = 0} aims for. */
-  public static final int AUTO_VALUES_PER_EVAL = 1 << 20;
 
   /**
-   * Occluded copies per forward for a model input of {@code values} numbers (C·H·W): the
-   * configured value, or for 0 (auto) about {@link #AUTO_VALUES_PER_EVAL} input values per
-   * forward, 1 to 64 copies — 64 at 32², 6 at 224². Large batches of large inputs were slower
-   * (docs/benchmarks.md), as was measured for PyTorch on the build machine: big activation buffers go back to
-   * the OS and fault in again.
+   * These settings with {@code key} set to {@code value} (checked like a configured value): a
+   * shared key, or one that a method declares in its {@link AttributionMethod#settingsSpec()}.
    */
-  public int perturbationsPerEval(int values) {
-    if (perturbationsPerEval > 0) {
-      return perturbationsPerEval;
+  public <T> AttributionSettings with(Key<T> key, T value) {
+    if (SPEC.parts().contains(key)) {
+      return SPEC.with(this, key, value);
     }
-    return Math.max(1, Math.min(64, AUTO_VALUES_PER_EVAL / Math.max(1, values)));
+    for (AttributionMethod m : Attributions.ALL) {
+      if (m.settingsSpec() != null && m.settingsSpec().parts().contains(key)) {
+        return with(withKey(m.settingsSpec(), key, value));
+      }
+    }
+    throw new IllegalArgumentException(key.path() + " is not a key of " + SPEC + " or of a registered method");
   }
 
-  /** The stride of window {@code i}. */
-  public int stride(int i) {
-    return strideOf(occlusionWindows, occlusionStrides, i);
+  private <S extends Record, T> S withKey(SettingsSpec<S> spec, Key<T> key, T value) {
+    return spec.with(of(spec), key, value);
   }
 
-  static int strideOf(List<Integer> windows, List<Integer> strides, int i) {
-    if (strides.isEmpty()) {
-      return Math.max(1, windows.get(i) / 2);
+  /** These settings with the settings record of {@code spec} changed by {@code change}. */
+  public <S extends Record> AttributionSettings with(SettingsSpec<S> spec, UnaryOperator<S> change) {
+    return with(change.apply(of(spec)));
+  }
+
+  /** These settings with one method's settings record replaced by {@code own}. */
+  public AttributionSettings with(Record own) {
+    for (AttributionMethod m : Attributions.ALL) {
+      if (m.settingsSpec() != null && m.settingsSpec().type().isInstance(own)) {
+        Map<String, Serializable> next = new LinkedHashMap<>(methodSettings);
+        next.put(m.name(), (Serializable) own);
+        return SPEC.with(this, METHOD_SETTINGS, next);
+      }
     }
-    return strides.size() == 1 ? strides.get(0) : strides.get(i);
+    throw new IllegalArgumentException(own + " is no registered method's settings");
   }
 
   public boolean runs(String method) {
@@ -143,38 +152,25 @@ public record AttributionSettings(
     return with(METHODS, m);
   }
 
-  /** These settings with another perturbation batch (benchmarks and tests). */
-  public AttributionSettings withPerturbationsPerEval(int p) {
-    return with(Occlusion.PERTURBATIONS_PER_EVAL, p);
+  /** Every registered method's settings, by name, each read by {@code read} from its spec. */
+  private static Map<String, Serializable> methodSettings(Function<SettingsSpec<?>, Record> read) {
+    Map<String, Serializable> m = new LinkedHashMap<>();
+    for (AttributionMethod method : Attributions.ALL) {
+      if (method.settingsSpec() != null) {
+        m.put(method.name(), (Serializable) read.apply(method.settingsSpec()));
+      }
+    }
+    return m;
   }
 
-  /** These settings with other occlusion windows and strides (benchmarks and tests). */
-  public AttributionSettings withOcclusion(List<Integer> windows, List<Integer> strides) {
-    // Strides cleared first: every intermediate copy must be a valid pair of windows and strides.
-    return SPEC.with(SPEC.with(this, Occlusion.STRIDES, List.of()), Occlusion.WINDOWS, windows)
-        .with(Occlusion.STRIDES, strides);
-  }
-
-  /** What an occluded pixel is set to (all channels). */
-  public enum Baseline implements Choice {
-    /** Pixel value 0.5 on the [0,1] scale, then normalised like the image. */
-    GREY("grey"),
-    /** Pixel value 0. */
-    BLACK("black"),
-    /** The normalisation mean, i.e. 0 after normalisation (Captum's default baseline). */
-    MEAN("mean"),
-    /** The image's own per-channel mean. */
-    IMAGE_MEAN("image-mean");
-
-    private final String code;
-
-    Baseline(String code) {
-      this.code = code;
+  /** The keys every registered method declares. */
+  private static List<Key<?>> methodKeys() {
+    List<Key<?>> keys = new ArrayList<>();
+    for (AttributionMethod m : Attributions.ALL) {
+      if (m.settingsSpec() != null) {
+        keys.addAll(m.settingsSpec().keys());
+      }
     }
-
-    @Override
-    public String code() {
-      return code;
-    }
+    return keys;
   }
 }

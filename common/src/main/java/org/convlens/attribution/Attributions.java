@@ -29,14 +29,22 @@ public final class Attributions {
         .map(AttributionMethod::name).toList();
   }
 
-  /** The method whose column is a perturbation grid, if one is registered. */
-  public static java.util.Optional<AttributionMethod> perturbationGrid() {
-    return ALL.stream().filter(AttributionMethod::perturbationGrid).findFirst();
+  /**
+   * The method whose column is a perturbation grid: what the audit's patch detector, its quality
+   * checks and the report's grid view read. The registry holds exactly one.
+   */
+  public static PerturbationGridMethod perturbationGrid() {
+    List<PerturbationGridMethod> grids = ALL.stream().filter(PerturbationGridMethod.class::isInstance)
+        .map(PerturbationGridMethod.class::cast).toList();
+    if (grids.size() != 1) {
+      throw new IllegalStateException("the registry must hold one perturbation-grid method, not " + grids.size());
+    }
+    return grids.get(0);
   }
 
-  /** The name of the perturbation-grid method ({@link #perturbationGrid()}); it must exist. */
+  /** The name of the perturbation-grid method ({@link #perturbationGrid()}). */
   public static String gridName() {
-    return perturbationGrid().orElseThrow().name();
+    return perturbationGrid().name();
   }
 
   /**

@@ -18,7 +18,7 @@ import org.convlens.model.InferenceSession.Gradients;
  * driver (the feature-map gradient must be constant over space) and refuses other models. No
  * ReLU, as in the paper; the map is upsampled bilinearly to the input size and stored min–max.
  */
-public final class Cam implements AttributionMethod {
+public final class Cam extends ChannelWeightedLayerMap {
   public static final String NAME = "cam";
 
   @Override
@@ -51,7 +51,7 @@ public final class Cam implements AttributionMethod {
 
   @Override
   public void check(Classifier model, AttributionSettings settings) {
-    GradCam.requireLayer(model, model.defaultGradientLayer(), "model.path", NAME);
+    requireLayer(model, model.defaultGradientLayer(), "model.path", NAME);
     int[] shape = model.gradientLayers().get(model.defaultGradientLayer());
     var in = model.description().input();
     SplittableRandom r = new SplittableRandom(settings.seed());
@@ -84,13 +84,14 @@ public final class Cam implements AttributionMethod {
         throw new InvalidConfigException("analyze.methods", "cam needs a model that ends in global average"
             + " pooling and one linear layer after '" + model.defaultGradientLayer() + "', but the gradient of"
             + " model " + model.description().id() + " varies over that feature map (spread " + spread
-            + " vs max " + maxAbs + "): use gradcam instead");
+            + " vs max " + maxAbs + "): use a layer-attribution method that does not assume that head instead");
       }
     }
   }
 
+  /** Signed and scaled by h·w: the paper's class map, no ReLU. */
   @Override
-  public Object[][] attribute(AttributionBatch batch) {
-    return GradCam.maps(batch, batch.gradients(gradientLayer(batch.settings(), batch.model())), true);
+  boolean linearHead() {
+    return true;
   }
 }

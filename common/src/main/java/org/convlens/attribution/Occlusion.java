@@ -1,5 +1,6 @@
 package org.convlens.attribution;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,8 +11,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.convlens.config.Choice;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.config.Key;
+import org.convlens.config.SettingsSpec;
 import org.convlens.model.Classifier;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.TopK;
@@ -32,20 +35,105 @@ import org.convlens.model.Softmax;
  * analyze.occlusion.perturbations-per-eval} at a time (Captum's {@code perturbations_per_eval}),
  * which bounds memory to that many copies plus one forward's activations.
  */
-public final class Occlusion implements AttributionMethod {
+public final class Occlusion implements PerturbationGridMethod {
   public static final String NAME = "occlusion";
-  // Its keys under analyze.*, declared here with their defaults, ranges and docs; AttributionSettings
-  // reads them into its record and conf/convlens.conf holds the same keys (ConfFileMatchesDeclaredKeysTest).
+  /** run.json's entry of the baseline the analysis ran with (the audit reuses grids made with it). */
+  static final String BASELINE_ENTRY = NAME + "_baseline";
+  // Its keys under analyze.* and audit.quality.*, declared here with their defaults, ranges and
+  // docs; AttributionSettings holds its Settings through the registry, the audit reads its audit key
+  // through PerturbationGridMethod, and conf/convlens.conf holds the same keys
+  // (ConfFileMatchesDeclaredKeysTest).
   public static final Key<List<Integer>> WINDOWS = Key.ints(AttributionSettings.P + "occlusion.windows", List.of(4, 8),
       "square occlusion window sides in input pixels, one grid per window")
       .<Integer>each(w -> w >= 1 && w <= 4096, "window sides from 1 to 4096");
   public static final Key<List<Integer>> STRIDES = Key.ints(AttributionSettings.P + "occlusion.strides", List.of(),
       "one stride for all windows, one per window, or [] = half of each window");
-  public static final Key<AttributionSettings.Baseline> BASELINE = Key.choice(AttributionSettings.P + "occlusion.baseline", AttributionSettings.Baseline.class,
-      AttributionSettings.Baseline.GREY, "what an occluded pixel becomes");
+  public static final Key<Baseline> BASELINE = Key.choice(AttributionSettings.P + "occlusion.baseline", Baseline.class,
+      Baseline.GREY, "what an occluded pixel becomes");
   public static final Key<Integer> PERTURBATIONS_PER_EVAL = Key.integer(AttributionSettings.P + "occlusion.perturbations-per-eval", 0,
       "occluded copies per forward pass (Captum's perturbations_per_eval); 0 = auto")
       .allow(p -> p >= 0 && p <= 4096, "0 (auto) or integers from 1 to 4096");
+  public static final SettingsSpec<Settings> SPEC = SettingsSpec.of(Settings.class, WINDOWS, STRIDES, BASELINE,
+      PERTURBATIONS_PER_EVAL);
+  /** The audit's key: cascade steps at which occlusion is re-run (see {@link #cascadeSteps()}). */
+  public static final Key<Integer> CASCADE_STEPS = Key.integer("audit.quality.occlusion-steps", 4,
+      "cascade steps at which occlusion is re-run (0 = every step)").within(0, 10_000);
+
+  /** Input values per occlusion forward that {@code perturbations-per-eval = 0} aims for. */
+  public static final int AUTO_VALUES_PER_EVAL = 1 << 20;
+
+  /**
+   * {@code analyze.occlusion.*}.
+   *
+   * @param windows square window sides, one grid per window
+   * @param strides one stride for all windows, one per window, or empty = half of each window
+   * @param baseline what an occluded pixel becomes
+   * @param perturbationsPerEval occluded copies per forward pass (Captum's {@code
+   *     perturbations_per_eval}); bounds the memory of occlusion; 0 = auto (see {@link
+   *     #perturbationsPerEval(int)})
+   */
+  public record Settings(List<Integer> windows, List<Integer> strides, Baseline baseline, int perturbationsPerEval)
+      implements Serializable {
+    public Settings {
+      windows = List.copyOf(windows);
+      strides = List.copyOf(strides);
+      checkGrids(windows, strides);
+      PERTURBATIONS_PER_EVAL.check(perturbationsPerEval);
+    }
+
+    /** The stride of window {@code i}. */
+    public int stride(int i) {
+      return strideOf(windows, strides, i);
+    }
+
+    /**
+     * Occluded copies per forward for a model input of {@code values} numbers (C·H·W): the
+     * configured value, or for 0 (auto) about {@link #AUTO_VALUES_PER_EVAL} input values per
+     * forward, 1 to 64 copies — 64 at 32², 6 at 224². Large batches of large inputs were slower
+     * (docs/benchmarks.md), as was measured for PyTorch on the build machine: big activation buffers go back to
+     * the OS and fault in again.
+     */
+    public int perturbationsPerEval(int values) {
+      if (perturbationsPerEval > 0) {
+        return perturbationsPerEval;
+      }
+      return Math.max(1, Math.min(64, AUTO_VALUES_PER_EVAL / Math.max(1, values)));
+    }
+
+    /** These settings with other windows and strides. */
+    public Settings withGrids(List<Integer> windows, List<Integer> strides) {
+      return new Settings(windows, strides, baseline, perturbationsPerEval);
+    }
+  }
+
+  /** {@code settings} with other occlusion windows and strides (benchmarks and tests). */
+  public static AttributionSettings withGrids(AttributionSettings settings, List<Integer> windows,
+      List<Integer> strides) {
+    return settings.with(settings.of(SPEC).withGrids(windows, strides));
+  }
+
+  /** What an occluded pixel is set to (all channels). */
+  public enum Baseline implements Choice {
+    /** Pixel value 0.5 on the [0,1] scale, then normalised like the image. */
+    GREY("grey"),
+    /** Pixel value 0. */
+    BLACK("black"),
+    /** The normalisation mean, i.e. 0 after normalisation (Captum's default baseline). */
+    MEAN("mean"),
+    /** The image's own per-channel mean. */
+    IMAGE_MEAN("image-mean");
+
+    private final String code;
+
+    Baseline(String code) {
+      this.code = code;
+    }
+
+    @Override
+    public String code() {
+      return code;
+    }
+  }
 
   public static final StructType GRID =
       new StructType()
@@ -62,6 +150,18 @@ public final class Occlusion implements AttributionMethod {
     return NAME;
   }
 
+  @Override
+  public SettingsSpec<Settings> settingsSpec() {
+    return SPEC;
+  }
+
+  static int strideOf(List<Integer> windows, List<Integer> strides, int i) {
+    if (strides.isEmpty()) {
+      return Math.max(1, windows.get(i) / 2);
+    }
+    return strides.size() == 1 ? strides.get(0) : strides.get(i);
+  }
+
   /** The windows and strides' cross-checks (each key alone is checked by its declaration). */
   static void checkGrids(List<Integer> windows, List<Integer> strides) {
     if (windows.isEmpty()) {
@@ -73,7 +173,7 @@ public final class Occlusion implements AttributionMethod {
           + windows.size() + " windows: give none (half of each window), one, or one per window");
     }
     for (int i = 0; i < windows.size(); i++) {
-      int s = AttributionSettings.strideOf(windows, strides, i);
+      int s = strideOf(windows, strides, i);
       if (s < 1 || s > windows.get(i)) {
         throw InvalidConfigException.range(STRIDES.path(), s,
             "strides from 1 to the window side (" + windows.get(i) + "), as Captum requires");
@@ -91,10 +191,53 @@ public final class Occlusion implements AttributionMethod {
     return List.of(new StructField(NAME, DataTypes.createArrayType(GRID, false), true, Metadata.empty()));
   }
 
-  /** Its column is a grid per window ({@link #GRID}), not a map. */
   @Override
-  public boolean perturbationGrid() {
-    return true;
+  public StructType gridSchema() {
+    return GRID;
+  }
+
+  @Override
+  public List<Integer> windows(AttributionSettings settings) {
+    return settings.of(SPEC).windows();
+  }
+
+  @Override
+  public int stride(AttributionSettings settings, int i) {
+    return settings.of(SPEC).stride(i);
+  }
+
+  @Override
+  public AttributionSettings withGrid(AttributionSettings settings, int window, int stride) {
+    return withGrids(settings, List.of(window), List.of(stride));
+  }
+
+  @Override
+  public AttributionSettings withPerturbationsPerEval(AttributionSettings settings, int perturbations) {
+    return settings.with(PERTURBATIONS_PER_EVAL, perturbations);
+  }
+
+  @Override
+  public String baseline(AttributionSettings settings) {
+    return settings.of(SPEC).baseline().code();
+  }
+
+  @Override
+  public String baselineEntry() {
+    return BASELINE_ENTRY;
+  }
+
+  @Override
+  public AttributionSettings withBaseline(AttributionSettings settings, String code) {
+    try {
+      return settings.with(BASELINE, Choice.parse(Baseline.class, BASELINE.path(), code));
+    } catch (InvalidConfigException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public Key<Integer> cascadeSteps() {
+    return CASCADE_STEPS;
   }
 
   /** Second: the model's own probability drop, coarser than a layer map but model-agnostic. */
@@ -131,6 +274,12 @@ public final class Occlusion implements AttributionMethod {
    * Captum's occlusion attribution per pixel from one stored grid: the mean of {@code max(drop,
    * 0)} over every window position covering the pixel (0 where none does).
    */
+  @Override
+  public float[] pixelMap(Row grid, int h, int w) {
+    return pixelAttribution(grid, h, w);
+  }
+
+  /** Captum's per-pixel attribution of one stored grid (see {@link #pixelMap}). */
   public static float[] pixelAttribution(Row grid, int h, int w) {
     int window = grid.getInt(0);
     int stride = grid.getInt(1);
@@ -160,13 +309,14 @@ public final class Occlusion implements AttributionMethod {
   @Override
   public Map<String, Object> recorded(AttributionSettings settings, Classifier model) {
     Map<String, Object> out = new LinkedHashMap<>();
+    Settings own = settings.of(SPEC);
     List<Map<String, Object>> grids = new ArrayList<>();
-    for (int i = 0; i < settings.occlusionWindows().size(); i++) {
-      grids.add(Map.of("window", settings.occlusionWindows().get(i), "stride", settings.stride(i)));
+    for (int i = 0; i < own.windows().size(); i++) {
+      grids.add(Map.of("window", own.windows().get(i), "stride", own.stride(i)));
     }
     out.put(NAME, grids);
-    out.put("occlusion_baseline", settings.occlusionBaseline().code());
-    out.put("perturbations_per_eval", settings.perturbationsPerEval());
+    out.put(BASELINE_ENTRY, own.baseline().code());
+    out.put("perturbations_per_eval", own.perturbationsPerEval());
     return out;
   }
 
@@ -178,7 +328,7 @@ public final class Occlusion implements AttributionMethod {
   @Override
   public void check(Classifier model, AttributionSettings settings) {
     ModelDescription.Input in = model.description().input();
-    for (int w : settings.occlusionWindows()) {
+    for (int w : settings.of(SPEC).windows()) {
       if (w > Math.min(in.height(), in.width())) {
         throw InvalidConfigException.range("analyze.occlusion.windows", w,
             "window sides up to the model's input size " + in.height() + "×" + in.width());
@@ -189,13 +339,19 @@ public final class Occlusion implements AttributionMethod {
   /** One forward per window position, for every window. */
   @Override
   public long extraForwardsPerImage(AttributionSettings settings, ModelDescription model) {
+    Settings own = settings.of(SPEC);
     long n = 0;
-    for (int k = 0; k < settings.occlusionWindows().size(); k++) {
-      int w = settings.occlusionWindows().get(k);
-      n += (long) positions(model.input().height(), w, settings.stride(k))
-          * positions(model.input().width(), w, settings.stride(k));
+    for (int k = 0; k < own.windows().size(); k++) {
+      int w = own.windows().get(k);
+      n += (long) positions(model.input().height(), w, own.stride(k))
+          * positions(model.input().width(), w, own.stride(k));
     }
     return n;
+  }
+
+  @Override
+  public int windowPositions(int length, int window, int stride) {
+    return positions(length, window, stride);
   }
 
   /** Positions along a side of length {@code length}: Captum's {@code ceil((L − w)/s) + 1}. */
@@ -208,19 +364,19 @@ public final class Occlusion implements AttributionMethod {
 
   @Override
   public Object[][] attribute(AttributionBatch batch) {
-    AttributionSettings s = batch.settings();
+    Settings s = batch.settings().of(SPEC);
     ModelDescription d = batch.description();
     int c = d.input().channels();
     int h = d.input().height();
     int w = d.input().width();
-    int windows = s.occlusionWindows().size();
+    int windows = s.windows().size();
     int[] rows = new int[windows];
     int[] cols = new int[windows];
     List<Job> jobs = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
       for (int k = 0; k < windows; k++) {
-        rows[k] = positions(h, s.occlusionWindows().get(k), s.stride(k));
-        cols[k] = positions(w, s.occlusionWindows().get(k), s.stride(k));
+        rows[k] = positions(h, s.windows().get(k), s.stride(k));
+        cols[k] = positions(w, s.windows().get(k), s.stride(k));
         for (int p = 0; p < rows[k] * cols[k]; p++) {
           jobs.add(new Job(i, k, p));
         }
@@ -236,7 +392,7 @@ public final class Occlusion implements AttributionMethod {
     }
     float[][] baselines = new float[batch.size()][];
     for (int i = 0; i < batch.size(); i++) {
-      baselines[i] = baseline(s.occlusionBaseline(), d, batch.images()[i]);
+      baselines[i] = baseline(s.baseline(), d, batch.images()[i]);
     }
     int per = s.perturbationsPerEval(c * h * w);
     for (int start = 0; start < jobs.size(); start += per) {
@@ -244,7 +400,7 @@ public final class Occlusion implements AttributionMethod {
       float[][] copies = new float[n][];
       for (int j = 0; j < n; j++) {
         Job job = jobs.get(start + j);
-        int window = s.occlusionWindows().get(job.window());
+        int window = s.windows().get(job.window());
         int stride = s.stride(job.window());
         int top = (job.position() / cols[job.window()]) * stride;
         int left = (job.position() % cols[job.window()]) * stride;
@@ -267,7 +423,7 @@ public final class Occlusion implements AttributionMethod {
         for (int p = 0; p < drop.length; p++) {
           drop[p] = p0 - prob[i][k][p];
         }
-        grids[k] = RowFactory.create(s.occlusionWindows().get(k), s.stride(k), rows[k], cols[k],
+        grids[k] = RowFactory.create(s.windows().get(k), s.stride(k), rows[k], cols[k],
             prob[i][k], drop, argmax[i][k]);
       }
       out[i] = new Object[] {grids};
@@ -292,7 +448,7 @@ public final class Occlusion implements AttributionMethod {
   }
 
   /** The baseline per channel, in the model's normalised input space. */
-  static float[] baseline(AttributionSettings.Baseline kind, ModelDescription d, float[] image) {
+  static float[] baseline(Baseline kind, ModelDescription d, float[] image) {
     int c = d.input().channels();
     float[] mean = d.preprocessing().mean();
     float[] std = d.preprocessing().std();

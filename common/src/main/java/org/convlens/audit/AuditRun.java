@@ -40,7 +40,7 @@ import org.convlens.analyze.AnalyzeSettings;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.MapEncoding;
-import org.convlens.attribution.Occlusion;
+import org.convlens.attribution.PerturbationGridMethod;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.config.StageContext;
 import org.convlens.data.HadoopConf;
@@ -482,14 +482,15 @@ public final class AuditRun {
       StageContext analysed, Path analysisDir, Tables tables, PrintStream console) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
     AttributionSettings a = analyze.attribution();
-    // The trained model's occlusion grid is the analysis's own (float32, as analysed) when run.json
-    // says which baseline made it: the check does not spend its forwards again. Its window and
-    // stride are the grid's; without that baseline the grid is computed afresh as configured.
-    AttributionSettings.Baseline analysedBaseline = methods.contains(Attributions.gridName())
-        ? analysedBaseline(new Path(analysisDir.getParent(), "run.json"), hadoop) : null;
+    PerturbationGridMethod gridMethod = Attributions.perturbationGrid();
+    // The trained model's perturbation grid is the analysis's own (float32, as analysed) when
+    // run.json says which baseline made it: the check does not spend its forwards again. Its window
+    // and stride are the grid's; without that baseline the grid is computed afresh as configured.
+    AttributionSettings analysedBaseline = methods.contains(gridMethod.name())
+        ? analysedBaseline(a, new Path(analysisDir.getParent(), "run.json"), hadoop) : null;
     List<org.apache.spark.sql.Column> picked = new ArrayList<>(List.of(col("id").as("_sid"), col("target").as("_target")));
     if (analysedBaseline != null) {
-      picked.add(col(Attributions.gridName()));
+      picked.add(col(gridMethod.column()));
     }
     // Ranked by a hash of the seed and the id: the same images whatever their order or location.
     List<Row> ranked = rows.filter(col("target").isNotNull())
@@ -514,7 +515,7 @@ public final class AuditRun {
         withGrids.add(RowFactory.create(r.get(0), r.get(1), same ? grid : null));
       }
       chosen = withGrids;
-      sampleSchema = sampleSchema.add(ExplanationQuality.STORED_OCCLUSION, Occlusion.GRID, true);
+      sampleSchema = sampleSchema.add(ExplanationQuality.STORED_GRID, gridMethod.gridSchema(), true);
     }
     Dataset<Row> sample = spark.createDataFrame(chosen, sampleSchema);
     Dataset<Row> listing = null;
@@ -525,23 +526,22 @@ public final class AuditRun {
         .drop("_sid");
     // Full precision and size: 8-bit maps would turn the flat parts of a map into ties for Spearman and
     // for the deletion order.
-    // Occlusion only at the largest window, the cheapest grid (49 forwards per image instead of 274 on
-    // the demo); its cascade re-runs lay that window as tiles. docs/audit.md says so.
+    // The grid method only at its largest window, the cheapest grid (49 forwards per image instead of
+    // 274 on the demo); its cascade re-runs lay that window as tiles. docs/audit.md says so.
+    List<Integer> windows = gridMethod.windows(a);
     int coarsest = 0;
-    for (int k = 1; k < a.occlusionWindows().size(); k++) {
-      coarsest = a.occlusionWindows().get(k) > a.occlusionWindows().get(coarsest) ? k : coarsest;
+    for (int k = 1; k < windows.size(); k++) {
+      coarsest = windows.get(k) > windows.get(coarsest) ? k : coarsest;
     }
-    int window = storedGrid != null ? storedGrid.getInt(0) : a.occlusionWindows().get(coarsest);
-    int stride = storedGrid != null ? storedGrid.getInt(1) : a.stride(coarsest);
-    AttributionSettings checked = a.withMethods(methods)
-        .with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
-        .with(AttributionSettings.MAP_MAX_SIDE, 0)
-        .withOcclusion(List.of(window), List.of(stride))
-        .with(Occlusion.BASELINE, storedGrid != null ? analysedBaseline : a.occlusionBaseline())
-        .with(Occlusion.PERTURBATIONS_PER_EVAL, s.qualityBatchSize());
-    // Every forward of the check, occlusion's tiles included, in batches of audit.quality.batch-size.
+    int window = storedGrid != null ? storedGrid.getInt(0) : windows.get(coarsest);
+    int stride = storedGrid != null ? storedGrid.getInt(1) : gridMethod.stride(a, coarsest);
+    AttributionSettings checked = gridMethod.withPerturbationsPerEval(gridMethod.withGrid(
+        (storedGrid != null ? analysedBaseline : a).withMethods(methods)
+            .with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
+            .with(AttributionSettings.MAP_MAX_SIDE, 0), window, stride), s.qualityBatchSize());
+    // Every forward of the check, the grid's tiles included, in batches of audit.quality.batch-size.
     ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, stage.input().maxFileBytes(),
-        stage.input().maxPixels(), s.qualityBatchSize(), s.cascadeLayers(), s.occlusionSteps(),
+        stage.input().maxPixels(), s.qualityBatchSize(), s.cascadeLayers(), s.gridSteps(),
         s.curveSteps(), s.insertionBlur(), s.qualitySeed());
     int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
         (s.qualitySamples() + 7) / 8));
@@ -617,15 +617,15 @@ public final class AuditRun {
     out.put("errors", figures.errors().subList(0, Math.min(20, figures.errors().size())));
     out.put("methods", methods);
     out.put("bootstrap", bootstrap);
-    out.put("occlusion_steps", s.occlusionSteps());
-    if (methods.contains(Attributions.gridName())) {
-      // Where the trained model's occlusion grid came from, and which grid it is.
+    out.put(AuditSettings.GRID_STEPS.jsonName(), s.gridSteps());
+    if (methods.contains(gridMethod.name())) {
+      // Where the trained model's perturbation grid came from, and which grid it is.
       Map<String, Object> grid = new LinkedHashMap<>();
       grid.put("source", storedGrid != null ? "analysis" : "computed");
       grid.put("window", window);
       grid.put("stride", stride);
-      grid.put("baseline", checked.occlusionBaseline().code());
-      out.put("occlusion_grid", grid);
+      grid.put("baseline", gridMethod.baseline(checked));
+      out.put(gridMethod.name() + "_grid", grid);
     }
     out.put("seconds", Math.round(measureSeconds * 10) / 10.0);
     Map<String, Double> cpu = new LinkedHashMap<>();
@@ -636,19 +636,18 @@ public final class AuditRun {
     return out;
   }
 
-  /** The occlusion baseline run.json records the analysis ran with; null when it records none. */
-  static AttributionSettings.Baseline analysedBaseline(Path runJson, Configuration hadoop) {
+  /**
+   * {@code a} with the perturbation-grid baseline run.json records the analysis ran with; null when
+   * it records none, or one this version does not know (the grid is then computed afresh).
+   */
+  static AttributionSettings analysedBaseline(AttributionSettings a, Path runJson, Configuration hadoop) {
+    PerturbationGridMethod gridMethod = Attributions.perturbationGrid();
     JsonNode run = OutputFiles.readJson(runJson, hadoop);
-    JsonNode code = run == null ? null : run.path("attribution").get("occlusion_baseline");
+    JsonNode code = run == null ? null : run.path("attribution").get(gridMethod.baselineEntry());
     if (code == null || !code.isTextual()) {
       return null;
     }
-    try {
-      return org.convlens.config.Choice.parse(AttributionSettings.Baseline.class, "analyze.occlusion.baseline",
-          code.asText());
-    } catch (InvalidConfigException e) {
-      return null; // a baseline this version does not know: compute the grid afresh
-    }
+    return gridMethod.withBaseline(a, code.asText());
   }
 
   /** {@code stage} with the inputs (paths and dataset names) run.json records; none without one. */

@@ -15,7 +15,7 @@ import org.apache.spark.sql.types.StructType;
 public final class AuditSchema {
   /**
    * 2: the quality tables' interval columns ({@code spearman_lo/hi}, {@code auc_lo/hi}),
-   * occlusion's cascade ρ measured on its tiles, a different figure from version 1's, and
+   * the perturbation-grid method's cascade ρ measured on its tiles, a different figure from version 1's, and
    * {@code findings} one row per class with its {@code detectors} (each detector's rows moved to
    * {@code signals}).
    */

@@ -45,11 +45,12 @@ import org.convlens.config.SettingsSpec;
  *     draws a sample disjoint from the default one)
  * @param bootstrap resamples of the percentile bootstrap behind each quality figure's 95% interval
  * @param cascadeLayers randomisation steps, from the top layer down (0 = every layer)
- * @param occlusionSteps cascade steps at which occlusion is re-run, spread evenly from the first to
- *     the last (0 = every step)
+ * @param gridSteps cascade steps at which the perturbation-grid method is re-run, spread evenly
+ *     from the first to the last (0 = every step); its key is the method's own ({@link
+ *     org.convlens.attribution.PerturbationGridMethod#cascadeSteps()})
  * @param curveSteps deletion / insertion steps (pixels change in this many equal shares)
  * @param qualityBatchSize images per forward pass of the quality checks (the sampled images, the
- *     curves' steps, occlusion's tiles)
+ *     curves' steps, the perturbation grid's tiles)
  * @param insertionBlur σ in pixels of the blurred start image of the insertion game (RISE)
  * @param diffShift {@code audit diff} marks a class's attention as shifted when the total
  *     variation distance between its two mean maps is at least this
@@ -79,7 +80,7 @@ public record AuditSettings(
     int qualityOffset,
     int bootstrap,
     int cascadeLayers,
-    int occlusionSteps,
+    int gridSteps,
     int curveSteps,
     int qualityBatchSize,
     double insertionBlur,
@@ -141,8 +142,8 @@ public record AuditSettings(
       .qualifiedInJson();
   public static final Key<Integer> CASCADE_LAYERS = Key.integer(Q + "cascade-layers", 0,
       "model-parameter randomisation steps from the top layer down (0 = every layer)").within(0, 10_000);
-  public static final Key<Integer> OCCLUSION_STEPS = Key.integer(Q + "occlusion-steps", 4,
-      "cascade steps at which occlusion is re-run (0 = every step)").within(0, 10_000);
+  /** Declared by the perturbation-grid method, which it concerns; kept at its place in the table. */
+  public static final Key<Integer> GRID_STEPS = Attributions.perturbationGrid().cascadeSteps();
   public static final Key<Integer> CURVE_STEPS = Key.integer(Q + "curve-steps", 16,
       "deletion / insertion curves change the pixels in this many equal steps").within(2, 1024);
   public static final Key<Integer> QUALITY_BATCH_SIZE = Key.integer(Q + "batch-size", 16,
@@ -158,7 +159,7 @@ public record AuditSettings(
   public static final SettingsSpec<AuditSettings> SPEC = SettingsSpec.of(AuditSettings.class, ANALYSIS, DIR, GRID,
       METHODS, REGION_SIDES, BORDER, MIN_LIFT, MIN_MASS, MIN_CONSISTENCY, IMAGE_LIFT, MIN_METHODS, MIN_IMAGES,
       EXAMPLES, MAX_SUSPECTS, MISTAKES, LABEL_ISSUES, LABEL_ISSUE_MIN_CONFIDENCE, QUALITY_SAMPLES, QUALITY_SEED,
-      QUALITY_OFFSET, BOOTSTRAP, CASCADE_LAYERS, OCCLUSION_STEPS, CURVE_STEPS, QUALITY_BATCH_SIZE, INSERTION_BLUR,
+      QUALITY_OFFSET, BOOTSTRAP, CASCADE_LAYERS, GRID_STEPS, CURVE_STEPS, QUALITY_BATCH_SIZE, INSERTION_BLUR,
       DIFF_SHIFT, DETECTORS);
 
   public AuditSettings {
@@ -194,9 +195,9 @@ public record AuditSettings(
     QUALITY_OFFSET.check(qualityOffset);
     BOOTSTRAP.check(bootstrap);
     CASCADE_LAYERS.check(cascadeLayers);
-    OCCLUSION_STEPS.check(occlusionSteps);
-    if (occlusionSteps == 1) {
-      throw new InvalidConfigException(OCCLUSION_STEPS.path(), "audit.quality.occlusion-steps must be 0 (every"
+    GRID_STEPS.check(gridSteps);
+    if (gridSteps == 1) {
+      throw new InvalidConfigException(GRID_STEPS.path(), GRID_STEPS.path() + " must be 0 (every"
           + " step) or at least 2 (the first and the last step are always among them), got 1");
     }
     CURVE_STEPS.check(curveSteps);

@@ -21,7 +21,7 @@ import org.convlens.attribution.AttributionBatch;
 import org.convlens.attribution.AttributionMethod;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
-import org.convlens.attribution.Occlusion;
+import org.convlens.attribution.PerturbationGridMethod;
 import org.convlens.data.HadoopConf;
 import org.convlens.data.ImageOps;
 import org.convlens.data.InputException;
@@ -40,8 +40,7 @@ import org.convlens.model.Softmax;
  * How far each explanation method can be trusted, measured on a sample of images on the
  * executors (each task loads its own copy of the model, since the check rewrites its weights).
  *
- * <p><b>Model-parameter randomisation</b> (Adebayo et al., "Sanity Checks for Saliency Maps",
- * NeurIPS 2018), cascading: the layers are randomised one more at a time from the top (the
+ * <p><b>Model-parameter randomisation</b> (Adebayo et al., NeurIPS 2018), cascading: the layers are randomised one more at a time from the top (the
  * logits) down ({@link ParameterRandomizer}), and after each step every method's map of the same
  * image and the same target class is compared with the trained model's by Spearman rank
  * correlation of the absolute values (the paper's "absolute-value" variant). A map that the
@@ -54,11 +53,11 @@ import org.convlens.model.Softmax;
  * (trapezoid, x in [0, 1]) is the score: low for deletion and high for insertion are good. The
  * same curves in a random pixel order ("random") are the reference a method must beat.
  *
- * <p><b>Cost</b>, where it departs from the papers: occlusion, the costly map (one forward per
- * window position), is checked at one window; in the cascade it is re-run only at {@code
- * occlusionSteps} of the steps and with its window laid as tiles (stride = window), compared with
- * the trained model's tiles. The trained model's grid can come from the analysis ({@link
- * #STORED_OCCLUSION}). The curves' images of a whole chunk go through the model in full batches,
+ * <p><b>Cost</b>, where it departs from the papers: the perturbation-grid method ({@link
+ * PerturbationGridMethod}), the costly map (one forward per window position), is checked at one
+ * window; in the cascade it is re-run only at {@code gridSteps} of the steps and with its window
+ * laid as tiles (stride = window), compared with the trained model's tiles. The trained model's
+ * grid can come from the analysis ({@link #STORED_GRID}). The curves' images of a whole chunk go through the model in full batches,
  * and the ends every curve of an image shares go through once. Rows carry each image's figures;
  * {@link QualityFigures} averages them and gives their intervals.
  */
@@ -75,7 +74,7 @@ public final class ExplanationQuality {
    * id is empty.
    */
   public static final String CPU_SECONDS = "cpu_seconds";
-  /** The forward and backward that saliency, Grad-CAM and CAM read their maps from. */
+  /** The forward and backward that the gradient and layer-attribution methods read their maps from. */
   public static final String SHARED_PASS = "shared pass";
   /** The deletion and insertion forwards. */
   public static final String CURVES = "curves";
@@ -84,11 +83,15 @@ public final class ExplanationQuality {
   /** All of a task, the parts above included. */
   public static final String TASK = "task";
 
+  /** The registry's perturbation-grid method, the one method the checks treat apart. */
+  private static final PerturbationGridMethod GRID = Attributions.perturbationGrid();
+
   /**
-   * Optional column of the sampled rows: the analysis's own occlusion grid ({@link Occlusion#GRID})
-   * of the checked window, used as the trained model's instead of computing it again.
+   * Optional column of the sampled rows: the analysis's own perturbation grid ({@link
+   * PerturbationGridMethod#gridSchema()}) of the checked window, used as the trained model's
+   * instead of computing it again.
    */
-  public static final String STORED_OCCLUSION = "_occlusion";
+  public static final String STORED_GRID = "_" + GRID.column();
 
   /** One measurement of one image. */
   public static final StructType ROW = new StructType()
@@ -104,35 +107,38 @@ public final class ExplanationQuality {
   /**
    * @param model how tasks load their private copy
    * @param attribution the analysis's attribution settings with {@code methods} = the methods
-   *     checked and one occlusion window (with its stride): the maps whose deletion and insertion
-   *     curves are measured
+   *     checked and one perturbation-grid window (with its stride): the maps whose deletion and
+   *     insertion curves are measured
    * @param cascadeLayers randomisation steps (0 = every layer)
-   * @param occlusionSteps cascade steps at which occlusion is re-run, spread evenly from the first
-   *     to the last (0 = every step)
+   * @param gridSteps cascade steps at which the perturbation-grid method is re-run, spread evenly
+   *     from the first to the last (0 = every step)
    * @param curveSteps deletion / insertion steps
    * @param blurSigma σ (input pixels) of the insertion start image
    * @param seed seed of the random weights and the random pixel order
    */
   public record Options(ModelSpec model, ModelDescription description, AttributionSettings attribution,
-      long maxFileBytes, long maxPixels, int batchSize, int cascadeLayers, int occlusionSteps, int curveSteps,
+      long maxFileBytes, long maxPixels, int batchSize, int cascadeLayers, int gridSteps, int curveSteps,
       double blurSigma, long seed) implements Serializable {
 
     /**
-     * The maps of the cascade: {@link #attribution} with occlusion's window laid as tiles (stride =
-     * window), so that each re-run of occlusion costs (side / window)² forwards instead of the
-     * overlapping grid's.
+     * The maps of the cascade: {@link #attribution} with the grid method's window laid as tiles
+     * (stride = window), so that each of its re-runs costs (side / window)² forwards instead of
+     * the overlapping grid's.
      */
     public AttributionSettings cascadeAttribution() {
-      if (!attribution.runs(Attributions.gridName())) {
+      if (!attribution.runs(GRID.name())) {
         return attribution;
       }
-      int window = attribution.occlusionWindows().get(0);
-      return attribution.withOcclusion(List.of(window), List.of(window));
+      int window = GRID.windows(attribution).get(0);
+      return GRID.withGrid(attribution, window, window);
     }
 
-    /** Whether occlusion is re-run after cascade step {@code step} (1 = the top layer) of {@code steps}. */
-    public boolean occlusionReruns(int step, int steps) {
-      return occlusionSteps == 0 || occlusionSteps >= steps || cascadeSteps(steps, occlusionSteps).contains(step);
+    /**
+     * Whether the perturbation-grid method is re-run after cascade step {@code step} (1 = the top
+     * layer) of {@code steps}.
+     */
+    public boolean gridReruns(int step, int steps) {
+      return gridSteps == 0 || gridSteps >= steps || cascadeSteps(steps, gridSteps).contains(step);
     }
   }
 
@@ -211,7 +217,7 @@ public final class ExplanationQuality {
           Row r = rows.next();
           if (targetCol < 0) {
             targetCol = r.fieldIndex("_target");
-            gridCol = List.of(r.schema().fieldNames()).indexOf(STORED_OCCLUSION);
+            gridCol = List.of(r.schema().fieldNames()).indexOf(STORED_GRID);
           }
           chunk.add(r);
           if (chunk.size() == o.batchSize() || !rows.hasNext()) {
@@ -268,10 +274,10 @@ public final class ExplanationQuality {
       int[] t = targets.stream().mapToInt(Integer::intValue).toArray();
       float[][][] tiles = new float[1][][];
       Map<String, float[][]> trained;
-      if (o.attribution().runs(Attributions.gridName()) && !stored.contains(null)) {
-        // The analysis's own grids: the other methods' maps are computed, occlusion's are read.
-        trained = maps(model, session, x, idArray, t, without(o.attribution(), Attributions.gridName()), null);
-        trained.put(Attributions.gridName(), occlusionMaps(stored.toArray(new Row[0]), tiles));
+      if (o.attribution().runs(GRID.name()) && !stored.contains(null)) {
+        // The analysis's own grids: the other methods' maps are computed, the grid method's are read.
+        trained = maps(model, session, x, idArray, t, without(o.attribution(), GRID.name()), null);
+        trained.put(GRID.name(), gridMaps(stored.toArray(new Row[0]), tiles));
       } else {
         trained = maps(model, session, x, idArray, t, o.attribution(), tiles);
       }
@@ -280,22 +286,22 @@ public final class ExplanationQuality {
       faithfulness(session, x, idArray, t, trained, out);
       spent(CURVES, curves);
       done(x.length);
-      // The cascade compares maps of one kind: occlusion's are its tiles, for the trained model too
+      // The cascade compares maps of one kind: the grid method's are its tiles, for the trained model too
       // (taken from the trained grid when the tiles are among its positions, as 8-px tiles are in a
       // grid of stride 4).
       AttributionSettings cascade = o.cascadeAttribution();
       Map<String, float[][]> reference = new LinkedHashMap<>(trained);
-      if (cascade.runs(Attributions.gridName())) {
-        reference.put(Attributions.gridName(), tiles[0] != null ? tiles[0]
-            : maps(model, session, x, idArray, t, cascade.withMethods(List.of(Attributions.gridName())), null).get(Attributions.gridName()));
+      if (cascade.runs(GRID.name())) {
+        reference.put(GRID.name(), tiles[0] != null ? tiles[0]
+            : maps(model, session, x, idArray, t, cascade.withMethods(List.of(GRID.name())), null).get(GRID.name()));
       }
       List<String> layers = randomizer.topDown();
       int steps = o.cascadeLayers() == 0 ? layers.size() : Math.min(o.cascadeLayers(), layers.size());
       try {
         for (int k = 0; k < steps; k++) {
           randomizer.randomize(layers.get(k), o.seed() * 1_000_003L + k);
-          Map<String, float[][]> random = maps(model, session, x, idArray, t, o.occlusionReruns(k + 1, steps)
-              ? cascade : without(cascade, Attributions.gridName()), null);
+          Map<String, float[][]> random = maps(model, session, x, idArray, t, o.gridReruns(k + 1, steps)
+              ? cascade : without(cascade, GRID.name()), null);
           done(x.length);
           for (var e : random.entrySet()) {
             float[][] before = reference.get(e.getKey());
@@ -317,14 +323,14 @@ public final class ExplanationQuality {
      * Each method's map of each image at the input's size (normalised, |value|), null where all
      * zero.
      *
-     * @param tiles when not null and occlusion runs: receives, in {@code tiles[0]}, occlusion's
+     * @param tiles when not null and the grid method runs: receives, in {@code tiles[0]}, its
      *     maps of its window laid as tiles, taken from the grid just computed (left null when the
      *     tiles are not among the grid's positions)
      */
     private Map<String, float[][]> maps(Classifier model, InferenceSession session, float[][] x, String[] ids,
         int[] targets, AttributionSettings settings, float[][][] tiles) {
       if (settings.methods().isEmpty()) {
-        return new LinkedHashMap<>(); // occlusion alone, at a step it skips or read from the analysis
+        return new LinkedHashMap<>(); // the grid method alone, at a step it skips or read from the analysis
       }
       long start = cpuNanos();
       AttributionBatch batch = AttributionBatch.run(session, model, settings, x, ids, (i, logits) -> targets[i]);
@@ -340,12 +346,12 @@ public final class ExplanationQuality {
       Map<String, float[][]> out = new LinkedHashMap<>();
       for (int j = 0; j < methods.size(); j++) {
         AttributionMethod m = methods.get(j);
-        if (m.name().equals(Attributions.gridName())) {
+        if (m.name().equals(GRID.name())) {
           Row[] grids = new Row[x.length];
           for (int i = 0; i < x.length; i++) {
             grids[i] = ((Row[]) values.get(j)[i][0])[0]; // the one window checked
           }
-          out.put(m.name(), occlusionMaps(grids, tiles));
+          out.put(m.name(), gridMaps(grids, tiles));
           continue;
         }
         StructType schema = new StructType(m.fields().toArray(new StructField[0]));
@@ -360,25 +366,25 @@ public final class ExplanationQuality {
     }
 
     /**
-     * Occlusion's per-pixel maps of one grid per image; with {@code tiles}, also (in {@code
+     * The grid method's per-pixel maps of one grid per image; with {@code tiles}, also (in {@code
      * tiles[0]}) the maps of its window laid as tiles, taken from the grids when the tiles are
      * among their positions (else left null).
      */
-    private float[][] occlusionMaps(Row[] grids, float[][][] tiles) {
+    private float[][] gridMaps(Row[] grids, float[][][] tiles) {
       ModelDescription.Input in = o.description().input();
       int side = Math.min(in.height(), in.width());
-      StructType schema = new StructType(new Occlusion().fields().toArray(new StructField[0]));
+      StructType schema = new StructType(GRID.fields().toArray(new StructField[0]));
       float[][] maps = new float[grids.length][];
       float[][] tileMaps = tiles == null ? null : new float[grids.length][];
       for (int i = 0; i < grids.length; i++) {
         maps[i] = AttentionMaps.of(new GenericRowWithSchema(new Object[] {new Row[] {grids[i]}}, schema),
-            Attributions.gridName(), side, in.height(), in.width());
+            GRID.name(), side, in.height(), in.width());
         Row tileGrid = tileMaps == null ? null : tilesOf(grids[i], in.height(), in.width());
         if (tileGrid == null) {
           tileMaps = null;
         } else {
           tileMaps[i] = AttentionMaps.of(new GenericRowWithSchema(new Object[] {new Row[] {tileGrid}}, schema),
-              Attributions.gridName(), side, in.height(), in.width());
+              GRID.name(), side, in.height(), in.width());
         }
       }
       if (tileMaps != null) {
@@ -505,9 +511,10 @@ public final class ExplanationQuality {
   }
 
   /**
-   * The positions of an occlusion grid ({@link Occlusion#GRID}) whose windows are tiles (stride =
-   * window), as a grid of their own; null when some tile's position is not among the grid's (the
-   * stride does not divide the window, or the grid stops short of the last tile).
+   * The positions of a perturbation grid ({@link PerturbationGridMethod#gridSchema()}) whose
+   * windows are tiles (stride = window), as a grid of their own; null when some tile's position is
+   * not among the grid's (the stride does not divide the window, or the grid stops short of the
+   * last tile).
    */
   static Row tilesOf(Row grid, int h, int w) {
     int window = grid.getInt(0);
@@ -518,8 +525,8 @@ public final class ExplanationQuality {
       return null;
     }
     int every = window / stride;
-    int tileRows = Occlusion.positions(h, window, window);
-    int tileCols = Occlusion.positions(w, window, window);
+    int tileRows = GRID.windowPositions(h, window, window);
+    int tileCols = GRID.windowPositions(w, window, window);
     if ((tileRows - 1) * every >= rows || (tileCols - 1) * every >= cols) {
       return null;
     }
@@ -540,7 +547,7 @@ public final class ExplanationQuality {
     return RowFactory.create(window, window, tileRows, tileCols, tileProb, tileDrop, tileArgmax);
   }
 
-  /** An int array column, as Occlusion makes it or as Spark reads it. */
+  /** An int array column, as the grid method makes it or as Spark reads it. */
   private static int[] ints(Object v) {
     if (v instanceof int[] a) {
       return a;
@@ -554,7 +561,7 @@ public final class ExplanationQuality {
     return out;
   }
 
-  /** The grid of the largest window among an analysis row's occlusion grids. */
+  /** The grid of the largest window among an analysis row's perturbation grids. */
   public static Row largestWindow(List<Row> grids) {
     Row largest = null;
     for (Row g : grids) {

@@ -29,6 +29,7 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.convlens.attribution.Attributions;
+import org.convlens.attribution.PerturbationGridMethod;
 import org.convlens.config.Key;
 import org.convlens.config.SettingsSpec;
 import smile.math.special.Erf;
@@ -36,9 +37,9 @@ import smile.math.special.Erf;
 /**
  * The patch detector: a class whose predictions on other classes' images hinge on one small
  * window — hide it and the prediction goes — far more often than other classes' mistaken
- * predictions do. It reads the occlusion grids the analysis stored (Zeiler and Fergus, "Visualizing
- * and Understanding Convolutional Networks", ECCV 2014; the grids as Captum's {@code Occlusion}
- * computes them): no new forward pass.
+ * predictions do. It reads the perturbation grids the analysis stored (the registry's {@link
+ * PerturbationGridMethod}; Zeiler and Fergus, "Visualizing and Understanding Convolutional
+ * Networks", ECCV 2014, with the grids as Captum computes them): no new forward pass.
  *
  * <p><b>Per image</b> (rows whose attribution target is the predicted class): over the grids whose
  * window side is at most {@code max-window} of the shorter input side, the window whose
@@ -69,8 +70,8 @@ public final class PatchDetector implements ShortcutDetector {
   public static final String NAME = "patch";
   public static final String CLASSES_TABLE = "patch_classes";
   public static final String IMAGES_TABLE = "patch_images";
-  /** The analysis column holding the occlusion grids (docs/parquet-schema.md). */
-  static final String OCCLUSION = Attributions.gridName();
+  /** The analysis column holding the perturbation grids (docs/parquet-schema.md). */
+  static final String GRID_COLUMN = Attributions.perturbationGrid().column();
 
   /**
    * {@code audit.patch.*}.
@@ -264,7 +265,7 @@ public final class PatchDetector implements ShortcutDetector {
   }
 
   /**
-   * The strongest small window of one image's occlusion grids ({@code
+   * The strongest small window of one image's perturbation grids ({@code
    * array<struct<window,stride,rows,cols,target_prob,drop,argmax>>}, docs/parquet-schema.md); null
    * when no grid's window is small enough or the probability is not positive.
    */
@@ -325,10 +326,10 @@ public final class PatchDetector implements ShortcutDetector {
   static Dataset<Row> perImage(Dataset<Row> rows, Options o, int height, int width) {
     double minDrop = o.minDrop();
     double maxWindow = o.maxWindow();
-    return rows.filter(col(OCCLUSION).isNotNull().and(col("target").equalTo(col("predicted")))
+    return rows.filter(col(GRID_COLUMN).isNotNull().and(col("target").equalTo(col("predicted")))
             .and(col("target_prob").isNotNull()))
         .select(col("id"), col(AuditRows.TRUE_CLASS), col("predicted"), col("target_prob"),
-            col(OCCLUSION))
+            col(GRID_COLUMN))
         .mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
           List<Row> out = new ArrayList<>();
           while (it.hasNext()) {
@@ -502,8 +503,9 @@ public final class PatchDetector implements ShortcutDetector {
     section.put("min_effect", o.minEffect());
     section.put("min_rate", o.minRate());
     section.put("seed", o.seed());
-    if (!List.of(rows.schema().fieldNames()).contains(OCCLUSION)) {
-      String note = "the analysis holds no occlusion grids: add occlusion to analyze.methods to run this detector";
+    if (!List.of(rows.schema().fieldNames()).contains(GRID_COLUMN)) {
+      String grid = Attributions.perturbationGrid().name();
+      String note = "the analysis holds no " + grid + " grids: add " + grid + " to analyze.methods to run this detector";
       section.put("note", note);
       return new Outcome(List.of(), List.of(), emptySuspects(rows), section, note);
     }
@@ -589,7 +591,7 @@ public final class PatchDetector implements ShortcutDetector {
       long measured = java.util.Arrays.stream(predicted).sum();
       section.put("images", measured);
       if (measured == 0) {
-        section.put("note", "no row has an occlusion grid of the predicted class with a window of at most "
+        section.put("note", "no row has an " + Attributions.perturbationGrid().name() + " grid of the predicted class with a window of at most "
             + o.maxWindow() + " of the input side (audit.patch.max-window)");
       }
       section.put("judged", judged);

@@ -90,7 +90,7 @@ class AttributionCorrectnessTest {
         ids[i] = "img" + i;
       }
       AttributionSettings s = TestModels.settings(List.of("saliency", "gradcam", "cam", "occlusion"))
-          .withOcclusion(List.of(4), List.of(2));
+          .with(Occlusion.SPEC, o -> o.withGrids(List.of(4), List.of(2)));
       new Cam().check(model, s); // GAP + linear: CAM is allowed
       AttributionBatch batch = AttributionBatch.run(session, model, s, x, ids, (i, logits) -> argmax(logits));
       List<Object[][]> out = Attributions.attribute(batch);
@@ -163,8 +163,8 @@ class AttributionCorrectnessTest {
       AttributionSettings s = AttributionSettings.defaults().withMethods(List.of("occlusion")).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
           .with(AttributionSettings.MAP_MAX_SIDE, 0).with(SmoothGrad.SAMPLES, 1)
           .with(SmoothGrad.NOISE, 0.1)
-          .with(AttributionSettings.SEED, 1L).withOcclusion(List.of(4, 6), List.of(3, 4))
-          .with(Occlusion.BASELINE, AttributionSettings.Baseline.BLACK)
+          .with(AttributionSettings.SEED, 1L).with(Occlusion.SPEC, o -> o.withGrids(List.of(4, 6), List.of(3, 4)))
+          .with(Occlusion.BASELINE, Occlusion.Baseline.BLACK)
           .with(Occlusion.PERTURBATIONS_PER_EVAL, 10);
       AttributionBatch batch = AttributionBatch.run(session, model, s, x, new String[] {"0", "1", "2"},
           (i, logits) -> argmax(logits));
@@ -196,7 +196,7 @@ class AttributionCorrectnessTest {
       String[] ids = {"a", "b", "c"};
       float[][] reference = null;
       for (int per : new int[] {1, 7, 64, 1000}) {
-        AttributionSettings s = TestModels.settings(List.of("occlusion")).withPerturbationsPerEval(per);
+        AttributionSettings s = TestModels.settings(List.of("occlusion")).with(Occlusion.PERTURBATIONS_PER_EVAL, per);
         AttributionBatch batch = AttributionBatch.run(session, model, s, x, ids, (i, logits) -> argmax(logits));
         Object[][] out = new Occlusion().attribute(batch);
         float[][] probs = new float[x.length * 2][];

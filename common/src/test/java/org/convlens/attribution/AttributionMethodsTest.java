@@ -39,8 +39,8 @@ class AttributionMethodsTest {
       AttributionSettings s = AttributionSettings.defaults().withMethods(List.of(method)).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.U8)
           .with(AttributionSettings.MAP_MAX_SIDE, 8).with(SmoothGrad.SAMPLES, 3)
           .with(SmoothGrad.NOISE, 0.15)
-          .with(AttributionSettings.SEED, 9L).withOcclusion(List.of(4, 8), List.of())
-          .with(Occlusion.BASELINE, AttributionSettings.Baseline.IMAGE_MEAN)
+          .with(AttributionSettings.SEED, 9L).with(Occlusion.SPEC, o -> o.withGrids(List.of(4, 8), List.of()))
+          .with(Occlusion.BASELINE, Occlusion.Baseline.IMAGE_MEAN)
           .with(Occlusion.PERTURBATIONS_PER_EVAL, 16);
       AttributionMethod m = Attributions.byName(method);
       m.check(model, s);

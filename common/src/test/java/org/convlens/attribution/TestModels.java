@@ -37,8 +37,8 @@ final class TestModels {
     return AttributionSettings.defaults().withMethods(methods).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
           .with(AttributionSettings.MAP_MAX_SIDE, 0).with(SmoothGrad.SAMPLES, 4)
           .with(SmoothGrad.NOISE, 0.15)
-          .with(AttributionSettings.SEED, 7L).withOcclusion(List.of(4, 8), List.of())
-          .with(Occlusion.BASELINE, AttributionSettings.Baseline.GREY)
+          .with(AttributionSettings.SEED, 7L).with(Occlusion.SPEC, o -> o.withGrids(List.of(4, 8), List.of()))
+          .with(Occlusion.BASELINE, Occlusion.Baseline.GREY)
           .with(Occlusion.PERTURBATIONS_PER_EVAL, 16);
   }
 

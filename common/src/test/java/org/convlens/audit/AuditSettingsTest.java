@@ -27,7 +27,7 @@ class AuditSettingsTest {
     assertEquals(48, d.qualitySamples());
     assertEquals(1000, d.bootstrap());
     assertEquals(0, d.qualityOffset());
-    assertEquals(4, d.occlusionSteps());
+    assertEquals(4, d.gridSteps());
     AuditSettings s = load("audit.shortcut.region-sides=0.2", "audit.methods=[GradCAM ]", "audit.grid=8");
     assertEquals(List.of(0.2), s.regionSides());
     assertEquals(List.of("gradcam"), s.methods());

@@ -52,10 +52,10 @@ class ExplanationQualityTest {
     ExplanationQuality.Options every = new ExplanationQuality.Options(null, null, null, 0, 0, 1, 0, 0, 16, 5, 1);
     ExplanationQuality.Options four = new ExplanationQuality.Options(null, null, null, 0, 0, 1, 0, 4, 16, 5, 1);
     for (int step = 1; step <= 13; step++) {
-      assertTrue(every.occlusionReruns(step, 13));
-      assertEquals(step == 1 || step == 5 || step == 9 || step == 13, four.occlusionReruns(step, 13), "step " + step);
+      assertTrue(every.gridReruns(step, 13));
+      assertEquals(step == 1 || step == 5 || step == 9 || step == 13, four.gridReruns(step, 13), "step " + step);
     }
-    assertTrue(four.occlusionReruns(2, 3), "more re-runs than steps: every step");
+    assertTrue(four.gridReruns(2, 3), "more re-runs than steps: every step");
   }
 
   /** The cascade's reference tiles, taken from the trained grid, are what occlusion computes with stride = window. */
@@ -73,11 +73,11 @@ class ExplanationQualityTest {
       AttributionSettings grid = AttributionSettings.defaults().withMethods(List.of("occlusion")).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
           .with(AttributionSettings.MAP_MAX_SIDE, 0).with(SmoothGrad.SAMPLES, 4)
           .with(SmoothGrad.NOISE, 0.15)
-          .with(AttributionSettings.SEED, 7L).withOcclusion(List.of(8), List.of(4))
-          .with(Occlusion.BASELINE, AttributionSettings.Baseline.GREY)
+          .with(AttributionSettings.SEED, 7L).with(Occlusion.SPEC, o -> o.withGrids(List.of(8), List.of(4)))
+          .with(Occlusion.BASELINE, Occlusion.Baseline.GREY)
           .with(Occlusion.PERTURBATIONS_PER_EVAL, 16);
       Row[] fine = grids(session, model, grid, x);
-      Row[] tiles = grids(session, model, grid.withOcclusion(List.of(8), List.of(8)), x);
+      Row[] tiles = grids(session, model, Occlusion.withGrids(grid, List.of(8), List.of(8)), x);
       for (int i = 0; i < x.length; i++) {
         Row derived = ExplanationQuality.tilesOf(fine[i], 32, 32);
         assertEquals(4, derived.getInt(2));
@@ -86,7 +86,7 @@ class ExplanationQualityTest {
         assertArrayEquals((int[]) tiles[i].get(6), (int[]) derived.get(6));
       }
       // Stride 3 does not divide the window: no tiles among the positions.
-      Row odd = grids(session, model, grid.withOcclusion(List.of(8), List.of(3)), x)[0];
+      Row odd = grids(session, model, Occlusion.withGrids(grid, List.of(8), List.of(3)), x)[0];
       assertNull(ExplanationQuality.tilesOf(odd, 32, 32));
     }
   }

@@ -47,7 +47,7 @@ class PatchDetectorTest {
       .add("predicted", DataTypes.IntegerType, false)
       .add("target", DataTypes.IntegerType, false)
       .add("target_prob", DataTypes.FloatType, false)
-      .add(PatchDetector.OCCLUSION, DataTypes.createArrayType(GRID, false), true)
+      .add(PatchDetector.GRID_COLUMN, DataTypes.createArrayType(GRID, false), true)
       .add("input_png", DataTypes.BinaryType, true);
 
   /** Drop fractions (of the target's probability) of the two grids of one image. */
@@ -255,7 +255,7 @@ class PatchDetectorTest {
 
   @Test
   void withoutOcclusionGridsTheDetectorSaysSo() {
-    Dataset<Row> rows = rows(1).drop(PatchDetector.OCCLUSION);
+    Dataset<Row> rows = rows(1).drop(PatchDetector.GRID_COLUMN);
     PatchDetector.Outcome out = PatchDetector.run(rows, NAMES, options(1), 100, SIDE, SIDE);
     assertTrue(out.findings().isEmpty());
     assertTrue(((String) out.section().get("note")).contains("analyze.methods"));

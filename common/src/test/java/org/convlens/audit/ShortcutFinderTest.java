@@ -64,7 +64,7 @@ class ShortcutFinderTest {
   static AuditSettings settings() {
     return AuditSettings.defaults().with(AuditSettings.GRID, SIDE).with(AuditSettings.REGION_SIDES, List.of(0.25))
         .with(AuditSettings.MIN_METHODS, 1).with(AuditSettings.EXAMPLES, 4).with(AuditSettings.QUALITY_SAMPLES, 0)
-        .with(AuditSettings.QUALITY_SEED, 1L).with(AuditSettings.OCCLUSION_STEPS, 0)
+        .with(AuditSettings.QUALITY_SEED, 1L).with(AuditSettings.GRID_STEPS, 0)
         .with(AuditSettings.DETECTORS, java.util.Map.of());
   }
 
