@@ -51,9 +51,9 @@ public abstract sealed class BlockClassifier implements Classifier
    * What the test forward at load time measured.
    *
    * @param embeddingDim width D of the embedding output
-   * @param layers layers whose gradient one backward can give (Grad-CAM), in the model's order,
+   * @param layers layers whose gradient one backward can give (layer-attribution methods), in the model's order,
    *     with their activation shape K×h×w; empty when the model exposes none
-   * @param defaultLayer the layer Grad-CAM uses unless configured otherwise, or null
+   * @param defaultLayer the layer the layer-attribution methods use unless configured otherwise, or null
    */
   record Probe(int embeddingDim, Map<String, int[]> layers, String defaultLayer) {}
 
@@ -97,7 +97,7 @@ public abstract sealed class BlockClassifier implements Classifier
     return probe.layers();
   }
 
-  /** The layer Grad-CAM uses by default (the description's feature map), or null if none. */
+  /** The layer the layer-attribution methods use by default (the description's feature map), or null if none. */
   public String defaultGradientLayer() {
     return probe.defaultLayer();
   }

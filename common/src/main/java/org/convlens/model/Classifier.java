@@ -14,12 +14,12 @@ public interface Classifier extends AutoCloseable {
   String device();
 
   /**
-   * Layers whose activation gradient {@link InferenceSession#gradients} can return (Grad-CAM),
+   * Layers whose activation gradient {@link InferenceSession#gradients} can return (layer-attribution methods),
    * name → K×h×w, shallow to deep; empty when the model exposes none.
    */
   java.util.Map<String, int[]> gradientLayers();
 
-  /** The layer Grad-CAM uses unless configured otherwise; null when there is none. */
+  /** The layer the layer-attribution methods use unless configured otherwise; null when there is none. */
   String defaultGradientLayer();
 
   /** A session for the calling thread; close it when the task ends. Not thread-safe. */

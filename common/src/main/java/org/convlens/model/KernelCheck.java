@@ -16,7 +16,7 @@ import java.util.Locale;
  *
  * <p>Why: on an AMD EPYC of family 26 (Zen 5) VM, libtorch 2.7.1's oneDNN kernels for AVX-512
  * returned input gradients of a 3-channel 3×3 convolution that were wrong by about half their
- * magnitude, while forward passes were right: every saliency map, Grad-CAM input and audit
+ * magnitude, while forward passes were right: every gradient map, layer-attribution input and audit
  * figure built on them would have been silently wrong. Capping oneDNN at AVX2 ({@code
  * ONEDNN_MAX_CPU_ISA=AVX2}, an environment variable read when the library loads) gave the right
  * gradients (within 3e-7 of PyTorch's).
@@ -48,7 +48,7 @@ final class KernelCheck {
         if (!(error <= TOLERANCE)) {
           throw new EngineException(String.format(Locale.ROOT,
               "libtorch computes wrong convolution gradients on this CPU (%s): a %d→%d %d×%d convolution's input"
-                  + " gradient is off by %.2g relative to its float64 result, so saliency and Grad-CAM maps would be"
+                  + " gradient is off by %.2g relative to its float64 result, so gradient and layer-attribution maps would be"
                   + " wrong. Set ONEDNN_MAX_CPU_ISA=AVX2 in the environment of the driver and the executors"
                   + " (spark.executorEnv.ONEDNN_MAX_CPU_ISA=AVX2; ./convlens sets it on AMD family 26) and run again",
               cpu(), c[1], c[2], c[3], c[3], error));

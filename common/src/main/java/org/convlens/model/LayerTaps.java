@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * A DJL block whose forward can tap one of several layers: with the forward parameter {@link
  * #TAP} naming a layer, the third output is that layer's activation, and a second input {@code
- * delta} is added to it, so one backward gives its gradient (Grad-CAM at any tapped layer).
+ * delta} is added to it, so one backward gives its gradient (layer attribution at any tapped layer).
  */
 public interface LayerTaps {
   /** Forward parameter naming the tapped layer. */

@@ -31,7 +31,7 @@ import java.util.List;
  * @param input input tensor shape (channels, height, width)
  * @param preprocessing resize/crop/normalisation
  * @param classNames class names, index = logit position
- * @param outputs which forward outputs are logits, embedding and CAM feature map
+ * @param outputs which forward outputs are logits, embedding and the layer-attribution feature map
  * @param testAccuracy top-1 accuracy on the held-out set the model was evaluated on, or null
  * @param notes free text: how and on what it was trained
  * @param layers optional, for TorchScript models (whose module tree DJL does not expose): the
@@ -124,12 +124,12 @@ public record ModelDescription(
    *
    * @param logits index of the logits output (shape N×classes)
    * @param embedding index of the penultimate embedding (N×D)
-   * @param featureMap index of the last convolutional feature map (N×K×h×w) for CAM/Grad-CAM, or
+   * @param featureMap index of the last convolutional feature map (N×K×h×w) for the layer-attribution methods, or
    *     -1 when the model does not expose it
-   * @param featureLayer name of the feature-map layer (the default Grad-CAM layer)
+   * @param featureLayer name of the feature-map layer (the layer-attribution methods' default layer)
    * @param featureMapDelta true when {@code forward} takes a second input {@code delta} that is
    *     added to the feature map (broadcasting): the gradient w.r.t. {@code delta} is then the
-   *     feature map's gradient, which Grad-CAM needs and TorchScript does not expose otherwise.
+   *     feature map's gradient, which layer attribution needs and TorchScript does not expose otherwise.
    *     Plain inference passes a 1×1×1×1 zero.
    * @param featureMapShape the feature map's shape for one image, {@code [K, h, w]}, measured at
    *     the input size the model was trained or exported at (at {@code featureLayer} for a model

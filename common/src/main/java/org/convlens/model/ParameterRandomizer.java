@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 
 /**
  * Re-initialises a classifier's weights layer by layer, for the model-parameter randomisation
- * sanity check (Adebayo et al., "Sanity Checks for Saliency Maps", NeurIPS 2018). Only for a
+ * sanity check (Adebayo et al., NeurIPS 2018). Only for a
  * private copy of a model (see {@link ModelLoader#load}): the weights change in place, so never
  * on a {@link ModelCache}d one.
  *

@@ -28,7 +28,7 @@ import java.util.Map;
  * Because the head is a single linear layer on globally averaged features, class activation
  * maps (Zhou et al., 2016) are exact for this model.
  *
- * <p>Gradients of a feature map (Grad-CAM): forward takes an optional second input {@code delta}
+ * <p>Gradients of a feature map (layer attribution): forward takes an optional second input {@code delta}
  * that is added (broadcasting) to the tapped feature map, which is then returned as the third
  * output; the gradient w.r.t. {@code delta} is the feature map's gradient, from the same single
  * backward that gives the input gradient. The tap is the output of a conv block's last ReLU,

@@ -15,7 +15,7 @@ import java.util.Map;
  *
  * <p>Loaded with {@code trainParam=true} and then {@code freezeParameters(true)}: the default
  * load runs the module in inference mode, whose tensors cannot be saved for backward, which
- * would rule out input gradients (saliency, Grad-CAM) on the same loaded model later. Loading
+ * would rule out input gradients (gradient and layer-attribution methods) on the same loaded model later. Loading
  * this way changes nothing for inference, which still runs with grad mode off (see {@link
  * BlockSession}); parameters stay frozen so gradients are only ever taken w.r.t. inputs.
  * {@code mapLocation=true} puts the weights on the requested device whatever device the module

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import org.convlens.attribution.Attributions;
 
 /**
  * Renders the report: one Pebble template with autoescaping on (every value the template prints
@@ -73,6 +74,12 @@ public final class HtmlReport {
     ctx.put("data_json", json);
     ctx.put("echarts_version", version);
     ctx.put("csp", contentSecurityPolicy(List.of(echarts, app), List.of(css)));
+    // The perturbation-grid method's section: its anchor and element ids are the method's name,
+    // its heading the method's title, so that the template names no method.
+    String gridName = Attributions.perturbationGrid().name();
+    String gridTitle = Attributions.perturbationGrid().title();
+    ctx.put("grid_name", gridName);
+    ctx.put("grid_heading", gridTitle.substring(0, 1).toUpperCase(Locale.ROOT) + gridTitle.substring(1));
 
     PebbleEngine engine = new PebbleEngine.Builder()
         .loader(new ClasspathLoader())

@@ -80,7 +80,7 @@ public record ReportSettings(
   public static final Key<Integer> TRUST_QUERIES = Key.integer(P + "trustworthiness.queries", 2000,
       "query points of the trustworthiness estimate").within(10, 1_000_000);
   public static final Key<Integer> PER_CLASS = Key.integer(P + "gallery.per-class", 6,
-      "images per true class in the gallery, occlusion and overlay sections").within(0, 100);
+      "images per true class in the gallery, perturbation-grid and overlay sections").within(0, 100);
   public static final Key<Integer> MAX_CLASSES = Key.integer(P + "gallery.max-classes", 100,
       "most classes in those sections, the most frequent first").within(1, 10_000);
   public static final Key<Integer> MAX_TARGETS = Key.integer(P + "maximization.max-targets", 100,

@@ -450,8 +450,9 @@
   function gridSection(root) {
     var items = G.items.filter(function (g) { return g[GRID.name] && g[GRID.name].length; });
     if (!items.length) { note(root, 'No ' + GRID.title + ' grids: add ' + GRID.name + ' to analyze.methods.'); return; }
-    var imgSel = $('occlusion-image'), patchSel = $('patch-size');
-    var canvas = $('occlusion-canvas'), original = $('occlusion-original'), readout = $('occlusion-readout');
+    // The section's elements are named after the grid method (the template does the same).
+    var imgSel = $(GRID.name + '-image'), patchSel = $('patch-size');
+    var canvas = $(GRID.name + '-canvas'), original = $(GRID.name + '-original'), readout = $(GRID.name + '-readout');
     items.forEach(function (g, i) { option(imgSel, i, g.class + ' · ' + g.id); });
     var current = null, image = null, grid = null, size = null;
 

@@ -46,7 +46,7 @@ public final class AuditJob {
     return AuditDiff.execute(base, next, dir, config.audit(), spark, console, config.output().lockTimeoutSeconds());
   }
 
-  /** "cam 0.05 [-0.03, 0.14], ...": each method's ρ with its 95% interval. */
+  /** "&lt;method&gt; 0.05 [-0.03, 0.14], ...": each method's ρ with its 95% interval. */
   private static String format(java.util.Map<String, AuditRun.Estimate> m) {
     StringBuilder b = new StringBuilder();
     m.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(' ')

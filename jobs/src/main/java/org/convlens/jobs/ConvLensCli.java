@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.convlens.attribution.Attributions;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.model.ModelLoadException;
 import org.convlens.pipeline.ConvLensConfig;
@@ -70,6 +71,9 @@ public final class ConvLensCli implements Runnable {
     CommandLine cli = new CommandLine(new ConvLensCli(out));
     addExtensions(cli, err);
     cli.addSubcommand(new CommandLine.HelpCommand());
+    // The methods come from the registry, the only list of them (an annotation cannot read it).
+    cli.getSubcommands().get("analyze").getCommandSpec().usageMessage().footer(
+        "Attribution methods (analyze.methods): " + String.join(", ", Attributions.NAMES) + ".");
     cli.setOut(new java.io.PrintWriter(out, true));
     cli.setErr(new java.io.PrintWriter(err, true));
     cli.setExecutionExceptionHandler(
@@ -208,7 +212,7 @@ public final class ConvLensCli implements Runnable {
   @Command(name = "report", mixinStandardHelpOptions = true,
       description = "Write one self-contained, offline HTML report (<out>/report/index.html) from the analyze and"
           + " model-viz outputs: run summary, model, filters, class vectors, PCA and t-SNE views, galleries,"
-          + " occlusion, saliency and Grad-CAM overlays, input maximisation.")
+          + " perturbation grids and attribution-map overlays, input maximisation.")
   static final class Report extends SparkCommand {
     @Option(names = "--analysis", paramLabel = "DIR",
         description = "The analyze output (default <out>/analysis). Key report.analysis.")
