@@ -486,10 +486,10 @@ public final class AuditRun {
     // The trained model's perturbation grid is the analysis's own (float32, as analysed) when
     // run.json says which baseline made it: the check does not spend its forwards again. Its window
     // and stride are the grid's; without that baseline the grid is computed afresh as configured.
-    AttributionSettings analysedBaseline = methods.contains(gridMethod.name())
-        ? analysedBaseline(a, new Path(analysisDir.getParent(), "run.json"), hadoop) : null;
+    AttributionSettings analysedSettings = methods.contains(gridMethod.name())
+        ? withAnalysedBaseline(a, new Path(analysisDir.getParent(), "run.json"), hadoop) : null;
     List<org.apache.spark.sql.Column> picked = new ArrayList<>(List.of(col("id").as("_sid"), col("target").as("_target")));
-    if (analysedBaseline != null) {
+    if (analysedSettings != null) {
       picked.add(col(gridMethod.column()));
     }
     // Ranked by a hash of the seed and the id: the same images whatever their order or location.
@@ -505,7 +505,7 @@ public final class AuditRun {
     StructType sampleSchema = new StructType()
         .add("_sid", DataTypes.StringType, false).add("_target", DataTypes.IntegerType, false);
     Row storedGrid = null;
-    if (analysedBaseline != null) {
+    if (analysedSettings != null) {
       // Each image's grid of the largest window the analysis ran, where it is the first image's window and stride.
       List<Row> withGrids = new ArrayList<>();
       for (Row r : chosen) {
@@ -536,7 +536,7 @@ public final class AuditRun {
     int window = storedGrid != null ? storedGrid.getInt(0) : windows.get(coarsest);
     int stride = storedGrid != null ? storedGrid.getInt(1) : gridMethod.stride(a, coarsest);
     AttributionSettings checked = gridMethod.withPerturbationsPerEval(gridMethod.withGrid(
-        (storedGrid != null ? analysedBaseline : a).withMethods(methods)
+        (storedGrid != null ? analysedSettings : a).withMethods(methods)
             .with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
             .with(AttributionSettings.MAP_MAX_SIDE, 0), window, stride), s.qualityBatchSize());
     // Every forward of the check, the grid's tiles included, in batches of audit.quality.batch-size.
@@ -640,7 +640,7 @@ public final class AuditRun {
    * {@code a} with the perturbation-grid baseline run.json records the analysis ran with; null when
    * it records none, or one this version does not know (the grid is then computed afresh).
    */
-  static AttributionSettings analysedBaseline(AttributionSettings a, Path runJson, Configuration hadoop) {
+  static AttributionSettings withAnalysedBaseline(AttributionSettings a, Path runJson, Configuration hadoop) {
     PerturbationGridMethod gridMethod = Attributions.perturbationGrid();
     JsonNode run = OutputFiles.readJson(runJson, hadoop);
     JsonNode code = run == null ? null : run.path("attribution").get(gridMethod.baselineEntry());
