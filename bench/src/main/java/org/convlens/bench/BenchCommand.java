@@ -131,8 +131,15 @@ public final class BenchCommand extends ConvLensCli.SparkCommand implements CliE
       return;
     }
     if (!section.equals("tsne")) {
-      Benchmark.run(config, spark, new Benchmark.Options(cifarImages, imagenetImages,
-          torchscript, perturbations, occlusionImages, scratch, python), console);
+      Benchmark.run(config, spark, Benchmark.Options.builder()
+          .cifarImages(cifarImages)
+          .imagenetImages(imagenetImages)
+          .torchscript(torchscript)
+          .perturbationBatches(perturbations)
+          .occlusionImages(occlusionImages)
+          .scratch(scratch)
+          .python(python)
+          .build(), console);
     }
     if (!section.equals("models")) {
       new TsneBenchmark(console, spark.sparkContext().defaultParallelism(), scratch, python)
