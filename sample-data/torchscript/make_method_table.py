@@ -19,6 +19,8 @@ Each method follows its paper and the PyTorch/Captum convention for its raw map,
                     (align_corners=False) to the input size (Selvaraju et al. 2017)
   cam               sum_k w_ck A_k with w the weights of the linear head, no ReLU (Zhou et al.
                     2016), upsampled the same way
+  gradient_x_input  x * d score / d x (Shrikumar et al. 2016; Captum InputXGradient), summed over
+                    channels as Captum's visualize_image_attr does
   occlusion         Captum's Occlusion windows with the black baseline: per position the target's
                     softmax probability, its drop against the unoccluded input, the arg-max class
 """
@@ -142,6 +144,7 @@ def methods_for(traced, inputs, targets):
         "smoothgrad": torch.stack([smoothgrad(traced, inputs[i], IDS[i], targets[i]) for i in range(n)]),
         "gradcam": gradcam,
         "cam": cam,
+        "gradient_x_input": (inputs * g).sum(dim=1),
     }
     grids = []
     for i in range(n):

@@ -54,7 +54,8 @@ class AttributionTableTest {
       new MethodRow(SmoothGrad.NAME, Reference.MAPS),
       new MethodRow(GradCam.NAME, Reference.MAPS),
       new MethodRow(Cam.NAME, Reference.MAPS),
-      new MethodRow(Occlusion.NAME, Reference.GRIDS));
+      new MethodRow(Occlusion.NAME, Reference.GRIDS),
+      new MethodRow(GradientXInput.NAME, Reference.MAPS));
 
   enum Engine {
     /** The bundled model (DJL, 32×32, 10 classes), maps stored at max-side 16 (area-downsampled). */
