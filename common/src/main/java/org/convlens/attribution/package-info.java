@@ -5,8 +5,9 @@
  * {@link org.convlens.attribution.Saliency} (Simonyan et al., 2014), {@link
  * org.convlens.attribution.SmoothGrad} (Smilkov et al., 2017), {@link
  * org.convlens.attribution.GradCam} (Selvaraju et al., 2017), {@link
- * org.convlens.attribution.Cam} (Zhou et al., 2016) and {@link
- * org.convlens.attribution.Occlusion} (Zeiler and Fergus, 2014). Each method class carries what
+ * org.convlens.attribution.Cam} (Zhou et al., 2016), {@link
+ * org.convlens.attribution.Occlusion} (Zeiler and Fergus, 2014) and {@link
+ * org.convlens.attribution.GradientXInput} (Shrikumar et al., 2016). Each method class carries what
  * the other stages derive from it: its keys, title, map columns and their kind, its attention
  * plane for the audit, its report overlay and its run.json entries; the audit, the report and the
  * jobs read them through the registry and never name a method. {@link
