@@ -67,7 +67,8 @@ public final class BenchCommand extends ConvLensCli.SparkCommand implements CliE
 
   @Option(names = "--python", paramLabel = "CMD", defaultValue = "${env:CONVLENS_PYTHON:-python3}",
       description = "The Python (a path, or a name on PATH) that runs the scikit-learn t-SNE reference (needs"
-          + " scikit-learn; default $CONVLENS_PYTHON, else python3: ${DEFAULT-VALUE}).")
+          + " scikit-learn) and the PyTorch rows beside the TorchScript model's (tools/torch_bench.py, needs"
+          + " PyTorch); default $CONVLENS_PYTHON, else python3: ${DEFAULT-VALUE}.")
   String python;
 
   @Option(names = "--section", defaultValue = "all",

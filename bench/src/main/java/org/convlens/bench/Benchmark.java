@@ -215,6 +215,17 @@ public final class Benchmark {
       }
     }
     out.printf(Locale.ROOT, "  fastest perturbation batch: %d (the configured default gives %d)%n", bestPer, auto);
+    if (modelPath.endsWith(".pt")) {
+      // PyTorch on the same file, threads and batches: the ratios are what carries between machines.
+      List<Integer> windowStrides = new ArrayList<>();
+      for (int i = 0; i < windows.size(); i++) {
+        windowStrides.add(settings.withOcclusion(windows, strides).stride(i));
+      }
+      new TorchReference(o.python(), out).compare(Path.of(modelPath),
+          new TorchReference.Work(threads * Math.max(1, base.model().threads()), batch, rawImages, windows,
+              windowStrides, bestPer, occImages),
+          fwd, fb, best);
+    }
 
     maximize(model, modelPath, mx, o);
   }
