@@ -222,8 +222,8 @@ public final class Benchmark {
         windowStrides.add(settings.withOcclusion(windows, strides).stride(i));
       }
       new TorchReference(o.python(), out).compare(Path.of(modelPath),
-          new TorchReference.Work(threads * Math.max(1, base.model().threads()), batch, rawImages, windows,
-              windowStrides, bestPer, occImages),
+          new TorchReference.Work(threads * Math.max(1, base.model().threads()), batch, rawImages,
+              new TorchReference.Occlusion(windows, windowStrides, bestPer, occImages)),
           fwd, fb, best);
     }
 

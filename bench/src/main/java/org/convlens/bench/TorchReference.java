@@ -31,8 +31,10 @@ final class TorchReference {
   record Figures(String torch, int threads, double forward, double forwardBackward, double occlusion) {}
 
   /** How the reference is run: the same work as ConvLens's rows. */
-  record Work(int threads, int batch, int images, List<Integer> windows, List<Integer> strides, int perEval,
-      int occlusionImages) {}
+  record Work(int threads, int batch, int images, Occlusion occlusion) {}
+
+  /** The occlusion row's work: windows with their strides, copies per forward, images in all. */
+  record Occlusion(List<Integer> windows, List<Integer> strides, int perEval, int images) {}
 
   private static final long TIMEOUT_MINUTES = 60;
 
@@ -52,10 +54,10 @@ final class TorchReference {
         "--threads", String.valueOf(work.threads()),
         "--batch", String.valueOf(work.batch()),
         "--images", String.valueOf(work.images()),
-        "--windows", join(work.windows()),
-        "--strides", join(work.strides()),
-        "--per-eval", String.valueOf(work.perEval()),
-        "--occlusion-images", String.valueOf(work.occlusionImages())));
+        "--windows", join(work.occlusion().windows()),
+        "--strides", join(work.occlusion().strides()),
+        "--per-eval", String.valueOf(work.occlusion().perEval()),
+        "--occlusion-images", String.valueOf(work.occlusion().images())));
     return cmd;
   }
 
@@ -131,7 +133,7 @@ final class TorchReference {
    *
    * @param forward ConvLens's raw forward, images/s
    * @param forwardBackward ConvLens's raw forward+backward, images/s
-   * @param occlusion ConvLens's raw occlusion at {@code work.perEval()}, seconds per image
+   * @param occlusion ConvLens's raw occlusion at {@code work.occlusion().perEval()}, seconds per image
    */
   void compare(Path model, Work work, double forward, double forwardBackward, double occlusion)
       throws InterruptedException {
@@ -144,7 +146,7 @@ final class TorchReference {
     row("PyTorch eager forward (inference_mode)", f.forward(), "img/s", forward / f.forward());
     row("PyTorch forward+backward (autograd, same gradients)", f.forwardBackward(), "img/s",
         forwardBackward / f.forwardBackward());
-    row("PyTorch occlusion loop, " + work.perEval() + " copies per forward", f.occlusion(), "s/image",
+    row("PyTorch occlusion loop, " + work.occlusion().perEval() + " copies per forward", f.occlusion(), "s/image",
         f.occlusion() / occlusion);
   }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class TorchReferenceTest {
   private static final TorchReference.Work WORK =
-      new TorchReference.Work(2, 16, 600, List.of(16), List.of(8), 6, 4);
+      new TorchReference.Work(2, 16, 600, new TorchReference.Occlusion(List.of(16), List.of(8), 6, 4));
 
   @Test
   void theScriptGetsTheSameWorkAsConvLensRows() {
