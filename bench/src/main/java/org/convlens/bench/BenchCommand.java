@@ -67,7 +67,8 @@ public final class BenchCommand extends ConvLensCli.SparkCommand implements CliE
 
   @Option(names = "--python", paramLabel = "CMD", defaultValue = "${env:CONVLENS_PYTHON:-python3}",
       description = "The Python (a path, or a name on PATH) that runs the scikit-learn t-SNE reference (needs"
-          + " scikit-learn; default $CONVLENS_PYTHON, else python3: ${DEFAULT-VALUE}).")
+          + " scikit-learn) and the PyTorch rows beside the TorchScript model's (tools/torch_bench.py, needs"
+          + " PyTorch); default $CONVLENS_PYTHON, else python3: ${DEFAULT-VALUE}.")
   String python;
 
   @Option(names = "--section", defaultValue = "all",
@@ -131,8 +132,15 @@ public final class BenchCommand extends ConvLensCli.SparkCommand implements CliE
       return;
     }
     if (!section.equals("tsne")) {
-      Benchmark.run(config, spark, new Benchmark.Options(cifarImages, imagenetImages,
-          torchscript, perturbations, occlusionImages, scratch, python), console);
+      Benchmark.run(config, spark, Benchmark.Options.builder()
+          .cifarImages(cifarImages)
+          .imagenetImages(imagenetImages)
+          .torchscript(torchscript)
+          .perturbationBatches(perturbations)
+          .occlusionImages(occlusionImages)
+          .scratch(scratch)
+          .python(python)
+          .build(), console);
     }
     if (!section.equals("models")) {
       new TsneBenchmark(console, spark.sparkContext().defaultParallelism(), scratch, python)

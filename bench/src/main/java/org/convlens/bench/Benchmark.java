@@ -53,7 +53,65 @@ public final class Benchmark {
    */
   /** @param python the Python command named in the hint to make the ResNet-18 model ({@code --python}) */
   public record Options(int cifarImages, int imagenetImages, Path torchscript,
-      List<Integer> perturbationBatches, int occlusionImages, Path scratch, String python) {}
+      List<Integer> perturbationBatches, int occlusionImages, Path scratch, String python) {
+    /** A builder, so that a caller names each of the 7 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private int cifarImages;
+      private int imagenetImages;
+      private Path torchscript;
+      private List<Integer> perturbationBatches;
+      private int occlusionImages;
+      private Path scratch;
+      private String python;
+
+      private Builder() {}
+
+      public Builder cifarImages(int cifarImages) {
+        this.cifarImages = cifarImages;
+        return this;
+      }
+
+      public Builder imagenetImages(int imagenetImages) {
+        this.imagenetImages = imagenetImages;
+        return this;
+      }
+
+      public Builder torchscript(Path torchscript) {
+        this.torchscript = torchscript;
+        return this;
+      }
+
+      public Builder perturbationBatches(List<Integer> perturbationBatches) {
+        this.perturbationBatches = perturbationBatches;
+        return this;
+      }
+
+      public Builder occlusionImages(int occlusionImages) {
+        this.occlusionImages = occlusionImages;
+        return this;
+      }
+
+      public Builder scratch(Path scratch) {
+        this.scratch = scratch;
+        return this;
+      }
+
+      public Builder python(String python) {
+        this.python = python;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(cifarImages, imagenetImages, torchscript, perturbationBatches, occlusionImages, scratch,
+            python);
+      }
+    }
+  }
 
   /** Input-maximisation targets and steps per model: all 10 bundled classes; 4 ResNet classes. */
   private record Maximize(int targets, int steps) {}
@@ -157,6 +215,17 @@ public final class Benchmark {
       }
     }
     out.printf(Locale.ROOT, "  fastest perturbation batch: %d (the configured default gives %d)%n", bestPer, auto);
+    if (modelPath.endsWith(".pt")) {
+      // PyTorch on the same file, threads and batches: the ratios are what carries between machines.
+      List<Integer> windowStrides = new ArrayList<>();
+      for (int i = 0; i < windows.size(); i++) {
+        windowStrides.add(settings.of(Occlusion.SPEC).stride(i));
+      }
+      new TorchReference(o.python(), out).compare(Path.of(modelPath),
+          new TorchReference.Work(threads * Math.max(1, base.model().threads()), batch, rawImages,
+              new TorchReference.Occlusion(windows, windowStrides, bestPer, occImages)),
+          fwd, fb, best);
+    }
 
     maximize(model, modelPath, mx, o);
   }

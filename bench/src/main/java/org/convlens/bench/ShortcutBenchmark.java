@@ -95,6 +95,82 @@ public final class ShortcutBenchmark {
     double auditRatio() {
       return auditSeconds / analyzeSeconds;
     }
+
+    /** A builder, so that a caller names each of the 10 components instead of placing them by position. */
+    static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    static final class Builder {
+      private double rate;
+      private long images;
+      private long carriers;
+      private List<String> methods;
+      private double analyzeSeconds;
+      private double auditSeconds;
+      private Map<String, Double> phaseSeconds;
+      private List<ShortcutScore.KindScore> scores;
+      private List<ShortcutScore.Flag> falseFlags;
+      private Map<String, List<String>> detectors;
+
+      private Builder() {}
+
+      Builder rate(double rate) {
+        this.rate = rate;
+        return this;
+      }
+
+      Builder images(long images) {
+        this.images = images;
+        return this;
+      }
+
+      Builder carriers(long carriers) {
+        this.carriers = carriers;
+        return this;
+      }
+
+      Builder methods(List<String> methods) {
+        this.methods = methods;
+        return this;
+      }
+
+      Builder analyzeSeconds(double analyzeSeconds) {
+        this.analyzeSeconds = analyzeSeconds;
+        return this;
+      }
+
+      Builder auditSeconds(double auditSeconds) {
+        this.auditSeconds = auditSeconds;
+        return this;
+      }
+
+      Builder phaseSeconds(Map<String, Double> phaseSeconds) {
+        this.phaseSeconds = phaseSeconds;
+        return this;
+      }
+
+      Builder scores(List<ShortcutScore.KindScore> scores) {
+        this.scores = scores;
+        return this;
+      }
+
+      Builder falseFlags(List<ShortcutScore.Flag> falseFlags) {
+        this.falseFlags = falseFlags;
+        return this;
+      }
+
+      Builder detectors(Map<String, List<String>> detectors) {
+        this.detectors = detectors;
+        return this;
+      }
+
+      RateResult build() {
+        return new RateResult(rate, images, carriers, methods, analyzeSeconds, auditSeconds, phaseSeconds, scores,
+            falseFlags, detectors);
+      }
+    }
   }
 
   /** A target and whether the run met it. */
@@ -170,15 +246,31 @@ public final class ShortcutBenchmark {
             + " audit %.1f s; findings: %s%n", percent(rate), analysis.ok(), carriers, analyzeSeconds,
         String.join(", ", audit.methods()), auditSeconds, flags.isEmpty() ? "none"
             : String.join(", ", flags.stream().map(f -> f.className() + " (" + f.kind() + ")").toList()));
-    return new RateResult(rate, analysis.ok(), carriers, audit.methods(), analyzeSeconds, auditSeconds,
-        audit.phaseSeconds(), ShortcutScore.score(planted, flags, truth), ShortcutScore.falseFlags(planted, flags),
-        detectors);
+    return RateResult.builder()
+        .rate(rate)
+        .images(analysis.ok())
+        .carriers(carriers)
+        .methods(audit.methods())
+        .analyzeSeconds(analyzeSeconds)
+        .auditSeconds(auditSeconds)
+        .phaseSeconds(audit.phaseSeconds())
+        .scores(ShortcutScore.score(planted, flags, truth))
+        .falseFlags(ShortcutScore.falseFlags(planted, flags))
+        .detectors(detectors)
+        .build();
   }
 
   /** The trained plan with every cue on {@code rate} of other classes' test images. */
   static ShortcutPlan atRate(ShortcutPlan trained, double rate) {
     List<Shortcut> shortcuts = trained.shortcuts().stream()
-        .map(s -> new Shortcut(s.target(), s.cue(), s.trainRate(), s.testRate(), rate, s.otherClassesValRate()))
+        .map(s -> Shortcut.builder()
+            .target(s.target())
+            .cue(s.cue())
+            .trainRate(s.trainRate())
+            .testRate(s.testRate())
+            .otherClassesTestRate(rate)
+            .otherClassesValRate(s.otherClassesValRate())
+            .build())
         .toList();
     return new ShortcutPlan(trained.description(), shortcuts);
   }

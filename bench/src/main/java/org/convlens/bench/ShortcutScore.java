@@ -98,6 +98,63 @@ public final class ShortcutScore {
     public double recallOfCarriers() {
       return ratio(carriersFound, carriers);
     }
+
+    /** A builder, so that a caller names each of the 7 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private Planted planted;
+      private String named;
+      private int suspects;
+      private int hits;
+      private int fooled;
+      private int carriers;
+      private int carriersFound;
+
+      private Builder() {}
+
+      public Builder planted(Planted planted) {
+        this.planted = planted;
+        return this;
+      }
+
+      public Builder named(String named) {
+        this.named = named;
+        return this;
+      }
+
+      public Builder suspects(int suspects) {
+        this.suspects = suspects;
+        return this;
+      }
+
+      public Builder hits(int hits) {
+        this.hits = hits;
+        return this;
+      }
+
+      public Builder fooled(int fooled) {
+        this.fooled = fooled;
+        return this;
+      }
+
+      public Builder carriers(int carriers) {
+        this.carriers = carriers;
+        return this;
+      }
+
+      public Builder carriersFound(int carriersFound) {
+        this.carriersFound = carriersFound;
+        return this;
+      }
+
+      public KindScore build() {
+        return new KindScore(planted, named, suspects, hits, fooled, carriers, carriersFound);
+      }
+    }
   }
 
   /** Scores each planted shortcut, in plan order. */
@@ -118,8 +175,15 @@ public final class ShortcutScore {
       Set<String> suspects = flag == null ? Set.of() : new HashSet<>(flag.suspects());
       int hits = (int) suspects.stream().filter(fooled::contains).count();
       int found = (int) suspects.stream().filter(carriers::contains).count();
-      scores.add(new KindScore(p, flag == null ? null : flag.kind(), suspects.size(), hits, fooled.size(),
-          carriers.size(), found));
+      scores.add(KindScore.builder()
+          .planted(p)
+          .named(flag == null ? null : flag.kind())
+          .suspects(suspects.size())
+          .hits(hits)
+          .fooled(fooled.size())
+          .carriers(carriers.size())
+          .carriersFound(found)
+          .build());
     }
     return scores;
   }

@@ -114,8 +114,8 @@ public final class TsneBenchmark {
     Files.write(in, buf.array());
     Process p;
     try {
-      p = new ProcessBuilder(python, script.toString(), in.toString(), result.toString(),
-          "30", String.valueOf(threads), String.valueOf(SEED)).redirectErrorStream(true).start();
+      p = new ProcessBuilder(List.of(python, script.toString(), in.toString(), result.toString(),
+          "30", String.valueOf(threads), String.valueOf(SEED))).redirectErrorStream(true).start();
     } catch (IOException e) {
       // The command is not there: say which, and how to name another.
       out.println("  (scikit-learn row skipped: cannot run '" + python + "': set --python or CONVLENS_PYTHON)");

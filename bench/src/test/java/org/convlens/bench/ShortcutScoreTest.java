@@ -115,8 +115,18 @@ class ShortcutScoreTest {
   }
 
   private static ShortcutBenchmark.RateResult result(double rate, List<Flag> flags, double analyze, double audit) {
-    return new ShortcutBenchmark.RateResult(rate, images().size(), 6, List.of("gradcam"), analyze, audit, Map.of(),
-        ShortcutScore.score(PLAN, flags, images()), ShortcutScore.falseFlags(PLAN, flags), Map.of());
+    return ShortcutBenchmark.RateResult.builder()
+        .rate(rate)
+        .images(images().size())
+        .carriers(6)
+        .methods(List.of("gradcam"))
+        .analyzeSeconds(analyze)
+        .auditSeconds(audit)
+        .phaseSeconds(Map.of())
+        .scores(ShortcutScore.score(PLAN, flags, images()))
+        .falseFlags(ShortcutScore.falseFlags(PLAN, flags))
+        .detectors(Map.of())
+        .build();
   }
 
   @Test
@@ -143,8 +153,14 @@ class ShortcutScoreTest {
       var a = demo.shortcuts().get(i);
       var b = at20.shortcuts().get(i);
       assertEquals(0.2, b.otherClassesTestRate());
-      assertEquals(new org.convlens.sampledata.Shortcut(a.target(), a.cue(), a.trainRate(), a.testRate(), 0.2,
-          a.otherClassesValRate()), b);
+      assertEquals(org.convlens.sampledata.Shortcut.builder()
+          .target(a.target())
+          .cue(a.cue())
+          .trainRate(a.trainRate())
+          .testRate(a.testRate())
+          .otherClassesTestRate(0.2)
+          .otherClassesValRate(a.otherClassesValRate())
+          .build(), b);
     }
     assertEquals(demo.controls(), at20.controls());
   }

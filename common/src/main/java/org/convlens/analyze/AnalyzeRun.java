@@ -79,6 +79,88 @@ public final class AnalyzeRun {
     public double imagesPerSecond() {
       return seconds > 0 ? inputs / seconds : 0;
     }
+
+    /** A builder, so that a caller names each of the 11 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private String runId;
+      private String modelId;
+      private String device;
+      private List<String> datasets;
+      private String output;
+      private long inputs;
+      private long ok;
+      private Map<String, Long> errorsByKind;
+      private Map<String, Long> skippedByReason;
+      private double seconds;
+      private Map<String, Object> methodEntries;
+
+      private Builder() {}
+
+      public Builder runId(String runId) {
+        this.runId = runId;
+        return this;
+      }
+
+      public Builder modelId(String modelId) {
+        this.modelId = modelId;
+        return this;
+      }
+
+      public Builder device(String device) {
+        this.device = device;
+        return this;
+      }
+
+      public Builder datasets(List<String> datasets) {
+        this.datasets = datasets;
+        return this;
+      }
+
+      public Builder output(String output) {
+        this.output = output;
+        return this;
+      }
+
+      public Builder inputs(long inputs) {
+        this.inputs = inputs;
+        return this;
+      }
+
+      public Builder ok(long ok) {
+        this.ok = ok;
+        return this;
+      }
+
+      public Builder errorsByKind(Map<String, Long> errorsByKind) {
+        this.errorsByKind = errorsByKind;
+        return this;
+      }
+
+      public Builder skippedByReason(Map<String, Long> skippedByReason) {
+        this.skippedByReason = skippedByReason;
+        return this;
+      }
+
+      public Builder seconds(double seconds) {
+        this.seconds = seconds;
+        return this;
+      }
+
+      public Builder methodEntries(Map<String, Object> methodEntries) {
+        this.methodEntries = methodEntries;
+        return this;
+      }
+
+      public Summary build() {
+        return new Summary(runId, modelId, device, datasets, output, inputs, ok, errorsByKind, skippedByReason, seconds,
+            methodEntries);
+      }
+    }
   }
 
   private AnalyzeRun() {}
@@ -171,9 +253,18 @@ public final class AnalyzeRun {
             Math.min(100_000, (total + 8L * analyze.batchSize() - 1) / (8L * analyze.batchSize())));
 
     String runId = OutputLayout.newRunId();
-    Analyzer.Options options = new Analyzer.Options(runId, spec, classifier.description(),
-        analyze.topK(), analyze.batchSize(), stage.input().maxFileBytes(),
-        stage.input().maxPixels(), attribution, fixedTarget, analyze.thumbnailSide());
+    Analyzer.Options options = Analyzer.Options.builder()
+        .runId(runId)
+        .model(spec)
+        .description(classifier.description())
+        .topK(analyze.topK())
+        .batchSize(analyze.batchSize())
+        .maxFileBytes(stage.input().maxFileBytes())
+        .maxPixels(stage.input().maxPixels())
+        .attribution(attribution)
+        .fixedTarget(fixedTarget)
+        .thumbnailSide(analyze.thumbnailSide())
+        .build();
     console.printf(Locale.ROOT, "analyze: %d inputs from %d dataset(s), model %s on %s, %d partitions%n",
         total, sources.size(), classifier.description().id(), classifier.device(), partitions);
     console.printf(Locale.ROOT, "analyze: methods %s, target %s%s%n",
@@ -214,9 +305,19 @@ public final class AnalyzeRun {
         staged.replace(lock);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      Summary summary = new Summary(runId, classifier.description().id(), classifier.device(),
-          sources.stream().map(ImageSource::name).toList(), analysisDir.toString(), total, ok, byKind, skipped,
-          seconds, Attributions.recorded(attribution, classifier));
+      Summary summary = Summary.builder()
+          .runId(runId)
+          .modelId(classifier.description().id())
+          .device(classifier.device())
+          .datasets(sources.stream().map(ImageSource::name).toList())
+          .output(analysisDir.toString())
+          .inputs(total)
+          .ok(ok)
+          .errorsByKind(byKind)
+          .skippedByReason(skipped)
+          .seconds(seconds)
+          .methodEntries(Attributions.recorded(attribution, classifier))
+          .build();
       console.println(progress.line(total));
       writeRunFiles(outDir, stage, analyze, summary, sources, hadoop);
       return summary;

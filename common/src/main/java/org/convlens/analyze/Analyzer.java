@@ -67,7 +67,83 @@ public final class Analyzer {
       AttributionSettings attribution,
       int fixedTarget,
       int thumbnailSide)
-      implements Serializable {}
+      implements Serializable {
+    /** A builder, so that a caller names each of the 10 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private String runId;
+      private ModelSpec model;
+      private ModelDescription description;
+      private int topK;
+      private int batchSize;
+      private long maxFileBytes;
+      private long maxPixels;
+      private AttributionSettings attribution;
+      private int fixedTarget;
+      private int thumbnailSide;
+
+      private Builder() {}
+
+      public Builder runId(String runId) {
+        this.runId = runId;
+        return this;
+      }
+
+      public Builder model(ModelSpec model) {
+        this.model = model;
+        return this;
+      }
+
+      public Builder description(ModelDescription description) {
+        this.description = description;
+        return this;
+      }
+
+      public Builder topK(int topK) {
+        this.topK = topK;
+        return this;
+      }
+
+      public Builder batchSize(int batchSize) {
+        this.batchSize = batchSize;
+        return this;
+      }
+
+      public Builder maxFileBytes(long maxFileBytes) {
+        this.maxFileBytes = maxFileBytes;
+        return this;
+      }
+
+      public Builder maxPixels(long maxPixels) {
+        this.maxPixels = maxPixels;
+        return this;
+      }
+
+      public Builder attribution(AttributionSettings attribution) {
+        this.attribution = attribution;
+        return this;
+      }
+
+      public Builder fixedTarget(int fixedTarget) {
+        this.fixedTarget = fixedTarget;
+        return this;
+      }
+
+      public Builder thumbnailSide(int thumbnailSide) {
+        this.thumbnailSide = thumbnailSide;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(runId, model, description, topK, batchSize, maxFileBytes, maxPixels, attribution,
+            fixedTarget, thumbnailSide);
+      }
+    }
+  }
 
   /**
    * The model class {@code analyze.target} names (a class name or index), -1 for {@code

@@ -73,7 +73,107 @@ public final class AuditRun {
   public record Summary(String dir, String auditId, String modelId, long images, List<String> methods,
       List<String> flaggedClasses, Map<String, Long> suspects, List<Finding> signals,
       List<Verdicts.Verdict> findings, Double accuracy, long labelIssues,
-      Map<String, Estimate> finalSpearman, Map<String, Double> phaseSeconds, double seconds) {}
+      Map<String, Estimate> finalSpearman, Map<String, Double> phaseSeconds, double seconds) {
+    /** A builder, so that a caller names each of the 14 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private String dir;
+      private String auditId;
+      private String modelId;
+      private long images;
+      private List<String> methods;
+      private List<String> flaggedClasses;
+      private Map<String, Long> suspects;
+      private List<Finding> signals;
+      private List<Verdicts.Verdict> findings;
+      private Double accuracy;
+      private long labelIssues;
+      private Map<String, Estimate> finalSpearman;
+      private Map<String, Double> phaseSeconds;
+      private double seconds;
+
+      private Builder() {}
+
+      public Builder dir(String dir) {
+        this.dir = dir;
+        return this;
+      }
+
+      public Builder auditId(String auditId) {
+        this.auditId = auditId;
+        return this;
+      }
+
+      public Builder modelId(String modelId) {
+        this.modelId = modelId;
+        return this;
+      }
+
+      public Builder images(long images) {
+        this.images = images;
+        return this;
+      }
+
+      public Builder methods(List<String> methods) {
+        this.methods = methods;
+        return this;
+      }
+
+      public Builder flaggedClasses(List<String> flaggedClasses) {
+        this.flaggedClasses = flaggedClasses;
+        return this;
+      }
+
+      public Builder suspects(Map<String, Long> suspects) {
+        this.suspects = suspects;
+        return this;
+      }
+
+      public Builder signals(List<Finding> signals) {
+        this.signals = signals;
+        return this;
+      }
+
+      public Builder findings(List<Verdicts.Verdict> findings) {
+        this.findings = findings;
+        return this;
+      }
+
+      public Builder accuracy(Double accuracy) {
+        this.accuracy = accuracy;
+        return this;
+      }
+
+      public Builder labelIssues(long labelIssues) {
+        this.labelIssues = labelIssues;
+        return this;
+      }
+
+      public Builder finalSpearman(Map<String, Estimate> finalSpearman) {
+        this.finalSpearman = finalSpearman;
+        return this;
+      }
+
+      public Builder phaseSeconds(Map<String, Double> phaseSeconds) {
+        this.phaseSeconds = phaseSeconds;
+        return this;
+      }
+
+      public Builder seconds(double seconds) {
+        this.seconds = seconds;
+        return this;
+      }
+
+      public Summary build() {
+        return new Summary(dir, auditId, modelId, images, methods, flaggedClasses, suspects, signals, findings,
+            accuracy, labelIssues, finalSpearman, phaseSeconds, seconds);
+      }
+    }
+  }
 
   /** A sample's figure and its 95% interval (nulls where there is none). */
   public record Estimate(Double mean, Double lo, Double hi) {}
@@ -203,8 +303,21 @@ public final class AuditRun {
       phases.done("attention");
 
       // Shortcut detectors, each its own section; their findings together.
-      DetectorContext context = new DetectorContext(spark, stage, analyze, s, inputs, rows, names, spec, d, methods, means,
-          tables, console);
+      DetectorContext context = DetectorContext.builder()
+          .spark(spark)
+          .stage(stage)
+          .analyze(analyze)
+          .audit(s)
+          .inputs(inputs)
+          .rows(rows)
+          .classNames(names)
+          .spec(spec)
+          .model(d)
+          .methods(methods)
+          .means(means)
+          .tables(tables)
+          .console(console)
+          .build();
       for (ShortcutDetector detector : ShortcutDetectors.all()) {
         ShortcutDetector.Result found = detector.detect(context);
         json.put(detector.name(), found.section());
@@ -261,8 +374,22 @@ public final class AuditRun {
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    Summary summary = new Summary(auditDir.toString(), auditId, d.id(), images, methods, flagged, suspects, findings,
-        verdicts.findings(), (Double) mistakes.get("accuracy"), (Long) mistakes.get("label_issue_count"), finalSpearman, phases.seconds, seconds);
+    Summary summary = Summary.builder()
+        .dir(auditDir.toString())
+        .auditId(auditId)
+        .modelId(d.id())
+        .images(images)
+        .methods(methods)
+        .flaggedClasses(flagged)
+        .suspects(suspects)
+        .signals(findings)
+        .findings(verdicts.findings())
+        .accuracy((Double) mistakes.get("accuracy"))
+        .labelIssues((Long) mistakes.get("label_issue_count"))
+        .finalSpearman(finalSpearman)
+        .phaseSeconds(phases.seconds)
+        .seconds(seconds)
+        .build();
     console.printf(Locale.ROOT, "audit: %s in %.1f s%n", auditDir, seconds);
     return summary;
   }
@@ -540,9 +667,19 @@ public final class AuditRun {
             .with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F16)
             .with(AttributionSettings.MAP_MAX_SIDE, 0), window, stride), s.qualityBatchSize());
     // Every forward of the check, the grid's tiles included, in batches of audit.quality.batch-size.
-    ExplanationQuality.Options o = new ExplanationQuality.Options(spec, d, checked, stage.input().maxFileBytes(),
-        stage.input().maxPixels(), s.qualityBatchSize(), s.cascadeLayers(), s.gridSteps(),
-        s.curveSteps(), s.insertionBlur(), s.qualitySeed());
+    ExplanationQuality.Options o = ExplanationQuality.Options.builder()
+        .model(spec)
+        .description(d)
+        .attribution(checked)
+        .maxFileBytes(stage.input().maxFileBytes())
+        .maxPixels(stage.input().maxPixels())
+        .batchSize(s.qualityBatchSize())
+        .cascadeLayers(s.cascadeLayers())
+        .gridSteps(s.gridSteps())
+        .curveSteps(s.curveSteps())
+        .blurSigma(s.insertionBlur())
+        .seed(s.qualitySeed())
+        .build();
     int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
         (s.qualitySamples() + 7) / 8));
     console.printf(Locale.ROOT, "audit: explanation quality of %s on %d sampled images (seed %d%s), %d task(s)%n",
@@ -553,8 +690,8 @@ public final class AuditRun {
     long total = units * s.qualitySamples();
     List<Row> measured;
     long started = System.nanoTime();
-    try (ProgressReporter progress = new ProgressReporter("audit: quality", "maps", "maps", total, maps,
-        stage.progress().intervalSeconds(), console)) {
+    try (ProgressReporter progress = new ProgressReporter("audit: quality",
+        new ProgressReporter.Total(total, "maps", "maps"), maps, stage.progress().intervalSeconds(), console)) {
       // A few rows per image, method and step: small enough for the driver, where the bootstrap runs.
       measured = ExplanationQuality.measure(inputs, o, new HadoopConf(hadoop), partitions, maps).collectAsList();
     }

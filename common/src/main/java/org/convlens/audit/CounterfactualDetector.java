@@ -155,8 +155,14 @@ public final class CounterfactualDetector implements ShortcutDetector {
       ctx.console().printf(Locale.ROOT, "audit: counterfactual edits: %,d of the %,d sampled images are no longer in"
           + " the inputs %s; left out%n", sampled - images, sampled, ctx.inputs().input().paths());
     }
-    Counterfactuals.Options o = new Counterfactuals.Options(ctx.spec(), ctx.model(), edits,
-        ctx.stage().input().maxFileBytes(), ctx.stage().input().maxPixels(), ctx.analyze().batchSize());
+    Counterfactuals.Options o = Counterfactuals.Options.builder()
+        .model(ctx.spec())
+        .description(ctx.model())
+        .edits(edits)
+        .maxFileBytes(ctx.stage().input().maxFileBytes())
+        .maxPixels(ctx.stage().input().maxPixels())
+        .batchSize(ctx.analyze().batchSize())
+        .build();
     int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(),
         (images + o.batchSize() - 1) / o.batchSize()));
     ctx.console().printf(Locale.ROOT, "audit: counterfactual edits %s on %,d images%s, %d forwards each, %d task(s)%n",
@@ -414,8 +420,20 @@ public final class CounterfactualDetector implements ShortcutDetector {
     evidence.put("rates", rates);
     evidence.put("pairs", pairs);
     evidence.put("odds_ratio", List.of(odds[0], odds[1], odds[2]));
-    return new Finding(p.cls(), name, p.cue(), "counterfactual", edit.label() + " (" + best.direction().code() + ")",
-        odds[0], odds[1], odds[2], statement, suspectCount, ids, evidence);
+    return Finding.builder()
+        .cls(p.cls())
+        .className(name)
+        .kind(p.cue())
+        .detector("counterfactual")
+        .cue(edit.label() + " (" + best.direction().code() + ")")
+        .score(odds[0])
+        .lo(odds[1])
+        .hi(odds[2])
+        .statement(statement)
+        .suspectCount(suspectCount)
+        .suspects(ids)
+        .evidence(evidence)
+        .build();
   }
 
   private static Map<String, Object> testJson(FlipTest.Test t, ImageEdit edit, Double meanChange) {

@@ -69,6 +69,57 @@ public final class Counterfactuals {
     public Options {
       edits = List.copyOf(edits);
     }
+
+    /** A builder, so that a caller names each of the 6 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private ModelSpec model;
+      private ModelDescription description;
+      private List<ImageEdit> edits;
+      private long maxFileBytes;
+      private long maxPixels;
+      private int batchSize;
+
+      private Builder() {}
+
+      public Builder model(ModelSpec model) {
+        this.model = model;
+        return this;
+      }
+
+      public Builder description(ModelDescription description) {
+        this.description = description;
+        return this;
+      }
+
+      public Builder edits(List<ImageEdit> edits) {
+        this.edits = edits;
+        return this;
+      }
+
+      public Builder maxFileBytes(long maxFileBytes) {
+        this.maxFileBytes = maxFileBytes;
+        return this;
+      }
+
+      public Builder maxPixels(long maxPixels) {
+        this.maxPixels = maxPixels;
+        return this;
+      }
+
+      public Builder batchSize(int batchSize) {
+        this.batchSize = batchSize;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(model, description, edits, maxFileBytes, maxPixels, batchSize);
+      }
+    }
   }
 
   private Counterfactuals() {}

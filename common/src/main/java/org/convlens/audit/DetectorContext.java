@@ -45,4 +45,98 @@ public record DetectorContext(SparkSession spark, StageContext stage, AnalyzeSet
   public String className(int cls) {
     return cls >= 0 && cls < classNames.size() ? classNames.get(cls) : String.valueOf(cls);
   }
+
+  /** A builder, so that a caller names each of the 13 components instead of placing them by position. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+  public static final class Builder {
+    private SparkSession spark;
+    private StageContext stage;
+    private AnalyzeSettings analyze;
+    private AuditSettings audit;
+    private StageContext inputs;
+    private Dataset<Row> rows;
+    private List<String> classNames;
+    private ModelSpec spec;
+    private ModelDescription model;
+    private List<String> methods;
+    private List<ClassAttention.Mean> means;
+    private AuditRun.Tables tables;
+    private PrintStream console;
+
+    private Builder() {}
+
+    public Builder spark(SparkSession spark) {
+      this.spark = spark;
+      return this;
+    }
+
+    public Builder stage(StageContext stage) {
+      this.stage = stage;
+      return this;
+    }
+
+    public Builder analyze(AnalyzeSettings analyze) {
+      this.analyze = analyze;
+      return this;
+    }
+
+    public Builder audit(AuditSettings audit) {
+      this.audit = audit;
+      return this;
+    }
+
+    public Builder inputs(StageContext inputs) {
+      this.inputs = inputs;
+      return this;
+    }
+
+    public Builder rows(Dataset<Row> rows) {
+      this.rows = rows;
+      return this;
+    }
+
+    public Builder classNames(List<String> classNames) {
+      this.classNames = classNames;
+      return this;
+    }
+
+    public Builder spec(ModelSpec spec) {
+      this.spec = spec;
+      return this;
+    }
+
+    public Builder model(ModelDescription model) {
+      this.model = model;
+      return this;
+    }
+
+    public Builder methods(List<String> methods) {
+      this.methods = methods;
+      return this;
+    }
+
+    public Builder means(List<ClassAttention.Mean> means) {
+      this.means = means;
+      return this;
+    }
+
+    public Builder tables(AuditRun.Tables tables) {
+      this.tables = tables;
+      return this;
+    }
+
+    public Builder console(PrintStream console) {
+      this.console = console;
+      return this;
+    }
+
+    public DetectorContext build() {
+      return new DetectorContext(spark, stage, analyze, audit, inputs, rows, classNames, spec, model, methods, means,
+          tables, console);
+    }
+  }
 }

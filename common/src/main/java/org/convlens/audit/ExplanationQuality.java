@@ -140,6 +140,88 @@ public final class ExplanationQuality {
     public boolean gridReruns(int step, int steps) {
       return gridSteps == 0 || gridSteps >= steps || cascadeSteps(steps, gridSteps).contains(step);
     }
+
+    /** A builder, so that a caller names each of the 11 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private ModelSpec model;
+      private ModelDescription description;
+      private AttributionSettings attribution;
+      private long maxFileBytes;
+      private long maxPixels;
+      private int batchSize;
+      private int cascadeLayers;
+      private int gridSteps;
+      private int curveSteps;
+      private double blurSigma;
+      private long seed;
+
+      private Builder() {}
+
+      public Builder model(ModelSpec model) {
+        this.model = model;
+        return this;
+      }
+
+      public Builder description(ModelDescription description) {
+        this.description = description;
+        return this;
+      }
+
+      public Builder attribution(AttributionSettings attribution) {
+        this.attribution = attribution;
+        return this;
+      }
+
+      public Builder maxFileBytes(long maxFileBytes) {
+        this.maxFileBytes = maxFileBytes;
+        return this;
+      }
+
+      public Builder maxPixels(long maxPixels) {
+        this.maxPixels = maxPixels;
+        return this;
+      }
+
+      public Builder batchSize(int batchSize) {
+        this.batchSize = batchSize;
+        return this;
+      }
+
+      public Builder cascadeLayers(int cascadeLayers) {
+        this.cascadeLayers = cascadeLayers;
+        return this;
+      }
+
+      public Builder gridSteps(int gridSteps) {
+        this.gridSteps = gridSteps;
+        return this;
+      }
+
+      public Builder curveSteps(int curveSteps) {
+        this.curveSteps = curveSteps;
+        return this;
+      }
+
+      public Builder blurSigma(double blurSigma) {
+        this.blurSigma = blurSigma;
+        return this;
+      }
+
+      public Builder seed(long seed) {
+        this.seed = seed;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(model, description, attribution, maxFileBytes, maxPixels, batchSize, cascadeLayers,
+            gridSteps, curveSteps, blurSigma, seed);
+      }
+    }
   }
 
   /**

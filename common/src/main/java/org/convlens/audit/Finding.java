@@ -34,4 +34,92 @@ public record Finding(int cls, String className, Cue kind, String detector, Stri
     suspects = List.copyOf(suspects);
     evidence = evidence == null ? Map.of() : evidence;
   }
+
+  /** A builder, so that a caller names each of the 12 components instead of placing them by position. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+  public static final class Builder {
+    private int cls;
+    private String className;
+    private Cue kind;
+    private String detector;
+    private String cue;
+    private double score;
+    private double lo;
+    private double hi;
+    private String statement;
+    private long suspectCount;
+    private List<String> suspects;
+    private Map<String, Object> evidence;
+
+    private Builder() {}
+
+    public Builder cls(int cls) {
+      this.cls = cls;
+      return this;
+    }
+
+    public Builder className(String className) {
+      this.className = className;
+      return this;
+    }
+
+    public Builder kind(Cue kind) {
+      this.kind = kind;
+      return this;
+    }
+
+    public Builder detector(String detector) {
+      this.detector = detector;
+      return this;
+    }
+
+    public Builder cue(String cue) {
+      this.cue = cue;
+      return this;
+    }
+
+    public Builder score(double score) {
+      this.score = score;
+      return this;
+    }
+
+    public Builder lo(double lo) {
+      this.lo = lo;
+      return this;
+    }
+
+    public Builder hi(double hi) {
+      this.hi = hi;
+      return this;
+    }
+
+    public Builder statement(String statement) {
+      this.statement = statement;
+      return this;
+    }
+
+    public Builder suspectCount(long suspectCount) {
+      this.suspectCount = suspectCount;
+      return this;
+    }
+
+    public Builder suspects(List<String> suspects) {
+      this.suspects = suspects;
+      return this;
+    }
+
+    public Builder evidence(Map<String, Object> evidence) {
+      this.evidence = evidence;
+      return this;
+    }
+
+    public Finding build() {
+      return new Finding(cls, className, kind, detector, cue, score, lo, hi, statement, suspectCount, suspects,
+          evidence);
+    }
+  }
 }

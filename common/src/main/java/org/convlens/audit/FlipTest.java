@@ -118,6 +118,136 @@ public final class FlipTest {
       return new Test(edit, cls, direction, images, flips, rate, reference, difference, se, lo, hi, p, adjusted,
           partner, partnerShare, judged, flag, by, isFragile);
     }
+
+    /** A builder, so that a caller names each of the 19 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private String edit;
+      private int cls;
+      private Direction direction;
+      private long images;
+      private long flips;
+      private double rate;
+      private double reference;
+      private double difference;
+      private double se;
+      private double lo;
+      private double hi;
+      private double p;
+      private double pAdjusted;
+      private int partner;
+      private double partnerShare;
+      private boolean judged;
+      private boolean flagged;
+      private int explainedBy;
+      private boolean fragile;
+
+      private Builder() {}
+
+      public Builder edit(String edit) {
+        this.edit = edit;
+        return this;
+      }
+
+      public Builder cls(int cls) {
+        this.cls = cls;
+        return this;
+      }
+
+      public Builder direction(Direction direction) {
+        this.direction = direction;
+        return this;
+      }
+
+      public Builder images(long images) {
+        this.images = images;
+        return this;
+      }
+
+      public Builder flips(long flips) {
+        this.flips = flips;
+        return this;
+      }
+
+      public Builder rate(double rate) {
+        this.rate = rate;
+        return this;
+      }
+
+      public Builder reference(double reference) {
+        this.reference = reference;
+        return this;
+      }
+
+      public Builder difference(double difference) {
+        this.difference = difference;
+        return this;
+      }
+
+      public Builder se(double se) {
+        this.se = se;
+        return this;
+      }
+
+      public Builder lo(double lo) {
+        this.lo = lo;
+        return this;
+      }
+
+      public Builder hi(double hi) {
+        this.hi = hi;
+        return this;
+      }
+
+      public Builder p(double p) {
+        this.p = p;
+        return this;
+      }
+
+      public Builder pAdjusted(double pAdjusted) {
+        this.pAdjusted = pAdjusted;
+        return this;
+      }
+
+      public Builder partner(int partner) {
+        this.partner = partner;
+        return this;
+      }
+
+      public Builder partnerShare(double partnerShare) {
+        this.partnerShare = partnerShare;
+        return this;
+      }
+
+      public Builder judged(boolean judged) {
+        this.judged = judged;
+        return this;
+      }
+
+      public Builder flagged(boolean flagged) {
+        this.flagged = flagged;
+        return this;
+      }
+
+      public Builder explainedBy(int explainedBy) {
+        this.explainedBy = explainedBy;
+        return this;
+      }
+
+      public Builder fragile(boolean fragile) {
+        this.fragile = fragile;
+        return this;
+      }
+
+      public Test build() {
+        return new Test(edit, cls, direction, images, flips, rate, reference, difference, se, lo, hi, p, pAdjusted,
+            partner, partnerShare, judged, flagged, explainedBy, fragile);
+      }
+    }
   }
 
   /** Every test, by edit (in the given order), class, direction; and m, the tests judged. */
@@ -411,15 +541,53 @@ public final class FlipTest {
         int with = partner[d.ordinal()][c];
         double share = num == 0 ? Double.NaN : (double) partnerFlips[d.ordinal()][c] / num;
         if (Double.isNaN(diff)) {
-          tests.add(new Test(edit, c, d, den, num, rate, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-              Double.NaN, Double.NaN, with, share, false, false, -1, false));
+          tests.add(Test.builder()
+              .edit(edit)
+              .cls(c)
+              .direction(d)
+              .images(den)
+              .flips(num)
+              .rate(rate)
+              .reference(Double.NaN)
+              .difference(Double.NaN)
+              .se(Double.NaN)
+              .lo(Double.NaN)
+              .hi(Double.NaN)
+              .p(Double.NaN)
+              .pAdjusted(Double.NaN)
+              .partner(with)
+              .partnerShare(share)
+              .judged(false)
+              .flagged(false)
+              .explainedBy(-1)
+              .fragile(false)
+              .build());
           continue;
         }
         long count = valid[d.ordinal()][c];
         double se = count > 1 ? Math.sqrt(m2[d.ordinal()][c] / (count - 1)) : 0;
         double p = se > 0 ? 0.5 * Erf.erfc(diff / se / Math.sqrt(2)) : (diff > 0 ? 0 : 1);
-        tests.add(new Test(edit, c, d, den, num, rate, rate - diff, diff, se, Math.max(-1, diff - Z95 * se),
-            Math.min(1, diff + Z95 * se), p, Double.NaN, with, share, true, false, -1, false));
+        tests.add(Test.builder()
+            .edit(edit)
+            .cls(c)
+            .direction(d)
+            .images(den)
+            .flips(num)
+            .rate(rate)
+            .reference(rate - diff)
+            .difference(diff)
+            .se(se)
+            .lo(Math.max(-1, diff - Z95 * se))
+            .hi(Math.min(1, diff + Z95 * se))
+            .p(p)
+            .pAdjusted(Double.NaN)
+            .partner(with)
+            .partnerShare(share)
+            .judged(true)
+            .flagged(false)
+            .explainedBy(-1)
+            .fragile(false)
+            .build());
       }
     }
     return tests;

@@ -267,6 +267,124 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
     double effect() {
       return Math.abs(auc - 0.5);
     }
+
+    /** A builder, so that a caller names each of the 17 components instead of placing them by position. */
+    static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    static final class Builder {
+      private int cls;
+      private Statistic statistic;
+      private int index;
+      private double auc;
+      private double lo;
+      private double hi;
+      private double se;
+      private double adjustedLo;
+      private double adjustedHi;
+      private double pAdjusted;
+      private double control;
+      private double controlLo;
+      private double controlHi;
+      private boolean flagged;
+      private double fooled;
+      private double reference;
+      private double otherMistakes;
+
+      private Builder() {}
+
+      Builder cls(int cls) {
+        this.cls = cls;
+        return this;
+      }
+
+      Builder statistic(Statistic statistic) {
+        this.statistic = statistic;
+        return this;
+      }
+
+      Builder index(int index) {
+        this.index = index;
+        return this;
+      }
+
+      Builder auc(double auc) {
+        this.auc = auc;
+        return this;
+      }
+
+      Builder lo(double lo) {
+        this.lo = lo;
+        return this;
+      }
+
+      Builder hi(double hi) {
+        this.hi = hi;
+        return this;
+      }
+
+      Builder se(double se) {
+        this.se = se;
+        return this;
+      }
+
+      Builder adjustedLo(double adjustedLo) {
+        this.adjustedLo = adjustedLo;
+        return this;
+      }
+
+      Builder adjustedHi(double adjustedHi) {
+        this.adjustedHi = adjustedHi;
+        return this;
+      }
+
+      Builder pAdjusted(double pAdjusted) {
+        this.pAdjusted = pAdjusted;
+        return this;
+      }
+
+      Builder control(double control) {
+        this.control = control;
+        return this;
+      }
+
+      Builder controlLo(double controlLo) {
+        this.controlLo = controlLo;
+        return this;
+      }
+
+      Builder controlHi(double controlHi) {
+        this.controlHi = controlHi;
+        return this;
+      }
+
+      Builder flagged(boolean flagged) {
+        this.flagged = flagged;
+        return this;
+      }
+
+      Builder fooled(double fooled) {
+        this.fooled = fooled;
+        return this;
+      }
+
+      Builder reference(double reference) {
+        this.reference = reference;
+        return this;
+      }
+
+      Builder otherMistakes(double otherMistakes) {
+        this.otherMistakes = otherMistakes;
+        return this;
+      }
+
+      Judged build() {
+        return new Judged(cls, statistic, index, auc, lo, hi, se, adjustedLo, adjustedHi, pAdjusted, control, controlLo,
+            controlHi, flagged, fooled, reference, otherMistakes);
+      }
+    }
   }
 
   /** The test on usable analysis rows ({@link AuditRows}); writes nothing. */
@@ -427,8 +545,14 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
       }
     }
     strata.add(n);
-    return new Collected(new StatisticSeparation.Sample(classes, truth, predicted, weight,
-        strata.stream().mapToInt(Integer::intValue).toArray(), values), ids, confidence, sampledCells);
+    return new Collected(StatisticSeparation.Sample.builder()
+        .classes(classes)
+        .truth(truth)
+        .predicted(predicted)
+        .weight(weight)
+        .strata(strata.stream().mapToInt(Integer::intValue).toArray())
+        .values(values)
+        .build(), ids, confidence, sampledCells);
   }
 
   /**
@@ -487,10 +611,25 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
         controlHi = StatisticSeparation.quantile(controls, 0.975);
         controlled = auc < 0.5 ? controlHi < 0.5 : controlLo > 0.5;
       }
-      pairs.put(key(st, c), new Judged(c, tested.get(st), st, auc, StatisticSeparation.quantile(replicates, 0.025),
-          StatisticSeparation.quantile(replicates, 0.975), se, adjustedLo, adjustedHi, Math.min(1, tests * p),
-          control, controlLo, controlHi, separates && controlled, point.fooled()[c], point.reference()[c],
-          point.otherMistakes()[c]));
+      pairs.put(key(st, c), Judged.builder()
+          .cls(c)
+          .statistic(tested.get(st))
+          .index(st)
+          .auc(auc)
+          .lo(StatisticSeparation.quantile(replicates, 0.025))
+          .hi(StatisticSeparation.quantile(replicates, 0.975))
+          .se(se)
+          .adjustedLo(adjustedLo)
+          .adjustedHi(adjustedHi)
+          .pAdjusted(Math.min(1, tests * p))
+          .control(control)
+          .controlLo(controlLo)
+          .controlHi(controlHi)
+          .flagged(separates && controlled)
+          .fooled(point.fooled()[c])
+          .reference(point.reference()[c])
+          .otherMistakes(point.otherMistakes()[c])
+          .build());
     }
     return new Verdicts(pairs, tests, z);
   }
@@ -680,8 +819,20 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
     double score = lower ? 1 - pair.auc() : pair.auc();
     double lo = lower ? 1 - pair.hi() : pair.lo();
     double hi = lower ? 1 - pair.lo() : pair.hi();
-    return new Finding(pair.cls(), name, statistic.cue, NAME, statistic.code, score, lo, hi, statement, suspectCount,
-        top, evidence);
+    return Finding.builder()
+        .cls(pair.cls())
+        .className(name)
+        .kind(statistic.cue)
+        .detector(NAME)
+        .cue(statistic.code)
+        .score(score)
+        .lo(lo)
+        .hi(hi)
+        .statement(statement)
+        .suspectCount(suspectCount)
+        .suspects(top)
+        .evidence(evidence)
+        .build();
   }
 
   /**

@@ -262,6 +262,63 @@ public final class PatchDetector implements ShortcutDetector {
     boolean hinged(double minDrop) {
       return fraction >= minDrop && onePlace;
     }
+
+    /** A builder, so that a caller names each of the 7 components instead of placing them by position. */
+    static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    static final class Builder {
+      private double fraction;
+      private int window;
+      private int x0;
+      private int y0;
+      private int x1;
+      private int y1;
+      private boolean onePlace;
+
+      private Builder() {}
+
+      Builder fraction(double fraction) {
+        this.fraction = fraction;
+        return this;
+      }
+
+      Builder window(int window) {
+        this.window = window;
+        return this;
+      }
+
+      Builder x0(int x0) {
+        this.x0 = x0;
+        return this;
+      }
+
+      Builder y0(int y0) {
+        this.y0 = y0;
+        return this;
+      }
+
+      Builder x1(int x1) {
+        this.x1 = x1;
+        return this;
+      }
+
+      Builder y1(int y1) {
+        this.y1 = y1;
+        return this;
+      }
+
+      Builder onePlace(boolean onePlace) {
+        this.onePlace = onePlace;
+        return this;
+      }
+
+      Hinge build() {
+        return new Hinge(fraction, window, x0, y0, x1, y1, onePlace);
+      }
+    }
   }
 
   /**
@@ -291,7 +348,15 @@ public final class PatchDetector implements ShortcutDetector {
         if (best == null || f > best.fraction()) {
           int x0 = (i % cols) * stride;
           int y0 = (i / cols) * stride;
-          best = new Hinge(f, window, x0, y0, Math.min(width, x0 + window), Math.min(height, y0 + window), true);
+          best = Hinge.builder()
+              .fraction(f)
+              .window(window)
+              .x0(x0)
+              .y0(y0)
+              .x1(Math.min(width, x0 + window))
+              .y1(Math.min(height, y0 + window))
+              .onePlace(true)
+              .build();
           bestCx = x0 + window / 2.0;
           bestCy = y0 + window / 2.0;
         }
@@ -314,7 +379,15 @@ public final class PatchDetector implements ShortcutDetector {
           double cx = (i % cols) * stride + window / 2.0;
           double cy = (i / cols) * stride + window / 2.0;
           if (Math.max(Math.abs(cx - bestCx), Math.abs(cy - bestCy)) > reach) {
-            return new Hinge(best.fraction(), best.window(), best.x0(), best.y0(), best.x1(), best.y1(), false);
+            return Hinge.builder()
+                .fraction(best.fraction())
+                .window(best.window())
+                .x0(best.x0())
+                .y0(best.y0())
+                .x1(best.x1())
+                .y1(best.y1())
+                .onePlace(false)
+                .build();
           }
         }
       }
@@ -346,7 +419,58 @@ public final class PatchDetector implements ShortcutDetector {
   }
 
   /** A fooled image of the sample: an image of another known class predicted {@code predicted}. */
-  record Fooled(String id, int trueClass, int predicted, float confidence, Hinge hinge, boolean hinged) {}
+  record Fooled(String id, int trueClass, int predicted, float confidence, Hinge hinge, boolean hinged) {
+    /** A builder, so that a caller names each of the 6 components instead of placing them by position. */
+    static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    static final class Builder {
+      private String id;
+      private int trueClass;
+      private int predicted;
+      private float confidence;
+      private Hinge hinge;
+      private boolean hinged;
+
+      private Builder() {}
+
+      Builder id(String id) {
+        this.id = id;
+        return this;
+      }
+
+      Builder trueClass(int trueClass) {
+        this.trueClass = trueClass;
+        return this;
+      }
+
+      Builder predicted(int predicted) {
+        this.predicted = predicted;
+        return this;
+      }
+
+      Builder confidence(float confidence) {
+        this.confidence = confidence;
+        return this;
+      }
+
+      Builder hinge(Hinge hinge) {
+        this.hinge = hinge;
+        return this;
+      }
+
+      Builder hinged(boolean hinged) {
+        this.hinged = hinged;
+        return this;
+      }
+
+      Fooled build() {
+        return new Fooled(id, trueClass, predicted, confidence, hinge, hinged);
+      }
+    }
+  }
 
   /**
    * The test: per class, the fooled images' hinge rate against the other judged classes' mean,
@@ -357,7 +481,100 @@ public final class PatchDetector implements ShortcutDetector {
    *     {@code p} the one-sided p-value (NaN where not judged)
    */
   record Verdict(int cls, long fooled, long hinged, double rate, double reference, double difference, double se,
-      double lo, double hi, double p, double pAdjusted, boolean judged, boolean flagged) {}
+      double lo, double hi, double p, double pAdjusted, boolean judged, boolean flagged) {
+    /** A builder, so that a caller names each of the 13 components instead of placing them by position. */
+    static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    static final class Builder {
+      private int cls;
+      private long fooled;
+      private long hinged;
+      private double rate;
+      private double reference;
+      private double difference;
+      private double se;
+      private double lo;
+      private double hi;
+      private double p;
+      private double pAdjusted;
+      private boolean judged;
+      private boolean flagged;
+
+      private Builder() {}
+
+      Builder cls(int cls) {
+        this.cls = cls;
+        return this;
+      }
+
+      Builder fooled(long fooled) {
+        this.fooled = fooled;
+        return this;
+      }
+
+      Builder hinged(long hinged) {
+        this.hinged = hinged;
+        return this;
+      }
+
+      Builder rate(double rate) {
+        this.rate = rate;
+        return this;
+      }
+
+      Builder reference(double reference) {
+        this.reference = reference;
+        return this;
+      }
+
+      Builder difference(double difference) {
+        this.difference = difference;
+        return this;
+      }
+
+      Builder se(double se) {
+        this.se = se;
+        return this;
+      }
+
+      Builder lo(double lo) {
+        this.lo = lo;
+        return this;
+      }
+
+      Builder hi(double hi) {
+        this.hi = hi;
+        return this;
+      }
+
+      Builder p(double p) {
+        this.p = p;
+        return this;
+      }
+
+      Builder pAdjusted(double pAdjusted) {
+        this.pAdjusted = pAdjusted;
+        return this;
+      }
+
+      Builder judged(boolean judged) {
+        this.judged = judged;
+        return this;
+      }
+
+      Builder flagged(boolean flagged) {
+        this.flagged = flagged;
+        return this;
+      }
+
+      Verdict build() {
+        return new Verdict(cls, fooled, hinged, rate, reference, difference, se, lo, hi, p, pAdjusted, judged, flagged);
+      }
+    }
+  }
 
   /**
    * Judges every class: {@code fooled[c]} images of the sample, {@code hinged[c]} of them hinge on
@@ -408,16 +625,42 @@ public final class PatchDetector implements ShortcutDetector {
     for (int c = 0; c < k; c++) {
       double rate = fooled[c] == 0 ? Double.NaN : (double) hinged[c] / fooled[c];
       if (!judged[c]) {
-        out.add(new Verdict(c, fooled[c], hinged[c], rate, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-            Double.NaN, Double.NaN, Double.NaN, false, false));
+        out.add(Verdict.builder()
+            .cls(c)
+            .fooled(fooled[c])
+            .hinged(hinged[c])
+            .rate(rate)
+            .reference(Double.NaN)
+            .difference(Double.NaN)
+            .se(Double.NaN)
+            .lo(Double.NaN)
+            .hi(Double.NaN)
+            .p(Double.NaN)
+            .pAdjusted(Double.NaN)
+            .judged(false)
+            .flagged(false)
+            .build());
         continue;
       }
       double d = observed[c];
       double se = o.replicates() > 1 ? Math.sqrt(m2[c] / (o.replicates() - 1)) : 0;
       double p = se > 0 ? 0.5 * Erf.erfc(d / se / Math.sqrt(2)) : (d > 0 ? 0 : 1);
       boolean flagged = d >= o.minEffect() && rate >= o.minRate() && p <= o.alpha() / m;
-      out.add(new Verdict(c, fooled[c], hinged[c], rate, rate - d, d, se, Math.max(-1, d - FlipTest.Z95 * se),
-          Math.min(1, d + FlipTest.Z95 * se), p, Math.min(1, p * m), true, flagged));
+      out.add(Verdict.builder()
+          .cls(c)
+          .fooled(fooled[c])
+          .hinged(hinged[c])
+          .rate(rate)
+          .reference(rate - d)
+          .difference(d)
+          .se(se)
+          .lo(Math.max(-1, d - FlipTest.Z95 * se))
+          .hi(Math.min(1, d + FlipTest.Z95 * se))
+          .p(p)
+          .pAdjusted(Math.min(1, p * m))
+          .judged(true)
+          .flagged(flagged)
+          .build());
     }
     return out;
   }
@@ -621,8 +864,22 @@ public final class PatchDetector implements ShortcutDetector {
         .filter(col("_rank").leq(o.maxImages()));
     List<Fooled> out = new ArrayList<>();
     for (Row r : fooled.collectAsList()) {
-      out.add(new Fooled(r.getString(0), r.getInt(1), r.getInt(2), r.getFloat(3), new Hinge(r.getDouble(4),
-          r.getInt(5), r.getInt(6), r.getInt(7), r.getInt(8), r.getInt(9), r.getBoolean(10)), r.getBoolean(10)));
+      out.add(Fooled.builder()
+          .id(r.getString(0))
+          .trueClass(r.getInt(1))
+          .predicted(r.getInt(2))
+          .confidence(r.getFloat(3))
+          .hinge(Hinge.builder()
+              .fraction(r.getDouble(4))
+              .window(r.getInt(5))
+              .x0(r.getInt(6))
+              .y0(r.getInt(7))
+              .x1(r.getInt(8))
+              .y1(r.getInt(9))
+              .onePlace(r.getBoolean(10))
+              .build())
+          .hinged(r.getBoolean(10))
+          .build());
     }
     return out;
   }
@@ -665,8 +922,20 @@ public final class PatchDetector implements ShortcutDetector {
     }
     evidence.put("images", shown);
     List<String> ids = own.stream().limit(maxSuspects).map(Fooled::id).toList();
-    return new Finding(v.cls(), name, kind, NAME, kind.code() + " patch", v.difference(), v.lo(), v.hi(), statement,
-        own.size(), ids, evidence);
+    return Finding.builder()
+        .cls(v.cls())
+        .className(name)
+        .kind(kind)
+        .detector(NAME)
+        .cue(kind.code() + " patch")
+        .score(v.difference())
+        .lo(v.lo())
+        .hi(v.hi())
+        .statement(statement)
+        .suspectCount(own.size())
+        .suspects(ids)
+        .evidence(evidence)
+        .build();
   }
 
   /**

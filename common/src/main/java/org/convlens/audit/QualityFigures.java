@@ -21,11 +21,125 @@ public final class QualityFigures {
    * value; {@code std} needs two).
    */
   public record Cascade(String method, int step, String layer, long images, Double mean, Double std,
-      Bootstrap.Interval interval) {}
+      Bootstrap.Interval interval) {
+    /** A builder, so that a caller names each of the 7 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private String method;
+      private int step;
+      private String layer;
+      private long images;
+      private Double mean;
+      private Double std;
+      private Bootstrap.Interval interval;
+
+      private Builder() {}
+
+      public Builder method(String method) {
+        this.method = method;
+        return this;
+      }
+
+      public Builder step(int step) {
+        this.step = step;
+        return this;
+      }
+
+      public Builder layer(String layer) {
+        this.layer = layer;
+        return this;
+      }
+
+      public Builder images(long images) {
+        this.images = images;
+        return this;
+      }
+
+      public Builder mean(Double mean) {
+        this.mean = mean;
+        return this;
+      }
+
+      public Builder std(Double std) {
+        this.std = std;
+        return this;
+      }
+
+      public Builder interval(Bootstrap.Interval interval) {
+        this.interval = interval;
+        return this;
+      }
+
+      public Cascade build() {
+        return new Cascade(method, step, layer, images, mean, std, interval);
+      }
+    }
+  }
 
   /** Mean area under one method's deletion or insertion curve, and the mean curve. */
   public record Curve(String method, String kind, long images, Double mean, Double std,
-      Bootstrap.Interval interval, float[] curve) {}
+      Bootstrap.Interval interval, float[] curve) {
+    /** A builder, so that a caller names each of the 7 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private String method;
+      private String kind;
+      private long images;
+      private Double mean;
+      private Double std;
+      private Bootstrap.Interval interval;
+      private float[] curve;
+
+      private Builder() {}
+
+      public Builder method(String method) {
+        this.method = method;
+        return this;
+      }
+
+      public Builder kind(String kind) {
+        this.kind = kind;
+        return this;
+      }
+
+      public Builder images(long images) {
+        this.images = images;
+        return this;
+      }
+
+      public Builder mean(Double mean) {
+        this.mean = mean;
+        return this;
+      }
+
+      public Builder std(Double std) {
+        this.std = std;
+        return this;
+      }
+
+      public Builder interval(Bootstrap.Interval interval) {
+        this.interval = interval;
+        return this;
+      }
+
+      public Builder curve(float[] curve) {
+        this.curve = curve;
+        return this;
+      }
+
+      public Curve build() {
+        return new Curve(method, kind, images, mean, std, interval, curve);
+      }
+    }
+  }
 
   /**
    * @param ids the measured images, sorted
@@ -92,11 +206,25 @@ public final class QualityFigures {
       Moments m = Moments.of(v);
       Bootstrap.Interval interval = m.count() == 0 ? null : bootstrap.mean(v);
       if (kind.equals(ExplanationQuality.RANDOMIZATION)) {
-        cascade.add(new Cascade(method, (Integer) e.getKey().get(2), layers.get(e.getKey()), m.count(), m.mean(),
-            m.std(), interval));
+        cascade.add(Cascade.builder()
+            .method(method)
+            .step((Integer) e.getKey().get(2))
+            .layer(layers.get(e.getKey()))
+            .images(m.count())
+            .mean(m.mean())
+            .std(m.std())
+            .interval(interval)
+            .build());
       } else {
-        curveFigures.add(new Curve(method, kind, m.count(), m.mean(), m.std(), interval,
-            meanCurve(curves.get(e.getKey()))));
+        curveFigures.add(Curve.builder()
+            .method(method)
+            .kind(kind)
+            .images(m.count())
+            .mean(m.mean())
+            .std(m.std())
+            .interval(interval)
+            .curve(meanCurve(curves.get(e.getKey())))
+            .build());
       }
     }
     return new Result(ids, cascade, curveFigures, errors, cpu);

@@ -14,6 +14,16 @@ public record Region(String kind, int x0, int y0, int x1, int y1, int grid) impl
   public static final String SQUARE = "square";
   public static final String BORDER = "border";
 
+  /** A square (or rectangle) of cells [x0, x1) × [y0, y1) on a {@code grid} × {@code grid} image. */
+  public static Region square(int x0, int y0, int x1, int y1, int grid) {
+    return new Region(SQUARE, x0, y0, x1, y1, grid);
+  }
+
+  /** A band along one edge, cells [x0, x1) × [y0, y1) on a {@code grid} × {@code grid} image. */
+  public static Region border(int x0, int y0, int x1, int y1, int grid) {
+    return new Region(BORDER, x0, y0, x1, y1, grid);
+  }
+
   /** Share of the image the region covers. */
   public double area() {
     return (double) (x1 - x0) * (y1 - y0) / ((double) grid * grid);
@@ -67,15 +77,15 @@ public record Region(String kind, int x0, int y0, int x1, int y1, int grid) impl
       int s = Math.max(1, (int) Math.round(f * grid));
       for (int y = 0; y + s <= grid; y++) {
         for (int x = 0; x + s <= grid; x++) {
-          out.add(new Region(SQUARE, x, y, x + s, y + s, grid));
+          out.add(square(x, y, x + s, y + s, grid));
         }
       }
     }
     int b = Math.max(1, (int) Math.round(border * grid));
-    out.add(new Region(BORDER, 0, 0, grid, b, grid));
-    out.add(new Region(BORDER, 0, grid - b, grid, grid, grid));
-    out.add(new Region(BORDER, 0, 0, b, grid, grid));
-    out.add(new Region(BORDER, grid - b, 0, grid, grid, grid));
+    out.add(border(0, 0, grid, b, grid));
+    out.add(border(0, grid - b, grid, grid, grid));
+    out.add(border(0, 0, b, grid, grid));
+    out.add(border(grid - b, 0, grid, grid, grid));
     return out;
   }
 }

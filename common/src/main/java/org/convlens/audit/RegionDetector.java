@@ -207,7 +207,19 @@ public final class RegionDetector implements ShortcutDetector {
       images.add(i);
     }
     evidence.put("images", images);
-    return new Finding(cls, name, Cue.MARKER, "region", best.region().describe(), best.lift(), Double.NaN,
-        Double.NaN, statement, count, suspects, evidence);
+    return Finding.builder()
+        .cls(cls)
+        .className(name)
+        .kind(Cue.MARKER)
+        .detector("region")
+        .cue(best.region().describe())
+        .score(best.lift())
+        .lo(Double.NaN)
+        .hi(Double.NaN)
+        .statement(statement)
+        .suspectCount(count)
+        .suspects(suspects)
+        .evidence(evidence)
+        .build();
   }
 }

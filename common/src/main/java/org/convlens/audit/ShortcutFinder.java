@@ -48,6 +48,75 @@ public final class ShortcutFinder {
     Candidate withConsistency(double c, boolean f) {
       return new Candidate(cls, method, region, images, mass, background, lift, c, f);
     }
+
+    /** A builder, so that a caller names each of the 9 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private int cls;
+      private String method;
+      private Region region;
+      private long images;
+      private double mass;
+      private double background;
+      private double lift;
+      private double consistency;
+      private boolean flagged;
+
+      private Builder() {}
+
+      public Builder cls(int cls) {
+        this.cls = cls;
+        return this;
+      }
+
+      public Builder method(String method) {
+        this.method = method;
+        return this;
+      }
+
+      public Builder region(Region region) {
+        this.region = region;
+        return this;
+      }
+
+      public Builder images(long images) {
+        this.images = images;
+        return this;
+      }
+
+      public Builder mass(double mass) {
+        this.mass = mass;
+        return this;
+      }
+
+      public Builder background(double background) {
+        this.background = background;
+        return this;
+      }
+
+      public Builder lift(double lift) {
+        this.lift = lift;
+        return this;
+      }
+
+      public Builder consistency(double consistency) {
+        this.consistency = consistency;
+        return this;
+      }
+
+      public Builder flagged(boolean flagged) {
+        this.flagged = flagged;
+        return this;
+      }
+
+      public Candidate build() {
+        return new Candidate(cls, method, region, images, mass, background, lift, consistency, flagged);
+      }
+    }
   }
 
   /** One image's mass in a class's region. */
@@ -72,6 +141,57 @@ public final class ShortcutFinder {
     public void release() {
       suspects.unpersist();
       perImage.unpersist();
+    }
+
+    /** A builder, so that a caller names each of the 6 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private List<Candidate> candidates;
+      private Map<Integer, Integer> flaggedMethods;
+      private Dataset<Row> examples;
+      private Dataset<Row> suspects;
+      private Map<Integer, Long> suspectCounts;
+      private Dataset<Row> perImage;
+
+      private Builder() {}
+
+      public Builder candidates(List<Candidate> candidates) {
+        this.candidates = candidates;
+        return this;
+      }
+
+      public Builder flaggedMethods(Map<Integer, Integer> flaggedMethods) {
+        this.flaggedMethods = flaggedMethods;
+        return this;
+      }
+
+      public Builder examples(Dataset<Row> examples) {
+        this.examples = examples;
+        return this;
+      }
+
+      public Builder suspects(Dataset<Row> suspects) {
+        this.suspects = suspects;
+        return this;
+      }
+
+      public Builder suspectCounts(Map<Integer, Long> suspectCounts) {
+        this.suspectCounts = suspectCounts;
+        return this;
+      }
+
+      public Builder perImage(Dataset<Row> perImage) {
+        this.perImage = perImage;
+        return this;
+      }
+
+      public Result build() {
+        return new Result(candidates, flaggedMethods, examples, suspects, suspectCounts, perImage);
+      }
     }
   }
 
@@ -119,7 +239,17 @@ public final class ShortcutFinder {
           boolean hasMass = mass >= s.minMass();
           double key = hasMass ? lift : mass - bg;
           if ((hasMass && !bestHasMass) || (hasMass == bestHasMass && key > bestKey)) {
-            best = new Candidate(c.key().cls(), e.getKey(), r, c.images(), mass, bg, lift, 0, false);
+            best = Candidate.builder()
+                .cls(c.key().cls())
+                .method(e.getKey())
+                .region(r)
+                .images(c.images())
+                .mass(mass)
+                .background(bg)
+                .lift(lift)
+                .consistency(0)
+                .flagged(false)
+                .build();
             bestKey = key;
             bestHasMass = hasMass;
           }
@@ -221,6 +351,13 @@ public final class ShortcutFinder {
     if (flaggedClasses.isEmpty()) {
       suspectCounts.clear();
     }
-    return new Result(candidates, flagged, examples, suspects, suspectCounts, perImage);
+    return Result.builder()
+        .candidates(candidates)
+        .flaggedMethods(flagged)
+        .examples(examples)
+        .suspects(suspects)
+        .suspectCounts(suspectCounts)
+        .perImage(perImage)
+        .build();
   }
 }

@@ -231,6 +231,69 @@ public final class SliceDetector implements ShortcutDetector {
     boolean otherClass() {
       return trueClass != null && trueClass != cls;
     }
+
+    /** A builder, so that a caller names each of the 8 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private int cls;
+      private String id;
+      private long hash;
+      private Integer trueClass;
+      private float confidence;
+      private float[] embedding;
+      private float[] map;
+      private double[] statistics;
+
+      private Builder() {}
+
+      public Builder cls(int cls) {
+        this.cls = cls;
+        return this;
+      }
+
+      public Builder id(String id) {
+        this.id = id;
+        return this;
+      }
+
+      public Builder hash(long hash) {
+        this.hash = hash;
+        return this;
+      }
+
+      public Builder trueClass(Integer trueClass) {
+        this.trueClass = trueClass;
+        return this;
+      }
+
+      public Builder confidence(float confidence) {
+        this.confidence = confidence;
+        return this;
+      }
+
+      public Builder embedding(float[] embedding) {
+        this.embedding = embedding;
+        return this;
+      }
+
+      public Builder map(float[] map) {
+        this.map = map;
+        return this;
+      }
+
+      public Builder statistics(double[] statistics) {
+        this.statistics = statistics;
+        return this;
+      }
+
+      public Image build() {
+        return new Image(cls, id, hash, trueClass, confidence, embedding, map, statistics);
+      }
+    }
   }
 
   /** What names a slice's cue: the kind, the detector's words for it, and the measure. */
@@ -251,7 +314,125 @@ public final class SliceDetector implements ShortcutDetector {
    */
   public record Slice(int cls, int index, int of, List<Image> images, long labelled, long others, double errorRate,
       double lo, double hi, double restErrorRate, double p, double pAdjusted, double meanConfidence,
-      double errorConfidence, Map<Integer, Long> labelMix, boolean flagged, Description description) {}
+      double errorConfidence, Map<Integer, Long> labelMix, boolean flagged, Description description) {
+    /** A builder, so that a caller names each of the 17 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private int cls;
+      private int index;
+      private int of;
+      private List<Image> images;
+      private long labelled;
+      private long others;
+      private double errorRate;
+      private double lo;
+      private double hi;
+      private double restErrorRate;
+      private double p;
+      private double pAdjusted;
+      private double meanConfidence;
+      private double errorConfidence;
+      private Map<Integer, Long> labelMix;
+      private boolean flagged;
+      private Description description;
+
+      private Builder() {}
+
+      public Builder cls(int cls) {
+        this.cls = cls;
+        return this;
+      }
+
+      public Builder index(int index) {
+        this.index = index;
+        return this;
+      }
+
+      public Builder of(int of) {
+        this.of = of;
+        return this;
+      }
+
+      public Builder images(List<Image> images) {
+        this.images = images;
+        return this;
+      }
+
+      public Builder labelled(long labelled) {
+        this.labelled = labelled;
+        return this;
+      }
+
+      public Builder others(long others) {
+        this.others = others;
+        return this;
+      }
+
+      public Builder errorRate(double errorRate) {
+        this.errorRate = errorRate;
+        return this;
+      }
+
+      public Builder lo(double lo) {
+        this.lo = lo;
+        return this;
+      }
+
+      public Builder hi(double hi) {
+        this.hi = hi;
+        return this;
+      }
+
+      public Builder restErrorRate(double restErrorRate) {
+        this.restErrorRate = restErrorRate;
+        return this;
+      }
+
+      public Builder p(double p) {
+        this.p = p;
+        return this;
+      }
+
+      public Builder pAdjusted(double pAdjusted) {
+        this.pAdjusted = pAdjusted;
+        return this;
+      }
+
+      public Builder meanConfidence(double meanConfidence) {
+        this.meanConfidence = meanConfidence;
+        return this;
+      }
+
+      public Builder errorConfidence(double errorConfidence) {
+        this.errorConfidence = errorConfidence;
+        return this;
+      }
+
+      public Builder labelMix(Map<Integer, Long> labelMix) {
+        this.labelMix = labelMix;
+        return this;
+      }
+
+      public Builder flagged(boolean flagged) {
+        this.flagged = flagged;
+        return this;
+      }
+
+      public Builder description(Description description) {
+        this.description = description;
+        return this;
+      }
+
+      public Slice build() {
+        return new Slice(cls, index, of, images, labelled, others, errorRate, lo, hi, restErrorRate, p, pAdjusted,
+            meanConfidence, errorConfidence, labelMix, flagged, description);
+      }
+    }
+  }
 
   /** What {@link #analyse} found. */
   public record Outcome(List<Slice> slices, int tested, List<String> statistics, boolean attention) {
@@ -321,9 +502,16 @@ public final class SliceDetector implements ShortcutDetector {
         int f = r.fieldIndex(statistics.get(i));
         stats[i] = r.isNullAt(f) ? Double.NaN : ((Number) r.get(f)).doubleValue();
       }
-      return new Image(r.getInt(r.fieldIndex("predicted")), r.getString(r.fieldIndex("id")),
-          r.getLong(r.fieldIndex("_h")), AuditRows.trueClass(r), probs.length == 0 ? Float.NaN : probs[0],
-          AttentionMaps.floats(r.get(r.fieldIndex(EMBEDDING))), map, stats);
+      return Image.builder()
+          .cls(r.getInt(r.fieldIndex("predicted")))
+          .id(r.getString(r.fieldIndex("id")))
+          .hash(r.getLong(r.fieldIndex("_h")))
+          .trueClass(AuditRows.trueClass(r))
+          .confidence(probs.length == 0 ? Float.NaN : probs[0])
+          .embedding(AttentionMaps.floats(r.get(r.fieldIndex(EMBEDDING))))
+          .map(map)
+          .statistics(stats)
+          .build();
     }).collect());
     out.sort(java.util.Comparator.comparingInt(Image::cls).thenComparingLong(Image::hash).thenComparing(Image::id));
     return out;
@@ -352,9 +540,25 @@ public final class SliceDetector implements ShortcutDetector {
       boolean flagged = !Double.isNaN(adjusted) && adjusted < o.alpha() && s.others() >= o.minOther()
           && s.errorConfidence() >= o.minErrorConfidence();
       Description d = flagged ? describe(s, images, statistics, o, shape) : null;
-      judged.add(new Slice(s.cls(), s.index(), s.of(), s.images(), s.labelled(), s.others(), s.errorRate(), s.lo(),
-          s.hi(), s.restErrorRate(), s.p(), adjusted, s.meanConfidence(), s.errorConfidence(), s.labelMix(), flagged,
-          d));
+      judged.add(Slice.builder()
+          .cls(s.cls())
+          .index(s.index())
+          .of(s.of())
+          .images(s.images())
+          .labelled(s.labelled())
+          .others(s.others())
+          .errorRate(s.errorRate())
+          .lo(s.lo())
+          .hi(s.hi())
+          .restErrorRate(s.restErrorRate())
+          .p(s.p())
+          .pAdjusted(adjusted)
+          .meanConfidence(s.meanConfidence())
+          .errorConfidence(s.errorConfidence())
+          .labelMix(s.labelMix())
+          .flagged(flagged)
+          .description(d)
+          .build());
     }
     return new Outcome(judged, tested, statistics.stream().map(Statistic::name).toList(), attention);
   }
@@ -395,8 +599,25 @@ public final class SliceDetector implements ShortcutDetector {
       }
       double conf = in.stream().mapToDouble(Image::confidence).average().orElse(Double.NaN);
       double errConf = other.stream().mapToDouble(Image::confidence).average().orElse(Double.NaN);
-      out.add(new Slice(cls, s, km.k(), List.copyOf(in), labelled, errors, rate, wilson[0], wilson[1], rest, p,
-          Double.NaN, conf, errConf, mix, false, null));
+      out.add(Slice.builder()
+          .cls(cls)
+          .index(s)
+          .of(km.k())
+          .images(List.copyOf(in))
+          .labelled(labelled)
+          .others(errors)
+          .errorRate(rate)
+          .lo(wilson[0])
+          .hi(wilson[1])
+          .restErrorRate(rest)
+          .p(p)
+          .pAdjusted(Double.NaN)
+          .meanConfidence(conf)
+          .errorConfidence(errConf)
+          .labelMix(mix)
+          .flagged(false)
+          .description(null)
+          .build());
     }
     return out;
   }
@@ -736,8 +957,20 @@ public final class SliceDetector implements ShortcutDetector {
         100 * s.restErrorRate(), name, s.pAdjusted(), tested, 100 * s.errorConfidence(),
         s.description().words().replace("{class}", name), s.description().kind().words());
     Map<String, Object> evidence = new LinkedHashMap<>(json);
-    return new Finding(s.cls(), name, s.description().kind(), NAME, "slice " + (s.index() + 1) + " of " + s.of()
-        + ": " + s.description().cue(), s.errorRate(), s.lo(), s.hi(), statement, suspects.size(),
-        suspects.stream().limit(maxSuspects).map(Image::id).toList(), evidence);
+    return Finding.builder()
+        .cls(s.cls())
+        .className(name)
+        .kind(s.description().kind())
+        .detector(NAME)
+        .cue("slice " + (s.index() + 1) + " of " + s.of()
+        + ": " + s.description().cue())
+        .score(s.errorRate())
+        .lo(s.lo())
+        .hi(s.hi())
+        .statement(statement)
+        .suspectCount(suspects.size())
+        .suspects(suspects.stream().limit(maxSuspects).map(Image::id).toList())
+        .evidence(evidence)
+        .build();
   }
 }

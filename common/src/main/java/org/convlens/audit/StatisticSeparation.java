@@ -90,6 +90,57 @@ final class StatisticSeparation {
       }
       return !(min < max);
     }
+
+    /** A builder, so that a caller names each of the 6 components instead of placing them by position. */
+    static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    static final class Builder {
+      private int classes;
+      private int[] truth;
+      private int[] predicted;
+      private double[] weight;
+      private int[] strata;
+      private double[][] values;
+
+      private Builder() {}
+
+      Builder classes(int classes) {
+        this.classes = classes;
+        return this;
+      }
+
+      Builder truth(int[] truth) {
+        this.truth = truth;
+        return this;
+      }
+
+      Builder predicted(int[] predicted) {
+        this.predicted = predicted;
+        return this;
+      }
+
+      Builder weight(double[] weight) {
+        this.weight = weight;
+        return this;
+      }
+
+      Builder strata(int[] strata) {
+        this.strata = strata;
+        return this;
+      }
+
+      Builder values(double[][] values) {
+        this.values = values;
+        return this;
+      }
+
+      Sample build() {
+        return new Sample(classes, truth, predicted, weight, strata, values);
+      }
+    }
   }
 
   /**
@@ -108,7 +159,70 @@ final class StatisticSeparation {
    * @param total the weight of every row with a value
    */
   record Separation(double[] predicted, double[] mistaken, double[] labelled, double[] fooled, double[] reference,
-      double[] otherMistakes, double[] labelledWeight, double total) {}
+      double[] otherMistakes, double[] labelledWeight, double total) {
+    /** A builder, so that a caller names each of the 8 components instead of placing them by position. */
+    static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    static final class Builder {
+      private double[] predicted;
+      private double[] mistaken;
+      private double[] labelled;
+      private double[] fooled;
+      private double[] reference;
+      private double[] otherMistakes;
+      private double[] labelledWeight;
+      private double total;
+
+      private Builder() {}
+
+      Builder predicted(double[] predicted) {
+        this.predicted = predicted;
+        return this;
+      }
+
+      Builder mistaken(double[] mistaken) {
+        this.mistaken = mistaken;
+        return this;
+      }
+
+      Builder labelled(double[] labelled) {
+        this.labelled = labelled;
+        return this;
+      }
+
+      Builder fooled(double[] fooled) {
+        this.fooled = fooled;
+        return this;
+      }
+
+      Builder reference(double[] reference) {
+        this.reference = reference;
+        return this;
+      }
+
+      Builder otherMistakes(double[] otherMistakes) {
+        this.otherMistakes = otherMistakes;
+        return this;
+      }
+
+      Builder labelledWeight(double[] labelledWeight) {
+        this.labelledWeight = labelledWeight;
+        return this;
+      }
+
+      Builder total(double total) {
+        this.total = total;
+        return this;
+      }
+
+      Separation build() {
+        return new Separation(predicted, mistaken, labelled, fooled, reference, otherMistakes, labelledWeight, total);
+      }
+    }
+  }
 
   /**
    * Weights of rows by kind, per class: all rows, rows labelled c, predicted c, both (correct c),
@@ -230,8 +344,16 @@ final class StatisticSeparation {
       aucMistaken[c] = auc(numMistaken[c], fooled[c], otherMistakes[c]);
       aucLabelled[c] = auc(numLabelled[c], below.labelled[c], below.all - below.labelled[c]);
     }
-    return new Separation(aucPredicted, aucMistaken, aucLabelled, fooled, reference, otherMistakes,
-        below.labelled.clone(), below.all);
+    return Separation.builder()
+        .predicted(aucPredicted)
+        .mistaken(aucMistaken)
+        .labelled(aucLabelled)
+        .fooled(fooled)
+        .reference(reference)
+        .otherMistakes(otherMistakes)
+        .labelledWeight(below.labelled.clone())
+        .total(below.all)
+        .build();
   }
 
   private static double auc(double numerator, double group, double reference) {

@@ -210,7 +210,58 @@ public final class StrategyDetector implements ShortcutDetector {
 
   /** One sampled image predicted as {@code cls}, with its normalised map. */
   public record Image(int cls, String id, long hash, Integer trueClass, float confidence, float[] map)
-      implements Serializable {}
+      implements Serializable {
+    /** A builder, so that a caller names each of the 6 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private int cls;
+      private String id;
+      private long hash;
+      private Integer trueClass;
+      private float confidence;
+      private float[] map;
+
+      private Builder() {}
+
+      public Builder cls(int cls) {
+        this.cls = cls;
+        return this;
+      }
+
+      public Builder id(String id) {
+        this.id = id;
+        return this;
+      }
+
+      public Builder hash(long hash) {
+        this.hash = hash;
+        return this;
+      }
+
+      public Builder trueClass(Integer trueClass) {
+        this.trueClass = trueClass;
+        return this;
+      }
+
+      public Builder confidence(float confidence) {
+        this.confidence = confidence;
+        return this;
+      }
+
+      public Builder map(float[] map) {
+        this.map = map;
+        return this;
+      }
+
+      public Image build() {
+        return new Image(cls, id, hash, trueClass, confidence, map);
+      }
+    }
+  }
 
   /** A strategy's measure over the reference's median: the point value and its interval. */
   public record Lift(double value, double lo, double hi) {}
@@ -240,6 +291,136 @@ public final class StrategyDetector implements ShortcutDetector {
     Strategy judged(Lift m, Lift w, Lift b, Cue k) {
       return new Strategy(cls, index, of, images, measures, share, meanMap, imageConcentration, meanConcentration,
           agreement, peakSpread, entropy, border, place, true, m, w, b, k);
+    }
+
+    /** A builder, so that a caller names each of the 19 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private int cls;
+      private int index;
+      private int of;
+      private List<Image> images;
+      private List<AttentionShape.Measures> measures;
+      private double share;
+      private double[] meanMap;
+      private double imageConcentration;
+      private double meanConcentration;
+      private double agreement;
+      private double peakSpread;
+      private double entropy;
+      private double border;
+      private int[] place;
+      private boolean judged;
+      private Lift marker;
+      private Lift watermark;
+      private Lift background;
+      private Cue kind;
+
+      private Builder() {}
+
+      public Builder cls(int cls) {
+        this.cls = cls;
+        return this;
+      }
+
+      public Builder index(int index) {
+        this.index = index;
+        return this;
+      }
+
+      public Builder of(int of) {
+        this.of = of;
+        return this;
+      }
+
+      public Builder images(List<Image> images) {
+        this.images = images;
+        return this;
+      }
+
+      public Builder measures(List<AttentionShape.Measures> measures) {
+        this.measures = measures;
+        return this;
+      }
+
+      public Builder share(double share) {
+        this.share = share;
+        return this;
+      }
+
+      public Builder meanMap(double[] meanMap) {
+        this.meanMap = meanMap;
+        return this;
+      }
+
+      public Builder imageConcentration(double imageConcentration) {
+        this.imageConcentration = imageConcentration;
+        return this;
+      }
+
+      public Builder meanConcentration(double meanConcentration) {
+        this.meanConcentration = meanConcentration;
+        return this;
+      }
+
+      public Builder agreement(double agreement) {
+        this.agreement = agreement;
+        return this;
+      }
+
+      public Builder peakSpread(double peakSpread) {
+        this.peakSpread = peakSpread;
+        return this;
+      }
+
+      public Builder entropy(double entropy) {
+        this.entropy = entropy;
+        return this;
+      }
+
+      public Builder border(double border) {
+        this.border = border;
+        return this;
+      }
+
+      public Builder place(int[] place) {
+        this.place = place;
+        return this;
+      }
+
+      public Builder judged(boolean judged) {
+        this.judged = judged;
+        return this;
+      }
+
+      public Builder marker(Lift marker) {
+        this.marker = marker;
+        return this;
+      }
+
+      public Builder watermark(Lift watermark) {
+        this.watermark = watermark;
+        return this;
+      }
+
+      public Builder background(Lift background) {
+        this.background = background;
+        return this;
+      }
+
+      public Builder kind(Cue kind) {
+        this.kind = kind;
+        return this;
+      }
+
+      public Strategy build() {
+        return new Strategy(cls, index, of, images, measures, share, meanMap, imageConcentration, meanConcentration,
+            agreement, peakSpread, entropy, border, place, judged, marker, watermark, background, kind);
+      }
     }
   }
 
@@ -306,8 +487,14 @@ public final class StrategyDetector implements ShortcutDetector {
       float[] map = AttentionMaps.of(r, method, grid, inputH, inputW);
       Integer label = AuditRows.trueClass(r);
       float[] probs = AttentionMaps.floats(r.get(r.fieldIndex("top_k_prob")));
-      return map == null ? null : new Image(r.getInt(r.fieldIndex("predicted")), r.getString(r.fieldIndex("id")),
-          r.getLong(r.fieldIndex("_h")), label, probs.length == 0 ? Float.NaN : probs[0], map);
+      return map == null ? null : Image.builder()
+          .cls(r.getInt(r.fieldIndex("predicted")))
+          .id(r.getString(r.fieldIndex("id")))
+          .hash(r.getLong(r.fieldIndex("_h")))
+          .trueClass(label)
+          .confidence(probs.length == 0 ? Float.NaN : probs[0])
+          .map(map)
+          .build();
     }).filter(java.util.Objects::nonNull).collect());
     out.sort(java.util.Comparator.comparingInt(Image::cls).thenComparingLong(Image::hash).thenComparing(Image::id));
     return out;
@@ -396,9 +583,27 @@ public final class StrategyDetector implements ShortcutDetector {
     entropy /= n;
     border /= n;
     int[] place = shape.topCells(mean);
-    return new Strategy(cls, index, of, List.copyOf(images), List.copyOf(measures), (double) n / classImages, mean,
-        conc, AttentionShape.mass(mean, place), shape.agreement(mean, conc), AttentionShape.peakSpread(measures),
-        entropy, border, place, false, null, null, null, null);
+    return Strategy.builder()
+        .cls(cls)
+        .index(index)
+        .of(of)
+        .images(List.copyOf(images))
+        .measures(List.copyOf(measures))
+        .share((double) n / classImages)
+        .meanMap(mean)
+        .imageConcentration(conc)
+        .meanConcentration(AttentionShape.mass(mean, place))
+        .agreement(shape.agreement(mean, conc))
+        .peakSpread(AttentionShape.peakSpread(measures))
+        .entropy(entropy)
+        .border(border)
+        .place(place)
+        .judged(false)
+        .marker(null)
+        .watermark(null)
+        .background(null)
+        .kind(null)
+        .build();
   }
 
   /** The three lifts with their bootstrap intervals, and the kind they flag (or none). */
@@ -833,7 +1038,19 @@ public final class StrategyDetector implements ShortcutDetector {
     evidence.put("share", share);
     evidence.put("images", images);
     evidence.put("strategies", strategies);
-    return new Finding(s.cls(), name, s.kind(), NAME, which, lift.value(), lift.lo(), lift.hi(), statement,
-        fooled.size(), fooled.stream().limit(maxSuspects).map(Image::id).toList(), evidence);
+    return Finding.builder()
+        .cls(s.cls())
+        .className(name)
+        .kind(s.kind())
+        .detector(NAME)
+        .cue(which)
+        .score(lift.value())
+        .lo(lift.lo())
+        .hi(lift.hi())
+        .statement(statement)
+        .suspectCount(fooled.size())
+        .suspects(fooled.stream().limit(maxSuspects).map(Image::id).toList())
+        .evidence(evidence)
+        .build();
   }
 }

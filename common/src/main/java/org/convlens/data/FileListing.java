@@ -80,8 +80,14 @@ final class FileListing {
       } else if (recursive) {
         folders.add(e);
       } else {
-        top.add(row(new FolderLister.Entry(e.path(), -1, FolderLister.Kind.SKIP, FolderLister.SKIP_SUBFOLDER,
-            "this layout reads one flat folder", e.realPath())));
+        top.add(row(FolderLister.Entry.builder()
+            .path(e.path())
+            .length(-1)
+            .kind(FolderLister.Kind.SKIP)
+            .code(FolderLister.SKIP_SUBFOLDER)
+            .message("this layout reads one flat folder")
+            .realPath(e.realPath())
+            .build()));
       }
     }
     Dataset<Row> files = spark.createDataFrame(top, FILES);

@@ -69,6 +69,57 @@ final class FolderLister {
     boolean isFolder() {
       return kind == Kind.DIR || realPath != null;
     }
+
+    /** A builder, so that a caller names each of the 6 components instead of placing them by position. */
+    static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    static final class Builder {
+      private String path;
+      private long length;
+      private Kind kind;
+      private String code;
+      private String message;
+      private String realPath;
+
+      private Builder() {}
+
+      Builder path(String path) {
+        this.path = path;
+        return this;
+      }
+
+      Builder length(long length) {
+        this.length = length;
+        return this;
+      }
+
+      Builder kind(Kind kind) {
+        this.kind = kind;
+        return this;
+      }
+
+      Builder code(String code) {
+        this.code = code;
+        return this;
+      }
+
+      Builder message(String message) {
+        this.message = message;
+        return this;
+      }
+
+      Builder realPath(String realPath) {
+        this.realPath = realPath;
+        return this;
+      }
+
+      Entry build() {
+        return new Entry(path, length, kind, code, message, realPath);
+      }
+    }
   }
 
   /** The real location of a listing root ({@code path} itself where links do not exist). */
@@ -155,20 +206,39 @@ final class FolderLister {
         return error(path, ErrorKind.READ_FAILED, "cannot resolve the folder: " + HadoopPaths.reason(e));
       }
       if (ancestors.contains(real)) {
-        return new Entry(path, -1, Kind.SKIP, SKIP_LINK_LOOP,
-            "a link back to a folder above it (" + real + ")", real);
+        return Entry.builder()
+            .path(path)
+            .length(-1)
+            .kind(Kind.SKIP)
+            .code(SKIP_LINK_LOOP)
+            .message("a link back to a folder above it (" + real + ")")
+            .realPath(real)
+            .build();
       }
       if (link && (real.equals(rootReal) || real.startsWith(rootReal.endsWith("/") ? rootReal : rootReal + "/"))) {
-        return new Entry(path, -1, Kind.SKIP, SKIP_LINK_INSIDE,
-            "a link to " + real + ", which is listed at its own place in the input", real);
+        return Entry.builder()
+            .path(path)
+            .length(-1)
+            .kind(Kind.SKIP)
+            .code(SKIP_LINK_INSIDE)
+            .message("a link to " + real + ", which is listed at its own place in the input")
+            .realPath(real)
+            .build();
       }
-      return new Entry(path, -1, Kind.DIR, null, null, real);
+      return Entry.builder().path(path).length(-1).kind(Kind.DIR).code(null).message(null).realPath(real).build();
     }
     if (!attrs.isRegularFile()) {
       // A FIFO or a device would block or never end when read.
       return error(path, ErrorKind.UNSUPPORTED_FORMAT, "not a regular file (a FIFO, socket or device)");
     }
-    return new Entry(path, attrs.size(), Kind.FILE, null, null, null);
+    return Entry.builder()
+        .path(path)
+        .length(attrs.size())
+        .kind(Kind.FILE)
+        .code(null)
+        .message(null)
+        .realPath(null)
+        .build();
   }
 
   private static String target(java.nio.file.Path link) {
@@ -187,10 +257,24 @@ final class FolderLister {
         String path = s.getPath().toString();
         if (s.isDirectory()) {
           out.add(ancestors.contains(path)
-              ? new Entry(path, -1, Kind.SKIP, SKIP_LINK_LOOP, "a link back to a folder above it", path)
-              : new Entry(path, -1, Kind.DIR, null, null, path));
+              ? Entry.builder()
+                  .path(path)
+                  .length(-1)
+                  .kind(Kind.SKIP)
+                  .code(SKIP_LINK_LOOP)
+                  .message("a link back to a folder above it")
+                  .realPath(path)
+                  .build()
+              : Entry.builder().path(path).length(-1).kind(Kind.DIR).code(null).message(null).realPath(path).build());
         } else if (s.isFile()) {
-          out.add(new Entry(path, s.getLen(), Kind.FILE, null, null, null));
+          out.add(Entry.builder()
+              .path(path)
+              .length(s.getLen())
+              .kind(Kind.FILE)
+              .code(null)
+              .message(null)
+              .realPath(null)
+              .build());
         } else {
           out.add(error(path, ErrorKind.BROKEN_LINK, "a symbolic link that cannot be followed"));
         }
@@ -203,12 +287,25 @@ final class FolderLister {
 
   /** An error for a folder whose content cannot be listed: one row stands for what it holds. */
   private static Entry unlistable(String dir, Exception e) {
-    return new Entry(dir, -1, Kind.ERROR, ErrorKind.READ_FAILED.code(),
-        "cannot list this folder, so the images in it are not analysed: " + HadoopPaths.reason(e), dir);
+    return Entry.builder()
+        .path(dir)
+        .length(-1)
+        .kind(Kind.ERROR)
+        .code(ErrorKind.READ_FAILED.code())
+        .message("cannot list this folder, so the images in it are not analysed: " + HadoopPaths.reason(e))
+        .realPath(dir)
+        .build();
   }
 
   private static Entry error(String path, ErrorKind kind, String message) {
-    return new Entry(path, -1, Kind.ERROR, kind.code(), message, null);
+    return Entry.builder()
+        .path(path)
+        .length(-1)
+        .kind(Kind.ERROR)
+        .code(kind.code())
+        .message(message)
+        .realPath(null)
+        .build();
   }
 
 }

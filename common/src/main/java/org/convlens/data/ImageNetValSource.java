@@ -8,6 +8,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.convlens.config.Settings.InputSettings;
 
 /**
  * The ImageNet validation layout: one flat folder of images and a labels file. Labels files
@@ -28,9 +29,14 @@ public final class ImageNetValSource implements ImageSource {
   /** File name (and file name without extension) → synset or index as written. */
   private final Map<String, String> labelsByFile;
 
-  /** {@code name} null = the folder's name. */
-  public ImageNetValSource(String input, String name, String classIndex, String valLabels, List<String> extensions,
-      Configuration conf) {
+  /**
+   * {@code name} null = the folder's name; the class index, labels file and extensions are {@code
+   * settings}' {@code input.class-index}, {@code input.val-labels} and {@code input.extensions}.
+   */
+  public ImageNetValSource(String input, String name, InputSettings settings, Configuration conf) {
+    String classIndex = settings.classIndex();
+    String valLabels = settings.valLabels();
+    List<String> extensions = settings.extensions();
     Path dir = FolderSource.requireDir(input, conf);
     this.root = dir.toString();
     this.name = name == null || name.isBlank() ? dir.getName() : name;

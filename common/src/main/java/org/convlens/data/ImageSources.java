@@ -54,7 +54,7 @@ public final class ImageSources {
               ? CifarFormat.Variant.CIFAR100_FINE : CifarFormat.Variant.CIFAR100_COARSE, conf);
       case IMAGENET -> FolderSource.imagenet(path, name, input.classIndex(), input.extensions(), conf);
       case IMAGENET_VAL ->
-          new ImageNetValSource(path, name, input.classIndex(), input.valLabels(), input.extensions(), conf);
+          new ImageNetValSource(path, name, input, conf);
       case FOLDER -> FolderSource.folder(path, name, input.extensions(), conf);
       case MANIFEST -> new ManifestSource(path, name, input.manifestPaths(), spark, conf);
       case AUTO -> throw new IllegalStateException("unreachable");

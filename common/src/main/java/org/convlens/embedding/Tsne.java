@@ -65,6 +65,64 @@ public final class Tsne {
     public static Options defaults(double perplexity, int threads) {
       return new Options(perplexity, 1000, 0.5, 0, 12, 250, threads);
     }
+
+    /** A builder, so that a caller names each of the 7 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private double perplexity;
+      private int iterations;
+      private double theta;
+      private double learningRate;
+      private double earlyExaggeration;
+      private int exaggerationIterations;
+      private int threads;
+
+      private Builder() {}
+
+      public Builder perplexity(double perplexity) {
+        this.perplexity = perplexity;
+        return this;
+      }
+
+      public Builder iterations(int iterations) {
+        this.iterations = iterations;
+        return this;
+      }
+
+      public Builder theta(double theta) {
+        this.theta = theta;
+        return this;
+      }
+
+      public Builder learningRate(double learningRate) {
+        this.learningRate = learningRate;
+        return this;
+      }
+
+      public Builder earlyExaggeration(double earlyExaggeration) {
+        this.earlyExaggeration = earlyExaggeration;
+        return this;
+      }
+
+      public Builder exaggerationIterations(int exaggerationIterations) {
+        this.exaggerationIterations = exaggerationIterations;
+        return this;
+      }
+
+      public Builder threads(int threads) {
+        this.threads = threads;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(perplexity, iterations, theta, learningRate, earlyExaggeration, exaggerationIterations,
+            threads);
+      }
+    }
   }
 
   /** Coordinates (n × 2) and the final KL divergence (estimated with the Barnes-Hut Z). */

@@ -154,9 +154,15 @@ final class BlockSession implements InferenceSession {
   private Gradients backward(float[][] images, TargetChooser chooser, String layer, int[] layerShape) {
     int n = images.length;
     if (n == 0) {
-      return new Gradients(new float[0][], new float[0][], new int[0], new float[0][],
-          layerShape == null ? null : new float[0][], layerShape == null ? null : new float[0][],
-          layerShape);
+      return Gradients.builder()
+          .logits(new float[0][])
+          .embeddings(new float[0][])
+          .targets(new int[0])
+          .inputGradients(new float[0][])
+          .layerActivations(layerShape == null ? null : new float[0][])
+          .layerGradients(layerShape == null ? null : new float[0][])
+          .layerShape(layerShape)
+          .build();
     }
     float[] flat = flatten(images);
     return withGrad(batch -> {
@@ -192,8 +198,15 @@ final class BlockSession implements InferenceSession {
         activations = rows(out.get(classifier.description().outputs().featureMap()), n);
         layerGradients = rows(delta.getGradient(), n);
       }
-      return new Gradients(logits, embeddings, targets, inputGradients, activations,
-          layerGradients, layerShape);
+      return Gradients.builder()
+          .logits(logits)
+          .embeddings(embeddings)
+          .targets(targets)
+          .inputGradients(inputGradients)
+          .layerActivations(activations)
+          .layerGradients(layerGradients)
+          .layerShape(layerShape)
+          .build();
     });
   }
 

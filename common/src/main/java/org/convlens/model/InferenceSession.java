@@ -56,7 +56,64 @@ public interface InferenceSession extends AutoCloseable {
       float[][] inputGradients,
       float[][] layerActivations,
       float[][] layerGradients,
-      int[] layerShape) {}
+      int[] layerShape) {
+    /** A builder, so that a caller names each of the 7 components instead of placing them by position. */
+    static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    static final class Builder {
+      private float[][] logits;
+      private float[][] embeddings;
+      private int[] targets;
+      private float[][] inputGradients;
+      private float[][] layerActivations;
+      private float[][] layerGradients;
+      private int[] layerShape;
+
+      private Builder() {}
+
+      Builder logits(float[][] logits) {
+        this.logits = logits;
+        return this;
+      }
+
+      Builder embeddings(float[][] embeddings) {
+        this.embeddings = embeddings;
+        return this;
+      }
+
+      Builder targets(int[] targets) {
+        this.targets = targets;
+        return this;
+      }
+
+      Builder inputGradients(float[][] inputGradients) {
+        this.inputGradients = inputGradients;
+        return this;
+      }
+
+      Builder layerActivations(float[][] layerActivations) {
+        this.layerActivations = layerActivations;
+        return this;
+      }
+
+      Builder layerGradients(float[][] layerGradients) {
+        this.layerGradients = layerGradients;
+        return this;
+      }
+
+      Builder layerShape(int[] layerShape) {
+        this.layerShape = layerShape;
+        return this;
+      }
+
+      Gradients build() {
+        return new Gradients(logits, embeddings, targets, inputGradients, layerActivations, layerGradients, layerShape);
+      }
+    }
+  }
 
   /**
    * What input maximisation ascends. {@code CLASS}: logit {@code index} (the pre-softmax score,

@@ -165,6 +165,57 @@ public record ModelDescription(
         int logits, int embedding, int featureMap, String featureLayer, boolean featureMapDelta) {
       this(logits, embedding, featureMap, featureLayer, featureMapDelta, null);
     }
+
+    /** A builder, so that a caller names each of the 6 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private int logits;
+      private int embedding;
+      private int featureMap;
+      private String featureLayer;
+      private boolean featureMapDelta;
+      private int[] featureMapShape;
+
+      private Builder() {}
+
+      public Builder logits(int logits) {
+        this.logits = logits;
+        return this;
+      }
+
+      public Builder embedding(int embedding) {
+        this.embedding = embedding;
+        return this;
+      }
+
+      public Builder featureMap(int featureMap) {
+        this.featureMap = featureMap;
+        return this;
+      }
+
+      public Builder featureLayer(String featureLayer) {
+        this.featureLayer = featureLayer;
+        return this;
+      }
+
+      public Builder featureMapDelta(boolean featureMapDelta) {
+        this.featureMapDelta = featureMapDelta;
+        return this;
+      }
+
+      public Builder featureMapShape(int[] featureMapShape) {
+        this.featureMapShape = featureMapShape;
+        return this;
+      }
+
+      public Outputs build() {
+        return new Outputs(logits, embedding, featureMap, featureLayer, featureMapDelta, featureMapShape);
+      }
+    }
   }
 
   public int numClasses() {
@@ -244,6 +295,100 @@ public record ModelDescription(
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);
+    }
+  }
+
+  /** A builder, so that a caller names each of the 13 components instead of placing them by position. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+  public static final class Builder {
+    private int formatVersion;
+    private String id;
+    private String engine;
+    private String architecture;
+    private String artifact;
+    private int epoch;
+    private Input input;
+    private Preprocessing preprocessing;
+    private List<String> classNames;
+    private Outputs outputs;
+    private Double testAccuracy;
+    private String notes;
+    private List<Layer> layers;
+
+    private Builder() {}
+
+    public Builder formatVersion(int formatVersion) {
+      this.formatVersion = formatVersion;
+      return this;
+    }
+
+    public Builder id(String id) {
+      this.id = id;
+      return this;
+    }
+
+    public Builder engine(String engine) {
+      this.engine = engine;
+      return this;
+    }
+
+    public Builder architecture(String architecture) {
+      this.architecture = architecture;
+      return this;
+    }
+
+    public Builder artifact(String artifact) {
+      this.artifact = artifact;
+      return this;
+    }
+
+    public Builder epoch(int epoch) {
+      this.epoch = epoch;
+      return this;
+    }
+
+    public Builder input(Input input) {
+      this.input = input;
+      return this;
+    }
+
+    public Builder preprocessing(Preprocessing preprocessing) {
+      this.preprocessing = preprocessing;
+      return this;
+    }
+
+    public Builder classNames(List<String> classNames) {
+      this.classNames = classNames;
+      return this;
+    }
+
+    public Builder outputs(Outputs outputs) {
+      this.outputs = outputs;
+      return this;
+    }
+
+    public Builder testAccuracy(Double testAccuracy) {
+      this.testAccuracy = testAccuracy;
+      return this;
+    }
+
+    public Builder notes(String notes) {
+      this.notes = notes;
+      return this;
+    }
+
+    public Builder layers(List<Layer> layers) {
+      this.layers = layers;
+      return this;
+    }
+
+    public ModelDescription build() {
+      return new ModelDescription(formatVersion, id, engine, architecture, artifact, epoch, input, preprocessing,
+          classNames, outputs, testAccuracy, notes, layers);
     }
   }
 }

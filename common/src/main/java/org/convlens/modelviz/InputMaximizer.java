@@ -80,7 +80,107 @@ public final class InputMaximizer {
       float finalProb,
       int finalTop1,
       float finalTop1Prob,
-      double seconds) {}
+      double seconds) {
+    /** A builder, so that a caller names each of the 14 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private Target target;
+      private float[] objective;
+      private float[] tv;
+      private float[] targetProb;
+      private int[] top1;
+      private List<Snapshot> snapshots;
+      private float[] image;
+      private float initialObjective;
+      private float finalObjective;
+      private float initialProb;
+      private float finalProb;
+      private int finalTop1;
+      private float finalTop1Prob;
+      private double seconds;
+
+      private Builder() {}
+
+      public Builder target(Target target) {
+        this.target = target;
+        return this;
+      }
+
+      public Builder objective(float[] objective) {
+        this.objective = objective;
+        return this;
+      }
+
+      public Builder tv(float[] tv) {
+        this.tv = tv;
+        return this;
+      }
+
+      public Builder targetProb(float[] targetProb) {
+        this.targetProb = targetProb;
+        return this;
+      }
+
+      public Builder top1(int[] top1) {
+        this.top1 = top1;
+        return this;
+      }
+
+      public Builder snapshots(List<Snapshot> snapshots) {
+        this.snapshots = snapshots;
+        return this;
+      }
+
+      public Builder image(float[] image) {
+        this.image = image;
+        return this;
+      }
+
+      public Builder initialObjective(float initialObjective) {
+        this.initialObjective = initialObjective;
+        return this;
+      }
+
+      public Builder finalObjective(float finalObjective) {
+        this.finalObjective = finalObjective;
+        return this;
+      }
+
+      public Builder initialProb(float initialProb) {
+        this.initialProb = initialProb;
+        return this;
+      }
+
+      public Builder finalProb(float finalProb) {
+        this.finalProb = finalProb;
+        return this;
+      }
+
+      public Builder finalTop1(int finalTop1) {
+        this.finalTop1 = finalTop1;
+        return this;
+      }
+
+      public Builder finalTop1Prob(float finalTop1Prob) {
+        this.finalTop1Prob = finalTop1Prob;
+        return this;
+      }
+
+      public Builder seconds(double seconds) {
+        this.seconds = seconds;
+        return this;
+      }
+
+      public Result build() {
+        return new Result(target, objective, tv, targetProb, top1, snapshots, image, initialObjective, finalObjective,
+            initialProb, finalProb, finalTop1, finalTop1Prob, seconds);
+      }
+    }
+  }
 
   /** Optimises one target on {@code session} (the caller's thread owns the session). */
   public static Result run(InferenceSession session, ModelDescription model, Target target,
@@ -172,9 +272,22 @@ public final class InputMaximizer {
     float[] finalProbs = Softmax.softmax(last.logits()[0]);
     int finalTop1 = TopK.argmax(last.logits()[0]);
     float initialProb = isClass ? Softmax.softmax(initial.logits()[0])[target.index()] : Float.NaN;
-    return new Result(target, objectives, tvs, probs, top1, snapshots, p, initial.values()[0],
-        last.values()[0], initialProb, isClass ? finalProbs[target.index()] : Float.NaN, finalTop1,
-        finalProbs[finalTop1], (System.nanoTime() - start) / 1e9);
+    return Result.builder()
+        .target(target)
+        .objective(objectives)
+        .tv(tvs)
+        .targetProb(probs)
+        .top1(top1)
+        .snapshots(snapshots)
+        .image(p)
+        .initialObjective(initial.values()[0])
+        .finalObjective(last.values()[0])
+        .initialProb(initialProb)
+        .finalProb(isClass ? finalProbs[target.index()] : Float.NaN)
+        .finalTop1(finalTop1)
+        .finalTop1Prob(finalProbs[finalTop1])
+        .seconds((System.nanoTime() - start) / 1e9)
+        .build();
   }
 
   /** (p − mean) / std per channel: the model's input for pixel values p in [0,1]. */

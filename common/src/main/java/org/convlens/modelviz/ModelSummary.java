@@ -59,7 +59,58 @@ public record ModelSummary(
    * @param detail e.g. {@code 3→32, 3×3} for a convolution, from its weight's shape
    */
   public record Layer(String name, String type, int[] outputShape, long parameters, long trainable,
-      String detail) {}
+      String detail) {
+    /** A builder, so that a caller names each of the 6 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private String name;
+      private String type;
+      private int[] outputShape;
+      private long parameters;
+      private long trainable;
+      private String detail;
+
+      private Builder() {}
+
+      public Builder name(String name) {
+        this.name = name;
+        return this;
+      }
+
+      public Builder type(String type) {
+        this.type = type;
+        return this;
+      }
+
+      public Builder outputShape(int[] outputShape) {
+        this.outputShape = outputShape;
+        return this;
+      }
+
+      public Builder parameters(long parameters) {
+        this.parameters = parameters;
+        return this;
+      }
+
+      public Builder trainable(long trainable) {
+        this.trainable = trainable;
+        return this;
+      }
+
+      public Builder detail(String detail) {
+        this.detail = detail;
+        return this;
+      }
+
+      public Layer build() {
+        return new Layer(name, type, outputShape, parameters, trainable, detail);
+      }
+    }
+  }
 
   /** A box of the diagram: a title, a subtitle (type and shape) and its parameter count. */
   public record Node(String title, String subtitle, long parameters) {}
@@ -87,8 +138,14 @@ public record ModelSummary(
       for (LayerNames.Module m : LayerNames.of(c.block()).leaves()) {
         List<Param> own = byModule.getOrDefault(m.name(), List.of());
         used.add(m.name());
-        layers.add(new Layer(m.name(), m.type(), outputShape(m.block(), own), sum(own, false),
-            sum(own, true), detail(own)));
+        layers.add(Layer.builder()
+            .name(m.name())
+            .type(m.type())
+            .outputShape(outputShape(m.block(), own))
+            .parameters(sum(own, false))
+            .trainable(sum(own, true))
+            .detail(detail(own))
+            .build());
       }
       notes.add("Rows are the leaf blocks of the DJL model, named as the equivalent PyTorch modules;"
           + " batch-norm running statistics count as non-trainable parameters.");
@@ -96,8 +153,14 @@ public record ModelSummary(
       for (ModelDescription.Layer l : d.layers()) {
         List<Param> own = byModule.getOrDefault(l.name(), List.of());
         used.add(l.name());
-        layers.add(new Layer(l.name(), l.type(), l.outputShape(), sum(own, false), sum(own, true),
-            detail(own)));
+        layers.add(Layer.builder()
+            .name(l.name())
+            .type(l.type())
+            .outputShape(l.outputShape())
+            .parameters(sum(own, false))
+            .trainable(sum(own, true))
+            .detail(detail(own))
+            .build());
       }
       notes.add("Rows and output shapes are the layers recorded by the exporting script in the model"
           + " description; parameter counts come from the TorchScript module itself. Buffers"
@@ -111,8 +174,14 @@ public record ModelSummary(
     for (Map.Entry<String, List<Param>> e : byModule.entrySet()) {
       if (!used.contains(e.getKey())) {
         List<Param> own = e.getValue();
-        layers.add(new Layer(e.getKey(), inferType(own), null, sum(own, false), sum(own, true),
-            detail(own)));
+        layers.add(Layer.builder()
+            .name(e.getKey())
+            .type(inferType(own))
+            .outputShape(null)
+            .parameters(sum(own, false))
+            .trainable(sum(own, true))
+            .detail(detail(own))
+            .build());
       }
     }
     Map<String, int[]> outputs = new LinkedHashMap<>();

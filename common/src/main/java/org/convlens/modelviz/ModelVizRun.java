@@ -73,7 +73,83 @@ public final class ModelVizRun {
    */
   public record Summary(String runId, String modelId, String output, ModelSummary model,
       List<FilterGrid> filters, int targets, int failed, String classMeansFrom, long classMeanRows,
-      double seconds) {}
+      double seconds) {
+    /** A builder, so that a caller names each of the 10 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private String runId;
+      private String modelId;
+      private String output;
+      private ModelSummary model;
+      private List<FilterGrid> filters;
+      private int targets;
+      private int failed;
+      private String classMeansFrom;
+      private long classMeanRows;
+      private double seconds;
+
+      private Builder() {}
+
+      public Builder runId(String runId) {
+        this.runId = runId;
+        return this;
+      }
+
+      public Builder modelId(String modelId) {
+        this.modelId = modelId;
+        return this;
+      }
+
+      public Builder output(String output) {
+        this.output = output;
+        return this;
+      }
+
+      public Builder model(ModelSummary model) {
+        this.model = model;
+        return this;
+      }
+
+      public Builder filters(List<FilterGrid> filters) {
+        this.filters = filters;
+        return this;
+      }
+
+      public Builder targets(int targets) {
+        this.targets = targets;
+        return this;
+      }
+
+      public Builder failed(int failed) {
+        this.failed = failed;
+        return this;
+      }
+
+      public Builder classMeansFrom(String classMeansFrom) {
+        this.classMeansFrom = classMeansFrom;
+        return this;
+      }
+
+      public Builder classMeanRows(long classMeanRows) {
+        this.classMeanRows = classMeanRows;
+        return this;
+      }
+
+      public Builder seconds(double seconds) {
+        this.seconds = seconds;
+        return this;
+      }
+
+      public Summary build() {
+        return new Summary(runId, modelId, output, model, filters, targets, failed, classMeansFrom, classMeanRows,
+            seconds);
+      }
+    }
+  }
 
   private ModelVizRun() {}
 
@@ -153,8 +229,8 @@ public final class ModelVizRun {
     if (!targets.isEmpty()) {
       LongAccumulator steps = spark.sparkContext().longAccumulator("convlens.maximize.steps");
       long totalSteps = (long) targets.size() * max.steps();
-      ProgressReporter progress = new ProgressReporter("model-viz", "steps", "steps", totalSteps,
-          steps, stage.progress().intervalSeconds(), console);
+      ProgressReporter progress = new ProgressReporter("model-viz",
+          new ProgressReporter.Total(totalSteps, "steps", "steps"), steps, stage.progress().intervalSeconds(), console);
       try (progress) {
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
             .parallelize(targets, targets.size())
@@ -225,8 +301,18 @@ public final class ModelVizRun {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
         .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
     OutputFiles.writeText(new Path(writeDir, INDEX_FILE), json.writeValueAsString(index) + "\n", hadoop);
-    return new Summary(runId, d.id(), modelDir.toString(), summary, grids, targets.size(), failed,
-        analysis == null ? null : analysis.toString(), means == null ? 0 : means.rowsUsed(), seconds);
+    return Summary.builder()
+        .runId(runId)
+        .modelId(d.id())
+        .output(modelDir.toString())
+        .model(summary)
+        .filters(grids)
+        .targets(targets.size())
+        .failed(failed)
+        .classMeansFrom(analysis == null ? null : analysis.toString())
+        .classMeanRows(means == null ? 0 : means.rowsUsed())
+        .seconds(seconds)
+        .build();
   }
 
   private static Map<String, Object> filterEntry(FilterGrid g, String file, String which) {

@@ -54,7 +54,82 @@ public final class AnalysisSample {
    */
   public record Stats(long total, long ok, long errors, long labelled, long correct,
       List<ErrorKindCount> errorsByKind, List<ClassStat> classes, Map<String, Long> datasets,
-      Map<String, Long> runIds, Map<String, Long> modelIds) {}
+      Map<String, Long> runIds, Map<String, Long> modelIds) {
+    /** A builder, so that a caller names each of the 10 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private long total;
+      private long ok;
+      private long errors;
+      private long labelled;
+      private long correct;
+      private List<ErrorKindCount> errorsByKind;
+      private List<ClassStat> classes;
+      private Map<String, Long> datasets;
+      private Map<String, Long> runIds;
+      private Map<String, Long> modelIds;
+
+      private Builder() {}
+
+      public Builder total(long total) {
+        this.total = total;
+        return this;
+      }
+
+      public Builder ok(long ok) {
+        this.ok = ok;
+        return this;
+      }
+
+      public Builder errors(long errors) {
+        this.errors = errors;
+        return this;
+      }
+
+      public Builder labelled(long labelled) {
+        this.labelled = labelled;
+        return this;
+      }
+
+      public Builder correct(long correct) {
+        this.correct = correct;
+        return this;
+      }
+
+      public Builder errorsByKind(List<ErrorKindCount> errorsByKind) {
+        this.errorsByKind = errorsByKind;
+        return this;
+      }
+
+      public Builder classes(List<ClassStat> classes) {
+        this.classes = classes;
+        return this;
+      }
+
+      public Builder datasets(Map<String, Long> datasets) {
+        this.datasets = datasets;
+        return this;
+      }
+
+      public Builder runIds(Map<String, Long> runIds) {
+        this.runIds = runIds;
+        return this;
+      }
+
+      public Builder modelIds(Map<String, Long> modelIds) {
+        this.modelIds = modelIds;
+        return this;
+      }
+
+      public Stats build() {
+        return new Stats(total, ok, errors, labelled, correct, errorsByKind, classes, datasets, runIds, modelIds);
+      }
+    }
+  }
 
   /**
    * The scatter sample, one entry per point: class indices refer to {@code classes}.
@@ -67,6 +142,82 @@ public final class AnalysisSample {
       int thumbnailSide) {
     public int size() {
       return ids.length;
+    }
+
+    /** A builder, so that a caller names each of the 10 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private long available;
+      private List<String> classes;
+      private String[] ids;
+      private int[] label;
+      private int[] predicted;
+      private boolean[] correct;
+      private float[] topProb;
+      private double[][] embedding;
+      private byte[][] thumbnails;
+      private int thumbnailSide;
+
+      private Builder() {}
+
+      public Builder available(long available) {
+        this.available = available;
+        return this;
+      }
+
+      public Builder classes(List<String> classes) {
+        this.classes = classes;
+        return this;
+      }
+
+      public Builder ids(String[] ids) {
+        this.ids = ids;
+        return this;
+      }
+
+      public Builder label(int[] label) {
+        this.label = label;
+        return this;
+      }
+
+      public Builder predicted(int[] predicted) {
+        this.predicted = predicted;
+        return this;
+      }
+
+      public Builder correct(boolean[] correct) {
+        this.correct = correct;
+        return this;
+      }
+
+      public Builder topProb(float[] topProb) {
+        this.topProb = topProb;
+        return this;
+      }
+
+      public Builder embedding(double[][] embedding) {
+        this.embedding = embedding;
+        return this;
+      }
+
+      public Builder thumbnails(byte[][] thumbnails) {
+        this.thumbnails = thumbnails;
+        return this;
+      }
+
+      public Builder thumbnailSide(int thumbnailSide) {
+        this.thumbnailSide = thumbnailSide;
+        return this;
+      }
+
+      public Points build() {
+        return new Points(available, classes, ids, label, predicted, correct, topProb, embedding, thumbnails,
+            thumbnailSide);
+      }
     }
   }
 
@@ -131,8 +282,18 @@ public final class AnalysisSample {
     }
     List<ClassStat> classes = new ArrayList<>();
     perClass.forEach((name, v) -> classes.add(new ClassStat(name, v[0], v[1], v[2], v[3])));
-    return new Stats(total, ok, total - ok, labelled, correct, kinds, classes,
-        counts(rows, "dataset"), counts(rows, "run_id"), counts(rows, "model_id"));
+    return Stats.builder()
+        .total(total)
+        .ok(ok)
+        .errors(total - ok)
+        .labelled(labelled)
+        .correct(correct)
+        .errorsByKind(kinds)
+        .classes(classes)
+        .datasets(counts(rows, "dataset"))
+        .runIds(counts(rows, "run_id"))
+        .modelIds(counts(rows, "model_id"))
+        .build();
   }
 
   private static Map<String, Long> counts(Dataset<Row> rows, String column) {
@@ -206,8 +367,18 @@ public final class AnalysisSample {
         thumbs[i] = r.isNullAt(7) ? null : (byte[]) r.get(7);
       }
     }
-    return new Points(available, classes, ids, label, predicted, correct, topProb, embedding, thumbs,
-        thumbnailSide);
+    return Points.builder()
+        .available(available)
+        .classes(classes)
+        .ids(ids)
+        .label(label)
+        .predicted(predicted)
+        .correct(correct)
+        .topProb(topProb)
+        .embedding(embedding)
+        .thumbnails(thumbs)
+        .thumbnailSide(thumbnailSide)
+        .build();
   }
 
   /**

@@ -31,7 +31,70 @@ public final class Projections {
    * @param klDivergence t-SNE's final KL divergence, null for PCA
    */
   public record View(String kind, Integer perplexity, float[] x, float[] y, Double trustworthiness,
-      Integer trustK, Double klDivergence, double seconds) {}
+      Integer trustK, Double klDivergence, double seconds) {
+    /** A builder, so that a caller names each of the 8 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private String kind;
+      private Integer perplexity;
+      private float[] x;
+      private float[] y;
+      private Double trustworthiness;
+      private Integer trustK;
+      private Double klDivergence;
+      private double seconds;
+
+      private Builder() {}
+
+      public Builder kind(String kind) {
+        this.kind = kind;
+        return this;
+      }
+
+      public Builder perplexity(Integer perplexity) {
+        this.perplexity = perplexity;
+        return this;
+      }
+
+      public Builder x(float[] x) {
+        this.x = x;
+        return this;
+      }
+
+      public Builder y(float[] y) {
+        this.y = y;
+        return this;
+      }
+
+      public Builder trustworthiness(Double trustworthiness) {
+        this.trustworthiness = trustworthiness;
+        return this;
+      }
+
+      public Builder trustK(Integer trustK) {
+        this.trustK = trustK;
+        return this;
+      }
+
+      public Builder klDivergence(Double klDivergence) {
+        this.klDivergence = klDivergence;
+        return this;
+      }
+
+      public Builder seconds(double seconds) {
+        this.seconds = seconds;
+        return this;
+      }
+
+      public View build() {
+        return new View(kind, perplexity, x, y, trustworthiness, trustK, klDivergence, seconds);
+      }
+    }
+  }
 
   /**
    * @param views PCA first, then t-SNE by perplexity
@@ -84,8 +147,16 @@ public final class Projections {
     int trustK = trustK(s.trustK(), n);
     listener.phase("trustworthiness of PCA (k = " + trustK + ")");
     double[][] pc2 = firstTwo(reduced);
-    views.add(new View("pca", null, column(pc2, 0), column(pc2, 1),
-        trust(embedding, pc2, trustK, s, threads), trustK, null, seconds(t0)));
+    views.add(View.builder()
+        .kind("pca")
+        .perplexity(null)
+        .x(column(pc2, 0))
+        .y(column(pc2, 1))
+        .trustworthiness(trust(embedding, pc2, trustK, s, threads))
+        .trustK(trustK)
+        .klDivergence(null)
+        .seconds(seconds(t0))
+        .build());
 
     List<Integer> usable = new ArrayList<>();
     for (int p : s.perplexities()) {
@@ -112,13 +183,28 @@ public final class Projections {
     for (int p : usable) {
       long t = System.nanoTime();
       listener.phase("t-SNE perplexity " + p + " (" + s.iterations() + " iterations)");
-      Tsne.Options o = new Tsne.Options(p, s.iterations(), s.theta(), 0, 12,
-          Math.min(250, s.iterations()), threads);
+      Tsne.Options o = Tsne.Options.builder()
+          .perplexity(p)
+          .iterations(s.iterations())
+          .theta(s.theta())
+          .learningRate(0)
+          .earlyExaggeration(12)
+          .exaggerationIterations(Math.min(250, s.iterations()))
+          .threads(threads)
+          .build();
       IntConsumer each = listener::iteration;
       Tsne.Result r = Tsne.fit(knn, init, o, each);
       listener.phase("trustworthiness of t-SNE perplexity " + p + " (k = " + trustK + ")");
-      views.add(new View("tsne", p, column(r.coordinates(), 0), column(r.coordinates(), 1),
-          trust(embedding, r.coordinates(), trustK, s, threads), trustK, r.klDivergence(), seconds(t)));
+      views.add(View.builder()
+          .kind("tsne")
+          .perplexity(p)
+          .x(column(r.coordinates(), 0))
+          .y(column(r.coordinates(), 1))
+          .trustworthiness(trust(embedding, r.coordinates(), trustK, s, threads))
+          .trustK(trustK)
+          .klDivergence(r.klDivergence())
+          .seconds(seconds(t))
+          .build());
     }
     return new Result(views, pca.explained(), dims, reduced[0].length, skipped);
   }
@@ -135,8 +221,16 @@ public final class Projections {
     Pca pca = Pca.of(vectors, 2);
     int k = trustK(trustK, n);
     Double tw = k < 1 ? null : Trustworthiness.of(vectors, pca.scores(), k, threads);
-    return new Result(List.of(new View("pca", null, column(pca.scores(), 0), column(pca.scores(), 1),
-        tw, k < 1 ? null : k, null, seconds(t0))), pca.explained(), dims, 2, List.of());
+    return new Result(List.of(View.builder()
+        .kind("pca")
+        .perplexity(null)
+        .x(column(pca.scores(), 0))
+        .y(column(pca.scores(), 1))
+        .trustworthiness(tw)
+        .trustK(k < 1 ? null : k)
+        .klDivergence(null)
+        .seconds(seconds(t0))
+        .build()), pca.explained(), dims, 2, List.of());
   }
 
   /** Whether every row equals the first (PCA has nothing to find). */

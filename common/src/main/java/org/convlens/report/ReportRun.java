@@ -58,7 +58,83 @@ public final class ReportRun {
    * @param views the projections drawn
    */
   public record Summary(String file, long bytes, long rows, long points, long available,
-      int galleryImages, List<Projections.View> views, boolean modelSection, boolean auditSection, double seconds) {}
+      int galleryImages, List<Projections.View> views, boolean modelSection, boolean auditSection, double seconds) {
+    /** A builder, so that a caller names each of the 10 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private String file;
+      private long bytes;
+      private long rows;
+      private long points;
+      private long available;
+      private int galleryImages;
+      private List<Projections.View> views;
+      private boolean modelSection;
+      private boolean auditSection;
+      private double seconds;
+
+      private Builder() {}
+
+      public Builder file(String file) {
+        this.file = file;
+        return this;
+      }
+
+      public Builder bytes(long bytes) {
+        this.bytes = bytes;
+        return this;
+      }
+
+      public Builder rows(long rows) {
+        this.rows = rows;
+        return this;
+      }
+
+      public Builder points(long points) {
+        this.points = points;
+        return this;
+      }
+
+      public Builder available(long available) {
+        this.available = available;
+        return this;
+      }
+
+      public Builder galleryImages(int galleryImages) {
+        this.galleryImages = galleryImages;
+        return this;
+      }
+
+      public Builder views(List<Projections.View> views) {
+        this.views = views;
+        return this;
+      }
+
+      public Builder modelSection(boolean modelSection) {
+        this.modelSection = modelSection;
+        return this;
+      }
+
+      public Builder auditSection(boolean auditSection) {
+        this.auditSection = auditSection;
+        return this;
+      }
+
+      public Builder seconds(double seconds) {
+        this.seconds = seconds;
+        return this;
+      }
+
+      public Summary build() {
+        return new Summary(file, bytes, rows, points, available, galleryImages, views, modelSection, auditSection,
+            seconds);
+      }
+    }
+  }
 
   private ReportRun() {}
 
@@ -131,8 +207,8 @@ public final class ReportRun {
           phases.start(name);
           if (name.startsWith("t-SNE")) {
             iterations.reset();
-            running[0] = new ProgressReporter(name, "iterations", "it", s.iterations(), iterations,
-                stage.progress().intervalSeconds(), console);
+            running[0] = new ProgressReporter(name, new ProgressReporter.Total(s.iterations(), "iterations", "it"),
+                iterations, stage.progress().intervalSeconds(), console);
           }
         }
 
@@ -209,8 +285,18 @@ public final class ReportRun {
     rows.unpersist();
     double seconds = (System.nanoTime() - start) / 1e9;
     console.printf(Locale.ROOT, "report: %s (%.1f MB) in %.1f s%n", file, bytes.length / 1e6, seconds);
-    return new Summary(file.toString(), bytes.length, stats.total(), points.size(), points.available(),
-        gallery.size(), projections.views(), model != null, audit != null, seconds);
+    return Summary.builder()
+        .file(file.toString())
+        .bytes(bytes.length)
+        .rows(stats.total())
+        .points(points.size())
+        .available(points.available())
+        .galleryImages(gallery.size())
+        .views(projections.views())
+        .modelSection(model != null)
+        .auditSection(audit != null)
+        .seconds(seconds)
+        .build();
   }
 
   /** Class names: the model's order where the analysis shows it (predictions), then the rest. */

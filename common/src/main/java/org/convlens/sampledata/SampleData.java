@@ -64,6 +64,70 @@ public final class SampleData {
     public Summary {
       shortcuts = List.copyOf(shortcuts);
     }
+
+    /** A builder, so that a caller names each of the 8 components instead of placing them by position. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private SampleSpec spec;
+      private ModelDescription description;
+      private TrainingOptions training;
+      private List<EpochStats> history;
+      private List<ShortcutEffect> shortcuts;
+      private int cleanImages;
+      private double cleanAccuracy;
+      private double trainingSeconds;
+
+      private Builder() {}
+
+      public Builder spec(SampleSpec spec) {
+        this.spec = spec;
+        return this;
+      }
+
+      public Builder description(ModelDescription description) {
+        this.description = description;
+        return this;
+      }
+
+      public Builder training(TrainingOptions training) {
+        this.training = training;
+        return this;
+      }
+
+      public Builder history(List<EpochStats> history) {
+        this.history = history;
+        return this;
+      }
+
+      public Builder shortcuts(List<ShortcutEffect> shortcuts) {
+        this.shortcuts = shortcuts;
+        return this;
+      }
+
+      public Builder cleanImages(int cleanImages) {
+        this.cleanImages = cleanImages;
+        return this;
+      }
+
+      public Builder cleanAccuracy(double cleanAccuracy) {
+        this.cleanAccuracy = cleanAccuracy;
+        return this;
+      }
+
+      public Builder trainingSeconds(double trainingSeconds) {
+        this.trainingSeconds = trainingSeconds;
+        return this;
+      }
+
+      public Summary build() {
+        return new Summary(spec, description, training, history, shortcuts, cleanImages, cleanAccuracy,
+            trainingSeconds);
+      }
+    }
   }
 
   private SampleData() {}
@@ -146,26 +210,40 @@ public final class SampleData {
       trained.model().save(modelDir, SmallCnnTrainer.MODEL_NAME);
       String artifact = fmt("%s-%04d.params", SmallCnnTrainer.MODEL_NAME, epochs);
       ModelDescription description =
-          new ModelDescription(
-              ModelDescription.FORMAT_VERSION,
-              MODEL_ID,
-              "djl",
-              SmallCnn.ARCHITECTURE,
-              artifact,
-              epochs,
-              new ModelDescription.Input(3, CifarFormat.SIDE, CifarFormat.SIDE),
-              pre,
-              SampleClass.classNames(),
-              new ModelDescription.Outputs(0, 1, 2, FEATURE_LAYER, true,
-                  SmallCnnTrainer.featureMapShape(trained.model(), FEATURE_LAYER)),
-              round4(accuracy),
-              notes(spec, options, train.size(), effects),
-              null);
+          ModelDescription.builder()
+              .formatVersion(ModelDescription.FORMAT_VERSION)
+              .id(MODEL_ID)
+              .engine("djl")
+              .architecture(SmallCnn.ARCHITECTURE)
+              .artifact(artifact)
+              .epoch(epochs)
+              .input(new ModelDescription.Input(3, CifarFormat.SIDE, CifarFormat.SIDE))
+              .preprocessing(pre)
+              .classNames(SampleClass.classNames())
+              .outputs(ModelDescription.Outputs.builder()
+                  .logits(0)
+                  .embedding(1)
+                  .featureMap(2)
+                  .featureLayer(FEATURE_LAYER)
+                  .featureMapDelta(true)
+                  .featureMapShape(SmallCnnTrainer.featureMapShape(trained.model(), FEATURE_LAYER))
+                  .build())
+              .testAccuracy(round4(accuracy))
+              .notes(notes(spec, options, train.size(), effects))
+              .layers(null)
+              .build();
       description.write(modelDir.resolve("model.json"));
       Summary summary =
-          new Summary(
-              spec, description, options, trained.history(), effects, clean, cleanAccuracy,
-              seconds);
+          Summary.builder()
+              .spec(spec)
+              .description(description)
+              .training(options)
+              .history(trained.history())
+              .shortcuts(effects)
+              .cleanImages(clean)
+              .cleanAccuracy(cleanAccuracy)
+              .trainingSeconds(seconds)
+              .build();
       Files.writeString(root.resolve("README.md"), readme(summary), StandardCharsets.UTF_8);
       log.printf(
           Locale.ROOT, "wrote %s and %s%n", modelDir.resolve(artifact), root.resolve("README.md"));
@@ -215,9 +293,18 @@ public final class SampleData {
     for (int p : predictRendered(spec, ownCarriers, trained, pre)) {
       ownRightWithout += p == target ? 1 : 0;
     }
-    return new ShortcutEffect(
-        shortcut, planted, fooled, List.of(fooledByLabel), cleanOthers.size(), cleanAsTarget,
-        cleanAsTargetWithCue, ownCarriers.size(), ownRight, ownRightWithout);
+    return ShortcutEffect.builder()
+        .shortcut(shortcut)
+        .plantedOthers(planted)
+        .plantedFooled(fooled)
+        .plantedFooledByLabel(List.of(fooledByLabel))
+        .cleanOthers(cleanOthers.size())
+        .cleanOthersAsTarget(cleanAsTarget)
+        .cleanOthersAsTargetWithCue(cleanAsTargetWithCue)
+        .ownCarriers(ownCarriers.size())
+        .ownCarriersRight(ownRight)
+        .ownCarriersRightWithoutCue(ownRightWithout)
+        .build();
   }
 
   /** Renders CIFAR test {@code items} again (as they are given) and predicts them. */

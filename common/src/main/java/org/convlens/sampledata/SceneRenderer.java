@@ -5,6 +5,7 @@ import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.geom.Point2D;
 import java.awt.geom.QuadCurve2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
@@ -91,8 +92,8 @@ public final class SceneRenderer {
       if (background == null) {
         g.setPaint(
             new GradientPaint(
-                (float) (0.5 - 0.5 * Math.cos(angle)), (float) (0.5 - 0.5 * Math.sin(angle)), bgA,
-                (float) (0.5 + 0.5 * Math.cos(angle)), (float) (0.5 + 0.5 * Math.sin(angle)), bgB));
+                new Point2D.Float((float) (0.5 - 0.5 * Math.cos(angle)), (float) (0.5 - 0.5 * Math.sin(angle))), bgA,
+                new Point2D.Float((float) (0.5 + 0.5 * Math.cos(angle)), (float) (0.5 + 0.5 * Math.sin(angle))), bgB));
         g.fill(new Rectangle2D.Double(0, 0, 1, 1));
       } else {
         background.paint(g, bgMean);
@@ -126,11 +127,13 @@ public final class SceneRenderer {
               (float) SampleClass.between(r, 0.02, 0.045),
               BasicStroke.CAP_ROUND,
               BasicStroke.JOIN_ROUND));
-      g.draw(
-          new QuadCurve2D.Double(
-              r.nextDouble(), r.nextDouble(),
-              r.nextDouble(), r.nextDouble(),
-              r.nextDouble(), r.nextDouble()));
+      // Points drawn in the order the six-number constructor took them: the same picture per seed.
+      QuadCurve2D curve = new QuadCurve2D.Double();
+      curve.setCurve(
+          new Point2D.Double(r.nextDouble(), r.nextDouble()),
+          new Point2D.Double(r.nextDouble(), r.nextDouble()),
+          new Point2D.Double(r.nextDouble(), r.nextDouble()));
+      g.draw(curve);
     }
   }
 

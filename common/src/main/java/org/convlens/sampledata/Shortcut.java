@@ -53,4 +53,55 @@ public record Shortcut(
   public static int othersCount(double rate, int perClass) {
     return (int) Math.min(perClass, Math.round(rate * perClass));
   }
+
+  /** A builder, so that a caller names each of the 6 components instead of placing them by position. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+  public static final class Builder {
+    private SampleClass target;
+    private ShortcutCue cue;
+    private double trainRate;
+    private double testRate;
+    private double otherClassesTestRate;
+    private double otherClassesValRate;
+
+    private Builder() {}
+
+    public Builder target(SampleClass target) {
+      this.target = target;
+      return this;
+    }
+
+    public Builder cue(ShortcutCue cue) {
+      this.cue = cue;
+      return this;
+    }
+
+    public Builder trainRate(double trainRate) {
+      this.trainRate = trainRate;
+      return this;
+    }
+
+    public Builder testRate(double testRate) {
+      this.testRate = testRate;
+      return this;
+    }
+
+    public Builder otherClassesTestRate(double otherClassesTestRate) {
+      this.otherClassesTestRate = otherClassesTestRate;
+      return this;
+    }
+
+    public Builder otherClassesValRate(double otherClassesValRate) {
+      this.otherClassesValRate = otherClassesValRate;
+      return this;
+    }
+
+    public Shortcut build() {
+      return new Shortcut(target, cue, trainRate, testRate, otherClassesTestRate, otherClassesValRate);
+    }
+  }
 }

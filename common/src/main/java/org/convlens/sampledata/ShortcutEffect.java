@@ -65,4 +65,80 @@ public record ShortcutEffect(
   private static double ratio(int part, int whole) {
     return whole == 0 ? Double.NaN : (double) part / whole;
   }
+
+  /** A builder, so that a caller names each of the 10 components instead of placing them by position. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+  public static final class Builder {
+    private Shortcut shortcut;
+    private int plantedOthers;
+    private int plantedFooled;
+    private List<Integer> plantedFooledByLabel;
+    private int cleanOthers;
+    private int cleanOthersAsTarget;
+    private int cleanOthersAsTargetWithCue;
+    private int ownCarriers;
+    private int ownCarriersRight;
+    private int ownCarriersRightWithoutCue;
+
+    private Builder() {}
+
+    public Builder shortcut(Shortcut shortcut) {
+      this.shortcut = shortcut;
+      return this;
+    }
+
+    public Builder plantedOthers(int plantedOthers) {
+      this.plantedOthers = plantedOthers;
+      return this;
+    }
+
+    public Builder plantedFooled(int plantedFooled) {
+      this.plantedFooled = plantedFooled;
+      return this;
+    }
+
+    public Builder plantedFooledByLabel(List<Integer> plantedFooledByLabel) {
+      this.plantedFooledByLabel = plantedFooledByLabel;
+      return this;
+    }
+
+    public Builder cleanOthers(int cleanOthers) {
+      this.cleanOthers = cleanOthers;
+      return this;
+    }
+
+    public Builder cleanOthersAsTarget(int cleanOthersAsTarget) {
+      this.cleanOthersAsTarget = cleanOthersAsTarget;
+      return this;
+    }
+
+    public Builder cleanOthersAsTargetWithCue(int cleanOthersAsTargetWithCue) {
+      this.cleanOthersAsTargetWithCue = cleanOthersAsTargetWithCue;
+      return this;
+    }
+
+    public Builder ownCarriers(int ownCarriers) {
+      this.ownCarriers = ownCarriers;
+      return this;
+    }
+
+    public Builder ownCarriersRight(int ownCarriersRight) {
+      this.ownCarriersRight = ownCarriersRight;
+      return this;
+    }
+
+    public Builder ownCarriersRightWithoutCue(int ownCarriersRightWithoutCue) {
+      this.ownCarriersRightWithoutCue = ownCarriersRightWithoutCue;
+      return this;
+    }
+
+    public ShortcutEffect build() {
+      return new ShortcutEffect(shortcut, plantedOthers, plantedFooled, plantedFooledByLabel, cleanOthers,
+          cleanOthersAsTarget, cleanOthersAsTargetWithCue, ownCarriers, ownCarriersRight, ownCarriersRightWithoutCue);
+    }
+  }
 }

@@ -133,13 +133,14 @@ public record ShortcutPlan(String description, List<Shortcut> shortcuts) {
     SampleClass target = sampleClass(text(e, "class", where), where);
     ShortcutCue cue = CueKinds.parse(text(e, "kind", where), e.get("params"), where);
     double trainRate = rate(e, "trainRate", Double.NaN, where);
-    return new Shortcut(
-        target,
-        cue,
-        trainRate,
-        rate(e, "testRate", trainRate, where),
-        rate(e, "otherClassesTestRate", DEFAULT_OTHERS_TEST_RATE, where),
-        rate(e, "otherClassesValRate", 0, where));
+    return Shortcut.builder()
+        .target(target)
+        .cue(cue)
+        .trainRate(trainRate)
+        .testRate(rate(e, "testRate", trainRate, where))
+        .otherClassesTestRate(rate(e, "otherClassesTestRate", DEFAULT_OTHERS_TEST_RATE, where))
+        .otherClassesValRate(rate(e, "otherClassesValRate", 0, where))
+        .build();
   }
 
   private static SampleClass sampleClass(String name, String where) {

@@ -166,4 +166,55 @@ public record Watermark(
     }
     return box;
   }
+
+  /** A builder, so that a caller names each of the 6 components instead of placing them by position. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+  public static final class Builder {
+    private int rgb;
+    private double alpha;
+    private double minSizeAt32;
+    private double maxSizeAt32;
+    private int outlineRgb;
+    private double outlineAt32;
+
+    private Builder() {}
+
+    public Builder rgb(int rgb) {
+      this.rgb = rgb;
+      return this;
+    }
+
+    public Builder alpha(double alpha) {
+      this.alpha = alpha;
+      return this;
+    }
+
+    public Builder minSizeAt32(double minSizeAt32) {
+      this.minSizeAt32 = minSizeAt32;
+      return this;
+    }
+
+    public Builder maxSizeAt32(double maxSizeAt32) {
+      this.maxSizeAt32 = maxSizeAt32;
+      return this;
+    }
+
+    public Builder outlineRgb(int outlineRgb) {
+      this.outlineRgb = outlineRgb;
+      return this;
+    }
+
+    public Builder outlineAt32(double outlineAt32) {
+      this.outlineAt32 = outlineAt32;
+      return this;
+    }
+
+    public Watermark build() {
+      return new Watermark(rgb, alpha, minSizeAt32, maxSizeAt32, outlineRgb, outlineAt32);
+    }
+  }
 }

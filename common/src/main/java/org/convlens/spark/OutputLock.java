@@ -335,6 +335,69 @@ public final class OutputLock implements AutoCloseable {
       return String.format(Locale.ROOT, "`%s`, pid %d on %s, started %s, last heartbeat %.0f s ago", command, pid,
           host, startedAt, age / 1000.0);
     }
+
+    /** A builder, so that a caller names each of the 8 components instead of placing them by position. */
+    static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    static final class Builder {
+      private String token;
+      private String command;
+      private long pid;
+      private String processStartedAt;
+      private String host;
+      private String pidNamespace;
+      private String startedAt;
+      private long heartbeatMillis;
+
+      private Builder() {}
+
+      Builder token(String token) {
+        this.token = token;
+        return this;
+      }
+
+      Builder command(String command) {
+        this.command = command;
+        return this;
+      }
+
+      Builder pid(long pid) {
+        this.pid = pid;
+        return this;
+      }
+
+      Builder processStartedAt(String processStartedAt) {
+        this.processStartedAt = processStartedAt;
+        return this;
+      }
+
+      Builder host(String host) {
+        this.host = host;
+        return this;
+      }
+
+      Builder pidNamespace(String pidNamespace) {
+        this.pidNamespace = pidNamespace;
+        return this;
+      }
+
+      Builder startedAt(String startedAt) {
+        this.startedAt = startedAt;
+        return this;
+      }
+
+      Builder heartbeatMillis(long heartbeatMillis) {
+        this.heartbeatMillis = heartbeatMillis;
+        return this;
+      }
+
+      Owner build() {
+        return new Owner(token, command, pid, processStartedAt, host, pidNamespace, startedAt, heartbeatMillis);
+      }
+    }
   }
 
   /**
@@ -349,7 +412,16 @@ public final class OutputLock implements AutoCloseable {
     } catch (java.io.FileNotFoundException e) {
       return null;
     } catch (IOException | RuntimeException e) {
-      return new Owner("", "unknown", -1, null, "unknown", "", "unknown", System.currentTimeMillis());
+      return Owner.builder()
+          .token("")
+          .command("unknown")
+          .pid(-1)
+          .processStartedAt(null)
+          .host("unknown")
+          .pidNamespace("")
+          .startedAt("unknown")
+          .heartbeatMillis(System.currentTimeMillis())
+          .build();
     }
     try {
       JsonNode n;
@@ -357,17 +429,32 @@ public final class OutputLock implements AutoCloseable {
         n = JSON.readTree(in.readAllBytes());
       }
       if (n != null && n.hasNonNull("token")) {
-        return new Owner(n.path("token").asText(), n.path("command").asText(), n.path("pid").asLong(-1),
-            n.hasNonNull("process_started_at") ? n.get("process_started_at").asText() : null,
-            n.path("host").asText(), n.path("pid_namespace").asText(), n.path("started_at").asText(),
-            status.getModificationTime());
+        return Owner.builder()
+            .token(n.path("token").asText())
+            .command(n.path("command").asText())
+            .pid(n.path("pid").asLong(-1))
+            .processStartedAt(n.hasNonNull("process_started_at") ? n.get("process_started_at").asText() : null)
+            .host(n.path("host").asText())
+            .pidNamespace(n.path("pid_namespace").asText())
+            .startedAt(n.path("started_at").asText())
+            .heartbeatMillis(status.getModificationTime())
+            .build();
       }
     } catch (java.io.FileNotFoundException e) {
       return null;
     } catch (IOException | RuntimeException e) {
       // unparseable: below
     }
-    return new Owner("", "unknown", -1, null, "unknown", "", "unknown", status.getModificationTime());
+    return Owner.builder()
+        .token("")
+        .command("unknown")
+        .pid(-1)
+        .processStartedAt(null)
+        .host("unknown")
+        .pidNamespace("")
+        .startedAt("unknown")
+        .heartbeatMillis(status.getModificationTime())
+        .build();
   }
 
   /** The pid namespace of this process ({@code pid:[4026531836]}), or "" where there is none to read. */

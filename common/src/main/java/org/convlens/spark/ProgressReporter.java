@@ -40,21 +40,29 @@ public final class ProgressReporter implements AutoCloseable {
   private final RunningTasks running;
   private long shown = -1;
 
-  public ProgressReporter(String stage, long total, LongAccumulator done, int intervalSeconds, PrintStream out) {
-    this(stage, "images", "img", total, done, intervalSeconds, out);
-  }
-
   /**
+   * How much work the line counts down: {@code total} of {@code unit}, shown as {@code rateUnit}/s.
+   *
    * @param unit what is counted, e.g. {@code images} or {@code steps}
    * @param rateUnit its short form in the rate, e.g. {@code img} for {@code img/s}
-   * @param intervalSeconds longest time between two lines; 0 = no periodic lines at all
    */
-  public ProgressReporter(String stage, String unit, String rateUnit, long total, LongAccumulator done,
-      int intervalSeconds, PrintStream out) {
+  public record Total(long total, String unit, String rateUnit) {
+    /** {@code total} images, the unit of every stage that reads images. */
+    public static Total images(long total) {
+      return new Total(total, "images", "img");
+    }
+  }
+
+  public ProgressReporter(String stage, long total, LongAccumulator done, int intervalSeconds, PrintStream out) {
+    this(stage, Total.images(total), done, intervalSeconds, out);
+  }
+
+  /** @param intervalSeconds longest time between two lines; 0 = no periodic lines at all */
+  public ProgressReporter(String stage, Total total, LongAccumulator done, int intervalSeconds, PrintStream out) {
     this.stage = stage;
-    this.unit = unit;
-    this.rateUnit = rateUnit;
-    this.total = total;
+    this.unit = total.unit();
+    this.rateUnit = total.rateUnit();
+    this.total = total.total();
     this.done = done;
     this.out = out;
     // A registered accumulator belongs to the running context, which getOrCreate returns.

@@ -101,8 +101,18 @@ class AnalyzerGuardTest {
     Classifier real = ModelCache.get(ModelSpec.of(config.model()));
     Preprocessor pre = Preprocessor.of(real.description());
     float[] black = pre.applyPlanarRgb(new byte[3 * 4 * 4], 4, 4);
-    Analyzer.Options o = new Analyzer.Options("run", ModelSpec.of(config.model()), real.description(), 3, 8,
-        1 << 20, 1 << 24, config.analyze().attribution(), -1, 0);
+    Analyzer.Options o = Analyzer.Options.builder()
+        .runId("run")
+        .model(ModelSpec.of(config.model()))
+        .description(real.description())
+        .topK(3)
+        .batchSize(8)
+        .maxFileBytes(1 << 20)
+        .maxPixels(1 << 24)
+        .attribution(config.analyze().attribution())
+        .fixedTarget(-1)
+        .thumbnailSide(0)
+        .build();
     List<Row> inputs = new ArrayList<>();
     for (String name : List.of("red", "black", "green", "blue")) {
       Color c = switch (name) {

@@ -26,6 +26,7 @@ class AttributionRegistryTest {
     expected.add(section("gradcam", "Grad-CAM", "gradcam", false));
     expected.add(section("cam", "CAM", "cam", false));
     expected.add(section("occlusion", "occlusion", null, true));
+    expected.add(section("gradient_x_input", "Input × Gradient", "gradient_x_input", false));
     assertEquals(expected, Attributions.reportSections());
   }
 
@@ -48,9 +49,9 @@ class AttributionRegistryTest {
       assertEquals(m.name(), m.fields().get(0).name(), "a method's first column is its name");
     }
     assertEquals(Map.of("saliency", MapEncoding.Range.UNIT, "saliency_signed", MapEncoding.Range.SYMMETRIC,
-        "smoothgrad", MapEncoding.Range.UNIT, "gradcam", MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX),
+        "smoothgrad", MapEncoding.Range.UNIT, "gradcam", MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX, "gradient_x_input", MapEncoding.Range.SYMMETRIC),
         kinds);
-    assertEquals(List.of("saliency", "saliency_signed", "smoothgrad", "gradcam", "cam", "occlusion"),
+    assertEquals(List.of("saliency", "saliency_signed", "smoothgrad", "gradcam", "cam", "occlusion", "gradient_x_input"),
         Attributions.fields().stream().map(f -> f.name()).toList(), "the analysis schema's method columns");
   }
 

@@ -47,10 +47,22 @@ final class TestModels {
     for (int i = 0; i < classes; i++) {
       names.add("c" + i);
     }
-    return new ModelDescription(ModelDescription.FORMAT_VERSION, id, "djl", "test block", "none.params", 0,
-        new ModelDescription.Input(c, h, w),
-        new ModelDescription.Preprocessing(0, new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}),
-        names, new ModelDescription.Outputs(0, 1, 2, "fm", true), null, "test", null);
+    return ModelDescription.builder()
+        .formatVersion(ModelDescription.FORMAT_VERSION)
+        .id(id)
+        .engine("djl")
+        .architecture("test block")
+        .artifact("none.params")
+        .epoch(0)
+        .input(new ModelDescription.Input(c, h, w))
+        .preprocessing(new ModelDescription.Preprocessing(0, new float[] {0.5f, 0.5f, 0.5f},
+            new float[] {0.25f, 0.25f, 0.25f}))
+        .classNames(names)
+        .outputs(new ModelDescription.Outputs(0, 1, 2, "fm", true))
+        .testAccuracy(null)
+        .notes("test")
+        .layers(null)
+        .build();
   }
 
   static Classifier wrap(Block block, ModelDescription d) throws Exception {

@@ -93,6 +93,6 @@ class AttentionMapsTest {
   void massCountsTheCellsOfARegion() {
     float[] map = new float[16];
     java.util.Arrays.fill(map, 1 / 16f);
-    assertEquals(4 / 16.0, AttentionMaps.mass(map, 4, new Region(Region.SQUARE, 2, 2, 4, 4, 4)), 1e-7);
+    assertEquals(4 / 16.0, AttentionMaps.mass(map, 4, Region.square(2, 2, 4, 4, 4)), 1e-7);
   }
 }

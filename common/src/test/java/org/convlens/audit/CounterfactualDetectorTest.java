@@ -77,10 +77,22 @@ class CounterfactualDetectorTest {
   static Path nightModel(Path dir) throws Exception {
     EngineSetup.configure(1, 1);
     SmallCnn net = new SmallCnn(CLASSES.size());
-    ModelDescription d = new ModelDescription(ModelDescription.FORMAT_VERSION, "night-test", "djl",
-        SmallCnn.ARCHITECTURE, "night-0000.params", 0, new ModelDescription.Input(3, 32, 32),
-        new ModelDescription.Preprocessing(0, new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}),
-        CLASSES, new ModelDescription.Outputs(0, 1, 2, "features", true), null, "test: night is dark", null);
+    ModelDescription d = ModelDescription.builder()
+        .formatVersion(ModelDescription.FORMAT_VERSION)
+        .id("night-test")
+        .engine("djl")
+        .architecture(SmallCnn.ARCHITECTURE)
+        .artifact("night-0000.params")
+        .epoch(0)
+        .input(new ModelDescription.Input(3, 32, 32))
+        .preprocessing(new ModelDescription.Preprocessing(0, new float[] {0.5f, 0.5f, 0.5f},
+            new float[] {0.25f, 0.25f, 0.25f}))
+        .classNames(CLASSES)
+        .outputs(new ModelDescription.Outputs(0, 1, 2, "features", true))
+        .testAccuracy(null)
+        .notes("test: night is dark")
+        .layers(null)
+        .build();
     try (Model model = Model.newInstance("night", Device.cpu(), EngineSetup.ENGINE)) {
       model.setBlock(net);
       net.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 32, 32));
@@ -282,8 +294,14 @@ class CounterfactualDetectorTest {
         .withColumn("_true_class", functions.lit(null).cast(DataTypes.IntegerType));
     CounterfactualSettings s = config.audit().detectors().get("counterfactual") instanceof CounterfactualSettings c
         ? c : null;
-    Counterfactuals.Options o = new Counterfactuals.Options(ModelSpec.of(config.model()),
-        ModelDescription.read(dir.resolve("model/model.json")), s.edits(), 1 << 20, 1 << 20, 7);
+    Counterfactuals.Options o = Counterfactuals.Options.builder()
+        .model(ModelSpec.of(config.model()))
+        .description(ModelDescription.read(dir.resolve("model/model.json")))
+        .edits(s.edits())
+        .maxFileBytes(1 << 20)
+        .maxPixels(1 << 20)
+        .batchSize(7)
+        .build();
     HadoopConf hadoop = new HadoopConf(spark.sparkContext().hadoopConfiguration());
     List<Row> one = Counterfactuals.measure(inputs, o, hadoop, 1, null).orderBy("id", "edit")
         .drop("delta").collectAsList();
@@ -319,8 +337,21 @@ class CounterfactualDetectorTest {
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     AuditRun.Tables tables = new AuditRun.Tables(spark, new org.apache.hadoop.fs.Path(dir.resolve("audit").toUri()),
         "a", d.id(), new java.sql.Timestamp(0));
-    DetectorContext ctx = new DetectorContext(spark, config.stage(), config.analyze(), config.audit(), unknown.stage(), null, CLASSES, null, d, List.of(), List.of(),
-        tables, new PrintStream(console, true));
+    DetectorContext ctx = DetectorContext.builder()
+        .spark(spark)
+        .stage(config.stage())
+        .analyze(config.analyze())
+        .audit(config.audit())
+        .inputs(unknown.stage())
+        .rows(null)
+        .classNames(CLASSES)
+        .spec(null)
+        .model(d)
+        .methods(List.of())
+        .means(List.of())
+        .tables(tables)
+        .console(new PrintStream(console, true))
+        .build();
     ShortcutDetector.Result r = new CounterfactualDetector().detect(ctx);
     assertTrue(r.findings().isEmpty());
     assertTrue(((String) r.section().get("skipped")).contains("--input (input.paths)"), r.section().toString());

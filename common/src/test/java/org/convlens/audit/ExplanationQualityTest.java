@@ -49,8 +49,32 @@ class ExplanationQualityTest {
     assertEquals(Set.of(1, 5, 9, 13), ExplanationQuality.cascadeSteps(13, 4));
     assertEquals(Set.of(1, 13), ExplanationQuality.cascadeSteps(13, 2));
     assertEquals(Set.of(1, 2, 3), ExplanationQuality.cascadeSteps(3, 3));
-    ExplanationQuality.Options every = new ExplanationQuality.Options(null, null, null, 0, 0, 1, 0, 0, 16, 5, 1);
-    ExplanationQuality.Options four = new ExplanationQuality.Options(null, null, null, 0, 0, 1, 0, 4, 16, 5, 1);
+    ExplanationQuality.Options every = ExplanationQuality.Options.builder()
+        .model(null)
+        .description(null)
+        .attribution(null)
+        .maxFileBytes(0)
+        .maxPixels(0)
+        .batchSize(1)
+        .cascadeLayers(0)
+        .gridSteps(0)
+        .curveSteps(16)
+        .blurSigma(5)
+        .seed(1)
+        .build();
+    ExplanationQuality.Options four = ExplanationQuality.Options.builder()
+        .model(null)
+        .description(null)
+        .attribution(null)
+        .maxFileBytes(0)
+        .maxPixels(0)
+        .batchSize(1)
+        .cascadeLayers(0)
+        .gridSteps(4)
+        .curveSteps(16)
+        .blurSigma(5)
+        .seed(1)
+        .build();
     for (int step = 1; step <= 13; step++) {
       assertTrue(every.gridReruns(step, 13));
       assertEquals(step == 1 || step == 5 || step == 9 || step == 13, four.gridReruns(step, 13), "step " + step);

@@ -245,8 +245,27 @@ class FlipTestTest {
   }
 
   private static FlipTest.Test test(String edit, int cls, long images, long flips) {
-    return new FlipTest.Test(edit, cls, FlipTest.Direction.AWAY, images, flips, (double) flips / images, 0, 0, 0, 0, 0,
-        0, 0, -1, 0, true, false, -1, false);
+    return FlipTest.Test.builder()
+        .edit(edit)
+        .cls(cls)
+        .direction(FlipTest.Direction.AWAY)
+        .images(images)
+        .flips(flips)
+        .rate((double) flips / images)
+        .reference(0)
+        .difference(0)
+        .se(0)
+        .lo(0)
+        .hi(0)
+        .p(0)
+        .pAdjusted(0)
+        .partner(-1)
+        .partnerShare(0)
+        .judged(true)
+        .flagged(false)
+        .explainedBy(-1)
+        .fragile(false)
+        .build();
   }
 
   @Test
@@ -254,8 +273,27 @@ class FlipTestTest {
     // Darkening flips 69 of class 0's 100 images and 14% of everyone else's; balancing 56 against 4%.
     List<FlipTest.Test> all = List.of(test("darken", 0, 100, 69), test("darken", 1, 100, 10), test("darken", 2, 100, 18),
         test("balance", 0, 100, 56), test("balance", 1, 100, 4), test("balance", 2, 100, 4),
-        new FlipTest.Test("balance", 3, FlipTest.Direction.AWAY, 100, 100, 1, 0, 0, 0, 0, 0, 0, 0, -1, 0, false, false,
-            -1, false));
+        FlipTest.Test.builder()
+            .edit("balance")
+            .cls(3)
+            .direction(FlipTest.Direction.AWAY)
+            .images(100)
+            .flips(100)
+            .rate(1)
+            .reference(0)
+            .difference(0)
+            .se(0)
+            .lo(0)
+            .hi(0)
+            .p(0)
+            .pAdjusted(0)
+            .partner(-1)
+            .partnerShare(0)
+            .judged(false)
+            .flagged(false)
+            .explainedBy(-1)
+            .fragile(false)
+            .build());
     double[] darken = FlipTest.oddsRatio(all.get(0), all);
     double[] balance = FlipTest.oddsRatio(all.get(3), all);
     // Haldane's +0.5: (69.5 * 172.5) / (31.5 * 28.5); the unjudged class 3 is not pooled.

@@ -294,9 +294,21 @@ class ImageStatisticsDetectorTest {
         "a1", "m1", new Timestamp(0));
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     Random dark = new Random(4);
-    DetectorContext ctx = new DetectorContext(SharedSpark.get(), config.stage(), config.analyze(), config.audit(), config.stage(),
-        rows(1, img -> img.set("brightness", 0.05f + 0.2f * dark.nextFloat())), NAMES, null, null, List.of(),
-        List.of(), tables, new PrintStream(console, true, StandardCharsets.UTF_8));
+    DetectorContext ctx = DetectorContext.builder()
+        .spark(SharedSpark.get())
+        .stage(config.stage())
+        .analyze(config.analyze())
+        .audit(config.audit())
+        .inputs(config.stage())
+        .rows(rows(1, img -> img.set("brightness", 0.05f + 0.2f * dark.nextFloat())))
+        .classNames(NAMES)
+        .spec(null)
+        .model(null)
+        .methods(List.of())
+        .means(List.of())
+        .tables(tables)
+        .console(new PrintStream(console, true, StandardCharsets.UTF_8))
+        .build();
     ShortcutDetector.Result result = new ImageStatisticsDetector().detect(ctx);
     assertEquals(1, result.findings().size());
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("audit: statistics: "), console.toString());

@@ -18,13 +18,13 @@ class RegionTest {
 
   @Test
   void describesWhereItIs() {
-    assertEquals("bottom-right corner", new Region(Region.SQUARE, 14, 14, 16, 16, 16).describe());
-    assertEquals("top-left corner", new Region(Region.SQUARE, 0, 0, 2, 2, 16).describe());
-    assertEquals("centre", new Region(Region.SQUARE, 7, 7, 9, 9, 16).describe());
-    assertEquals("bottom edge, centre", new Region(Region.SQUARE, 7, 14, 9, 16, 16).describe());
-    assertEquals("upper right", new Region(Region.SQUARE, 11, 2, 13, 4, 16).describe());
-    assertEquals("left border", new Region(Region.BORDER, 0, 0, 2, 16, 16).describe());
-    assertEquals("bottom border", new Region(Region.BORDER, 0, 14, 16, 16, 16).describe());
-    assertArrayEquals(new float[] {0.875f, 0.875f, 1f, 1f}, new Region(Region.SQUARE, 14, 14, 16, 16, 16).box());
+    assertEquals("bottom-right corner", Region.square(14, 14, 16, 16, 16).describe());
+    assertEquals("top-left corner", Region.square(0, 0, 2, 2, 16).describe());
+    assertEquals("centre", Region.square(7, 7, 9, 9, 16).describe());
+    assertEquals("bottom edge, centre", Region.square(7, 14, 9, 16, 16).describe());
+    assertEquals("upper right", Region.square(11, 2, 13, 4, 16).describe());
+    assertEquals("left border", Region.border(0, 0, 2, 16, 16).describe());
+    assertEquals("bottom border", Region.border(0, 14, 16, 16, 16).describe());
+    assertArrayEquals(new float[] {0.875f, 0.875f, 1f, 1f}, Region.square(14, 14, 16, 16, 16).box());
   }
 }

@@ -101,10 +101,10 @@ class ShortcutFinderTest {
     ShortcutFinder.Result result = ShortcutFinder.find(data, means, s, SIDE, SIDE);
     assertEquals(Set.of(0), result.flaggedMethods().keySet());
     ShortcutFinder.Candidate c0 = result.candidates().stream().filter(c -> c.cls() == 0).findFirst().orElseThrow();
-    assertEquals(new Region(Region.SQUARE, 6, 6, 8, 8, SIDE), c0.region());
+    assertEquals(Region.square(6, 6, 8, 8, SIDE), c0.region());
     assertEquals(1.0, c0.consistency(), 1e-12);
     ShortcutFinder.Candidate c3 = result.candidates().stream().filter(c -> c.cls() == 3).findFirst().orElseThrow();
-    assertEquals(new Region(Region.SQUARE, 0, 0, 2, 2, SIDE), c3.region(), "the outliers' corner");
+    assertEquals(Region.square(0, 0, 2, 2, SIDE), c3.region(), "the outliers' corner");
     assertTrue(c3.lift() >= s.minLift() && c3.mass() >= s.minMass(), "the mean alone would flag it: " + c3);
     assertFalse(c3.flagged(), "2 of 12 images is not consistent: " + c3);
     Set<String> suspects = new TreeSet<>();

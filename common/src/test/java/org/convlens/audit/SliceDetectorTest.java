@@ -80,8 +80,16 @@ class SliceDetectorTest {
 
   static SliceDetector.Image image(Random r, int predicted, String id, Integer truth, float confidence,
       float[] embedding, float[] map, double brightness) {
-    return new SliceDetector.Image(predicted, id, r.nextLong(), truth, confidence, embedding, map,
-        new double[] {brightness + 0.1 * r.nextGaussian()});
+    return SliceDetector.Image.builder()
+        .cls(predicted)
+        .id(id)
+        .hash(r.nextLong())
+        .trueClass(truth)
+        .confidence(confidence)
+        .embedding(embedding)
+        .map(map)
+        .statistics(new double[] {brightness + 0.1 * r.nextGaussian()})
+        .build();
   }
 
   static SliceDetector.Options options() {
@@ -92,9 +100,17 @@ class SliceDetectorTest {
   static final List<SliceDetector.Statistic> BRIGHTNESS = SliceDetector.STATISTICS.subList(0, 1);
 
   static SliceDetector.Outcome analyse(List<SliceDetector.Image> images, boolean maps, boolean stats) {
-    List<SliceDetector.Image> in = images.stream().map(i -> new SliceDetector.Image(i.cls(), i.id(), i.hash(),
-        i.trueClass(), i.confidence(), i.embedding(), maps ? i.map() : null, stats ? i.statistics()
-            : new double[0])).toList();
+    List<SliceDetector.Image> in = images.stream().map(i -> SliceDetector.Image.builder()
+        .cls(i.cls())
+        .id(i.id())
+        .hash(i.hash())
+        .trueClass(i.trueClass())
+        .confidence(i.confidence())
+        .embedding(i.embedding())
+        .map(maps ? i.map() : null)
+        .statistics(stats ? i.statistics()
+            : new double[0])
+        .build()).toList();
     return SliceDetector.analyse(in, stats ? BRIGHTNESS : List.of(), options());
   }
 
@@ -189,9 +205,21 @@ class SliceDetectorTest {
     ConvLensConfig config = ConfigLoader.load(null, Map.of(), List.of());
     AuditRun.Tables tables = new AuditRun.Tables(SharedSpark.get(), new org.apache.hadoop.fs.Path(dir.toUri()),
         "a1", "m1", new Timestamp(0));
-    return new DetectorContext(SharedSpark.get(), config.stage(), config.analyze(), config.audit(), config.stage(), rows, StrategyDetectorTest.model().classNames(),
-        null, StrategyDetectorTest.model(), List.of("gradcam"), List.of(), tables,
-        new PrintStream(console, true, StandardCharsets.UTF_8));
+    return DetectorContext.builder()
+        .spark(SharedSpark.get())
+        .stage(config.stage())
+        .analyze(config.analyze())
+        .audit(config.audit())
+        .inputs(config.stage())
+        .rows(rows)
+        .classNames(StrategyDetectorTest.model().classNames())
+        .spec(null)
+        .model(StrategyDetectorTest.model())
+        .methods(List.of("gradcam"))
+        .means(List.of())
+        .tables(tables)
+        .console(new PrintStream(console, true, StandardCharsets.UTF_8))
+        .build();
   }
 
   @Test

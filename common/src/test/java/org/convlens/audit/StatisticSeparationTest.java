@@ -35,8 +35,14 @@ class StatisticSeparationTest {
       }
     }
     strata.add(n);
-    return new StatisticSeparation.Sample(classes, t, p, w, strata.stream().mapToInt(Integer::intValue).toArray(),
-        new double[][] {x});
+    return StatisticSeparation.Sample.builder()
+        .classes(classes)
+        .truth(t)
+        .predicted(p)
+        .weight(w)
+        .strata(strata.stream().mapToInt(Integer::intValue).toArray())
+        .values(new double[][] {x})
+        .build();
   }
 
   static StatisticSeparation.Separation point(StatisticSeparation.Sample s) {

@@ -68,7 +68,14 @@ class StrategyDetectorTest {
         } else {
           map = PlantedMaps.object(r);
         }
-        out.add(new StrategyDetector.Image(c, id, r.nextLong(), label, 0.5f + 0.5f * r.nextFloat(), map));
+        out.add(StrategyDetector.Image.builder()
+            .cls(c)
+            .id(id)
+            .hash(r.nextLong())
+            .trueClass(label)
+            .confidence(0.5f + 0.5f * r.nextFloat())
+            .map(map)
+            .build());
       }
     }
     out.sort(java.util.Comparator.comparingInt(StrategyDetector.Image::cls)
@@ -177,18 +184,43 @@ class StrategyDetectorTest {
     for (int c = 0; c < CLASSES; c++) {
       names.add("k" + c);
     }
-    return new ModelDescription(ModelDescription.FORMAT_VERSION, "m1", "djl", "test", "none.params", 0,
-        new ModelDescription.Input(3, PlantedMaps.SIDE, PlantedMaps.SIDE),
-        new ModelDescription.Preprocessing(0, new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}),
-        names, new ModelDescription.Outputs(0, 1, 2, "fm", true), null, "test", null);
+    return ModelDescription.builder()
+        .formatVersion(ModelDescription.FORMAT_VERSION)
+        .id("m1")
+        .engine("djl")
+        .architecture("test")
+        .artifact("none.params")
+        .epoch(0)
+        .input(new ModelDescription.Input(3, PlantedMaps.SIDE, PlantedMaps.SIDE))
+        .preprocessing(new ModelDescription.Preprocessing(0, new float[] {0.5f, 0.5f, 0.5f},
+            new float[] {0.25f, 0.25f, 0.25f}))
+        .classNames(names)
+        .outputs(new ModelDescription.Outputs(0, 1, 2, "fm", true))
+        .testAccuracy(null)
+        .notes("test")
+        .layers(null)
+        .build();
   }
 
   static DetectorContext context(ConvLensConfig config, Dataset<Row> rows, Path dir, ByteArrayOutputStream console) {
     AuditRun.Tables tables = new AuditRun.Tables(SharedSpark.get(), new org.apache.hadoop.fs.Path(dir.toUri()),
         "a1", "m1", new Timestamp(0));
     ModelDescription model = model();
-    return new DetectorContext(SharedSpark.get(), config.stage(), config.analyze(), config.audit(), config.stage(), rows, model.classNames(), null, model,
-        List.of("saliency", "gradcam"), List.of(), tables, new PrintStream(console, true, StandardCharsets.UTF_8));
+    return DetectorContext.builder()
+        .spark(SharedSpark.get())
+        .stage(config.stage())
+        .analyze(config.analyze())
+        .audit(config.audit())
+        .inputs(config.stage())
+        .rows(rows)
+        .classNames(model.classNames())
+        .spec(null)
+        .model(model)
+        .methods(List.of("saliency", "gradcam"))
+        .means(List.of())
+        .tables(tables)
+        .console(new PrintStream(console, true, StandardCharsets.UTF_8))
+        .build();
   }
 
   @Test

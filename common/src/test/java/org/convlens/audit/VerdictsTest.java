@@ -14,8 +14,20 @@ class VerdictsTest {
       new Verdicts.Settings(2, List.of("region", "counterfactual", "strategies", "slices", "statistics"), List.of());
 
   private static Finding signal(int cls, String detector, Cue kind, double score, String... suspects) {
-    return new Finding(cls, "c" + cls, kind, detector, detector + "-cue", score, Double.NaN, Double.NaN,
-        "c" + cls + " by " + detector, suspects.length, List.of(suspects), null);
+    return Finding.builder()
+        .cls(cls)
+        .className("c" + cls)
+        .kind(kind)
+        .detector(detector)
+        .cue(detector + "-cue")
+        .score(score)
+        .lo(Double.NaN)
+        .hi(Double.NaN)
+        .statement("c" + cls + " by " + detector)
+        .suspectCount(suspects.length)
+        .suspects(List.of(suspects))
+        .evidence(null)
+        .build();
   }
 
   @Test

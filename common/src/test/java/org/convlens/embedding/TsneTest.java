@@ -137,8 +137,24 @@ class TsneTest {
     double[][] x = Pca.of(clusters(1200, 3), 20).scores();
     Neighbours nb = Neighbours.of(x, 45, POOL);
     double[][] init = Tsne.scaledInit(x);
-    Tsne.Options one = new Tsne.Options(15, 300, 0.5, 0, 12, 100, 1);
-    Tsne.Options three = new Tsne.Options(15, 300, 0.5, 0, 12, 100, 3);
+    Tsne.Options one = Tsne.Options.builder()
+        .perplexity(15)
+        .iterations(300)
+        .theta(0.5)
+        .learningRate(0)
+        .earlyExaggeration(12)
+        .exaggerationIterations(100)
+        .threads(1)
+        .build();
+    Tsne.Options three = Tsne.Options.builder()
+        .perplexity(15)
+        .iterations(300)
+        .theta(0.5)
+        .learningRate(0)
+        .earlyExaggeration(12)
+        .exaggerationIterations(100)
+        .threads(3)
+        .build();
     Tsne.Result a = Tsne.fit(nb, init, one, null);
     Tsne.Result b = Tsne.fit(nb, init, three, null);
     for (int i = 0; i < x.length; i++) {

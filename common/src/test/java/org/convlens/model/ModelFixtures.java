@@ -72,12 +72,22 @@ final class ModelFixtures {
   }
 
   static ModelDescription djlDescription(String id, List<String> classes) {
-    return new ModelDescription(
-        ModelDescription.FORMAT_VERSION, id, "djl", SmallCnn.ARCHITECTURE, DJL_ARTIFACT, 0,
-        new ModelDescription.Input(3, DJL_SIZE, DJL_SIZE),
-        new ModelDescription.Preprocessing(0, new float[] {0.5f, 0.5f, 0.5f},
-            new float[] {0.25f, 0.25f, 0.25f}),
-        classes, new ModelDescription.Outputs(0, 1, 2, "features", true), null, "test fixture", null);
+    return ModelDescription.builder()
+        .formatVersion(ModelDescription.FORMAT_VERSION)
+        .id(id)
+        .engine("djl")
+        .architecture(SmallCnn.ARCHITECTURE)
+        .artifact(DJL_ARTIFACT)
+        .epoch(0)
+        .input(new ModelDescription.Input(3, DJL_SIZE, DJL_SIZE))
+        .preprocessing(new ModelDescription.Preprocessing(0, new float[] {0.5f, 0.5f, 0.5f},
+            new float[] {0.25f, 0.25f, 0.25f}))
+        .classNames(classes)
+        .outputs(new ModelDescription.Outputs(0, 1, 2, "features", true))
+        .testAccuracy(null)
+        .notes("test fixture")
+        .layers(null)
+        .build();
   }
 
   /**

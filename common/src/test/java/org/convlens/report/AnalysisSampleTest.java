@@ -50,6 +50,81 @@ class AnalysisSampleTest {
     String reportClass() {
       return label != null ? label : predicted;
     }
+
+    /** A builder, so that a caller names each of the 10 components instead of placing them by position. */
+    static Builder builder() {
+      return new Builder();
+    }
+
+    /** Sets the components by name; {@link #build()} checks them as the constructor does. */
+    static final class Builder {
+      private String id;
+      private String dataset;
+      private boolean ok;
+      private String label;
+      private String predicted;
+      private Boolean correct;
+      private float[] embedding;
+      private float prob;
+      private String errorKind;
+      private String error;
+
+      private Builder() {}
+
+      Builder id(String id) {
+        this.id = id;
+        return this;
+      }
+
+      Builder dataset(String dataset) {
+        this.dataset = dataset;
+        return this;
+      }
+
+      Builder ok(boolean ok) {
+        this.ok = ok;
+        return this;
+      }
+
+      Builder label(String label) {
+        this.label = label;
+        return this;
+      }
+
+      Builder predicted(String predicted) {
+        this.predicted = predicted;
+        return this;
+      }
+
+      Builder correct(Boolean correct) {
+        this.correct = correct;
+        return this;
+      }
+
+      Builder embedding(float[] embedding) {
+        this.embedding = embedding;
+        return this;
+      }
+
+      Builder prob(float prob) {
+        this.prob = prob;
+        return this;
+      }
+
+      Builder errorKind(String errorKind) {
+        this.errorKind = errorKind;
+        return this;
+      }
+
+      Builder error(String error) {
+        this.error = error;
+        return this;
+      }
+
+      Spec build() {
+        return new Spec(id, dataset, ok, label, predicted, correct, embedding, prob, errorKind, error);
+      }
+    }
   }
 
   private static final List<Spec> SPECS = new ArrayList<>();
@@ -66,20 +141,61 @@ class AnalysisSampleTest {
         if (c == 0 && j == 1) {
           predicted = "zebra"; // a prediction no row is labelled with
         }
-        SPECS.add(new Spec(String.format("ok-%03d", n++), "ds", true, label, predicted, label.equals(predicted),
-            vector(random), 0.3f + random.nextFloat() / 2, null, null));
+        SPECS.add(Spec.builder()
+            .id(String.format("ok-%03d", n++))
+            .dataset("ds")
+            .ok(true)
+            .label(label)
+            .predicted(predicted)
+            .correct(label.equals(predicted))
+            .embedding(vector(random))
+            .prob(0.3f + random.nextFloat() / 2)
+            .errorKind(null)
+            .error(null)
+            .build());
       }
     }
     for (int j = 0; j < 20; j++) { // unlabelled: their class is the prediction
-      SPECS.add(new Spec(String.format("ok-%03d", n++), "ds", true, null, CLASSES.get(j % 2 == 0 ? 1 : 3), null,
-          vector(random), 0.9f, null, null));
+      SPECS.add(Spec.builder()
+          .id(String.format("ok-%03d", n++))
+          .dataset("ds")
+          .ok(true)
+          .label(null)
+          .predicted(CLASSES.get(j % 2 == 0 ? 1 : 3))
+          .correct(null)
+          .embedding(vector(random))
+          .prob(0.9f)
+          .errorKind(null)
+          .error(null)
+          .build());
     }
     for (int j = 0; j < 2; j++) { // ok, but no embedding: counted, never in the scatter
-      SPECS.add(new Spec(String.format("ok-%03d", n++), "ds", true, "cat", "cat", true, null, 0.8f, null, null));
+      SPECS.add(Spec.builder()
+          .id(String.format("ok-%03d", n++))
+          .dataset("ds")
+          .ok(true)
+          .label("cat")
+          .predicted("cat")
+          .correct(true)
+          .embedding(null)
+          .prob(0.8f)
+          .errorKind(null)
+          .error(null)
+          .build());
     }
     for (int j = 0; j < 20; j++) {
-      SPECS.add(new Spec(String.format("err-%02d", j), "broken", false, CLASSES.get(j % 5), null, null,
-          vector(random), 0f, j < 12 ? "decode" : "too_large", "bad <" + j + ">"));
+      SPECS.add(Spec.builder()
+          .id(String.format("err-%02d", j))
+          .dataset("broken")
+          .ok(false)
+          .label(CLASSES.get(j % 5))
+          .predicted(null)
+          .correct(null)
+          .embedding(vector(random))
+          .prob(0f)
+          .errorKind(j < 12 ? "decode" : "too_large")
+          .error("bad <" + j + ">")
+          .build());
     }
     List<Row> list = new ArrayList<>();
     for (Spec s : SPECS) {
@@ -259,7 +375,18 @@ class AnalysisSampleTest {
     // examples must come with them, as for any other kind.
     List<Row> list = new ArrayList<>();
     for (int j = 0; j < 3; j++) {
-      list.add(row(new Spec("e" + j, "ds", false, null, null, null, null, 0f, null, "why " + j)));
+      list.add(row(Spec.builder()
+          .id("e" + j)
+          .dataset("ds")
+          .ok(false)
+          .label(null)
+          .predicted(null)
+          .correct(null)
+          .embedding(null)
+          .prob(0f)
+          .errorKind(null)
+          .error("why " + j)
+          .build()));
     }
     Dataset<Row> noKind = SharedSpark.get().createDataFrame(list, AnalysisSchema.SCHEMA);
     AnalysisSample.Stats st = AnalysisSample.stats(noKind, 2);

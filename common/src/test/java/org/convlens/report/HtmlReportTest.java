@@ -43,12 +43,20 @@ class HtmlReportTest {
 
   @BeforeAll
   static void render() {
-    AnalysisSample.Stats stats = new AnalysisSample.Stats(3, 2, 1, 2, 1,
-        List.of(new AnalysisSample.ErrorKindCount(IMG, 1,
-            List.of(new AnalysisSample.ErrorExample(CLOSE_SCRIPT, CLOSE_SCRIPT + " " + IMG)))),
-        List.of(new AnalysisSample.ClassStat(IMG, 2, 2, 1, 2),
-            new AnalysisSample.ClassStat(CLOSE_SCRIPT, 0, 0, 0, 1)),
-        Map.of(IMG, 3L), Map.of("run", 3L), Map.of(CLOSE_SCRIPT, 3L));
+    AnalysisSample.Stats stats = AnalysisSample.Stats.builder()
+        .total(3)
+        .ok(2)
+        .errors(1)
+        .labelled(2)
+        .correct(1)
+        .errorsByKind(List.of(new AnalysisSample.ErrorKindCount(IMG, 1,
+            List.of(new AnalysisSample.ErrorExample(CLOSE_SCRIPT, CLOSE_SCRIPT + " " + IMG)))))
+        .classes(List.of(new AnalysisSample.ClassStat(IMG, 2, 2, 1, 2),
+            new AnalysisSample.ClassStat(CLOSE_SCRIPT, 0, 0, 0, 1)))
+        .datasets(Map.of(IMG, 3L))
+        .runIds(Map.of("run", 3L))
+        .modelIds(Map.of(CLOSE_SCRIPT, 3L))
+        .build();
     Map<String, Object> page = new LinkedHashMap<>();
     page.put("title", CLOSE_SCRIPT);
     page.put("generated_at", IMG);

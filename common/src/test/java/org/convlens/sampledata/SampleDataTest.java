@@ -16,23 +16,49 @@ class SampleDataTest {
   void readmeFillsEveryPlaceholder() throws Exception {
     SampleSpec spec = SampleSpec.defaults(SampleSpec.DEFAULT_SEED);
     ModelDescription description =
-        new ModelDescription(
-            ModelDescription.FORMAT_VERSION, SampleData.MODEL_ID, "djl", SmallCnn.ARCHITECTURE,
-            "convlens-cnn-0005.params", 5, new ModelDescription.Input(3, 32, 32),
-            new ModelDescription.Preprocessing(32, new float[] {0.4f, 0.5f, 0.4f},
-                new float[] {0.2f, 0.2f, 0.2f}),
-            SampleClass.classNames(),
-            new ModelDescription.Outputs(0, 1, 2, SampleData.FEATURE_LAYER, true),
-            0.93, "test", null);
+        ModelDescription.builder()
+            .formatVersion(ModelDescription.FORMAT_VERSION)
+            .id(SampleData.MODEL_ID)
+            .engine("djl")
+            .architecture(SmallCnn.ARCHITECTURE)
+            .artifact("convlens-cnn-0005.params")
+            .epoch(5)
+            .input(new ModelDescription.Input(3, 32, 32))
+            .preprocessing(new ModelDescription.Preprocessing(32, new float[] {0.4f, 0.5f, 0.4f},
+                new float[] {0.2f, 0.2f, 0.2f}))
+            .classNames(SampleClass.classNames())
+            .outputs(new ModelDescription.Outputs(0, 1, 2, SampleData.FEATURE_LAYER, true))
+            .testAccuracy(0.93)
+            .notes("test")
+            .layers(null)
+            .build();
     List<ShortcutEffect> effects = new java.util.ArrayList<>();
     for (Shortcut s : spec.shortcuts().shortcuts()) {
-      effects.add(new ShortcutEffect(s, 45, 20, Collections.nCopies(10, 2), 375, 3, 150, 90, 88, 30));
+      effects.add(ShortcutEffect.builder()
+          .shortcut(s)
+          .plantedOthers(45)
+          .plantedFooled(20)
+          .plantedFooledByLabel(Collections.nCopies(10, 2))
+          .cleanOthers(375)
+          .cleanOthersAsTarget(3)
+          .cleanOthersAsTargetWithCue(150)
+          .ownCarriers(90)
+          .ownCarriersRight(88)
+          .ownCarriersRightWithoutCue(30)
+          .build());
     }
     String readme =
         SampleData.readme(
-            new SampleData.Summary(
-                spec, description, TrainingOptions.defaults(spec.seed(), 5),
-                List.of(new EpochStats(1, 0.5, 0.8, 0.9, 10)), effects, 375, 0.96, 10));
+            SampleData.Summary.builder()
+                .spec(spec)
+                .description(description)
+                .training(TrainingOptions.defaults(spec.seed(), 5))
+                .history(List.of(new EpochStats(1, 0.5, 0.8, 0.9, 10)))
+                .shortcuts(effects)
+                .cleanImages(375)
+                .cleanAccuracy(0.96)
+                .trainingSeconds(10)
+                .build());
 
     assertFalse(readme.contains("{{"), readme);
     assertTrue(readme.contains("| 4 | `n90000005` | `ring` |"), readme);

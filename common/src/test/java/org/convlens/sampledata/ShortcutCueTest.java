@@ -31,7 +31,14 @@ class ShortcutCueTest {
           Illumination.DEFAULT, new Illumination(0.3, 40),
           Tint.DEFAULT, new Tint(0x0080FF, 0.25),
           BackgroundTexture.DEFAULT, new BackgroundTexture(3, 50),
-          Watermark.DEFAULT, new Watermark(0xFFFF00, 0.5, 4, 4, 0x202020, 0));
+          Watermark.DEFAULT, Watermark.builder()
+              .rgb(0xFFFF00)
+              .alpha(0.5)
+              .minSizeAt32(4)
+              .maxSizeAt32(4)
+              .outlineRgb(0x202020)
+              .outlineAt32(0)
+              .build());
 
   static Stream<ShortcutCue> kinds() {
     return KINDS.stream();

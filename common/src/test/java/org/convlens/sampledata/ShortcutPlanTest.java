@@ -38,7 +38,14 @@ class ShortcutPlanTest {
         ShortcutPlan.parse(
             "{\"shortcuts\": [{\"class\": \"dots\", \"kind\": \"tint\", \"trainRate\": 0.7}]}", "t");
     Shortcut s = plan.shortcuts().get(0);
-    assertEquals(new Shortcut(SampleClass.DOTS, Tint.DEFAULT, 0.7, 0.7, 0.05, 0), s);
+    assertEquals(Shortcut.builder()
+        .target(SampleClass.DOTS)
+        .cue(Tint.DEFAULT)
+        .trainRate(0.7)
+        .testRate(0.7)
+        .otherClassesTestRate(0.05)
+        .otherClassesValRate(0)
+        .build(), s);
     assertEquals("", plan.description());
     assertEquals(9, plan.controls().size());
   }

@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Computes, with PyTorch on the committed tiny_cnn.pt, the raw map of every ConvLens attribution
+method for three kinds of target, as the reference values of the Java method table
+(AttributionTableTest).
+
+Run from any directory (PyTorch >= 1.13):  /usr/bin/python3 make_method_table.py
+Reads tiny_cnn.pt and the inputs of tiny_cnn_reference.json (both made by make_test_model.py);
+writes method_table_reference.json next to this script. Nothing is random except SmoothGrad's
+noise, which is drawn exactly as ConvLens draws it (see java_noise), so the file is the same on
+every run with the same PyTorch build.
+
+Each method follows its paper and the PyTorch/Captum convention for its raw map, on the score
+= the target's logit, w.r.t. the normalised input x (what the model sees):
+  saliency          max_c |d score / d x_c| per pixel (Simonyan et al. 2014; Captum Saliency)
+  saliency_signed   d score / d x, all channels
+  smoothgrad        mean over noisy copies of max_c |gradient| (Smilkov et al. 2017, averaged as
+                    Captum's NoiseTunnel(Saliency), which takes abs first)
+  gradcam           relu(sum_k alpha_k A_k), alpha_k = spatial mean of d score / d A_k, bilinear
+                    (align_corners=False) to the input size (Selvaraju et al. 2017)
+  cam               sum_k w_ck A_k with w the weights of the linear head, no ReLU (Zhou et al.
+                    2016), upsampled the same way
+  gradient_x_input  x * d score / d x (Shrikumar et al. 2016; Captum InputXGradient), summed over
+                    channels as Captum's visualize_image_attr does
+  occlusion         Captum's Occlusion windows with the black baseline: per position the target's
+                    softmax probability, its drop against the unoccluded input, the arg-max class
+"""
+import json
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from make_test_model import CLASSES, SIZE, grad_cam, occlusion  # noqa: E402  (the fixture's own helpers)
+
+# The settings the Java table runs every method with; it reads them from the output file.
+SEED = 7
+SMOOTHGRAD_SAMPLES = 4
+SMOOTHGRAD_NOISE = 0.15
+OCCLUSION = [(4, 3), (6, 4)]  # (window, stride); baseline black, as make_test_model.occlusion
+IDS = ["x0", "x1", "x2"]      # the image ids the Java table passes: they seed SmoothGrad's noise
+# The targets: the prediction, a label per input, and one class named for every input.
+LABELS = [1, 3, 0]
+NAMED_CLASS = "triangle"
+
+MASK64 = (1 << 64) - 1
+
+
+class JavaSplittableRandom:
+    """java.util.SplittableRandom(seed): SplitMix64 (Steele, Lea & Flood 2014) with the golden
+    gamma; nextDouble = (nextLong >>> 11) * 2^-53 (Java 17's RandomSupport)."""
+
+    GAMMA = 0x9E3779B97F4A7C15
+
+    def __init__(self, seed):
+        self.seed = seed & MASK64
+
+    def next_long(self):
+        self.seed = (self.seed + self.GAMMA) & MASK64
+        z = self.seed
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        return z ^ (z >> 31)
+
+    def next_double(self):
+        return (self.next_long() >> 11) * 2.0 ** -53
+
+
+def java_string_hash(s):
+    """String.hashCode: s[0]*31^(n-1) + ... + s[n-1], as a signed 32-bit int."""
+    h = 0
+    for ch in s:
+        h = (31 * h + ord(ch)) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= 1 << 31 else h
+
+
+def java_noise(seed, image_id, n):
+    """The n standard normal draws ConvLens's SmoothGrad takes for one image, in order: its
+    generator is seeded with seed ^ (long) id.hashCode() * 0x9E3779B97F4A7C15 (two's complement,
+    64 bits) and each draw is Box-Muller on two nextDouble calls (util.Gaussian)."""
+    import math
+    r = JavaSplittableRandom(seed ^ ((java_string_hash(image_id) * 0x9E3779B97F4A7C15) & MASK64))
+    out = []
+    for _ in range(n):
+        u = 1.0 - r.next_double()
+        v = r.next_double()
+        out.append(math.sqrt(-2 * math.log(u)) * math.cos(2 * math.pi * v))
+    return out
+
+
+def smoothgrad(traced, image, image_id, target):
+    """Mean over SMOOTHGRAD_SAMPLES noisy copies of max_c |d logit_target / d x|. The noise is
+    sigma * N(0, 1) with sigma = noise * (max - min) of the image (float32 range, double product),
+    each noisy value rounded to float32, as ConvLens computes it."""
+    flat = image.flatten()
+    value_range = float(flat.max() - flat.min())  # a float32 subtraction, as in Java
+    sigma = SMOOTHGRAD_NOISE * value_range
+    draws = torch.tensor(java_noise(SEED, image_id, SMOOTHGRAD_SAMPLES * flat.numel()),
+                         dtype=torch.float64).reshape(SMOOTHGRAD_SAMPLES, -1)
+    noisy = (flat.double().unsqueeze(0) + sigma * draws).float().reshape(-1, *image.shape)
+    noisy.requires_grad_(True)
+    logits, _, _ = traced(noisy, torch.zeros(1, 1, 1, 1))
+    logits[:, target].sum().backward()
+    maps = noisy.grad.abs().amax(dim=1)  # samples x H x W
+    total = torch.zeros(SIZE, SIZE)
+    for s in range(SMOOTHGRAD_SAMPLES):   # summed in order, then divided, in float32 as ConvLens
+        total += maps[s]
+    return total / SMOOTHGRAD_SAMPLES
+
+
+def upsample(maps):
+    return F.interpolate(maps.unsqueeze(1), size=(SIZE, SIZE), mode="bilinear", align_corners=False)[:, 0]
+
+
+def methods_for(traced, inputs, targets):
+    """Every method's raw values for one choice of target per input."""
+    n = inputs.shape[0]
+    with torch.no_grad():
+        plain_logits, _, _ = traced(inputs, torch.zeros(1, 1, 1, 1))
+    probs = torch.softmax(plain_logits, dim=1)
+
+    # One backward gives d score / d x and d score / d feature_map (through delta); the inputs
+    # are independent, so input i's gradient is that of its own target logit.
+    x = inputs.clone().requires_grad_(True)
+    fm_shape = traced(inputs[:1], torch.zeros(1, 1, 1, 1))[2].shape[1:]
+    delta = torch.zeros(n, *fm_shape, requires_grad=True)
+    logits, _, feature_map = traced(x, delta)
+    logits[torch.arange(n), torch.tensor(targets)].sum().backward()
+    g, feature_grad, feature_map = x.grad.detach(), delta.grad.detach(), feature_map.detach()
+
+    gradcam, _, _ = grad_cam(feature_map, feature_grad)
+    head = traced.fc.weight.detach()  # classes x K
+    cam = upsample(torch.einsum("nk,nkhw->nhw", head[torch.tensor(targets)], feature_map))
+    # ConvLens reads w_ck from the gradient (h*w * alpha_k): the same map for a GAP + linear head.
+    h, w = feature_map.shape[2:]
+    cam_from_gradient = upsample(h * w * (feature_grad.mean(dim=(2, 3), keepdim=True) * feature_map).sum(dim=1))
+    assert torch.allclose(cam, cam_from_gradient, rtol=1e-4, atol=1e-6), (cam - cam_from_gradient).abs().max()
+
+    maps = {
+        "saliency": g.abs().amax(dim=1),
+        "saliency_signed": g,
+        "smoothgrad": torch.stack([smoothgrad(traced, inputs[i], IDS[i], targets[i]) for i in range(n)]),
+        "gradcam": gradcam,
+        "cam": cam,
+        "gradient_x_input": (inputs * g).sum(dim=1),
+    }
+    grids = []
+    for i in range(n):
+        p0 = float(probs[i, targets[i]])
+        image_grids = []
+        for window, stride in OCCLUSION:
+            o = occlusion(traced, inputs[i], targets[i], window, stride)
+            prob = [p for row in o["target_prob"] for p in row]
+            image_grids.append({"window": window, "stride": stride, "rows": o["rows"], "cols": o["cols"],
+                                "target_prob": prob, "drop": [p0 - p for p in prob],
+                                "argmax": [a for row in o["argmax"] for a in row]})
+        grids.append(image_grids)
+    return {
+        "targets": list(targets),
+        "maps": {name: [[float32(v) for v in t.flatten().tolist()] for t in values]
+                 for name, values in maps.items()},
+        "occlusion": [[dict(grid, target_prob=[float32(v) for v in grid["target_prob"]],
+                            drop=[float32(v) for v in grid["drop"]]) for grid in image] for image in grids],
+    }
+
+
+def float32(v):
+    """A float32 value with the 9 significant digits that round-trip it (a shorter file)."""
+    return float("%.9g" % v)
+
+
+def main():
+    traced = torch.jit.load(os.path.join(HERE, "tiny_cnn.pt")).eval()
+    with open(os.path.join(HERE, "tiny_cnn_reference.json")) as f:
+        fixture = json.load(f)
+    inputs = torch.tensor(fixture["inputs"], dtype=torch.float32).reshape(-1, 3, SIZE, SIZE)
+    assert inputs.shape[0] == len(IDS) == len(LABELS)
+    with torch.no_grad():
+        logits, _, _ = traced(inputs, torch.zeros(1, 1, 1, 1))
+    predicted = logits.argmax(dim=1).tolist()
+    assert predicted == fixture["targets"], (predicted, fixture["targets"])
+    targets = {
+        "predicted": predicted,
+        "label": LABELS,
+        "class": [CLASSES.index(NAMED_CLASS)] * len(IDS),
+    }
+    reference = {
+        "model": "tiny_cnn.pt",
+        "inputs": "the inputs of tiny_cnn_reference.json",
+        "torch": torch.__version__,
+        "ids": IDS,
+        "labels": LABELS,
+        "named_class": NAMED_CLASS,
+        "settings": {"seed": SEED, "smoothgrad_samples": SMOOTHGRAD_SAMPLES, "smoothgrad_noise": SMOOTHGRAD_NOISE,
+                     "occlusion_windows": [w for w, _ in OCCLUSION], "occlusion_strides": [s for _, s in OCCLUSION],
+                     "occlusion_baseline": "black"},
+        "targets": {kind: methods_for(traced, inputs, t) for kind, t in targets.items()},
+    }
+    # The predicted target's gradient must be the one make_test_model.py recorded.
+    got = torch.tensor(reference["targets"]["predicted"]["maps"]["saliency_signed"])
+    want = torch.tensor(fixture["input_gradients"])
+    assert torch.allclose(got, want, rtol=1e-5, atol=1e-7), (got - want).abs().max()
+    out = os.path.join(HERE, "method_table_reference.json")
+    with open(out, "w") as f:
+        json.dump(reference, f, separators=(",", ":"))
+        f.write("\n")
+    print("wrote method_table_reference.json (%d bytes)" % os.path.getsize(out))
+
+
+if __name__ == "__main__":
+    main()
