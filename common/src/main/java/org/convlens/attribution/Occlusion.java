@@ -162,7 +162,11 @@ public final class Occlusion implements AttributionMethod {
     Map<String, Object> out = new LinkedHashMap<>();
     List<Map<String, Object>> grids = new ArrayList<>();
     for (int i = 0; i < settings.occlusionWindows().size(); i++) {
-      grids.add(Map.of("window", settings.occlusionWindows().get(i), "stride", settings.stride(i)));
+      // Ordered: Map.of's order changes from one JVM to the next, and run.json must not.
+      Map<String, Object> grid = new LinkedHashMap<>();
+      grid.put("window", settings.occlusionWindows().get(i));
+      grid.put("stride", settings.stride(i));
+      grids.add(grid);
     }
     out.put(NAME, grids);
     out.put("occlusion_baseline", settings.occlusionBaseline().code());
