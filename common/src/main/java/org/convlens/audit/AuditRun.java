@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -36,7 +35,9 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.convlens.analyze.AnalysisSchema;
+import org.convlens.analyze.AnalyzeRun;
 import org.convlens.analyze.AnalyzeSettings;
+import org.convlens.analyze.RunRecord;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.MapEncoding;
@@ -53,6 +54,7 @@ import org.convlens.model.ModelCache;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputJson;
 import org.convlens.spark.OutputLayout;
 import org.convlens.spark.OutputLock;
 import org.convlens.spark.ProgressReporter;
@@ -223,7 +225,7 @@ public final class AuditRun {
     // The quality checks read the sampled images again: know where from before any work.
     // (By the same dataset names as the analysis used, since ids start with them.)
     StageContext inputs = stage.input().paths().isEmpty()
-        ? inputsOf(stage, new Path(analysisDir.getParent(), "run.json"), hadoop) : stage;
+        ? inputsOf(stage, new Path(analysisDir.getParent(), AnalyzeRun.RUN_FILE), hadoop) : stage;
     if (s.qualitySamples() > 0) {
       if (inputs.input().paths().isEmpty()) {
         throw new InvalidConfigException("input.paths", "the explanation-quality checks re-read "
@@ -613,7 +615,7 @@ public final class AuditRun {
     // says which baseline made it: the check does not spend its forwards again. Its window and
     // stride are the grid's; without that baseline the grid is computed afresh as configured.
     AttributionSettings.Baseline analysedBaseline = methods.contains(Attributions.gridName())
-        ? analysedBaseline(new Path(analysisDir.getParent(), "run.json"), hadoop) : null;
+        ? analysedBaseline(new Path(analysisDir.getParent(), AnalyzeRun.RUN_FILE), hadoop) : null;
     List<org.apache.spark.sql.Column> picked = new ArrayList<>(List.of(col("id").as("_sid"), col("target").as("_target")));
     if (analysedBaseline != null) {
       picked.add(col(Attributions.gridName()));
@@ -775,14 +777,14 @@ public final class AuditRun {
 
   /** The occlusion baseline run.json records the analysis ran with; null when it records none. */
   static AttributionSettings.Baseline analysedBaseline(Path runJson, Configuration hadoop) {
-    JsonNode run = OutputFiles.readJson(runJson, hadoop);
-    JsonNode code = run == null ? null : run.path("attribution").get("occlusion_baseline");
-    if (code == null || !code.isTextual()) {
+    RunRecord run = OutputJson.read(runJson, RunRecord.class, hadoop);
+    Object code = run == null || run.attribution() == null ? null
+        : run.attribution().entries().get("occlusion_baseline");
+    if (!(code instanceof String text)) {
       return null;
     }
     try {
-      return org.convlens.config.Choice.parse(AttributionSettings.Baseline.class, "analyze.occlusion.baseline",
-          code.asText());
+      return org.convlens.config.Choice.parse(AttributionSettings.Baseline.class, "analyze.occlusion.baseline", text);
     } catch (InvalidConfigException e) {
       return null; // a baseline this version does not know: compute the grid afresh
     }
@@ -792,12 +794,12 @@ public final class AuditRun {
   static StageContext inputsOf(StageContext stage, Path runJson, Configuration hadoop) {
     List<String> paths = new ArrayList<>();
     List<String> names = new ArrayList<>();
-    JsonNode run = OutputFiles.readJson(runJson, hadoop);
-    if (run != null) {
-      for (JsonNode ds : run.path("datasets")) {
-        if (ds.hasNonNull("path")) {
-          paths.add(ds.get("path").asText());
-          names.add(ds.path("name").asText(""));
+    RunRecord run = OutputJson.read(runJson, RunRecord.class, hadoop);
+    if (run != null && run.datasets() != null) {
+      for (RunRecord.Dataset ds : run.datasets()) {
+        if (ds.path() != null) {
+          paths.add(ds.path());
+          names.add(ds.name() == null ? "" : ds.name());
         }
       }
     }
