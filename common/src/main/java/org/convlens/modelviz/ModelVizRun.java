@@ -1,9 +1,12 @@
 package org.convlens.modelviz;
 
+import static org.apache.spark.sql.functions.col;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,6 +17,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -236,8 +240,7 @@ public final class ModelVizRun {
       }
       console.println(progress.line(totalSteps));
       Dataset<Row> written = spark.read().parquet(maxDir.toString())
-          .select(java.util.Arrays.stream(ModelVizIndex.TargetEntry.COLUMNS).map(org.apache.spark.sql.functions::col)
-              .toArray(org.apache.spark.sql.Column[]::new))
+          .select(Arrays.stream(ModelVizIndex.TargetEntry.COLUMNS).map(c -> col(c)).toArray(Column[]::new))
           .orderBy("target_kind", "target_index");
       Iterator<Row> it = written.toLocalIterator();
       while (it.hasNext()) {
