@@ -2,8 +2,6 @@ package org.convlens.analyze;
 
 import static org.apache.spark.sql.functions.col;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
@@ -42,6 +40,7 @@ import org.convlens.model.Classifier;
 import org.convlens.model.ModelCache;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputJson;
 import org.convlens.spark.OutputLayout;
 import org.convlens.spark.OutputLock;
 import org.convlens.spark.ProgressReporter;
@@ -54,7 +53,10 @@ import org.convlens.spark.StagedOutput;
  * output rows = input rows.
  */
 public final class AnalyzeRun {
-  /** What a run did; also written as {@code run.json}. */
+  /** The run summary's file name, beside {@code analysis/}: {@link RunRecord}. */
+  public static final String RUN_FILE = "run.json";
+
+  /** What a run did; {@code run.json} ({@link RunRecord}) is written from it. */
   public record Summary(
       String runId,
       String modelId,
@@ -336,44 +338,33 @@ public final class AnalyzeRun {
   private static void writeRunFiles(Path outDir, StageContext stage, AnalyzeSettings analyze, Summary s,
       List<ImageSource> sources,
       Configuration hadoop) throws IOException {
-    Map<String, Object> run = new LinkedHashMap<>();
-    run.put("run_id", s.runId());
-    run.put("finished_at", Instant.now().toString());
-    run.put("schema_version", AnalysisSchema.VERSION);
-    run.put("model_id", s.modelId());
-    run.put("device", s.device());
-    List<Map<String, Object>> datasets = new ArrayList<>();
+    List<RunRecord.Dataset> datasets = new ArrayList<>();
     for (int i = 0; i < sources.size(); i++) {
-      Map<String, Object> d = new LinkedHashMap<>();
-      d.put("name", sources.get(i).name());
-      d.put("format", sources.get(i).format());
-      d.put("path", stage.input().paths().get(i));
-      d.put("classes", sources.get(i).classNames());
-      datasets.add(d);
+      ImageSource source = sources.get(i);
+      datasets.add(new RunRecord.Dataset(source.name(), source.format(), stage.input().paths().get(i),
+          source.classNames()));
     }
-    run.put("datasets", datasets);
-    run.put("analysis", s.output());
-    run.put("inputs", s.inputs());
-    run.put("ok", s.ok());
-    run.put("errors", s.errors());
-    run.put("errors_by_kind", s.errorsByKind());
-    run.put("skipped_files", s.skippedFiles());
-    run.put("skipped_by_reason", s.skippedByReason());
-    run.put("seconds", Math.round(s.seconds() * 100) / 100.0);
-    run.put("images_per_second", Math.round(s.imagesPerSecond() * 10) / 10.0);
-    AttributionSettings a = analyze.attribution();
-    Map<String, Object> methods = new LinkedHashMap<>();
-    methods.put("methods", a.methods());
-    methods.put("target", a.target());
-    methods.put("map_encoding", a.mapEncoding().code());
-    methods.put("map_max_side", a.mapMaxSide());
-    methods.put("seed", a.seed());
-    // Each selected method's own entries (its layer, windows, samples), as the method records them.
-    methods.putAll(s.methodEntries());
-    run.put("attribution", methods);
-    run.put("config", summary(stage, analyze));
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    OutputFiles.writeText(new Path(outDir, "run.json"), json.writeValueAsString(run) + "\n", hadoop);
+    RunRecord run = RunRecord.builder()
+        .runId(s.runId())
+        .finishedAt(Instant.now().toString())
+        .schemaVersion(AnalysisSchema.VERSION)
+        .modelId(s.modelId())
+        .device(s.device())
+        .datasets(datasets)
+        .analysis(s.output())
+        .inputs(s.inputs())
+        .ok(s.ok())
+        .errors(s.errors())
+        .errorsByKind(s.errorsByKind())
+        .skippedFiles(s.skippedFiles())
+        .skippedByReason(s.skippedByReason())
+        .seconds(Math.round(s.seconds() * 100) / 100.0)
+        .imagesPerSecond(Math.round(s.imagesPerSecond() * 10) / 10.0)
+        // Each selected method's own entries (its layer, windows, samples), as the method records them.
+        .attribution(RunRecord.Attribution.of(analyze.attribution(), s.methodEntries()))
+        .config(summary(stage, analyze))
+        .build();
+    OutputJson.write(new Path(outDir, RUN_FILE), run, hadoop);
     OutputFiles.writeText(new Path(outDir, "effective.conf"),
         "# Effective ConvLens configuration of run " + s.runId() + "\n" + stage.rendered(), hadoop);
   }

@@ -312,7 +312,11 @@ public final class Occlusion implements PerturbationGridMethod {
     Settings own = settings.of(SPEC);
     List<Map<String, Object>> grids = new ArrayList<>();
     for (int i = 0; i < own.windows().size(); i++) {
-      grids.add(Map.of("window", own.windows().get(i), "stride", own.stride(i)));
+      // Ordered: Map.of's order changes from one JVM to the next, and run.json must not.
+      Map<String, Object> grid = new LinkedHashMap<>();
+      grid.put("window", own.windows().get(i));
+      grid.put("stride", own.stride(i));
+      grids.add(grid);
     }
     out.put(NAME, grids);
     out.put(BASELINE_ENTRY, own.baseline().code());

@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -36,7 +35,9 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.convlens.analyze.AnalysisSchema;
+import org.convlens.analyze.AnalyzeRun;
 import org.convlens.analyze.AnalyzeSettings;
+import org.convlens.analyze.RunRecord;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.MapEncoding;
@@ -53,6 +54,7 @@ import org.convlens.model.ModelCache;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputJson;
 import org.convlens.spark.OutputLayout;
 import org.convlens.spark.OutputLock;
 import org.convlens.spark.ProgressReporter;
@@ -223,7 +225,7 @@ public final class AuditRun {
     // The quality checks read the sampled images again: know where from before any work.
     // (By the same dataset names as the analysis used, since ids start with them.)
     StageContext inputs = stage.input().paths().isEmpty()
-        ? inputsOf(stage, new Path(analysisDir.getParent(), "run.json"), hadoop) : stage;
+        ? inputsOf(stage, new Path(analysisDir.getParent(), AnalyzeRun.RUN_FILE), hadoop) : stage;
     if (s.qualitySamples() > 0) {
       if (inputs.input().paths().isEmpty()) {
         throw new InvalidConfigException("input.paths", "the explanation-quality checks re-read "
@@ -614,7 +616,7 @@ public final class AuditRun {
     // run.json says which baseline made it: the check does not spend its forwards again. Its window
     // and stride are the grid's; without that baseline the grid is computed afresh as configured.
     AttributionSettings analysedSettings = methods.contains(gridMethod.name())
-        ? withAnalysedBaseline(a, new Path(analysisDir.getParent(), "run.json"), hadoop) : null;
+        ? withAnalysedBaseline(a, new Path(analysisDir.getParent(), AnalyzeRun.RUN_FILE), hadoop) : null;
     List<org.apache.spark.sql.Column> picked = new ArrayList<>(List.of(col("id").as("_sid"), col("target").as("_target")));
     if (analysedSettings != null) {
       picked.add(col(gridMethod.column()));
@@ -779,24 +781,25 @@ public final class AuditRun {
    */
   static AttributionSettings withAnalysedBaseline(AttributionSettings a, Path runJson, Configuration hadoop) {
     PerturbationGridMethod gridMethod = Attributions.perturbationGrid();
-    JsonNode run = OutputFiles.readJson(runJson, hadoop);
-    JsonNode code = run == null ? null : run.path("attribution").get(gridMethod.baselineEntry());
-    if (code == null || !code.isTextual()) {
+    RunRecord run = OutputJson.read(runJson, RunRecord.class, hadoop);
+    Object code = run == null || run.attribution() == null ? null
+        : run.attribution().entries().get(gridMethod.baselineEntry());
+    if (!(code instanceof String text)) {
       return null;
     }
-    return gridMethod.withBaseline(a, code.asText());
+    return gridMethod.withBaseline(a, text);
   }
 
   /** {@code stage} with the inputs (paths and dataset names) run.json records; none without one. */
   static StageContext inputsOf(StageContext stage, Path runJson, Configuration hadoop) {
     List<String> paths = new ArrayList<>();
     List<String> names = new ArrayList<>();
-    JsonNode run = OutputFiles.readJson(runJson, hadoop);
-    if (run != null) {
-      for (JsonNode ds : run.path("datasets")) {
-        if (ds.hasNonNull("path")) {
-          paths.add(ds.get("path").asText());
-          names.add(ds.path("name").asText(""));
+    RunRecord run = OutputJson.read(runJson, RunRecord.class, hadoop);
+    if (run != null && run.datasets() != null) {
+      for (RunRecord.Dataset ds : run.datasets()) {
+        if (ds.path() != null) {
+          paths.add(ds.path());
+          names.add(ds.name() == null ? "" : ds.name());
         }
       }
     }

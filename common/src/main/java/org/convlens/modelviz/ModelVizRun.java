@@ -1,24 +1,23 @@
 package org.convlens.modelviz;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import static org.apache.spark.sql.functions.col;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -37,6 +36,7 @@ import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelParameters;
 import org.convlens.model.ModelSpec;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputJson;
 import org.convlens.spark.OutputLayout;
 import org.convlens.spark.OutputLock;
 import org.convlens.spark.ProgressReporter;
@@ -199,13 +199,13 @@ public final class ModelVizRun {
     OutputFiles.writeText(new Path(writeDir, "architecture.svg"),
         ArchitectureSvg.render(summary.diagram()), hadoop);
     List<FilterGrid> grids = new ArrayList<>();
-    List<Map<String, Object>> filterIndex = new ArrayList<>();
+    List<ModelVizIndex.FilterEntry> filterIndex = new ArrayList<>();
     for (int i = 0; i < convs.size(); i++) {
       FilterGrid g = FilterGrid.of(params, convs.get(i), i == 0);
       String file = i == 0 ? "filters-first.png" : "filters-second.png";
       OutputFiles.writeBytes(new Path(writeDir, file), Images.png(g.render()), hadoop);
       grids.add(g);
-      filterIndex.add(filterEntry(g, file, i == 0 ? "first" : "second"));
+      filterIndex.add(ModelVizIndex.FilterEntry.of(g, file, i == 0 ? "first" : "second"));
     }
 
     ClassVectors.Head head = ClassVectors.head(params, d.numClasses(), classifier.embeddingDim());
@@ -223,7 +223,7 @@ public final class ModelVizRun {
     spark.createDataFrame(vectorRows, ClassVectorsSchema.SCHEMA).write().mode(SaveMode.Overwrite)
         .parquet(new Path(writeDir, CLASS_VECTORS_DIR).toString());
 
-    List<Map<String, Object>> targetIndex = new ArrayList<>();
+    List<ModelVizIndex.TargetEntry> targetIndex = new ArrayList<>();
     int failed = 0;
     Path maxDir = new Path(writeDir, MAXIMIZATION_DIR);
     if (!targets.isEmpty()) {
@@ -240,33 +240,19 @@ public final class ModelVizRun {
       }
       console.println(progress.line(totalSteps));
       Dataset<Row> written = spark.read().parquet(maxDir.toString())
-          .select("target_kind", "target_index", "target_name", "layer", "status", "error",
-              "image_png", "initial_objective", "final_objective", "final_prob", "final_top1_name",
-              "seconds")
+          .select(Arrays.stream(ModelVizIndex.TargetEntry.COLUMNS).map(c -> col(c)).toArray(Column[]::new))
           .orderBy("target_kind", "target_index");
       Iterator<Row> it = written.toLocalIterator();
       while (it.hasNext()) {
         Row r = it.next();
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("kind", r.getString(0));
-        t.put("index", r.getInt(1));
-        t.put("name", r.getString(2));
-        t.put("layer", r.getString(3));
-        t.put("status", r.getString(4));
+        String file = null;
         if (r.isNullAt(6)) {
           failed++;
-          t.put("error", r.getString(5));
         } else {
-          String file = PNG_DIR + "/" + r.getString(0) + "-" + r.getInt(1) + ".png";
+          file = PNG_DIR + "/" + r.getString(0) + "-" + r.getInt(1) + ".png";
           OutputFiles.writeBytes(new Path(writeDir, file), (byte[]) r.get(6), hadoop);
-          t.put("file", file);
-          t.put("initial_objective", r.get(7));
-          t.put("final_objective", r.get(8));
-          t.put("final_prob", r.get(9));
-          t.put("final_top1", r.getString(10));
-          t.put("seconds", r.get(11));
         }
-        targetIndex.add(t);
+        targetIndex.add(ModelVizIndex.TargetEntry.of(r, file));
       }
       if (targetIndex.size() != targets.size()) {
         throw new IllegalStateException("model-viz wrote " + targetIndex.size() + " rows for "
@@ -275,32 +261,23 @@ public final class ModelVizRun {
     }
 
     double seconds = (System.nanoTime() - start) / 1e9;
-    Map<String, Object> index = new LinkedHashMap<>();
-    index.put("run_id", runId);
-    index.put("finished_at", Instant.now().toString());
-    index.put("model_id", d.id());
-    index.put("engine", d.engine());
-    index.put("device", classifier.device());
-    index.put("seconds", Math.round(seconds * 100) / 100.0);
-    index.put("summary", summary);
-    index.put("architecture", "architecture.svg");
-    index.put("filters", filterIndex);
-    Map<String, Object> cv = new LinkedHashMap<>();
-    cv.put("path", CLASS_VECTORS_DIR);
-    cv.put("schema_version", ClassVectorsSchema.VERSION);
-    cv.put("head_weight", head == null ? null : head.weight());
-    cv.put("analysis", analysis == null ? null : analysis.toString());
-    cv.put("analysis_rows", means == null ? 0 : means.rowsUsed());
-    index.put("class_vectors", cv);
-    Map<String, Object> mx = new LinkedHashMap<>();
-    mx.put("path", targets.isEmpty() ? null : MAXIMIZATION_DIR);
-    mx.put("schema_version", MaximizationSchema.VERSION);
-    mx.put("settings", max);
-    mx.put("targets", targetIndex);
-    index.put("maximization", mx);
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-        .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-    OutputFiles.writeText(new Path(writeDir, INDEX_FILE), json.writeValueAsString(index) + "\n", hadoop);
+    ModelVizIndex index = ModelVizIndex.builder()
+        .runId(runId)
+        .finishedAt(Instant.now().toString())
+        .modelId(d.id())
+        .engine(d.engine())
+        .device(classifier.device())
+        .seconds(Math.round(seconds * 100) / 100.0)
+        .summary(OutputJson.tree(summary))
+        .architecture("architecture.svg")
+        .filters(filterIndex)
+        .classVectors(new ModelVizIndex.ClassVectorsEntry(CLASS_VECTORS_DIR, ClassVectorsSchema.VERSION,
+            head == null ? null : head.weight(), analysis == null ? null : analysis.toString(),
+            means == null ? 0 : means.rowsUsed()))
+        .maximization(new ModelVizIndex.MaximizationEntry(targets.isEmpty() ? null : MAXIMIZATION_DIR,
+            MaximizationSchema.VERSION, OutputJson.tree(max), targetIndex))
+        .build();
+    OutputJson.write(new Path(writeDir, INDEX_FILE), index, hadoop);
     return Summary.builder()
         .runId(runId)
         .modelId(d.id())
@@ -313,24 +290,6 @@ public final class ModelVizRun {
         .classMeanRows(means == null ? 0 : means.rowsUsed())
         .seconds(seconds)
         .build();
-  }
-
-  private static Map<String, Object> filterEntry(FilterGrid g, String file, String which) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("which", which);
-    m.put("parameter", g.parameter());
-    m.put("module", g.module());
-    m.put("shape", g.shape());
-    m.put("layout", g.layout().name().toLowerCase(Locale.ROOT));
-    m.put("file", file);
-    m.put("width", g.width());
-    m.put("height", g.height());
-    m.put("columns", g.columns());
-    m.put("rows", g.rows());
-    m.put("group_columns", g.groupColumns());
-    m.put("group_rows", g.groupRows());
-    m.put("scale", g.scale());
-    return m;
   }
 
   /**

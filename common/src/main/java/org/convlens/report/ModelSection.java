@@ -3,9 +3,9 @@ package org.convlens.report;
 import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -18,7 +18,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.data.HadoopPaths;
+import org.convlens.modelviz.ModelVizIndex;
 import org.convlens.modelviz.ModelVizRun;
+import org.convlens.spark.OutputJson;
 
 /**
  * The report's model sections from a model-viz output ({@code <out>/model/}): the summary and
@@ -27,8 +29,6 @@ import org.convlens.modelviz.ModelVizRun;
  * targets shown are capped by {@code report.maximization.max-targets}.
  */
 public final class ModelSection {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private ModelSection() {}
 
   /** The JSON-ready model section read from {@code dir}, or null when it holds no model-viz output. */
@@ -39,33 +39,37 @@ public final class ModelSection {
     if (!HadoopPaths.isFile(index, conf)) {
       return null;
     }
-    JsonNode viz = JSON.readTree(readBytes(index, conf));
+    ModelVizIndex viz = OutputJson.parse(new String(readBytes(index, conf), StandardCharsets.UTF_8),
+        ModelVizIndex.class);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("path", dir.toString());
-    for (String k : List.of("run_id", "finished_at", "model_id", "engine", "device")) {
-      m.put(k, viz.path(k).asText(null));
-    }
-    m.put("summary", viz.get("summary"));
-    Path svg = new Path(dir, viz.path("architecture").asText("architecture.svg"));
+    m.put("run_id", viz.runId());
+    m.put("finished_at", viz.finishedAt());
+    m.put("model_id", viz.modelId());
+    m.put("engine", viz.engine());
+    m.put("device", viz.device());
+    m.put("summary", viz.summary());
+    Path svg = new Path(dir, viz.architecture() == null ? "architecture.svg" : viz.architecture());
     m.put("architecture_svg", HadoopPaths.isFile(svg, conf) ? dataUri("image/svg+xml", readBytes(svg, conf)) : null);
 
     List<Map<String, Object>> filters = new ArrayList<>();
-    for (JsonNode f : viz.path("filters")) {
+    for (ModelVizIndex.FilterEntry f : viz.filters() == null ? List.<ModelVizIndex.FilterEntry>of() : viz.filters()) {
       Map<String, Object> g = new LinkedHashMap<>();
-      for (String k : List.of("which", "module", "parameter", "layout")) {
-        g.put(k, f.path(k).asText(null));
-      }
-      g.put("shape", f.get("shape"));
-      g.put("width", f.path("width").asInt());
-      g.put("height", f.path("height").asInt());
-      Path png = new Path(dir, f.path("file").asText());
+      g.put("which", f.which());
+      g.put("module", f.module());
+      g.put("parameter", f.parameter());
+      g.put("layout", f.layout());
+      g.put("shape", f.shape());
+      g.put("width", f.width());
+      g.put("height", f.height());
+      Path png = new Path(dir, String.valueOf(f.file()));
       g.put("png", HadoopPaths.isFile(png, conf) ? dataUri("image/png", readBytes(png, conf)) : null);
       filters.add(g);
     }
     m.put("filters", filters);
     m.put("class_vectors", classVectors(spark, new Path(dir, ModelVizRun.CLASS_VECTORS_DIR), conf, s));
     m.put("maximization", maximization(spark, new Path(dir, ModelVizRun.MAXIMIZATION_DIR), conf, s,
-        viz.path("maximization").path("settings")));
+        viz.maximization() == null ? null : viz.maximization().settings()));
     return m;
   }
 
@@ -121,7 +125,7 @@ public final class ModelSection {
   static Map<String, Object> maximization(SparkSession spark, Path dir, Configuration conf,
       ReportSettings s, JsonNode settings) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("settings", settings.isMissingNode() ? null : settings);
+    m.put("settings", settings);
     List<Map<String, Object>> targets = new ArrayList<>();
     m.put("targets", targets);
     if (HadoopPaths.statusOrNull(dir, conf) == null) {

@@ -24,6 +24,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 import org.convlens.analyze.AnalysisSchema;
+import org.convlens.analyze.AnalyzeRun;
+import org.convlens.analyze.RunRecord;
 import org.convlens.attribution.AttributionMethod;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.MapEncoding;
@@ -33,6 +35,7 @@ import org.convlens.config.StageContext;
 import org.convlens.data.HadoopPaths;
 import org.convlens.modelviz.ModelVizRun;
 import org.convlens.spark.OutputFiles;
+import org.convlens.spark.OutputJson;
 import org.convlens.spark.OutputLayout;
 import org.convlens.spark.OutputLock;
 import org.convlens.spark.ProgressReporter;
@@ -235,7 +238,7 @@ public final class ReportRun {
       phases.start("model sections from " + modelDir);
       model = ModelSection.read(spark, modelDir, s);
     }
-    JsonNode runJson = OutputFiles.readJson(new Path(analysisDir.getParent(), "run.json"), hadoop);
+    RunRecord runJson = OutputJson.read(new Path(analysisDir.getParent(), AnalyzeRun.RUN_FILE), RunRecord.class, hadoop);
     Path auditDir = auditSettings.dir().isEmpty() ? new Path(outDir, org.convlens.audit.AuditRun.AUDIT_DIR)
         : HadoopPaths.qualify(auditSettings.dir(), hadoop);
     JsonNode audit = OutputFiles.readJson(new Path(auditDir, org.convlens.audit.AuditRun.SUMMARY_FILE), hadoop);
@@ -318,34 +321,37 @@ public final class ReportRun {
   }
 
   /** The analyze run's settings worth showing (from run.json), flattened to key = value. */
-  private static Map<String, String> runSettings(JsonNode run) {
+  private static Map<String, String> runSettings(RunRecord run) {
     Map<String, String> m = new LinkedHashMap<>();
     if (run == null) {
       return m;
     }
-    for (String k : List.of("run_id", "model_id", "device", "finished_at", "seconds")) {
-      if (run.has(k)) {
-        m.put(k, run.get(k).asText());
-      }
+    m.put("run_id", String.valueOf(run.runId()));
+    m.put("model_id", String.valueOf(run.modelId()));
+    m.put("device", String.valueOf(run.device()));
+    m.put("finished_at", String.valueOf(run.finishedAt()));
+    m.put("seconds", String.valueOf(run.seconds()));
+    if (run.config() != null) {
+      m.putAll(run.config());
     }
-    JsonNode cfg = run.path("config");
-    cfg.fieldNames().forEachRemaining(k -> m.put(k, cfg.get(k).asText()));
-    JsonNode att = run.path("attribution");
+    // The attribution block is open-ended (each method adds its own entries): shown as its JSON,
+    // a list or an object as JSON text.
+    JsonNode att = run.attribution() == null ? OutputJson.tree(Map.of()) : OutputJson.tree(run.attribution());
     att.fieldNames().forEachRemaining(k -> m.put("attribution." + k,
         att.get(k).isValueNode() ? att.get(k).asText() : att.get(k).toString()));
     return m;
   }
 
   /** The analyze run's datasets (name, format, path) from run.json. */
-  private static List<Map<String, String>> datasets(JsonNode run) {
+  private static List<Map<String, String>> datasets(RunRecord run) {
     List<Map<String, String>> out = new ArrayList<>();
-    if (run != null) {
-      for (JsonNode d : run.path("datasets")) {
+    if (run != null && run.datasets() != null) {
+      for (RunRecord.Dataset d : run.datasets()) {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("name", d.path("name").asText());
-        m.put("format", d.path("format").asText());
-        m.put("path", d.path("path").asText());
-        m.put("classes", String.valueOf(d.path("classes").size()));
+        m.put("name", String.valueOf(d.name()));
+        m.put("format", String.valueOf(d.format()));
+        m.put("path", String.valueOf(d.path()));
+        m.put("classes", String.valueOf(d.classes() == null ? 0 : d.classes().size()));
         out.add(m);
       }
     }
@@ -353,7 +359,7 @@ public final class ReportRun {
   }
 
   private static Map<String, Object> runSection(Path analysis, String modelId, List<Row> models,
-      AnalysisSample.Stats stats, JsonNode runJson) {
+      AnalysisSample.Stats stats, RunRecord runJson) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("analysis_path", analysis.toString());
     m.put("model_id", modelId);

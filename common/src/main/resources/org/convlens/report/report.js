@@ -97,9 +97,10 @@
     ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
   }
 
-  function section(id, fn) {
+  /** Draws section id with its renderer, fn(the section element, data), or notes why it could not. */
+  function section(id, fn, data) {
     try {
-      fn($(id));
+      fn($(id), data);
       $(id).setAttribute('data-rendered', 'true');
     } catch (e) {
       $(id).setAttribute('data-rendered', 'error');
@@ -110,9 +111,115 @@
 
   var RICH_TOOLTIP = { trigger: 'item', renderMode: 'richText', confine: true };
 
+  // ---------- the data's typed shape (from run.json and model-viz.json) ----------
+  /**
+   * run.json, the analyze run's summary, as written (Java: analyze.RunRecord; docs/parquet-schema.md).
+   * @typedef {Object} RunJson
+   * @property {string} run_id
+   * @property {string} finished_at ISO-8601 UTC
+   * @property {number} schema_version
+   * @property {string} model_id
+   * @property {?string} device
+   * @property {Array<{name: string, format: string, path: string, classes: string[]}>} datasets
+   * @property {string} analysis the Parquet folder
+   * @property {number} inputs
+   * @property {number} ok
+   * @property {number} errors
+   * @property {Object<string, number>} errors_by_kind
+   * @property {number} skipped_files
+   * @property {Object<string, number>} skipped_by_reason
+   * @property {number} seconds
+   * @property {number} images_per_second
+   * @property {Object<string, *>} attribution methods, target, map_encoding, map_max_side, seed, then
+   *     each selected method's own entries
+   * @property {Object<string, string>} config key path to value
+   */
+
+  /**
+   * One class's counts in the analysis (Java: report.AnalysisSample.ClassStat).
+   * @typedef {{name: string, count: number, labelled: number, correct: number, predicted: number}} ClassStat
+   */
+
+  /**
+   * The run summary's data (Java: report.ReportRun.runSection).
+   * @typedef {Object} RunData
+   * @property {string} analysis_path
+   * @property {string} model_id
+   * @property {{classes: ClassStat[]}} stats the analysis's counts (total, ok, labelled, ... per class)
+   * @property {?RunJson} run_json null when the analysis has no run.json
+   */
+
+  /**
+   * A filter grid image (Java: modelviz.ModelVizIndex.FilterEntry, with its PNG inlined).
+   * @typedef {Object} FilterData
+   * @property {string} which 'first' or 'second'
+   * @property {string} module
+   * @property {string} parameter
+   * @property {string} layout 'rgb' or 'by_input_channel'
+   * @property {number[]} shape the weight's shape
+   * @property {number} width
+   * @property {number} height
+   * @property {?string} png data URI
+   */
+
+  /**
+   * A class-vector PCA view (Java: report.ModelSection.classVectors); x, y, explained,
+   * trustworthiness and trust_k only when the view could be drawn, note otherwise.
+   * @typedef {Object} ClassVectorView
+   * @property {string} key
+   * @property {string} title
+   * @property {string} what
+   * @property {string[]} classes
+   * @property {number[]=} x
+   * @property {number[]=} y
+   * @property {number[]=} explained
+   * @property {number=} trustworthiness
+   * @property {number=} trust_k
+   * @property {string=} note
+   */
+
+  /**
+   * An input-maximisation target (Java: report.ModelSection.maximization, from the Parquet table).
+   * @typedef {Object} MaximizationTarget
+   * @property {string} kind 'class' or 'channel'
+   * @property {number} index
+   * @property {string} name
+   * @property {string} status 'ok' when it finished
+   * @property {?string} error
+   * @property {number} steps
+   * @property {number[]} objective per step
+   * @property {number[]} tv_loss per step
+   * @property {?number[]} target_prob per step (class targets)
+   * @property {number[]} snapshot_steps
+   * @property {?string} final_top1_name
+   * @property {string[]} snapshots data URIs, one per snapshot step
+   * @property {?string} final_png data URI
+   */
+
+  /**
+   * The model sections' data: model-viz.json (Java: modelviz.ModelVizIndex) read by
+   * report.ModelSection, its images inlined and the Parquet tables it indexes added.
+   * @typedef {Object} ModelData
+   * @property {string} path the model-viz folder
+   * @property {string} run_id
+   * @property {string} finished_at
+   * @property {string} model_id
+   * @property {string} engine
+   * @property {string} device
+   * @property {{input: number[], layers: Object[]}} summary the model summary (modelviz.ModelSummary)
+   * @property {?string} architecture_svg data URI
+   * @property {FilterData[]} filters
+   * @property {ClassVectorView[]} class_vectors
+   * @property {{settings: ?Object, targets: MaximizationTarget[], total_targets: (number|undefined)}} maximization
+   */
+
   // ---------- run summary ----------
-  function runSection() {
-    var classes = D.run.stats.classes.filter(function (c) { return c.labelled > 0; });
+  /**
+   * @param {HTMLElement} root
+   * @param {RunData} run
+   */
+  function runSection(root, run) {
+    var classes = run.stats.classes.filter(function (c) { return c.labelled > 0; });
     if (!classes.length) {
       note($('class-accuracy'), 'No labelled images: accuracy per class is not available.');
       return;
@@ -129,19 +236,27 @@
   }
 
   // ---------- model ----------
-  function modelSection(root) {
-    if (!D.model) return;
-    if (D.model.architecture_svg) {
+  /**
+   * @param {HTMLElement} root
+   * @param {?ModelData} model null without a model-viz output
+   */
+  function modelSection(root, model) {
+    if (!model) return;
+    if (model.architecture_svg) {
       var fig = $('architecture');
-      fig.appendChild(el('img', { src: D.model.architecture_svg, alt: 'architecture diagram' }));
+      fig.appendChild(el('img', { src: model.architecture_svg, alt: 'architecture diagram' }));
     }
   }
 
-  function filtersSection(root) {
+  /**
+   * @param {HTMLElement} root
+   * @param {?ModelData} model
+   */
+  function filtersSection(root, model) {
     var box = $('filter-grids');
-    if (!D.model) { note(box, 'No model-viz output: run convlens model-viz to draw the filters.'); return; }
-    if (!D.model.filters.length) { note(box, 'The model has no 4-D convolution weights to draw.'); return; }
-    D.model.filters.forEach(function (f) {
+    if (!model) { note(box, 'No model-viz output: run convlens model-viz to draw the filters.'); return; }
+    if (!model.filters.length) { note(box, 'The model has no 4-D convolution weights to draw.'); return; }
+    model.filters.forEach(function (/** FilterData */ f) {
       var what = f.which === 'first' ? 'First layer' : 'Second layer';
       var img = el('img', { src: f.png, alt: what + ' filters' });
       img.width = Math.min(520, f.width * (f.width < 200 ? 4 : 1));
@@ -152,9 +267,14 @@
   }
 
   // ---------- class vectors ----------
-  function classVectorSection(root) {
+  /**
+   * @param {HTMLElement} root
+   * @param {?ModelData} model
+   */
+  function classVectorSection(root, model) {
     var select = $('class-vector-kind');
-    var views = D.model && D.model.class_vectors ? D.model.class_vectors : [];
+    /** @type {ClassVectorView[]} */
+    var views = model && model.class_vectors ? model.class_vectors : [];
     if (!views.length) { note(root, 'No class vectors: run convlens model-viz after analyze.'); return; }
     views.forEach(function (v, i) { option(select, i, v.title); });
     function draw() {
@@ -552,10 +672,15 @@
   }
 
   // ---------- input maximisation ----------
-  function maximizationSection(root) {
-    var M = D.model && D.model.maximization;
+  /**
+   * @param {HTMLElement} root
+   * @param {?ModelData} model
+   */
+  function maximizationSection(root, model) {
+    var M = model && model.maximization;
+    /** @type {MaximizationTarget[]} */
     var targets = M ? M.targets.filter(function (t) { return t.status === 'ok'; }) : [];
-    if (!targets.length) { note(root, D.model ? 'No input-maximisation targets were computed.' : 'No model-viz output: run convlens model-viz.'); return; }
+    if (!targets.length) { note(root, model ? 'No input-maximisation targets were computed.' : 'No model-viz output: run convlens model-viz.'); return; }
     var sel = $('max-target'), slider = $('max-step'), play = $('max-play'), canvas = $('max-canvas');
     targets.forEach(function (t, i) { option(sel, i, t.name + (t.kind === 'channel' ? '' : ' (class ' + t.index + ')')); });
     var frames = [], t = null, timer = null;
@@ -1021,14 +1146,14 @@
     })));
   }
 
-  section('run', runSection);
-  section('model', modelSection);
-  section('filters', filtersSection);
-  section('class-vectors', classVectorSection);
+  section('run', runSection, D.run);
+  section('model', modelSection, D.model);
+  section('filters', filtersSection, D.model);
+  section('class-vectors', classVectorSection, D.model);
   section('embedding', embeddingSection);
   section('gallery', gallerySection);
   section(GRID.name, gridSection);
   section('attribution', attributionSection);
-  section('maximization', maximizationSection);
+  section('maximization', maximizationSection, D.model);
   section('audit', auditSection);
 })();
