@@ -88,7 +88,9 @@ def forward_backward_rate(model, batch, images):
         x = x0.clone().requires_grad_(True)
         delta = None
         if model.delta and model.delta_shape:
-            delta = torch.zeros([batch] + list(model.delta_shape[1:]), requires_grad=True)
+            # featureMapShape is one image's C×H×W (a leading batch dimension, if given, is replaced)
+            shape = list(model.delta_shape)[-3:]
+            delta = torch.zeros([batch] + shape, requires_grad=True)
         logits = model(x, delta)
         target = logits.argmax(dim=1)
         logits.gather(1, target.view(-1, 1)).sum().backward()

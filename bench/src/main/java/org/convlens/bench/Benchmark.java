@@ -411,15 +411,24 @@ public final class Benchmark {
     return file;
   }
 
-  /** A manifest of {@code n} lines, the sample ImageNet validation images repeated. */
+  /**
+   * A manifest of {@code n} lines naming {@code n} distinct files: copies of the sample ImageNet
+   * validation images, repeated (the analyze job refuses a manifest line that names a file an
+   * earlier line named, as a {@code duplicate} error row).
+   */
   private Path repeatImagenet(int n, Path file) throws IOException {
     List<Path> val;
     try (var s = Files.list(ConvLensHome.sampleData().resolve("imagenet/val"))) {
       val = s.filter(Files::isRegularFile).sorted().toList();
     }
+    Path copies = file.resolveSibling("imagenet-bench");
+    Files.createDirectories(copies);
     List<String> lines = new ArrayList<>(List.of("path"));
     for (int i = 0; i < n; i++) {
-      lines.add(val.get(i % val.size()).toAbsolutePath().toString());
+      Path from = val.get(i % val.size());
+      Path to = copies.resolve(String.format(Locale.ROOT, "%06d-%s", i, from.getFileName()));
+      Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      lines.add(to.toAbsolutePath().toString());
     }
     Files.write(file, lines);
     return file;
