@@ -12,8 +12,8 @@ import org.convlens.attribution.AttributionSettings;
 
 /**
  * {@code <out>/run.json}, the analyze run's summary: written once by {@link AnalyzeRun}, read back
- * by the audit (which datasets, which occlusion baseline) and the report (settings and datasets
- * tables). The JSON keys are the components in snake_case, in this order ({@code
+ * by the audit (which datasets, which perturbation-grid baseline) and the report (settings and
+ * datasets tables). The JSON keys are the components in snake_case, in this order ({@code
  * docs/parquet-schema.md}); written and read with {@link org.convlens.spark.OutputJson}. The
  * names are declared on the types ({@link JsonNaming}) so that any mapper, the report's
  * included, writes the same keys.
@@ -70,7 +70,7 @@ public record RunRecord(
   /**
    * The {@code attribution} block: the settings every method shares, then each selected method's
    * own entries ({@link org.convlens.attribution.AttributionMethod#recorded}), flat beside them
-   * as the methods name them (e.g. {@code gradcam_layer}, {@code occlusion}).
+   * as the methods name them.
    *
    * @param methods the methods run, in registry order
    * @param target {@code analyze.target}
