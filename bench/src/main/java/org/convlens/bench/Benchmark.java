@@ -189,11 +189,8 @@ public final class Benchmark {
     row("analyze job, saliency + Grad-CAM (Spark)", sparkSal, "img/s",
         String.format(Locale.ROOT, "%d images", images));
 
-    int positions = 0;
-    for (int i = 0; i < windows.size(); i++) {
-      int s = settings.of(Occlusion.SPEC).stride(i);
-      positions += Occlusion.positions(d.input().height(), windows.get(i), s) * Occlusion.positions(d.input().width(), windows.get(i), s);
-    }
+    // The forwards an image costs, as the method counts them (its progress unit).
+    long positions = new Occlusion().extraForwardsPerImage(settings, d);
     int auto = settings.of(Occlusion.SPEC).perturbationsPerEval(d.input().channels() * d.input().height() * d.input().width());
     List<Integer> per = new ArrayList<>(List.of(1, auto));
     for (int p : o.perturbationBatches()) {
@@ -217,9 +214,10 @@ public final class Benchmark {
     out.printf(Locale.ROOT, "  fastest perturbation batch: %d (the configured default gives %d)%n", bestPer, auto);
     if (modelPath.endsWith(".pt")) {
       // PyTorch on the same file, threads and batches: the ratios are what carries between machines.
+      Occlusion.Settings grids = settings.of(Occlusion.SPEC);
       List<Integer> windowStrides = new ArrayList<>();
-      for (int i = 0; i < windows.size(); i++) {
-        windowStrides.add(settings.of(Occlusion.SPEC).stride(i));
+      for (int i = 0; i < grids.windows().size(); i++) {
+        windowStrides.add(grids.stride(i));
       }
       new TorchReference(o.python(), out).compare(Path.of(modelPath),
           new TorchReference.Work(threads * Math.max(1, base.model().threads()), batch, rawImages,
