@@ -40,10 +40,10 @@ import org.convlens.model.Softmax;
  * How far each explanation method can be trusted, measured on a sample of images on the
  * executors (each task loads its own copy of the model, since the check rewrites its weights).
  *
- * <p><b>Model-parameter randomisation</b> (Adebayo et al., NeurIPS 2018), cascading: the layers are randomised one more at a time from the top (the
- * logits) down ({@link ParameterRandomizer}), and after each step every method's map of the same
- * image and the same target class is compared with the trained model's by Spearman rank
- * correlation of the absolute values (the paper's "absolute-value" variant). A map that the
+ * <p><b>Model-parameter randomisation</b> (Adebayo et al., NeurIPS 2018), cascading: the layers
+ * are randomised one more at a time from the top (the logits) down ({@link ParameterRandomizer}),
+ * and after each step every method's map of the same image and the same target class is compared
+ * with the trained model's by Spearman rank correlation of the absolute values (the paper's "absolute-value" variant). A map that the
  * explanation of a random model reproduces does not explain the model: it should fall towards 0.
  *
  * <p><b>Deletion and insertion</b> (Petsiuk, Das and Saenko, "RISE", BMVC 2018): pixels are
@@ -57,9 +57,10 @@ import org.convlens.model.Softmax;
  * PerturbationGridMethod}), the costly map (one forward per window position), is checked at one
  * window; in the cascade it is re-run only at {@code gridSteps} of the steps and with its window
  * laid as tiles (stride = window), compared with the trained model's tiles. The trained model's
- * grid can come from the analysis ({@link #STORED_GRID}). The curves' images of a whole chunk go through the model in full batches,
- * and the ends every curve of an image shares go through once. Rows carry each image's figures;
- * {@link QualityFigures} averages them and gives their intervals.
+ * grid can come from the analysis ({@link #STORED_GRID}). The curves' images of a whole chunk go
+ * through the model in full batches, and the ends every curve of an image shares go through
+ * once. Rows carry each image's figures; {@link QualityFigures} averages them and gives their
+ * intervals.
  */
 public final class ExplanationQuality {
   public static final String RANDOMIZATION = "randomization";
