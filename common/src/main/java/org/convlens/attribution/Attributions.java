@@ -48,22 +48,20 @@ public final class Attributions {
   }
 
   /**
-   * The report's view of every method, in registry order: its name, title, and the map column it
-   * overlays ({@code map}, null when none) or whether its column is a perturbation {@code grid}.
-   * Serialised into the report's data, so the page names no method itself.
+   * The report's view of one method: its name, title, and the map column it overlays ({@code
+   * map}, null when none) or whether its column is a perturbation {@code grid}. Serialised into
+   * the report's data, so the page names no method itself.
    */
-  public static List<Map<String, Object>> reportSections() {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (AttributionMethod m : ALL) {
-      Map<String, Object> e = new LinkedHashMap<>();
-      e.put("name", m.name());
-      e.put("title", m.title());
+  public record ReportSection(String name, String title, String map, boolean grid) {
+    static ReportSection of(AttributionMethod m) {
       AttributionMethod.MapColumn overlay = m.overlay();
-      e.put("map", overlay == null ? null : overlay.column());
-      e.put("grid", m.perturbationGrid());
-      out.add(e);
+      return new ReportSection(m.name(), m.title(), overlay == null ? null : overlay.column(), m.perturbationGrid());
     }
-    return out;
+  }
+
+  /** Every method's {@link ReportSection}, in registry order. */
+  public static List<ReportSection> reportSections() {
+    return ALL.stream().map(ReportSection::of).toList();
   }
 
   /** Every selected method's own run.json entries ({@link AttributionMethod#recorded}), in registry order. */

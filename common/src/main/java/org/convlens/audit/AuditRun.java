@@ -6,8 +6,6 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.sql.Timestamp;
@@ -29,7 +27,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -53,7 +50,6 @@ import org.convlens.model.Classifier;
 import org.convlens.model.ModelCache;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.ModelSpec;
-import org.convlens.spark.OutputFiles;
 import org.convlens.spark.OutputJson;
 import org.convlens.spark.OutputLayout;
 import org.convlens.spark.OutputLock;
@@ -262,8 +258,8 @@ public final class AuditRun {
     String auditId = OutputLayout.newRunId();
     Timestamp created = Timestamp.from(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     // Written beside the audit folder and swapped in when complete.
-    Map<String, Object> mistakes;
-    Map<String, Object> quality = null;
+    AuditSummary.Mistakes mistakes;
+    AuditSummary.Quality quality = null;
     List<Finding> findings = new ArrayList<>();
     Verdicts.Result verdicts;
     Phases phases = new Phases(console);
@@ -273,34 +269,29 @@ public final class AuditRun {
           d.id(), methods.isEmpty() ? "no methods (the analysis has no maps)" : String.join(", ", methods), s.grid(),
           s.grid());
 
-      Map<String, Object> json = new LinkedHashMap<>();
-      json.put("audit_id", auditId);
-      json.put("model_id", d.id());
-      json.put("created_at", created.toInstant().toString());
-      json.put("analysis", analysisDir.toString());
-      json.put("images", images);
-      json.put("classes", names);
-      json.put("settings", s.toMap());
-      json.put("methods", methods);
+      AuditSummary.Builder json = AuditSummary.builder()
+          .auditId(auditId)
+          .modelId(d.id())
+          .createdAt(created.toInstant().toString())
+          .analysis(analysisDir.toString())
+          .images(images)
+          .classes(names)
+          .settings(s.toMap())
+          .methods(methods);
 
       // Where each class looks, and shortcuts.
       List<ClassAttention.Mean> means = methods.isEmpty() ? List.of() : ClassAttention.compute(rows, methods, s.grid(), h, w);
       List<Row> attention = new ArrayList<>();
-      List<Map<String, Object>> attentionJson = new ArrayList<>();
+      List<AuditSummary.Attention> attentionJson = new ArrayList<>();
       for (ClassAttention.Mean m : means) {
         String name = m.key().cls() >= 0 && m.key().cls() < names.size() ? names.get(m.key().cls()) : null;
         attention.add(RowFactory.create(m.key().scope(), m.key().cls(), name, m.key().method(), m.images(), s.grid(),
             m.map()));
-        Map<String, Object> a = new LinkedHashMap<>();
-        a.put("scope", m.key().scope());
-        a.put("class", m.key().cls());
-        a.put("method", m.key().method());
-        a.put("images", m.images());
-        a.put("map", round(m.map()));
-        attentionJson.add(a);
+        attentionJson.add(new AuditSummary.Attention(m.key().scope(), m.key().cls(), m.key().method(), m.images(),
+            round(m.map())));
       }
       tables.write(AuditSchema.ATTENTION, attention);
-      json.put("attention", attentionJson);
+      json.attention(attentionJson);
 
       phases.done("attention");
 
@@ -320,9 +311,10 @@ public final class AuditRun {
           .tables(tables)
           .console(console)
           .build();
+      Map<String, Object> sections = new LinkedHashMap<>();
       for (ShortcutDetector detector : ShortcutDetectors.all()) {
         ShortcutDetector.Result found = detector.detect(context);
-        json.put(detector.name(), found.section());
+        sections.put(detector.name(), found.section());
         findings.addAll(found.findings());
         phases.done(detector.name());
       }
@@ -333,12 +325,13 @@ public final class AuditRun {
       unconfirmed.addAll(verdicts.unconfirmed());
       tables.write(AuditSchema.FINDINGS, verdicts.findings().stream().map(AuditRun::verdictRow).toList());
       tables.write(AuditSchema.SIGNALS, findings.stream().map(f -> signalRow(f, !unconfirmed.contains(f))).toList());
-      json.put("findings", verdicts.findings().stream().map(AuditRun::verdictJson).toList());
-      json.put("signals", findings.stream().map(f -> signalJson(f, !unconfirmed.contains(f))).toList());
+      json.detectors(sections)
+          .findings(verdicts.findings().stream().map(AuditSummary.VerdictEntry::of).toList())
+          .signals(findings.stream().map(f -> AuditSummary.SignalEntry.of(f, !unconfirmed.contains(f))).toList());
 
       // Mistakes.
       mistakes = mistakesSection(rows, names, s, tables);
-      json.put("mistakes", mistakes);
+      json.mistakes(mistakes);
       phases.done("mistakes");
 
       // Explanation quality on a sample.
@@ -350,12 +343,11 @@ public final class AuditRun {
         tables.write(AuditSchema.RANDOMIZATION, List.of());
         tables.write(AuditSchema.FAITHFULNESS, List.of());
       }
-      json.put("quality", quality);
+      json.quality(quality);
       phases.done("explanation quality");
       rows.unpersist();
 
-      ObjectMapper pretty = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-      OutputFiles.writeText(new Path(staged.path(), SUMMARY_FILE), pretty.writeValueAsString(json) + "\n", hadoop);
+      OutputJson.write(new Path(staged.path(), SUMMARY_FILE), json.build(), hadoop);
 
       staged.replace(lock);
     }
@@ -368,11 +360,8 @@ public final class AuditRun {
     }
     Map<String, Estimate> finalSpearman = new LinkedHashMap<>();
     if (quality != null) {
-      @SuppressWarnings("unchecked")
-      List<Map<String, Object>> cascade = (List<Map<String, Object>>) quality.get("randomization");
-      for (Map<String, Object> r : cascade) { // by method, then step: the last step stays
-        finalSpearman.put((String) r.get("method"), new Estimate((Double) r.get("spearman_mean"),
-            (Double) r.get("spearman_lo"), (Double) r.get("spearman_hi")));
+      for (AuditSummary.RandomizationEntry r : quality.randomization()) { // by method, then step: the last step stays
+        finalSpearman.put(r.method(), new Estimate(r.spearmanMean(), r.spearmanLo(), r.spearmanHi()));
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -386,8 +375,8 @@ public final class AuditRun {
         .suspects(suspects)
         .signals(findings)
         .findings(verdicts.findings())
-        .accuracy((Double) mistakes.get("accuracy"))
-        .labelIssues((Long) mistakes.get("label_issue_count"))
+        .accuracy(mistakes.accuracy())
+        .labelIssues(mistakes.labelIssueCount())
         .finalSpearman(finalSpearman)
         .phaseSeconds(phases.seconds)
         .seconds(seconds)
@@ -441,41 +430,6 @@ public final class AuditRun {
         f.suspects().toArray(new String[0]), confirmed);
   }
 
-  /** A finding in {@code audit.json}: the lead signal, the detectors, every suspect, and the support. */
-  static Map<String, Object> verdictJson(Verdicts.Verdict v) {
-    Map<String, Object> m = findingJson(v.lead());
-    m.put("suspect_count", v.suspectCount());
-    m.put("suspects", v.suspects());
-    m.put("detectors", v.detectors());
-    m.put("support", v.support().stream().map(AuditRun::findingJson).toList());
-    return m;
-  }
-
-  /** A signal in {@code audit.json}'s {@code signals}: no evidence (the findings carry it). */
-  static Map<String, Object> signalJson(Finding f, boolean confirmed) {
-    Map<String, Object> m = findingJson(f);
-    m.remove("evidence");
-    m.put("confirmed", confirmed);
-    return m;
-  }
-
-  /** One detector's finding in {@code audit.json}. */
-  static Map<String, Object> findingJson(Finding f) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("class", f.cls());
-    m.put("class_name", f.className());
-    m.put("kind", f.kind().code());
-    m.put("detector", f.detector());
-    m.put("cue", f.cue());
-    m.put("score", f.score());
-    m.put("interval", Double.isNaN(f.lo()) ? null : List.of(f.lo(), f.hi()));
-    m.put("statement", f.statement());
-    m.put("suspect_count", f.suspectCount());
-    m.put("suspects", f.suspects());
-    m.put("evidence", f.evidence());
-    return m;
-  }
-
   /** Each usable row's preview, keyed by id, for {@link #withPreview}. */
   static Dataset<Row> previews(Dataset<Row> rows) {
     return rows.select(col("id").as("_pid"), col(AnalysisSchema.INPUT_PNG));
@@ -500,17 +454,15 @@ public final class AuditRun {
     return bytes == null ? null : Base64.getEncoder().encodeToString(bytes);
   }
 
-  private static Map<String, Object> mistakesSection(Dataset<Row> rows, List<String> names, AuditSettings s,
+  private static AuditSummary.Mistakes mistakesSection(Dataset<Row> rows, List<String> names, AuditSettings s,
       Tables tables) {
-    Map<String, Object> out = new LinkedHashMap<>();
     List<Row> confusion = new ArrayList<>();
-    List<List<Object>> confusionJson = new ArrayList<>();
+    List<long[]> confusionJson = new ArrayList<>();
     for (Row r : Mistakes.confusion(rows).collectAsList()) {
       confusion.add(RowFactory.create(r.getInt(0), r.getInt(1), r.getLong(2)));
-      confusionJson.add(List.of(r.getInt(0), r.getInt(1), r.getLong(2)));
+      confusionJson.add(new long[] {r.getInt(0), r.getInt(1), r.getLong(2)});
     }
     tables.write(AuditSchema.CONFUSION, confusion);
-    out.put("confusion", confusionJson);
 
     Map<Integer, Long> predicted = new HashMap<>();
     for (Row r : Mistakes.predictedCounts(rows).collectAsList()) {
@@ -519,7 +471,7 @@ public final class AuditRun {
     float[] thresholds = new float[names.size()];
     java.util.Arrays.fill(thresholds, Float.NaN);
     List<Row> classes = new ArrayList<>();
-    List<Map<String, Object>> classesJson = new ArrayList<>();
+    List<AuditSummary.ClassFigures> classesJson = new ArrayList<>();
     long labelled = 0;
     long correct = 0;
     Map<Integer, Row> perClass = new TreeMap<>();
@@ -527,50 +479,31 @@ public final class AuditRun {
       perClass.put(r.getInt(0), r);
     }
     for (int c = 0; c < names.size(); c++) {
-      Row r = perClass.get(c);
-      long n = r == null ? 0 : r.getLong(1);
-      long k = r == null ? 0 : r.getLong(2);
-      Double acc = r == null ? null : r.getDouble(3);
-      Double conf = r == null ? null : r.getDouble(4);
-      Double ent = r == null ? null : r.getDouble(5);
-      Double thr = r == null ? null : r.getDouble(6);
-      if (thr != null) {
-        thresholds[c] = thr.floatValue();
+      AuditSummary.ClassFigures f = AuditSummary.ClassFigures.of(c, perClass.get(c), predicted.getOrDefault(c, 0L));
+      if (f.threshold() != null) {
+        thresholds[c] = f.threshold().floatValue();
       }
-      labelled += n;
-      correct += k;
-      long p = predicted.getOrDefault(c, 0L);
-      classes.add(RowFactory.create(c, names.get(c), n, k, acc, conf, ent, thr, p));
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("class", c);
-      m.put("images", n);
-      m.put("correct", k);
-      m.put("accuracy", acc);
-      m.put("mean_confidence", conf);
-      m.put("mean_entropy", ent);
-      m.put("threshold", thr);
-      m.put("predicted_images", p);
-      classesJson.add(m);
+      labelled += f.images();
+      correct += f.correct();
+      classes.add(RowFactory.create(c, names.get(c), f.images(), f.correct(), f.accuracy(), f.meanConfidence(),
+          f.meanEntropy(), f.threshold(), f.predictedImages()));
+      classesJson.add(f);
     }
     tables.write(AuditSchema.CLASSES, classes);
-    out.put("classes", classesJson);
-    out.put("labelled", labelled);
-    out.put("accuracy", labelled == 0 ? null : (Double) ((double) correct / labelled));
 
     Dataset<Row> previews = previews(rows);
     List<Row> table = new ArrayList<>();
-    List<Map<String, Object>> confident = new ArrayList<>();
+    List<AuditSummary.Mistake> confident = new ArrayList<>();
     int rank = 0;
     for (Row r : withPreview(Mistakes.confidentMistakes(rows, s.mistakes()), previews)
         .orderBy(col("confidence").desc(), col("id")).collectAsList()) {
       confident.add(mistake("confident_mistake", ++rank, r, table));
     }
-    out.put("confident", confident);
 
     Dataset<Row> issues = Mistakes.labelIssues(rows, thresholds, s.labelIssueMinConfidence())
         .persist(StorageLevel.MEMORY_AND_DISK());
     long issueCount = issues.count();
-    List<Map<String, Object>> issuesJson = new ArrayList<>();
+    List<AuditSummary.Mistake> issuesJson = new ArrayList<>();
     rank = 0;
     for (Row r : withPreview(issues.orderBy(col("label_prob"), col("id")).limit(s.labelIssues()), previews)
         .orderBy(col("label_prob"), col("id")).collectAsList()) {
@@ -578,9 +511,7 @@ public final class AuditRun {
     }
     issues.unpersist();
     tables.write(AuditSchema.MISTAKES, table);
-    out.put("label_issues", issuesJson);
-    out.put("label_issue_count", issueCount);
-    return out;
+    return AuditSummary.Mistakes.of(confusionJson, classesJson, labelled, correct, confident, issuesJson, issueCount);
   }
 
   /**
@@ -588,25 +519,15 @@ public final class AuditRun {
    * {@link Mistakes#confidentMistakes}) or a label issue (from {@link Mistakes#labelIssues}, whose
    * confidence is the suggested class's probability).
    */
-  private static Map<String, Object> mistake(String kind, int rank, Row r, List<Row> table) {
+  private static AuditSummary.Mistake mistake(String kind, int rank, Row r, List<Row> table) {
     boolean issue = kind.equals("label_issue");
-    Object suggested = issue ? r.getAs("suggested") : null;
-    Object confidence = r.getAs(issue ? "suggested_prob" : "confidence");
-    table.add(RowFactory.create(kind, rank, r.getAs("id"), r.getAs(AuditRows.TRUE_CLASS), r.getAs("predicted"),
-        suggested, confidence, r.getAs("label_prob"), issue ? null : r.getAs("entropy"),
-        r.getAs(AnalysisSchema.INPUT_PNG)));
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", r.getAs("id"));
-    m.put("true_class", r.getAs(AuditRows.TRUE_CLASS));
-    m.put("predicted", r.getAs("predicted"));
-    m.put("suggested", suggested);
-    m.put("confidence", confidence);
-    m.put("label_prob", r.getAs("label_prob"));
-    m.put("png", png(r.getAs(AnalysisSchema.INPUT_PNG)));
+    AuditSummary.Mistake m = AuditSummary.Mistake.of(r, issue);
+    table.add(RowFactory.create(kind, rank, m.id(), m.trueClass(), m.predicted(), m.suggested(), m.confidence(),
+        m.labelProb(), issue ? null : r.getAs("entropy"), r.getAs(AnalysisSchema.INPUT_PNG)));
     return m;
   }
 
-  private static Map<String, Object> qualitySection(StageContext stage, AnalyzeSettings analyze, AuditSettings s,
+  private static AuditSummary.Quality qualitySection(StageContext stage, AnalyzeSettings analyze, AuditSettings s,
       SparkSession spark, Dataset<Row> rows, ModelSpec spec, ModelDescription d, int modelLayers, List<String> methods,
       StageContext analysed, Path analysisDir, Tables tables, PrintStream console) {
     Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -707,72 +628,47 @@ public final class AuditRun {
           figures.ids().size(), measureSeconds, parts);
     }
 
-    Map<String, Object> out = new LinkedHashMap<>();
     List<Row> cascade = new ArrayList<>();
-    List<Map<String, Object>> cascadeJson = new ArrayList<>();
+    List<AuditSummary.RandomizationEntry> cascadeJson = new ArrayList<>();
     for (QualityFigures.Cascade c : figures.cascade()) {
-      Double lo = c.interval() == null ? null : c.interval().lo();
-      Double hi = c.interval() == null ? null : c.interval().hi();
-      cascade.add(RowFactory.create(c.method(), c.step(), c.layer(), c.images(), c.mean(), c.std(), lo, hi));
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("method", c.method());
-      m.put("step", c.step());
-      m.put("layer", c.layer());
-      m.put("images", c.images());
-      m.put("spearman_mean", c.mean());
-      m.put("spearman_std", c.std());
-      m.put("spearman_lo", lo);
-      m.put("spearman_hi", hi);
-      cascadeJson.add(m);
+      AuditSummary.RandomizationEntry e = AuditSummary.RandomizationEntry.of(c);
+      cascade.add(RowFactory.create(c.method(), c.step(), c.layer(), c.images(), c.mean(), c.std(), e.spearmanLo(),
+          e.spearmanHi()));
+      cascadeJson.add(e);
     }
     tables.write(AuditSchema.RANDOMIZATION, cascade);
     List<Row> faith = new ArrayList<>();
-    List<Map<String, Object>> faithJson = new ArrayList<>();
+    List<AuditSummary.FaithfulnessEntry> faithJson = new ArrayList<>();
     for (QualityFigures.Curve c : figures.curves()) {
-      Double lo = c.interval() == null ? null : c.interval().lo();
-      Double hi = c.interval() == null ? null : c.interval().hi();
-      faith.add(RowFactory.create(c.method(), c.kind(), c.images(), c.mean(), c.std(), c.curve(), lo, hi));
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("method", c.method());
-      m.put("kind", c.kind());
-      m.put("images", c.images());
-      m.put("auc_mean", c.mean());
-      m.put("auc_std", c.std());
-      m.put("auc_lo", lo);
-      m.put("auc_hi", hi);
-      m.put("curve", round(c.curve()));
-      faithJson.add(m);
+      AuditSummary.FaithfulnessEntry e = AuditSummary.FaithfulnessEntry.of(c);
+      faith.add(RowFactory.create(c.method(), c.kind(), c.images(), c.mean(), c.std(), c.curve(), e.aucLo(),
+          e.aucHi()));
+      faithJson.add(e);
     }
     tables.write(AuditSchema.FAITHFULNESS, faith);
-    Map<String, Object> bootstrap = new LinkedHashMap<>();
-    bootstrap.put("method", "percentile");
-    bootstrap.put("level", Bootstrap.LEVEL);
-    bootstrap.put("resamples", s.bootstrap());
-    bootstrap.put("seed", s.qualitySeed());
-    out.put("samples", s.qualitySamples());
-    out.put("sample_offset", s.qualityOffset());
-    out.put("measured_images", figures.ids().size());
-    out.put("ids", figures.ids());
-    out.put("errors", figures.errors().subList(0, Math.min(20, figures.errors().size())));
-    out.put("methods", methods);
-    out.put("bootstrap", bootstrap);
-    out.put(AuditSettings.GRID_STEPS.jsonName(), s.gridSteps());
+    // The grid method's own entries, under its names: its steps key and which grid it used.
+    Map<String, Object> grid = new LinkedHashMap<>();
+    grid.put(AuditSettings.GRID_STEPS.jsonName(), s.gridSteps());
     if (methods.contains(gridMethod.name())) {
-      // Where the trained model's perturbation grid came from, and which grid it is.
-      Map<String, Object> grid = new LinkedHashMap<>();
-      grid.put("source", storedGrid != null ? "analysis" : "computed");
-      grid.put("window", window);
-      grid.put("stride", stride);
-      grid.put("baseline", gridMethod.baseline(checked));
-      out.put(gridMethod.name() + "_grid", grid);
+      grid.put(gridMethod.name() + "_grid", new AuditSummary.GridSource(storedGrid != null ? "analysis" : "computed",
+          window, stride, gridMethod.baseline(checked)));
     }
-    out.put("seconds", Math.round(measureSeconds * 10) / 10.0);
     Map<String, Double> cpu = new LinkedHashMap<>();
     figures.cpuSeconds().forEach((part, sec) -> cpu.put(part, Math.round(sec * 100) / 100.0));
-    out.put("cpu_seconds", cpu);
-    out.put("randomization", cascadeJson);
-    out.put("faithfulness", faithJson);
-    return out;
+    return AuditSummary.Quality.builder()
+        .samples(s.qualitySamples())
+        .sampleOffset(s.qualityOffset())
+        .measuredImages(figures.ids().size())
+        .ids(figures.ids())
+        .errors(figures.errors().subList(0, Math.min(20, figures.errors().size())))
+        .methods(methods)
+        .bootstrap(new AuditSummary.BootstrapEntry("percentile", Bootstrap.LEVEL, s.bootstrap(), s.qualitySeed()))
+        .gridMethod(grid)
+        .seconds(Math.round(measureSeconds * 10) / 10.0)
+        .cpuSeconds(cpu)
+        .randomization(cascadeJson)
+        .faithfulness(faithJson)
+        .build();
   }
 
   /**

@@ -30,6 +30,7 @@ import org.convlens.attribution.AttributionMethod;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.MapEncoding;
 import org.convlens.audit.AuditSettings;
+import org.convlens.audit.AuditSummary;
 import org.convlens.config.InvalidConfigException;
 import org.convlens.config.StageContext;
 import org.convlens.data.HadoopPaths;
@@ -233,7 +234,7 @@ public final class ReportRun {
     phases.start("gallery sample: " + s.perClass() + " per class, at most " + s.maxClasses() + " classes");
     List<Row> gallery = AnalysisSample.gallery(rows, s.perClass(), s.maxClasses(), s.seed());
 
-    Map<String, Object> model = null;
+    ReportData.Model model = null;
     if (HadoopPaths.statusOrNull(modelDir, hadoop) != null) {
       phases.start("model sections from " + modelDir);
       model = ModelSection.read(spark, modelDir, s);
@@ -241,9 +242,10 @@ public final class ReportRun {
     RunRecord runJson = OutputJson.read(new Path(analysisDir.getParent(), AnalyzeRun.RUN_FILE), RunRecord.class, hadoop);
     Path auditDir = auditSettings.dir().isEmpty() ? new Path(outDir, org.convlens.audit.AuditRun.AUDIT_DIR)
         : HadoopPaths.qualify(auditSettings.dir(), hadoop);
-    JsonNode audit = OutputFiles.readJson(new Path(auditDir, org.convlens.audit.AuditRun.SUMMARY_FILE), hadoop);
-    if (audit != null && !modelId.equals(audit.path("model_id").asText())) {
-      console.println("report: " + auditDir + " audits model " + audit.path("model_id").asText() + ", not " + modelId
+    AuditSummary audit = OutputJson.read(new Path(auditDir, org.convlens.audit.AuditRun.SUMMARY_FILE),
+        AuditSummary.class, hadoop);
+    if (audit != null && !modelId.equals(audit.modelId())) {
+      console.println("report: " + auditDir + " audits model " + audit.modelId() + ", not " + modelId
           + "; the Audit section is left out (run `convlens audit` again)");
       audit = null;
     } else if (audit != null) {
@@ -251,19 +253,20 @@ public final class ReportRun {
     }
 
     phases.start("writing " + file);
-    Map<String, Object> data = new LinkedHashMap<>();
     String title = s.title().isEmpty() ? "ConvLens report: " + modelId : s.title();
     String generated = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    data.put("title", title);
-    data.put("generated_at", generated);
     Map<String, Object> settings = s.toMap();
-    data.put("settings", settings);
-    data.put("run", runSection(analysisDir, modelId, models, stats, runJson));
-    data.put("model", model);
-    data.put("embedding", embeddingSection(points, projections, atlas));
-    data.put("methods", Attributions.reportSections());
-    data.put("gallery", gallerySection(gallery));
-    data.put("audit", audit);
+    ReportData data = ReportData.builder()
+        .title(title)
+        .generatedAt(generated)
+        .settings(settings)
+        .run(new ReportData.Run(analysisDir.toString(), modelId, stats, runJson))
+        .model(model)
+        .embedding(ReportData.Embedding.of(points, projections, atlas))
+        .methods(Attributions.reportSections())
+        .gallery(gallerySection(gallery))
+        .audit(audit)
+        .build();
 
     Map<String, Object> page = new LinkedHashMap<>();
     page.put("title", title);
@@ -358,19 +361,9 @@ public final class ReportRun {
     return out;
   }
 
-  private static Map<String, Object> runSection(Path analysis, String modelId, List<Row> models,
-      AnalysisSample.Stats stats, RunRecord runJson) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("analysis_path", analysis.toString());
-    m.put("model_id", modelId);
-    m.put("stats", stats);
-    m.put("run_json", runJson);
-    return m;
-  }
-
-  private static List<Map<String, String>> layers(Map<String, Object> model) {
+  private static List<Map<String, String>> layers(ReportData.Model model) {
     List<Map<String, String>> out = new ArrayList<>();
-    JsonNode summary = (JsonNode) model.get("summary");
+    JsonNode summary = model.summary();
     if (summary == null) {
       return out;
     }
@@ -386,11 +379,11 @@ public final class ReportRun {
     return out;
   }
 
-  private static Map<String, String> modelFacts(Map<String, Object> model) {
+  private static Map<String, String> modelFacts(ReportData.Model model) {
     Map<String, String> m = new LinkedHashMap<>();
-    JsonNode summary = (JsonNode) model.get("summary");
-    m.put("model_id", String.valueOf(model.get("model_id")));
-    m.put("engine", String.valueOf(model.get("engine")));
+    JsonNode summary = model.summary();
+    m.put("model_id", String.valueOf(model.modelId()));
+    m.put("engine", String.valueOf(model.engine()));
     if (summary != null) {
       m.put("input", summary.path("input").toString().replace(",", "×").replaceAll("[\\[\\]]", ""));
       m.put("total_parameters", String.format(Locale.ROOT, "%,d", summary.path("total_parameters").asLong()));
@@ -398,61 +391,6 @@ public final class ReportRun {
       List<String> notes = new ArrayList<>();
       summary.path("notes").forEach(n -> notes.add(n.asText()));
       m.put("notes", String.join(" ", notes));
-    }
-    return m;
-  }
-
-  private static Map<String, Object> embeddingSection(AnalysisSample.Points p, Projections.Result r,
-      SpriteAtlas atlas) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("classes", p.classes());
-    m.put("available", p.available());
-    m.put("n", p.size());
-    m.put("dims", r.dims());
-    m.put("pca_dims", r.pcaDims());
-    m.put("explained", r.explained());
-    m.put("skipped", r.skipped());
-    List<Map<String, Object>> views = new ArrayList<>();
-    for (Projections.View v : r.views()) {
-      Map<String, Object> view = new LinkedHashMap<>();
-      view.put("kind", v.kind());
-      view.put("perplexity", v.perplexity());
-      view.put("x", rounded(v.x()));
-      view.put("y", rounded(v.y()));
-      view.put("trustworthiness", v.trustworthiness());
-      view.put("trust_k", v.trustK());
-      view.put("kl_divergence", v.klDivergence());
-      view.put("seconds", v.seconds());
-      views.add(view);
-    }
-    m.put("views", views);
-    Map<String, Object> pts = new LinkedHashMap<>();
-    // Ids share long prefixes (a dataset's path): stored once, a tenth of the JSON at 50k points.
-    String prefix = commonPrefix(p.ids());
-    String[] suffixes = new String[p.size()];
-    for (int i = 0; i < suffixes.length; i++) {
-      suffixes[i] = p.ids()[i].substring(prefix.length());
-    }
-    pts.put("id_prefix", prefix);
-    pts.put("id", suffixes);
-    pts.put("label", p.label());
-    pts.put("predicted", p.predicted());
-    pts.put("correct", p.correct());
-    float[] prob = p.topProb().clone();
-    for (int i = 0; i < prob.length; i++) {
-      prob[i] = Float.isNaN(prob[i]) ? -1 : Math.round(prob[i] * 1e4f) / 1e4f;
-    }
-    pts.put("prob", prob);
-    m.put("points", pts);
-    if (atlas != null) {
-      Map<String, Object> a = new LinkedHashMap<>();
-      a.put("side", atlas.side());
-      a.put("columns", atlas.columns());
-      a.put("per_atlas", atlas.perAtlas());
-      a.put("images", atlas.images());
-      m.put("atlas", a);
-    } else {
-      m.put("atlas", null);
     }
     return m;
   }
@@ -487,64 +425,54 @@ public final class ReportRun {
     return out;
   }
 
-  private static Map<String, Object> gallerySection(List<Row> rows) {
-    Map<String, Object> m = new LinkedHashMap<>();
+  private static ReportData.Gallery gallerySection(List<Row> rows) {
     List<String> classes = new ArrayList<>();
-    List<Map<String, Object>> items = new ArrayList<>();
+    List<ReportData.GalleryItem> items = new ArrayList<>();
     for (Row r : rows) {
       String cls = r.getString(r.fieldIndex("_class"));
       if (!classes.contains(cls)) {
         classes.add(cls);
       }
-      Map<String, Object> g = new LinkedHashMap<>();
-      g.put("class", cls);
-      g.put("id", r.getString(r.fieldIndex("id")));
-      g.put("label", str(r, "label_name"));
-      g.put("predicted", str(r, "predicted_name"));
       int ci = r.fieldIndex("correct");
-      g.put("correct", r.isNullAt(ci) ? null : r.getBoolean(ci));
-      g.put("top_names", list(r, "top_k_name"));
-      g.put("top_probs", list(r, "top_k_prob"));
-      g.put("target", str(r, "target_name"));
       int ti = r.fieldIndex("target_prob");
-      g.put("target_prob", r.isNullAt(ti) ? null : r.getFloat(ti));
-      g.put("image", has(r, AnalysisSchema.INPUT_PNG) && !r.isNullAt(r.fieldIndex(AnalysisSchema.INPUT_PNG))
-          ? ModelSection.dataUri("image/png", (byte[]) r.get(r.fieldIndex(AnalysisSchema.INPUT_PNG))) : null);
-      Map<String, Object> maps = new LinkedHashMap<>();
+      Map<String, ReportData.DisplayMap> maps = new LinkedHashMap<>();
       for (String c : MAP_COLUMNS) {
         if (has(r, c) && !r.isNullAt(r.fieldIndex(c))) {
           maps.put(c, displayMap(r.getStruct(r.fieldIndex(c))));
         }
       }
-      g.put("maps", maps);
       // The perturbation grids, under the grid method's name (the report's grid view reads them).
       String gridColumn = Attributions.gridName();
-      List<Map<String, Object>> grids = new ArrayList<>();
+      List<ReportData.Grid> grids = new ArrayList<>();
       if (has(r, gridColumn) && !r.isNullAt(r.fieldIndex(gridColumn))) {
         for (Row o : r.<Row>getList(r.fieldIndex(gridColumn))) {
-          Map<String, Object> grid = new LinkedHashMap<>();
-          grid.put("window", o.getInt(o.fieldIndex("window")));
-          grid.put("stride", o.getInt(o.fieldIndex("stride")));
-          grid.put("rows", o.getInt(o.fieldIndex("rows")));
-          grid.put("cols", o.getInt(o.fieldIndex("cols")));
-          grid.put("target_prob", o.getList(o.fieldIndex("target_prob")));
-          grid.put("drop", o.getList(o.fieldIndex("drop")));
-          grids.add(grid);
+          grids.add(ReportData.Grid.of(o));
         }
       }
-      g.put(gridColumn, grids);
-      items.add(g);
+      items.add(ReportData.GalleryItem.builder()
+          .cls(cls)
+          .id(r.getString(r.fieldIndex("id")))
+          .label(str(r, "label_name"))
+          .predicted(str(r, "predicted_name"))
+          .correct(r.isNullAt(ci) ? null : r.getBoolean(ci))
+          .topNames(list(r, "top_k_name"))
+          .topProbs(list(r, "top_k_prob"))
+          .target(str(r, "target_name"))
+          .targetProb(r.isNullAt(ti) ? null : r.getFloat(ti))
+          .image(has(r, AnalysisSchema.INPUT_PNG) && !r.isNullAt(r.fieldIndex(AnalysisSchema.INPUT_PNG))
+              ? ModelSection.dataUri("image/png", (byte[]) r.get(r.fieldIndex(AnalysisSchema.INPUT_PNG))) : null)
+          .maps(maps)
+          .grids(Map.of(gridColumn, grids))
+          .build());
     }
-    m.put("classes", classes);
-    m.put("items", items);
-    return m;
+    return new ReportData.Gallery(classes, items);
   }
 
   /**
    * A stored map scaled to 0..255 for display: non-negative maps by their maximum, signed ones
    * (min–max maps) from minimum to maximum; first channel only. Base64 of height × width bytes.
    */
-  static Map<String, Object> displayMap(Row map) {
+  static ReportData.DisplayMap displayMap(Row map) {
     float[] v = MapEncoding.decode(map);
     int h = map.getInt(map.fieldIndex("height"));
     int w = map.getInt(map.fieldIndex("width"));
@@ -560,11 +488,7 @@ public final class ReportRun {
     for (int i = 0; i < b.length; i++) {
       b[i] = (byte) (range > 0 ? Math.round(255 * (v[i] - lo) / range) : 0);
     }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("height", h);
-    m.put("width", w);
-    m.put("data", Base64.getEncoder().encodeToString(b));
-    return m;
+    return new ReportData.DisplayMap(h, w, Base64.getEncoder().encodeToString(b));
   }
 
   private static boolean has(Row r, String column) {

@@ -111,7 +111,31 @@
 
   var RICH_TOOLTIP = { trigger: 'item', renderMode: 'richText', confine: true };
 
-  // ---------- the data's typed shape (from run.json and model-viz.json) ----------
+  // ---------- the data's typed shape ----------
+  // One typedef per Java record of the report's data (report.ReportData and what it holds) and of
+  // audit.json (audit.AuditSummary); docs/report.md and docs/parquet-schema.md describe them.
+  /**
+   * The whole data block (Java: report.ReportData).
+   * @typedef {Object} ReportData
+   * @property {string} title
+   * @property {string} generated_at ISO-8601 UTC
+   * @property {Object<string, *>} settings the report settings by key
+   * @property {RunData} run
+   * @property {?ModelData} model null without a model-viz output
+   * @property {EmbeddingData} embedding
+   * @property {MethodView[]} methods every attribution method, in registry order
+   * @property {GalleryData} gallery
+   * @property {?AuditSummary} audit null without an audit of this model
+   */
+
+  /**
+   * One attribution method as the report shows it (Java: attribution.Attributions.ReportSection).
+   * @typedef {Object} MethodView
+   * @property {string} name its analyze.methods name and column
+   * @property {string} title
+   * @property {?string} map the map column drawn over the image; null when none
+   * @property {boolean} grid whether its column is a perturbation grid
+   */
   /**
    * run.json, the analyze run's summary, as written (Java: analyze.RunRecord; docs/parquet-schema.md).
    * @typedef {Object} RunJson
@@ -141,7 +165,7 @@
    */
 
   /**
-   * The run summary's data (Java: report.ReportRun.runSection).
+   * The run summary's data (Java: report.ReportData.Run).
    * @typedef {Object} RunData
    * @property {string} analysis_path
    * @property {string} model_id
@@ -163,7 +187,7 @@
    */
 
   /**
-   * A class-vector PCA view (Java: report.ModelSection.classVectors); x, y, explained,
+   * A class-vector PCA view (Java: report.ReportData.ClassVectorView); x, y, explained,
    * trustworthiness and trust_k only when the view could be drawn, note otherwise.
    * @typedef {Object} ClassVectorView
    * @property {string} key
@@ -179,7 +203,7 @@
    */
 
   /**
-   * An input-maximisation target (Java: report.ModelSection.maximization, from the Parquet table).
+   * An input-maximisation target (Java: report.ReportData.MaximizationTarget, from the Parquet table).
    * @typedef {Object} MaximizationTarget
    * @property {string} kind 'class' or 'channel'
    * @property {number} index
@@ -197,8 +221,9 @@
    */
 
   /**
-   * The model sections' data: model-viz.json (Java: modelviz.ModelVizIndex) read by
-   * report.ModelSection, its images inlined and the Parquet tables it indexes added.
+   * The model sections' data (Java: report.ReportData.Model): model-viz.json
+   * (modelviz.ModelVizIndex) read by report.ModelSection, its images inlined and the Parquet
+   * tables it indexes added.
    * @typedef {Object} ModelData
    * @property {string} path the model-viz folder
    * @property {string} run_id
@@ -211,6 +236,140 @@
    * @property {FilterData[]} filters
    * @property {ClassVectorView[]} class_vectors
    * @property {{settings: ?Object, targets: MaximizationTarget[], total_targets: (number|undefined)}} maximization
+   */
+
+  /**
+   * The embedding projector's data (Java: report.ReportData.Embedding).
+   * @typedef {Object} EmbeddingData
+   * @property {string[]} classes legend order
+   * @property {number} available usable images with an embedding
+   * @property {number} n points drawn
+   * @property {number} dims
+   * @property {number} pca_dims
+   * @property {number[]} explained PCA's explained variance ratios
+   * @property {string[]} skipped views left out, with why
+   * @property {Array<{kind: string, perplexity: ?number, x: number[], y: number[], trustworthiness: ?number,
+   *     trust_k: ?number, kl_divergence: ?number, seconds: number}>} views
+   * @property {{id_prefix: string, id: string[], label: number[], predicted: number[], correct: boolean[],
+   *     prob: number[]}} points prob is -1 where unknown
+   * @property {?{side: number, columns: number, per_atlas: number, images: string[]}} atlas
+   */
+
+  /**
+   * One gallery image (Java: report.ReportData.GalleryItem). Besides these, the perturbation-grid
+   * method's name (GRID.name) holds its grids: Array<{window, stride, rows, cols, target_prob, drop}>.
+   * @typedef {Object} GalleryItem
+   * @property {string} class the gallery class it is shown under
+   * @property {string} id
+   * @property {?string} label
+   * @property {?string} predicted
+   * @property {?boolean} correct
+   * @property {string[]} top_names
+   * @property {number[]} top_probs
+   * @property {?string} target the explained class
+   * @property {?number} target_prob
+   * @property {?string} image data URI of the input the model saw
+   * @property {Object<string, {height: number, width: number, data: string}>} maps by map column, 0..255 base64
+   */
+
+  /**
+   * @typedef {{classes: string[], items: GalleryItem[]}} GalleryData
+   */
+
+  /**
+   * audit.json (Java: audit.AuditSummary). Besides these keys, each shortcut detector's section
+   * sits under its name (region, counterfactual, statistics, strategies, slices, patch), its shape
+   * declared in the detector's class.
+   * @typedef {Object} AuditSummary
+   * @property {string} audit_id
+   * @property {string} model_id
+   * @property {string} created_at
+   * @property {string} analysis
+   * @property {number} images
+   * @property {string[]} classes class names by index
+   * @property {Object<string, *>} settings
+   * @property {string[]} methods methods whose maps were aggregated
+   * @property {Array<{scope: string, class: number, method: string, images: number, map: number[]}>} attention
+   * @property {VerdictEntry[]} findings
+   * @property {SignalEntry[]} signals
+   * @property {MistakesData} mistakes
+   * @property {?QualityData} quality null when skipped
+   */
+
+  /**
+   * A finding's figures (Java: audit.AuditSummary.FindingEntry); evidence is the detector's own.
+   * @typedef {Object} FindingEntry
+   * @property {number} class
+   * @property {string} class_name
+   * @property {string} kind the cue kind
+   * @property {string} detector
+   * @property {string} cue
+   * @property {number} score
+   * @property {?number[]} interval [lo, hi]
+   * @property {string} statement
+   * @property {number} suspect_count
+   * @property {string[]} suspects
+   * @property {Object} evidence
+   */
+
+  /**
+   * A flagged class (Java: audit.AuditSummary.VerdictEntry): a FindingEntry with the confirming
+   * detectors and their findings.
+   * @typedef {FindingEntry & {detectors: string[], support: FindingEntry[]}} VerdictEntry
+   */
+
+  /**
+   * A detector's signal without evidence (Java: audit.AuditSummary.SignalEntry).
+   * @typedef {Object} SignalEntry
+   * @property {number} class
+   * @property {string} class_name
+   * @property {string} kind
+   * @property {string} detector
+   * @property {string} cue
+   * @property {number} score
+   * @property {?number[]} interval
+   * @property {string} statement
+   * @property {number} suspect_count
+   * @property {string[]} suspects
+   * @property {boolean} confirmed
+   */
+
+  /**
+   * A confident mistake or label issue (Java: audit.AuditSummary.Mistake).
+   * @typedef {{id: string, true_class: ?number, predicted: ?number, suggested: ?number, confidence: number,
+   *     label_prob: number, png: ?string}} MistakeEntry
+   */
+
+  /**
+   * The mistakes section (Java: audit.AuditSummary.Mistakes).
+   * @typedef {Object} MistakesData
+   * @property {number[][]} confusion [true, predicted, images]
+   * @property {Array<{class: number, images: number, correct: number, accuracy: ?number, mean_confidence: ?number,
+   *     mean_entropy: ?number, threshold: ?number, predicted_images: number}>} classes
+   * @property {number} labelled
+   * @property {?number} accuracy
+   * @property {MistakeEntry[]} confident
+   * @property {MistakeEntry[]} label_issues
+   * @property {number} label_issue_count
+   */
+
+  /**
+   * The explanation-quality section (Java: audit.AuditSummary.Quality). Besides these keys, the
+   * perturbation-grid method's steps key and its <name>_grid entry.
+   * @typedef {Object} QualityData
+   * @property {number} samples
+   * @property {number} sample_offset
+   * @property {number} measured_images
+   * @property {string[]} ids
+   * @property {string[]} errors
+   * @property {string[]} methods
+   * @property {{method: string, level: number, resamples: number, seed: number}} bootstrap
+   * @property {number} seconds
+   * @property {Object<string, number>} cpu_seconds
+   * @property {Array<{method: string, step: number, layer: string, images: number, spearman_mean: ?number,
+   *     spearman_std: ?number, spearman_lo: ?number, spearman_hi: ?number}>} randomization
+   * @property {Array<{method: string, kind: string, images: number, auc_mean: ?number, auc_std: ?number,
+   *     auc_lo: ?number, auc_hi: ?number, curve: number[]}>} faithfulness
    */
 
   // ---------- run summary ----------
@@ -908,11 +1067,39 @@
     return el('div', { cls: 'histogram' }, [c, legend]);
   }
 
-  function auditSection(root) {
-    var A = D.audit;
+  /**
+   * The Audit section: one renderer per part of audit.json, each drawn even when another fails
+   * (the section is then marked as not drawn, naming the parts).
+   * @param {HTMLElement} root
+   * @param {?AuditSummary} A
+   */
+  function auditSection(root, A) {
     if (!A) { note(root, 'No audit: run `convlens audit` (the demo does) before the report.'); return; }
     var names = A.classes;
     function cname(i) { return i === null || i === undefined ? 'none' : (i >= 0 && i < names.length ? names[i] : String(i)); }
+    var failed = [];
+    [['summary', function () { auditSummary(root, A, cname); }],
+     ['region shortcuts', function () { regionShortcuts(A.region, cname); }],
+     ['attention', function () { attentionGrids(A, cname); }],
+     ['mistakes', function () { mistakesPart(A.mistakes, cname); }],
+     ['explanation quality', function () { qualityPart(A.quality); }]].forEach(function (p) {
+      try {
+        p[1]();
+      } catch (e) {
+        failed.push(p[0] + ' (' + e.message + ')');
+        console.error('convlens: audit part ' + p[0] + ': ' + (e && e.stack ? e.stack : e));
+      }
+    });
+    if (failed.length) throw new Error('audit parts not drawn: ' + failed.join('; '));
+  }
+
+  /**
+   * The summary cards, the findings and the unconfirmed signals.
+   * @param {HTMLElement} root
+   * @param {AuditSummary} A
+   * @param {function(?number): string} cname
+   */
+  function auditSummary(root, A, cname) {
     var M = A.mistakes, S = A.region, Q = A.quality;
     var F = A.findings || [];
     var flagged = [];
@@ -931,8 +1118,14 @@
     root.setAttribute('data-flagged', S.flagged.map(cname).join(','));
     findingCards($('audit-findings'), F, cname);
     unconfirmedSignals($('audit-findings'), A.signals || [], cname);
+  }
 
-    // shortcuts
+  /**
+   * The region detector's candidates, examples and suspects.
+   * @param {Object} S the region detector's section
+   * @param {function(?number): string} cname
+   */
+  function regionShortcuts(S, cname) {
     var cand = S.candidates.slice().sort(function (a, b) {
       return (b.class_flagged - a.class_flagged) || (b.lift - a.lift);
     });
@@ -967,8 +1160,15 @@
       box.appendChild(el('div', { cls: 'note', text: 'Suspects: images of other classes predicted as ' + cname(k) + ', looking at the same region' }));
       box.appendChild(sus);
     });
+  }
 
-    // attention grids
+  /**
+   * The mean attention grids per class, by method and scope.
+   * @param {AuditSummary} A
+   * @param {function(?number): string} cname
+   */
+  function attentionGrids(A, cname) {
+    var S = A.region;
     var methods = A.methods;
     var msel = $('audit-method'), scope = $('audit-scope');
     methods.forEach(function (m) { option(msel, m, METHOD_TITLES[m] || m); });
@@ -994,8 +1194,14 @@
       scope.addEventListener('change', drawAttention);
       drawAttention();
     } else note($('audit-attention'), 'No attention maps in the analysis.');
+  }
 
-    // confusion matrix and per-class accuracy / entropy
+  /**
+   * The confusion matrix, accuracy and entropy per class, confident mistakes and label issues.
+   * @param {MistakesData} M
+   * @param {function(?number): string} cname
+   */
+  function mistakesPart(M, cname) {
     if (M.labelled) {
       var used = {};
       M.confusion.forEach(function (c) { used[c[0]] = true; used[c[1]] = true; });
@@ -1040,8 +1246,13 @@
       li.appendChild(thumbCell(e.png, 'labelled ' + cname(e.true_class) + ' (' + (100 * e.label_prob).toFixed(1) + '%), looks like ' +
         cname(e.suggested) + ' (' + (100 * e.confidence).toFixed(1) + '%)', null, e.id));
     });
+  }
 
-    // explanation quality
+  /**
+   * The explanation-quality charts and table.
+   * @param {?QualityData} Q null when the checks were skipped
+   */
+  function qualityPart(Q) {
     if (!Q) {
       $('audit-quality-note').textContent = 'The quality checks were skipped (audit.quality.samples = 0, or no method with maps).';
       return;
@@ -1155,5 +1366,5 @@
   section(GRID.name, gridSection);
   section('attribution', attributionSection);
   section('maximization', maximizationSection, D.model);
-  section('audit', auditSection);
+  section('audit', auditSection, D.audit);
 })();
