@@ -287,11 +287,9 @@ public final class AuditRun {
         String name = m.key().cls() >= 0 && m.key().cls() < names.size() ? names.get(m.key().cls()) : null;
         attention.add(RowFactory.create(m.key().scope(), m.key().cls(), name, m.key().method(), m.images(), s.grid(),
             m.map()));
-        attentionJson.add(new AuditSummary.Attention(m.key().scope(), m.key().cls(), m.key().method(), m.images(),
-            round(m.map())));
+        attentionJson.add(AuditSummary.Attention.of(m));
       }
       tables.write(AuditSchema.ATTENTION, attention);
-      json.attention(attentionJson);
 
       phases.done("attention");
 
@@ -342,8 +340,13 @@ public final class AuditRun {
       } else {
         tables.write(AuditSchema.RANDOMIZATION, List.of());
         tables.write(AuditSchema.FAITHFULNESS, List.of());
+        tables.write(AuditSchema.SANITY, List.of());
       }
       json.quality(quality);
+      // Each mean map carries its method's sanity mark.
+      Map<String, String> marks = quality == null || quality.sanity() == null ? Map.of()
+          : MethodSanity.marks(quality.sanity());
+      json.attention(attentionJson.stream().map(a -> a.marked(marks)).toList());
       phases.done("explanation quality");
       rows.unpersist();
 
@@ -655,6 +658,15 @@ public final class AuditRun {
     }
     Map<String, Double> cpu = new LinkedHashMap<>();
     figures.cpuSeconds().forEach((part, sec) -> cpu.put(part, Math.round(sec * 100) / 100.0));
+    List<MethodSanity.Verdict> sanity = MethodSanity.judge(methods, figures.cascade(), figures.curves(),
+        (MethodSanity.Settings) s.detectors().get(MethodSanity.NAME));
+    tables.write(AuditSchema.SANITY, sanity.stream().map(v -> RowFactory.create(v.method(), v.rank(), v.verdict(),
+        v.failed().toArray(new String[0]), v.unmeasured().toArray(new String[0]), v.randomizedRho(),
+        v.randomizedRhoLo(), v.randomizedRhoHi(), v.deletionGain(), v.insertionGain())).toList());
+    for (MethodSanity.Verdict v : sanity) {
+      console.printf(Locale.ROOT, "audit: sanity %d. %s: %s%s%n", v.rank(), v.method(), v.verdict(),
+          v.failed().isEmpty() ? "" : " (" + String.join(", ", v.failed()) + ")");
+    }
     return AuditSummary.Quality.builder()
         .samples(s.qualitySamples())
         .sampleOffset(s.qualityOffset())
@@ -668,6 +680,7 @@ public final class AuditRun {
         .cpuSeconds(cpu)
         .randomization(cascadeJson)
         .faithfulness(faithJson)
+        .sanity(sanity)
         .build();
   }
 

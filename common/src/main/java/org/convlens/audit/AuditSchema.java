@@ -35,6 +35,7 @@ public final class AuditSchema {
   public static final String MISTAKES = "mistakes";
   public static final String RANDOMIZATION = "quality_randomization";
   public static final String FAITHFULNESS = "quality_faithfulness";
+  public static final String SANITY = "quality_sanity";
   public static final String FINDINGS = "findings";
   public static final String SIGNALS = "signals";
 
@@ -107,6 +108,17 @@ public final class AuditSchema {
           .add("suspect_count", DataTypes.LongType, false)
           .add("suspects", DataTypes.createArrayType(DataTypes.StringType, false), false)
           .add("detectors", DataTypes.createArrayType(DataTypes.StringType, false), false)));
+    t.put(SANITY, new StructType()
+        .add("method", DataTypes.StringType, false)
+        .add("rank", DataTypes.IntegerType, false)
+        .add("verdict", DataTypes.StringType, false)
+        .add("failed", DataTypes.createArrayType(DataTypes.StringType, false), false)
+        .add("unmeasured", DataTypes.createArrayType(DataTypes.StringType, false), false)
+        .add("randomized_rho", DataTypes.DoubleType, true)
+        .add("randomized_rho_lo", DataTypes.DoubleType, true)
+        .add("randomized_rho_hi", DataTypes.DoubleType, true)
+        .add("deletion_gain", DataTypes.DoubleType, true)
+        .add("insertion_gain", DataTypes.DoubleType, true));
     t.put(SIGNALS, new StructType(java.util.Arrays.copyOf(t.get(FINDINGS).fields(), t.get(FINDINGS).fields().length - 1))
         .add("confirmed", DataTypes.BooleanType, false));
     t.putAll(ShortcutDetectors.tables());

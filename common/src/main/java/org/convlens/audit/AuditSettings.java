@@ -240,6 +240,7 @@ public record AuditSettings(
       }
     }
     m.put(Verdicts.NAME, Verdicts.settings(config));
+    m.put(MethodSanity.NAME, MethodSanity.Settings.SPEC.from(config));
     return m;
   }
   /** Every detector's settings at their declared defaults. */
@@ -252,12 +253,14 @@ public record AuditSettings(
       }
     }
     m.put(Verdicts.NAME, Verdicts.Settings.SPEC.defaults());
+    m.put(MethodSanity.NAME, MethodSanity.Settings.SPEC.defaults());
     return m;
   }
 
   /** The keys every detector and the verdicts declare. */
   private static List<Key<?>> detectorKeys() {
     List<Key<?>> keys = new ArrayList<>(Verdicts.Settings.SPEC.keys());
+    keys.addAll(MethodSanity.Settings.SPEC.keys());
     for (ShortcutDetector d : ShortcutDetectors.all()) {
       if (d.settingsSpec() != null) {
         keys.addAll(d.settingsSpec().keys());

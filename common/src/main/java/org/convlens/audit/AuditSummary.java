@@ -79,9 +79,23 @@ public record AuditSummary(
    * @param method the method whose maps were averaged
    * @param images images averaged
    * @param map the mean map, row-major on the audit grid, 5 significant digits
+   * @param sanity the method's sanity mark ({@link MethodSanity#PASS} or {@link MethodSanity#FAIL});
+   *     null when the quality checks did not judge it
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  public record Attention(String scope, @JsonProperty("class") int cls, String method, long images, float[] map) {}
+  public record Attention(String scope, @JsonProperty("class") int cls, String method, long images, float[] map,
+      String sanity) {
+
+    /** The entry of mean {@code m}, its map rounded, not judged yet. */
+    static Attention of(ClassAttention.Mean m) {
+      return new Attention(m.key().scope(), m.key().cls(), m.key().method(), m.images(), AuditRun.round(m.map()), null);
+    }
+
+    /** This entry with its method's mark from {@code marks} (null when the method is not there). */
+    Attention marked(Map<String, String> marks) {
+      return new Attention(scope, cls, method, images, map, marks.get(method));
+    }
+  }
 
   /**
    * A finding's figures as written for every detector: see {@link Finding} for each component.
@@ -212,14 +226,16 @@ public record AuditSummary(
    * @param cpuSeconds CPU seconds per image by part, 0.01 s
    * @param randomization the cascade's Spearman ρ by method and step
    * @param faithfulness deletion and insertion AUC by method
+   * @param sanity each checked method's sanity verdict, most trusted first ({@link MethodSanity})
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonPropertyOrder({"samples", "sample_offset", "measured_images", "ids", "errors", "methods", "bootstrap",
-      "grid_method", "seconds", "cpu_seconds", "randomization", "faithfulness"})
+      "grid_method", "seconds", "cpu_seconds", "randomization", "faithfulness", "sanity"})
   public record Quality(int samples, int sampleOffset, int measuredImages, List<String> ids, List<String> errors,
       List<String> methods, BootstrapEntry bootstrap, @JsonAnyGetter @JsonAnySetter Map<String, Object> gridMethod,
       double seconds,
-      Map<String, Double> cpuSeconds, List<RandomizationEntry> randomization, List<FaithfulnessEntry> faithfulness) {
+      Map<String, Double> cpuSeconds, List<RandomizationEntry> randomization, List<FaithfulnessEntry> faithfulness,
+      List<MethodSanity.Verdict> sanity) {
 
     /** The grid method's steps key before its {@code <method>_grid} entry, as written (see the summary's constructor). */
     public Quality {
@@ -235,13 +251,14 @@ public record AuditSummary(
       }
     }
 
-    /** A builder, so that a caller names each of the 12 components instead of placing them by position. */
+    /** A builder, so that a caller names each of the 13 components instead of placing them by position. */
     public static Builder builder() {
       return new Builder();
     }
 
     /** Sets the components by name. */
     public static final class Builder {
+      private List<MethodSanity.Verdict> sanity;
       private int samples;
       private int sampleOffset;
       private int measuredImages;
@@ -317,9 +334,14 @@ public record AuditSummary(
         return this;
       }
 
+      public Builder sanity(List<MethodSanity.Verdict> sanity) {
+        this.sanity = sanity;
+        return this;
+      }
+
       public Quality build() {
         return new Quality(samples, sampleOffset, measuredImages, ids, errors, methods, bootstrap, gridMethod,
-            seconds, cpuSeconds, randomization, faithfulness);
+            seconds, cpuSeconds, randomization, faithfulness, sanity);
       }
     }
   }

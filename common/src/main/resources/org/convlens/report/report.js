@@ -666,12 +666,33 @@
   var G = D.gallery;
   // Every method's title and what the report shows of it come from the data (the method registry):
   // MAP_TITLES for the overlaid map columns, METHOD_TITLES for audit tables, GRID for the grid view.
-  var MAP_TITLES = {}, METHOD_TITLES = { random: 'random order' }, GRID = { name: '', title: '' };
+  var MAP_TITLES = {}, MAP_METHOD = {}, METHOD_TITLES = { random: 'random order' }, GRID = { name: '', title: '' };
   (D.methods || []).forEach(function (m) {
     METHOD_TITLES[m.name] = m.title;
-    if (m.map) MAP_TITLES[m.map] = m.title;
+    if (m.map) { MAP_TITLES[m.map] = m.title; MAP_METHOD[m.map] = m.name; }
     if (m.grid) GRID = m;
   });
+  // Each checked method's sanity verdict (audit.json's quality.sanity, docs/audit.md): every map of
+  // a method that fails a check carries a visible mark wherever the report draws it.
+  var SANITY = {};
+  ((D.audit && D.audit.quality && D.audit.quality.sanity) || []).forEach(function (v) { SANITY[v.method] = v; });
+  /** The mark of method m's maps: '' unless it failed a sanity check. */
+  function sanityMark(m) {
+    var v = SANITY[m];
+    return v && v.verdict === 'fail' ? '⚠ fails sanity check: ' + v.failed.join(', ') : '';
+  }
+  /** A map's caption: its text, and for a method that failed a sanity check the mark. */
+  function mapCaption(m, text) {
+    var mark = sanityMark(m);
+    var d = el('div', {}, [el('span', { text: text }), mark ? el('div', { cls: 'sanity-fail', text: mark }) : null]);
+    if (SANITY[m]) d.setAttribute('data-sanity', SANITY[m].verdict);
+    return d;
+  }
+  /** A method's title, followed by its mark when it failed a sanity check. */
+  function titleWithMark(m) {
+    var mark = sanityMark(m);
+    return (METHOD_TITLES[m] || m) + (mark ? ' ' + mark : '');
+  }
   function itemsOf(cls) { return G.items.filter(function (g) { return g.class === cls; }); }
 
   function classSelect(select, onChange) {
@@ -729,6 +750,10 @@
   function gridSection(root) {
     var items = G.items.filter(function (g) { return g[GRID.name] && g[GRID.name].length; });
     if (!items.length) { note(root, 'No ' + GRID.title + ' grids: add ' + GRID.name + ' to analyze.methods.'); return; }
+    if (sanityMark(GRID.name)) {
+      var heading = root.querySelector('h2'), mark = mapCaption(GRID.name, GRID.title + ':');
+      if (heading) heading.parentNode.insertBefore(mark, heading.nextSibling); else root.insertBefore(mark, root.firstChild);
+    }
     // The section's elements are named after the grid method (the template does the same).
     var imgSel = $(GRID.name + '-image'), patchSel = $('patch-size');
     var canvas = $(GRID.name + '-canvas'), original = $(GRID.name + '-original'), readout = $(GRID.name + '-readout');
@@ -820,7 +845,7 @@
           if (!g.maps[m]) return;
           var c = el('canvas', { width: 112, height: 112 });
           c.setAttribute('data-method', m);
-          row.appendChild(el('div', { cls: 'cell' }, [c, el('div', { text: MAP_TITLES[m] + ' for ' + g.target })]));
+          row.appendChild(el('div', { cls: 'cell' }, [c, mapCaption(MAP_METHOD[m], MAP_TITLES[m] + ' for ' + g.target)]));
           ready.then(function (img) { drawOverlay(c, img, g.maps[m], 0.6); });
         });
         row.appendChild(el('div', { cls: 'note', text: g.id + ' · label ' + (g.label || 'none') +
@@ -1132,7 +1157,7 @@
     if (!cand.length) note($('audit-shortcuts'), 'No attention maps in the analysis: nothing to search for shortcuts.');
     else $('audit-shortcuts').appendChild(table(['class', 'method', 'region', 'lift', 'mass', 'others\' mass', 'consistency', 'images', 'flagged'],
       cand.map(function (c) {
-        return [cname(c['class']), METHOD_TITLES[c.method] || c.method, c.region, +c.lift.toFixed(2), +c.mass.toFixed(3),
+        return [cname(c['class']), titleWithMark(c.method), c.region, +c.lift.toFixed(2), +c.mass.toFixed(3),
           +c.background.toFixed(3), +c.consistency.toFixed(2), c.images,
           c.class_flagged ? (c.method_flagged ? 'yes (class flagged)' : 'class flagged') : (c.method_flagged ? 'method only' : 'no')];
       }), function (i) { return cand[i].class_flagged && cand[i].method_flagged ? 'flagged' : ''; }));
@@ -1147,7 +1172,7 @@
         if (seen[e.id]) return;
         seen[e.id] = true;
         var region = cand.filter(function (c) { return c['class'] === k && c.method === e.method; })[0];
-        ex.appendChild(thumbCell(e.png, 'example · ' + (METHOD_TITLES[e.method] || e.method) + ' mass ' + e.mass.toFixed(2),
+        ex.appendChild(thumbCell(e.png, 'example · ' + titleWithMark(e.method) + ' mass ' + e.mass.toFixed(2),
           region ? region.box : null, e.id));
       });
       box.appendChild(ex);
@@ -1171,7 +1196,7 @@
     var S = A.region;
     var methods = A.methods;
     var msel = $('audit-method'), scope = $('audit-scope');
-    methods.forEach(function (m) { option(msel, m, METHOD_TITLES[m] || m); });
+    methods.forEach(function (m) { option(msel, m, titleWithMark(m)); });
     function drawAttention() {
       var grid = $('audit-attention');
       clear(grid);
@@ -1183,8 +1208,10 @@
         c.setAttribute('data-class', a.scope === 'all' ? 'all' : cname(a['class']));
         drawGrid(c, a.map);
         var isFlagged = a.scope !== 'all' && S.flagged.indexOf(a['class']) >= 0;
-        grid.appendChild(el('div', { cls: 'cell' }, [c, el('div', { cls: isFlagged ? 'wrong' : '',
-          text: (a.scope === 'all' ? 'all images' : cname(a['class'])) + ' (' + a.images + ')' + (isFlagged ? ' · shortcut' : '') })]));
+        var caption = mapCaption(a.method, (a.scope === 'all' ? 'all images' : cname(a['class'])) + ' (' + a.images + ')' +
+          (isFlagged ? ' · shortcut' : ''));
+        if (isFlagged) caption.className = 'wrong';
+        grid.appendChild(el('div', { cls: 'cell' }, [c, caption]));
       });
       grid.setAttribute('data-method', m);
       grid.setAttribute('data-scope', sc);
@@ -1345,16 +1372,29 @@
     var last = {};
     Q.randomization.forEach(function (r) { if (!last[r.method] || r.step > last[r.method].step) last[r.method] = r; });
     var steps = Math.max(0, layers.length - 1);
-    $('audit-quality-table').appendChild(table(['method', 'ρ after the top layer', 'ρ after all ' + steps + ' steps',
-      'deletion AUC', 'insertion AUC'], fm.map(function (m) {
+    // Ranked by the sanity verdicts (most trusted first; audits made before them keep their order),
+    // the random order last; a failing method's row is marked and says which checks it fails.
+    var ranked = qm.slice();
+    if (Q.sanity) ranked.sort(function (a, b) { return (SANITY[a] ? SANITY[a].rank : 1e9) - (SANITY[b] ? SANITY[b].rank : 1e9); });
+    ranked.push('random');
+    var verdictText = function (m) {
+      var v = SANITY[m];
+      if (!v) return m === 'random' ? 'reference' : '—';
+      return v.verdict === 'fail' ? 'fails: ' + v.failed.join(', ') : v.verdict === 'pass' ? 'passes' +
+        (v.unmeasured.length ? ' (not measured: ' + v.unmeasured.join(', ') + ')' : '') : 'not measured';
+    };
+    var qualityTable = table(['rank', 'method', 'sanity', 'ρ after the top layer', 'ρ after all ' + steps + ' steps',
+      'deletion AUC', 'insertion AUC'], ranked.map(function (m) {
       var first = Q.randomization.filter(function (r) { return r.method === m && r.step === 1; })[0];
       var del = faith(m, 'deletion'), ins = faith(m, 'insertion');
-      return [METHOD_TITLES[m] || m,
+      return [SANITY[m] ? SANITY[m].rank : '—', METHOD_TITLES[m] || m, verdictText(m),
         first ? withInterval(first.spearman_mean, first.spearman_lo, first.spearman_hi, 2) : '—',
         last[m] ? withInterval(last[m].spearman_mean, last[m].spearman_lo, last[m].spearman_hi, 2) : '—',
         del ? withInterval(del.auc_mean, del.auc_lo, del.auc_hi, 3) : '—',
         ins ? withInterval(ins.auc_mean, ins.auc_lo, ins.auc_hi, 3) : '—'];
-    })));
+    }), function (i) { return SANITY[ranked[i]] && SANITY[ranked[i]].verdict === 'fail' ? 'flagged' : ''; });
+    qualityTable.setAttribute('data-ranking', ranked.join(','));
+    $('audit-quality-table').appendChild(qualityTable);
   }
 
   section('run', runSection, D.run);

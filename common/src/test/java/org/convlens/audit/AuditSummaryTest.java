@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * audit.json as an {@link AuditSummary}: the records write, byte for byte, what the earlier
  * {@code Map<String,Object>} code wrote. The golden file is the demo's audit.json written by that
  * code, with every list cut to two entries, the detectors' sections left out (each detector's
- * test covers its own), and the evidence, previews and maps replaced by small stand-ins. Reading
+ * test covers its own), the evidence, previews and maps replaced by small stand-ins, and the
+ * sanity marks and verdicts added since (two made-up verdicts, one failing). Reading
  * it as the record and writing it again must give the same text: the same keys, order, nulls and
  * number forms (a float probability stays {@code 0.9997052}, not its double expansion).
  */
@@ -44,6 +45,9 @@ class AuditSummaryTest {
     assertEquals(0.9997052f, a.mistakes().confident().get(0).confidence());
     assertEquals(48, a.quality().measuredImages());
     assertEquals(List.of("occlusion_steps", "occlusion_grid"), List.copyOf(a.quality().gridMethod().keySet()));
+    assertEquals(List.of("pass", "fail"), a.attention().stream().map(AuditSummary.Attention::sanity).toList());
+    assertEquals(List.of("randomization"), a.quality().sanity().get(1).failed());
+    assertEquals(null, a.quality().sanity().get(1).insertionGain());
   }
 
   /** The detectors' sections sit between attention and findings, in run order, under their names. */

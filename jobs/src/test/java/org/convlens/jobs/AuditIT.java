@@ -345,6 +345,19 @@ class AuditIT {
       assertTrue(auc.get(m + "/deletion") < auc.get("random/deletion"), m + " deletion beats random: " + auc);
       assertTrue(auc.get(m + "/insertion") > auc.get("random/insertion"), m + " insertion beats random: " + auc);
     }
+    // The sanity verdicts follow from these figures: every method here has ρ < 0.5 after full
+    // randomisation and beats random on both curves, so all pass, ranked by their final ρ.
+    List<Row> sanity = table(AuditSchema.SANITY).orderBy("rank").collectAsList();
+    assertEquals(4, sanity.size());
+    List<String> byRho = last.keySet().stream().sorted(java.util.Comparator.comparing(last::get)).toList();
+    assertEquals(byRho, sanity.stream().map(r -> r.<String>getAs("method")).toList());
+    for (Row r : sanity) {
+      assertEquals("pass", r.getAs("verdict"), r.toString());
+      assertEquals(last.get(r.<String>getAs("method")), r.<Double>getAs("randomized_rho"), 1e-12);
+    }
+    for (JsonNode a : summary().at("/attention")) {
+      assertEquals("pass", a.get("sanity").asText(), a.get("method").asText());
+    }
   }
 
   /**

@@ -232,9 +232,15 @@ class ReportBrowserIT {
     WebElement ring = driver.findElement(By.cssSelector("#audit-attention canvas[data-class=ring]"));
     String ringBefore = (String) js("return arguments[0].toDataURL();", ring);
     Select method = new Select(driver.findElement(By.id("audit-method")));
-    assertEquals(List.of("saliency", "Grad-CAM", "CAM", "occlusion"),
-        method.getOptions().stream().map(WebElement::getText).toList());
-    method.selectByVisibleText("occlusion");
+    // The titles, each followed by its sanity mark when the method failed a check.
+    List<String> titles = List.of("saliency", "Grad-CAM", "CAM", "occlusion");
+    List<String> options = method.getOptions().stream().map(WebElement::getText).toList();
+    assertEquals(titles.size(), options.size(), options.toString());
+    for (int i = 0; i < titles.size(); i++) {
+      assertTrue(options.get(i).equals(titles.get(i)) || options.get(i).startsWith(titles.get(i) + " ⚠ fails sanity check: "),
+          options.get(i));
+    }
+    method.selectByIndex(3);
     assertEquals("occlusion", driver.findElement(By.id("audit-attention")).getAttribute("data-method"));
     WebElement ringAfter = driver.findElement(By.cssSelector("#audit-attention canvas[data-class=ring]"));
     assertNotEquals(ringBefore, js("return arguments[0].toDataURL();", ringAfter));
@@ -250,19 +256,54 @@ class ReportBrowserIT {
     assertTrue(driver.findElements(By.cssSelector("#audit-randomization canvas")).size() > 0, "randomisation chart");
     assertTrue(driver.findElements(By.cssSelector("#audit-faithfulness canvas")).size() > 0, "deletion/insertion chart");
     assertEquals(5, driver.findElements(By.cssSelector("#audit-quality-table tr")).size() - 1, "4 methods + random");
-    // Every figure with its 95% interval, "0.13 [0.05, 0.21]"; random has no cascade.
-    for (WebElement row : driver.findElements(By.cssSelector("#audit-quality-table tr"))) {
-      List<WebElement> cells = row.findElements(By.tagName("td"));
+    // Ranked by the sanity verdicts, as audit.json ranks them; rank, method, verdict, then every
+    // figure with its 95% interval, "0.13 [0.05, 0.21]"; random (last) has no rank and no cascade.
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> sanity = (List<Map<String, Object>>) js(
+        "return window.convlens.data.audit.quality.sanity;");
+    assertEquals(4, sanity.size());
+    List<String> ranking = new java.util.ArrayList<>(sanity.stream().map(v -> (String) v.get("method")).toList());
+    ranking.add("random");
+    assertEquals(String.join(",", ranking),
+        driver.findElement(By.cssSelector("#audit-quality-table table")).getAttribute("data-ranking"));
+    int row = 0;
+    for (WebElement tr : driver.findElements(By.cssSelector("#audit-quality-table tr"))) {
+      List<WebElement> cells = tr.findElements(By.tagName("td"));
       if (cells.isEmpty()) {
         continue;
       }
-      boolean random = cells.get(0).getText().startsWith("random"); // "random order"
-      for (int i = 1; i < cells.size(); i++) {
+      boolean random = row == sanity.size();
+      if (!random) {
+        Map<String, Object> v = sanity.get(row);
+        assertEquals(String.valueOf(row + 1), cells.get(0).getText());
+        boolean fails = "fail".equals(v.get("verdict"));
+        assertEquals(fails, cells.get(2).getText().startsWith("fails: "), cells.get(2).getText());
+        assertEquals(fails, "flagged".equals(tr.getAttribute("class")), "a failing method's row is marked");
+      }
+      row++;
+      for (int i = 3; i < cells.size(); i++) {
         String text = cells.get(i).getText();
-        assertTrue(random && i < 3 ? text.equals("—")
-            : text.matches("-?\\d\\.\\d+ \\[-?\\d\\.\\d+, -?\\d\\.\\d+\\]"), cells.get(0).getText() + ": " + text);
+        assertTrue(random && i < 5 ? text.equals("—")
+            : text.matches("-?\\d\\.\\d+ \\[-?\\d\\.\\d+, -?\\d\\.\\d+\\]"), cells.get(1).getText() + ": " + text);
       }
     }
+    // Every attention grid of a failing method carries the mark, and no other does.
+    for (Map<String, Object> v : sanity) {
+      new Select(driver.findElement(By.id("audit-method"))).selectByValue((String) v.get("method"));
+      List<WebElement> captions = driver.findElements(By.cssSelector("#audit-attention [data-sanity]"));
+      assertEquals(11, captions.size(), "every grid's caption carries the method's verdict");
+      for (WebElement c : captions) {
+        assertEquals(v.get("verdict"), c.getAttribute("data-sanity"));
+        assertEquals("fail".equals(v.get("verdict")), c.getText().contains("⚠ fails sanity check: "), c.getText());
+      }
+    }
+    // So does every overlaid map of the gallery (the attribution section draws the first class's images).
+    for (WebElement c : driver.findElements(By.cssSelector("#attribution-rows [data-sanity]"))) {
+      assertEquals("fail".equals(c.getAttribute("data-sanity")), c.getText().contains("⚠ fails sanity check: "),
+          c.getText());
+    }
+    assertEquals(6 * 3, driver.findElements(By.cssSelector("#attribution-rows [data-sanity]")).size(),
+        "saliency, Grad-CAM and CAM maps of six images, each with its method's verdict");
     shoot("audit", audit);
     shoot("audit-shortcut-images", driver.findElement(By.id("audit-shortcut-images")));
     shoot("audit-attention", driver.findElement(By.id("audit-attention")));
