@@ -24,11 +24,13 @@ import org.convlens.model.Classifier;
  * normalised map does not. Where the denominator is zero (g = 0, or {@code 2 + S_k g = 0}) α is
  * 0: undefined there, and at g = 0 it meets ReLU(g) = 0 anyway (the paper's code sets such
  * denominators to 1, which also gives 0 at g = 0). Unlike pytorch-grad-cam we add no ε = 1e-6 to
- * the denominator: ε is absolute, and at a ResNet's last block, where |g| ≈ 1e-4 and g² ≈ 1e-8,
- * it would dominate the denominator and turn the weights into {@code Σ g³/ε}. The product is
- * computed as {@code α ReLU(g) = g / (2 + S_k g)} for g > 0, which is the same value without
- * g³'s underflow. The paper assumes post-ReLU activations (S_k ≥ 0, hence a positive
- * denominator where g > 0); on a layer with negative activations the formula is applied as is.
+ * the denominator: ε is absolute, not relative to g², and where g² is near or below it (about
+ * 2e-7 at the last block of a ResNet-18) it dominates the denominator and leans the weights
+ * towards {@code Σ g³/ε}; on the reference model tiny_cnn.pt it moves the map by up to a third of
+ * its maximum. The product is computed as {@code α ReLU(g) = g / (2 + S_k g)} for g > 0, the same
+ * value without g³'s underflow. The paper assumes post-ReLU activations (S_k ≥ 0, hence a
+ * positive denominator where g > 0); on a layer with negative activations the formula is applied
+ * as is.
  *
  * <p>The layer is {@code analyze.gradcam_plus_plus.layer}, by default the model description's
  * feature map, the same default as Grad-CAM's, so with default keys the three layer maps come
@@ -37,8 +39,8 @@ import org.convlens.model.Classifier;
  */
 public final class GradCamPlusPlus extends ChannelWeightedLayerMap {
   public static final String NAME = "gradcam_plus_plus";
-  // Its keys under analyze.*, declared here with their defaults, ranges and docs; AttributionSettings
-  // holds its Settings through the registry and conf/convlens.conf holds the same keys
+  // Its key under analyze.*, declared here with its default and doc; AttributionSettings holds
+  // its Settings through the registry and conf/convlens.conf holds the same key
   // (ConfFileMatchesDeclaredKeysTest).
   public static final Key<String> LAYER = Key.string(AttributionSettings.P + NAME + ".layer", "",
       "Grad-CAM++'s layer; empty = the model description's feature map (Grad-CAM's default)")

@@ -12,24 +12,25 @@ import org.convlens.model.Classifier;
  * LayerCAM (Jiang et al., 2021, "LayerCAM: Exploring Hierarchical Class Activation Maps for
  * Localization", IEEE TIP 30): with A the activation of a convolutional layer (K×h×w) and g =
  * ∂y/∂A for the target's logit y, each position keeps its own weight instead of a channel mean,
- * {@code map_ij = ReLU(Σ_k ReLU(g_kij) A_kij)} (the {@code LayerCAM}
- * classes of jacobgil's PyTorch library and of torchcam compute the same), upsampled bilinearly ({@code align_corners=False}) to the
- * input size and stored in [0, 1] with its maximum as scale, as the other rectified layer maps.
+ * {@code map_ij = ReLU(Σ_k ReLU(g_kij) A_kij)} (the {@code LayerCAM} classes of jacobgil's
+ * PyTorch library and of torchcam compute the same), upsampled bilinearly ({@code
+ * align_corners=False}) to the input size and stored in [0, 1] with its maximum as scale, as the
+ * other rectified layer maps.
  *
  * <p>The layer is {@code analyze.layercam.layer}, by default the model description's feature map
  * (the same default as the channel-weighted layer maps, so with default keys it reads the batch's
- * one shared backward). Departure: the paper fuses the maps of several layers (shallow layers' maps
- * scaled by tanh(γ·M/max M), γ = 2 in torchcam); ConvLens computes one layer's map per run. The paper's
- * point is that the element-wise weights stay meaningful on shallower, finer layers: set this key
- * to one (another layer costs one more forward+backward per batch). Off by default.
+ * one shared backward). Departure: the paper fuses the maps of several layers (shallow layers'
+ * maps scaled by tanh(γ·M/max M), γ = 2 in torchcam); ConvLens computes one layer's map per run.
+ * The paper's point is that the element-wise weights stay meaningful on shallower, finer layers:
+ * set this key to one (another layer costs one more forward+backward per batch). Off by default.
  */
 public final class LayerCam extends ChannelWeightedLayerMap {
   public static final String NAME = "layercam";
-  // Its keys under analyze.*, declared here with their defaults, ranges and docs; AttributionSettings
-  // holds its Settings through the registry and conf/convlens.conf holds the same keys
+  // Its key under analyze.*, declared here with its default and doc; AttributionSettings holds
+  // its Settings through the registry and conf/convlens.conf holds the same key
   // (ConfFileMatchesDeclaredKeysTest).
   public static final Key<String> LAYER = Key.string(AttributionSettings.P + NAME + ".layer", "",
-      "LayerCAM's layer; empty = the model description's feature map (a shallower layer gives a finer map)")
+      "LayerCAM's layer; empty = the model description's feature map (shallower = finer)")
       .normalised(String::strip);
   public static final SettingsSpec<Settings> SPEC = SettingsSpec.of(Settings.class, LAYER);
 
