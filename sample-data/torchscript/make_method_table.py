@@ -21,6 +21,11 @@ Each method follows its paper and the PyTorch/Captum convention for its raw map,
                     2016), upsampled the same way
   gradient_x_input  x * d score / d x (Shrikumar et al. 2016; Captum InputXGradient), summed over
                     channels as Captum's visualize_image_attr does
+  gradcam_plus_plus relu(sum_k w_k A_k), w_k = sum_ij alpha_kij relu(g_kij), alpha = g^2 / (2 g^2 +
+                    (sum_ab A_kab) g^3), 0 where that denominator is 0 (Chattopadhay et al. 2018,
+                    eq. 19 without the factor exp(score), as jacobgil/pytorch-grad-cam but without
+                    its eps), upsampled as gradcam
+  layercam          relu(sum_k relu(g_k) * A_k) per position (Jiang et al. 2021), upsampled as gradcam
   occlusion         Captum's Occlusion windows with the black baseline: per position the target's
                     softmax probability, its drop against the unoccluded input, the arg-max class
 """
@@ -114,6 +119,23 @@ def upsample(maps):
     return F.interpolate(maps.unsqueeze(1), size=(SIZE, SIZE), mode="bilinear", align_corners=False)[:, 0]
 
 
+def grad_cam_plus_plus(feature_map, feature_grad):
+    """Grad-CAM++'s closed form on the layer's activation A and gradient g (N x K x h x w), in
+    float64 so that g^3 cannot underflow, upsampled to the input size."""
+    a, g = feature_map.double(), feature_grad.double()
+    g2 = g * g
+    denominator = 2 * g2 + a.sum(dim=(2, 3), keepdim=True) * g2 * g
+    alpha = torch.where(denominator != 0, g2 / torch.where(denominator != 0, denominator, torch.ones_like(g)),
+                        torch.zeros_like(g))
+    weights = (alpha * torch.relu(g)).sum(dim=(2, 3), keepdim=True)
+    return upsample(torch.relu((weights * a).sum(dim=1))).float()
+
+
+def layer_cam(feature_map, feature_grad):
+    """LayerCAM: the activation weighted per position by its rectified gradient, upsampled."""
+    return upsample(torch.relu((torch.relu(feature_grad) * feature_map).sum(dim=1)))
+
+
 def methods_for(traced, inputs, targets):
     """Every method's raw values for one choice of target per input."""
     n = inputs.shape[0]
@@ -145,6 +167,8 @@ def methods_for(traced, inputs, targets):
         "gradcam": gradcam,
         "cam": cam,
         "gradient_x_input": (inputs * g).sum(dim=1),
+        "gradcam_plus_plus": grad_cam_plus_plus(feature_map, feature_grad),
+        "layercam": layer_cam(feature_map, feature_grad),
     }
     grids = []
     for i in range(n):

@@ -11,7 +11,9 @@ import org.convlens.model.ModelDescription;
  * their gradient, {@code Σ_k α_k A_k} with {@code α_k = mean_ij ∂y/∂A_kij} (Selvaraju et al.,
  * 2017; for a global-average-pooling + linear head the same weights are Zhou et al.'s, 2016),
  * upsampled bilinearly to the input size. Activation and gradient come from the batch's shared
- * backward; a subclass says which layer and whether the sum is rectified.
+ * backward; a subclass says which layer and whether the sum is rectified, or weighs the
+ * activation otherwise ({@link #layerMap}, e.g. Chattopadhay et al.'s weights) and keeps the same
+ * layer, pass and upsampling.
  */
 abstract class ChannelWeightedLayerMap implements AttributionMethod {
   /**
@@ -29,11 +31,20 @@ abstract class ChannelWeightedLayerMap implements AttributionMethod {
     int w = g.layerShape()[2];
     Object[][] out = new Object[batch.size()][];
     for (int i = 0; i < batch.size(); i++) {
-      float[] up = rawMap(g.layerActivations()[i], g.layerGradients()[i], k, h, w, in.height(),
-          in.width(), linearHead());
+      float[] map = layerMap(g.layerActivations()[i], g.layerGradients()[i], k, h, w);
+      float[] up = ImageOps.bilinear(map, 1, h, w, in.height(), in.width());
       out[i] = new Object[] {batch.store(up, 1, in.height(), in.width(), maps().get(0).kind())};
     }
     return out;
+  }
+
+  /**
+   * One image's h×w map before upsampling, from its activation and gradient (K×h×w each): by
+   * default {@code Σ_k α_k A_k} as {@link #rawMap} computes it; a subclass with other weights
+   * overrides it.
+   */
+  float[] layerMap(float[] activation, float[] gradient, int k, int h, int w) {
+    return channelWeighted(activation, gradient, k, h, w, linearHead());
   }
 
   /**
@@ -42,12 +53,18 @@ abstract class ChannelWeightedLayerMap implements AttributionMethod {
    */
   public static float[] rawMap(float[] activation, float[] gradient, int k, int h, int w,
       int outH, int outW, boolean linearHead) {
+    return ImageOps.bilinear(channelWeighted(activation, gradient, k, h, w, linearHead), 1, h, w, outH, outW);
+  }
+
+  /** {@link #rawMap} before upsampling. */
+  private static float[] channelWeighted(float[] activation, float[] gradient, int k, int h, int w,
+      boolean linearHead) {
     float[] alpha = Maps.channelMeans(gradient, k, h * w);
     float[] map = Maps.weightedSum(activation, alpha, h * w);
     for (int p = 0; p < map.length; p++) {
       map[p] = linearHead ? map[p] * h * w : Math.max(0f, map[p]);
     }
-    return ImageOps.bilinear(map, 1, h, w, outH, outW);
+    return map;
   }
 
   /** Refuses, naming {@code key}, a model without feature-map gradients or without {@code layer}. */

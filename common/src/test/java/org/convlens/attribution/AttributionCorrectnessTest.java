@@ -221,6 +221,46 @@ class AttributionCorrectnessTest {
     }
   }
 
+  // 6. Grad-CAM++ and LayerCAM on a layer computed by hand: the linear model's feature map is its
+  // input A (3 channels × 2×2) and the gradient of logit 0 w.r.t. it is the weight row W_0, exactly.
+  //   A_0 = [-1, -5, 2, 2]   g_0 = [1, -1, 0.25, 0]      S_0 = Σ A_0 = -2
+  //   A_1 = [ 2, -3, 1, 2]   g_1 = [1, 0.5, -0.5, 0.25]  S_1 = 2
+  //   A_2 = [ 1,  1, 1, 1]   g_2 = [-1, -1, -1, -1]      (no positive gradient: weight 0 in both)
+  // Grad-CAM++: α ReLU(g) = g / (2 + S g) where g > 0 and the denominator is not 0:
+  //   w_0: g = 1 gives 2 + (-2)(1) = 0 (dropped), g = 0.25 gives 0.25 / 1.5 = 1/6  → w_0 = 1/6
+  //   w_1: 1/(2 + 2) + 0.5/(2 + 1) + 0.25/(2 + 0.5) = 1/4 + 1/6 + 1/10             → w_1 = 31/60
+  //   ReLU(w_0 A_0 + w_1 A_1) = ReLU([-10 + 62, -50 - 93, 20 + 31, 20 + 62] / 60) = [52, 0, 51, 82] / 60
+  // LayerCAM: ReLU(Σ_k ReLU(g_k) A_k) = ReLU([1·(-1) + 1·2, 0 + 0.5·(-3), 0.25·2 + 0, 0 + 0.25·2])
+  //   = [1, 0, 0.5, 0.5] (a plain g · A would give 0 at the third position, and no final ReLU -1.5 at the second)
+  @Test
+  void gradCamPlusPlusAndLayerCamHaveTheirHandComputedValues() throws Exception {
+    int c = 3, h = 2, w = 2, classes = 2;
+    TestModels.LinearModel block = new TestModels.LinearModel(classes);
+    try (Classifier model = TestModels.wrap(block, TestModels.description("linear2x2", c, h, w, classes));
+        InferenceSession session = model.newSession()) {
+      float[] weight = new float[classes * c * h * w]; // logit 1's row stays 0
+      System.arraycopy(new float[] {1, -1, 0.25f, 0, 1, 0.5f, -0.5f, 0.25f, -1, -1, -1, -1}, 0, weight, 0, c * h * w);
+      block.set(weight, new float[classes]);
+      float[][] x = {{-1, -5, 2, 2, 2, -3, 1, 2, 1, 1, 1, 1}};
+      AttributionSettings s = TestModels.settings(List.of(GradCamPlusPlus.NAME, LayerCam.NAME))
+          .with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F32);
+      Attributions.check(model, s);
+      AttributionBatch batch = AttributionBatch.run(session, model, s, x, new String[] {"a"}, (i, logits) -> 0);
+      List<Object[][]> out = Attributions.attribute(batch);
+      assertClose(new float[] {52 / 60f, 0, 51 / 60f, 82 / 60f}, MapEncoding.decode((Row) out.get(0)[0][0]), 1e-6,
+          "Grad-CAM++");
+      assertClose(new float[] {1, 0, 0.5f, 0.5f}, MapEncoding.decode((Row) out.get(1)[0][0]), 1e-6, "LayerCAM");
+
+      // A layer the model lacks is refused on the driver, naming the method's own key.
+      for (var key : List.of(GradCamPlusPlus.LAYER, LayerCam.LAYER)) {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+            () -> Attributions.check(model, s.with(key, "conv9")));
+        assertEquals(key.path(), e.key());
+        assertTrue(e.getMessage().contains("conv9") && e.getMessage().contains("fm"), e.getMessage());
+      }
+    }
+  }
+
   // ---------------------------------------------------------------------------------------
 
   static float[][] cifarImages(Classifier model, int n) throws Exception {

@@ -27,6 +27,8 @@ class AttributionRegistryTest {
     expected.add(section("cam", "CAM", "cam", false));
     expected.add(section("occlusion", "occlusion", null, true));
     expected.add(section("gradient_x_input", "Input × Gradient", "gradient_x_input", false));
+    expected.add(section("gradcam_plus_plus", "Grad-CAM++", "gradcam_plus_plus", false));
+    expected.add(section("layercam", "LayerCAM", "layercam", false));
     assertEquals(expected, Attributions.reportSections());
   }
 
@@ -49,9 +51,11 @@ class AttributionRegistryTest {
       assertEquals(m.name(), m.fields().get(0).name(), "a method's first column is its name");
     }
     assertEquals(Map.of("saliency", MapEncoding.Range.UNIT, "saliency_signed", MapEncoding.Range.SYMMETRIC,
-        "smoothgrad", MapEncoding.Range.UNIT, "gradcam", MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX, "gradient_x_input", MapEncoding.Range.SYMMETRIC),
+        "smoothgrad", MapEncoding.Range.UNIT, "gradcam", MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX, "gradient_x_input", MapEncoding.Range.SYMMETRIC,
+        "gradcam_plus_plus", MapEncoding.Range.UNIT, "layercam", MapEncoding.Range.UNIT),
         kinds);
-    assertEquals(List.of("saliency", "saliency_signed", "smoothgrad", "gradcam", "cam", "occlusion", "gradient_x_input"),
+    assertEquals(List.of("saliency", "saliency_signed", "smoothgrad", "gradcam", "cam", "occlusion", "gradient_x_input",
+        "gradcam_plus_plus", "layercam"),
         Attributions.fields().stream().map(f -> f.name()).toList(), "the analysis schema's method columns");
   }
 
@@ -77,6 +81,14 @@ class AttributionRegistryTest {
     assertEquals(List.of("gradcam_layer"), List.copyOf(
         Attributions.recorded(s.withMethods(List.of("gradcam")), null).keySet()), "only what runs is recorded");
     assertEquals(", Grad-CAM layer block2", Attributions.consoleNotes(s, null));
+
+    AttributionSettings cams = s.withMethods(List.of("layercam", "gradcam_plus_plus"))
+        .with(GradCamPlusPlus.LAYER, "block3").with(LayerCam.LAYER, "block1");
+    Map<String, Object> layers = new LinkedHashMap<>();
+    layers.put("gradcam_plus_plus_layer", "block3");
+    layers.put("layercam_layer", "block1");
+    assertEquals(layers, Attributions.recorded(cams, null), "each layer map records its own layer, in registry order");
+    assertEquals(", Grad-CAM++ layer block3, LayerCAM layer block1", Attributions.consoleNotes(cams, null));
   }
 
   @Test
