@@ -27,6 +27,7 @@ class AttributionRegistryTest {
     expected.add(section("cam", "CAM", "cam", false));
     expected.add(section("occlusion", "occlusion", null, true));
     expected.add(section("gradient_x_input", "Input × Gradient", "gradient_x_input", false));
+    expected.add(section("integrated_gradients", "Integrated Gradients", "integrated_gradients", false));
     assertEquals(expected, Attributions.reportSections());
   }
 
@@ -49,9 +50,11 @@ class AttributionRegistryTest {
       assertEquals(m.name(), m.fields().get(0).name(), "a method's first column is its name");
     }
     assertEquals(Map.of("saliency", MapEncoding.Range.UNIT, "saliency_signed", MapEncoding.Range.SYMMETRIC,
-        "smoothgrad", MapEncoding.Range.UNIT, "gradcam", MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX, "gradient_x_input", MapEncoding.Range.SYMMETRIC),
+        "smoothgrad", MapEncoding.Range.UNIT, "gradcam", MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX, "gradient_x_input", MapEncoding.Range.SYMMETRIC,
+        "integrated_gradients", MapEncoding.Range.SYMMETRIC),
         kinds);
-    assertEquals(List.of("saliency", "saliency_signed", "smoothgrad", "gradcam", "cam", "occlusion", "gradient_x_input"),
+    assertEquals(List.of("saliency", "saliency_signed", "smoothgrad", "gradcam", "cam", "occlusion", "gradient_x_input",
+        "integrated_gradients", "integrated_gradients_delta"),
         Attributions.fields().stream().map(f -> f.name()).toList(), "the analysis schema's method columns");
   }
 
