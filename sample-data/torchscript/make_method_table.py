@@ -26,6 +26,13 @@ Each method follows its paper and the PyTorch/Captum convention for its raw map,
                     eq. 19 without the factor exp(score), as jacobgil/pytorch-grad-cam but without
                     its eps), upsampled as gradcam
   layercam          relu(sum_k relu(g_k) * A_k) per position (Jiang et al. 2021), upsampled as gradcam
+  integrated_gradients
+                    (x - x') * sum_s step_s * d score / d x at x' + alpha_s (x - x'), Captum's
+                    IntegratedGradients with its default "gausslegendre" rule (alpha, step from
+                    numpy's leggauss mapped to [0, 1]), summed over channels; x' the image blurred
+                    as ConvLens blurs it (ImageOps.blur); and its completeness error
+                    integrated_gradients_delta = sum of attributions - (F(x) - F(x')), Captum's
+                    compute_convergence_delta (Sundararajan et al. 2017)
   occlusion         Captum's Occlusion windows with the black baseline: per position the target's
                     softmax probability, its drop against the unoccluded input, the arg-max class
 """
@@ -33,6 +40,7 @@ import json
 import os
 import sys
 
+import numpy
 import torch
 import torch.nn.functional as F
 
@@ -45,6 +53,10 @@ SEED = 7
 SMOOTHGRAD_SAMPLES = 4
 SMOOTHGRAD_NOISE = 0.15
 OCCLUSION = [(4, 3), (6, 4)]  # (window, stride); baseline black, as make_test_model.occlusion
+IG_STEPS = 50                 # Captum's default n_steps
+IG_QUADRATURE = "gausslegendre"
+IG_BASELINE = "blurred"       # the baseline that needs the most code on both sides
+IG_BLUR_SIGMA = 1.5           # input pixels
 IDS = ["x0", "x1", "x2"]      # the image ids the Java table passes: they seed SmoothGrad's noise
 # The targets: the prediction, a label per input, and one class named for every input.
 LABELS = [1, 3, 0]
@@ -115,6 +127,45 @@ def smoothgrad(traced, image, image_id, target):
     return total / SMOOTHGRAD_SAMPLES
 
 
+def java_blur(images, sigma):
+    """ImageOps.blur(gaussianKernel(sigma)): a separable Gaussian of radius ceil(3 sigma), its
+    float32 taps normalised by their double sum, rows then columns, edges clamped (the index
+    clamped, not padded with zeros) -- on N x C x H x W float32 images."""
+    import math
+    r = math.ceil(3 * sigma)
+    taps = [math.exp(-(i * i) / (2 * sigma * sigma)) for i in range(-r, r + 1)]
+    kernel = torch.tensor(taps, dtype=torch.float32) / torch.tensor(sum(taps), dtype=torch.float32)
+    offsets = torch.arange(-r, r + 1)
+    cols = (torch.arange(images.shape[3]).unsqueeze(1) + offsets).clamp(0, images.shape[3] - 1)  # W x taps
+    rows = (torch.arange(images.shape[2]).unsqueeze(1) + offsets).clamp(0, images.shape[2] - 1)  # H x taps
+    across = (images[:, :, :, cols] * kernel).sum(dim=-1)                      # N x C x H x W
+    return (across[:, :, rows, :] * kernel.view(-1, 1)).sum(dim=3)            # N x C x H x taps x W
+
+
+def integrated_gradients(traced, inputs, targets):
+    """Captum's IntegratedGradients.attribute(inputs, baselines, target, n_steps=IG_STEPS,
+    method="gausslegendre", return_convergence_delta=True), written out (Captum is not a
+    dependency): the path points of every step and input in one batch, step-major; the gradients
+    weighted by the float32 step sizes and summed over steps; times (x - x')."""
+    n = inputs.shape[0]
+    nodes, weights = numpy.polynomial.legendre.leggauss(IG_STEPS)
+    alphas = [float(a) for a in 0.5 * (1 + nodes)]       # [-1, 1] -> [0, 1]
+    step_sizes = [float(w) for w in 0.5 * weights]       # a total of 2 -> 1
+    baselines = java_blur(inputs, IG_BLUR_SIGMA)
+    path = torch.cat([baselines + alpha * (inputs - baselines) for alpha in alphas], dim=0).requires_grad_()
+    logits, _, _ = traced(path, torch.zeros(1, 1, 1, 1))
+    logits[torch.arange(n * IG_STEPS), torch.tensor(list(targets) * IG_STEPS)].sum().backward()
+    scaled = path.grad.contiguous().view(IG_STEPS, -1) * torch.tensor(step_sizes).view(IG_STEPS, 1)
+    total = scaled.reshape(IG_STEPS, n, *inputs.shape[1:]).sum(dim=0)
+    attributions = total * (inputs - baselines)
+    with torch.no_grad():
+        end, _, _ = traced(inputs, torch.zeros(1, 1, 1, 1))
+        start, _, _ = traced(baselines, torch.zeros(1, 1, 1, 1))
+    picked = torch.arange(n), torch.tensor(targets)
+    delta = attributions.reshape(n, -1).sum(dim=1) - (end[picked] - start[picked])
+    return attributions.sum(dim=1), delta
+
+
 def upsample(maps):
     return F.interpolate(maps.unsqueeze(1), size=(SIZE, SIZE), mode="bilinear", align_corners=False)[:, 0]
 
@@ -170,6 +221,10 @@ def methods_for(traced, inputs, targets):
         "gradcam_plus_plus": grad_cam_plus_plus(feature_map, feature_grad),
         "layercam": layer_cam(feature_map, feature_grad),
     }
+    ig_map, ig_delta = integrated_gradients(traced, inputs, targets)
+    maps["integrated_gradients"] = ig_map.detach()
+    # Columns that are one number per image, by column name.
+    scalars = {"integrated_gradients_delta": [float32(v) for v in ig_delta.tolist()]}
     grids = []
     for i in range(n):
         p0 = float(probs[i, targets[i]])
@@ -185,6 +240,7 @@ def methods_for(traced, inputs, targets):
         "targets": list(targets),
         "maps": {name: [[float32(v) for v in t.flatten().tolist()] for t in values]
                  for name, values in maps.items()},
+        "values": scalars,
         "occlusion": [[dict(grid, target_prob=[float32(v) for v in grid["target_prob"]],
                             drop=[float32(v) for v in grid["drop"]]) for grid in image] for image in grids],
     }
@@ -219,7 +275,9 @@ def main():
         "named_class": NAMED_CLASS,
         "settings": {"seed": SEED, "smoothgrad_samples": SMOOTHGRAD_SAMPLES, "smoothgrad_noise": SMOOTHGRAD_NOISE,
                      "occlusion_windows": [w for w, _ in OCCLUSION], "occlusion_strides": [s for _, s in OCCLUSION],
-                     "occlusion_baseline": "black"},
+                     "occlusion_baseline": "black",
+                     "integrated_gradients_steps": IG_STEPS, "integrated_gradients_quadrature": IG_QUADRATURE,
+                     "integrated_gradients_baseline": IG_BASELINE, "integrated_gradients_blur_sigma": IG_BLUR_SIGMA},
         "targets": {kind: methods_for(traced, inputs, t) for kind, t in targets.items()},
     }
     # The predicted target's gradient must be the one make_test_model.py recorded.

@@ -16,10 +16,12 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.apache.spark.sql.SparkSession;
 import org.convlens.analyze.AnalyzeRun;
 import org.convlens.attribution.AttributionBatch;
+import org.convlens.attribution.AttributionMethod;
 import org.convlens.attribution.AttributionSettings;
 import org.convlens.attribution.Attributions;
 import org.convlens.attribution.Occlusion;
 import org.convlens.config.ConvLensHome;
+import org.convlens.config.InvalidConfigException;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.InferenceSession.Objective;
@@ -188,6 +190,7 @@ public final class Benchmark {
     double sparkSal = sparkAnalyze(modelPath, input, format, List.of("saliency", "gradcam"), images, o);
     row("analyze job, saliency + Grad-CAM (Spark)", sparkSal, "img/s",
         String.format(Locale.ROOT, "%d images", images));
+    methods(model, settings, rawImages, batch, fb);
 
     // The forwards an image costs, as the method counts them (its progress unit).
     long positions = new Occlusion().extraForwardsPerImage(settings, d);
@@ -226,6 +229,34 @@ public final class Benchmark {
     }
 
     maximize(model, modelPath, mx, o);
+  }
+
+  /**
+   * One row per registered method, alone, in the registry's order (a method added to {@link
+   * Attributions#ALL} gets its row with no change here): images/s of its shared pass and its own
+   * work, maps encoded, and its cost in units of one forward+backward ({@code fb}, img/s). Each
+   * method gets about the images that {@code rawImages} forward+backward passes take (at least
+   * one per thread), so a method of many passes per image costs about as long as the
+   * forward+backward row; a method that refuses the model is listed with its reason.
+   */
+  private void methods(Classifier model, AttributionSettings settings, int rawImages, int batch, double fb)
+      throws Exception {
+    for (AttributionMethod m : Attributions.ALL) {
+      AttributionSettings alone = settings.withMethods(List.of(m.name()));
+      try {
+        m.check(model, alone);
+      } catch (InvalidConfigException e) {
+        out.printf(Locale.ROOT, "  %-66s %10s %-7s %s%n", "method " + m.name(), "-", "", "skipped: " + e.getMessage());
+        continue;
+      }
+      long passes = Attributions.forwardsPerImage(alone, model);
+      int images = (int) Math.max(threads, Math.min(rawImages, 2L * rawImages / passes));
+      int perBatch = Math.max(1, Math.min(batch, images / threads));
+      double rate = rawAttribution(model, images, perBatch, alone);
+      row("method " + m.name(), rate, "img/s", String.format(Locale.ROOT,
+          "%.2f× one forward+backward (%d passes/image counted); %d images, batch %d", fb / rate, passes, images,
+          perBatch));
+    }
   }
 
   /**

@@ -14,7 +14,7 @@ import org.convlens.model.Classifier;
 public final class Attributions {
   public static final List<AttributionMethod> ALL =
       List.of(new Saliency(), new SmoothGrad(), new GradCam(), new Cam(), new Occlusion(), new GradientXInput(),
-          new GradCamPlusPlus(), new LayerCam());
+          new GradCamPlusPlus(), new LayerCam(), new IntegratedGradients());
 
   public static final List<String> NAMES = ALL.stream().map(AttributionMethod::name).toList();
 

@@ -29,6 +29,7 @@ class AttributionRegistryTest {
     expected.add(section("gradient_x_input", "Input × Gradient", "gradient_x_input", false));
     expected.add(section("gradcam_plus_plus", "Grad-CAM++", "gradcam_plus_plus", false));
     expected.add(section("layercam", "LayerCAM", "layercam", false));
+    expected.add(section("integrated_gradients", "Integrated Gradients", "integrated_gradients", false));
     assertEquals(expected, Attributions.reportSections());
   }
 
@@ -52,10 +53,11 @@ class AttributionRegistryTest {
     }
     assertEquals(Map.of("saliency", MapEncoding.Range.UNIT, "saliency_signed", MapEncoding.Range.SYMMETRIC,
         "smoothgrad", MapEncoding.Range.UNIT, "gradcam", MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX, "gradient_x_input", MapEncoding.Range.SYMMETRIC,
-        "gradcam_plus_plus", MapEncoding.Range.UNIT, "layercam", MapEncoding.Range.UNIT),
+        "gradcam_plus_plus", MapEncoding.Range.UNIT, "layercam", MapEncoding.Range.UNIT,
+        "integrated_gradients", MapEncoding.Range.SYMMETRIC),
         kinds);
     assertEquals(List.of("saliency", "saliency_signed", "smoothgrad", "gradcam", "cam", "occlusion", "gradient_x_input",
-        "gradcam_plus_plus", "layercam"),
+        "gradcam_plus_plus", "layercam", "integrated_gradients", "integrated_gradients_delta"),
         Attributions.fields().stream().map(f -> f.name()).toList(), "the analysis schema's method columns");
   }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
+import org.convlens.config.Choice;
 import org.convlens.data.ImageOps;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
@@ -57,7 +58,8 @@ class AttributionTableTest {
       new MethodRow(Occlusion.NAME, Reference.GRIDS),
       new MethodRow(GradientXInput.NAME, Reference.MAPS),
       new MethodRow(GradCamPlusPlus.NAME, Reference.MAPS),
-      new MethodRow(LayerCam.NAME, Reference.MAPS));
+      new MethodRow(LayerCam.NAME, Reference.MAPS),
+      new MethodRow(IntegratedGradients.NAME, Reference.MAPS));
 
   enum Engine {
     /** The bundled model (DJL, 32×32, 10 classes), maps stored at max-side 16 (area-downsampled). */
@@ -177,7 +179,14 @@ class AttributionTableTest {
         .with(SmoothGrad.NOISE, s.get("smoothgrad_noise").asDouble())
         .with(Occlusion.SPEC, o -> o.withGrids(ints(s.get("occlusion_windows")), ints(s.get("occlusion_strides"))))
         .with(Occlusion.BASELINE, Occlusion.Baseline.valueOf(s.get("occlusion_baseline").asText().toUpperCase()))
-        .with(Occlusion.PERTURBATIONS_PER_EVAL, 7); // not a divisor of the copies: batches straddle images
+        .with(Occlusion.PERTURBATIONS_PER_EVAL, 7) // not a divisor of the copies: batches straddle images
+        .with(IntegratedGradients.STEPS, s.get("integrated_gradients_steps").asInt())
+        .with(IntegratedGradients.QUADRATURE, Choice.parse(IntegratedGradients.Quadrature.class, IntegratedGradients.QUADRATURE.path(),
+            s.get("integrated_gradients_quadrature").asText()))
+        .with(IntegratedGradients.BASELINE, Choice.parse(IntegratedGradients.Baseline.class, IntegratedGradients.BASELINE.path(),
+            s.get("integrated_gradients_baseline").asText()))
+        .with(IntegratedGradients.BLUR_SIGMA, s.get("integrated_gradients_blur_sigma").asDouble())
+        .with(IntegratedGradients.INTERNAL_BATCH_SIZE, 7); // path points of one image straddle passes
   }
 
   static synchronized Classifier model(Engine engine) throws Exception {
@@ -216,7 +225,10 @@ class AttributionTableTest {
     return REF.get("targets").get(target.fixtureKey);
   }
 
-  /** PyTorch's values of the method's columns for image i: a float[] per map, or the grids' node. */
+  /**
+   * PyTorch's values of the method's columns for image i: a float[] per map, then a Float per
+   * column after the maps (one number per image, e.g. a completeness error), or the grids' node.
+   */
   static Object[] referenceOf(AttributionMethod method, Target target, int i) {
     if (method.maps().isEmpty()) {
       return new Object[] {fixture(target).get(method.name()).get(i)};
@@ -227,6 +239,13 @@ class AttributionTableTest {
       assertTrue(maps != null, "method_table_reference.json has no maps for column " + c.column()
           + ": add it to make_method_table.py and rerun it");
       out.add(AttributionCorrectnessTest.floats(maps.get(i)));
+    }
+    for (int f = method.maps().size(); f < method.fields().size(); f++) {
+      String column = method.fields().get(f).name();
+      JsonNode values = fixture(target).get("values") == null ? null : fixture(target).get("values").get(column);
+      assertTrue(values != null, "method_table_reference.json has no values for column " + column
+          + ": add it to make_method_table.py and rerun it");
+      out.add(values.get(i).floatValue());
     }
     return out.toArray();
   }
@@ -267,7 +286,11 @@ class AttributionTableTest {
       return;
     }
     int[] size = ImageOps.storedSize(in.height(), in.width(), settings.mapMaxSide());
-    for (int f = 0; f < v.length; f++) {
+    for (int f = method.maps().size(); f < v.length; f++) {
+      assertTrue(v[f] instanceof Float value && Float.isFinite(value),
+          method.fields().get(f).name() + " of image " + i + ": a finite float, not " + v[f]);
+    }
+    for (int f = 0; f < method.maps().size(); f++) {
       AttributionMethod.MapColumn column = method.maps().get(f);
       Row map = (Row) v[f];
       String what = column.column() + " of image " + i;
@@ -300,6 +323,8 @@ class AttributionTableTest {
         assertEquals(map.getFloat(4), other.getFloat(4), what + ": offset");
         assertEquals(map.getFloat(5), other.getFloat(5), what + ": scale");
         assertArrayEquals((byte[]) map.get(6), (byte[]) other.get(6), what + ": data");
+      } else if (expected[f] instanceof Float value) {
+        assertEquals(value, (Float) actual[f], what + ": column " + f);
       } else {
         Row[] a = (Row[]) expected[f];
         Row[] b = (Row[]) actual[f];
@@ -316,7 +341,9 @@ class AttributionTableTest {
    * raw floats / grids node) within 1e-5 of the map's largest |value| plus what the encoding
    * loses: half a step of 1/255 (u8) or 1/127 (s8) of the scale, per value of each stored value
    * when both are stored; 2^-11 of the scale for f16; nothing more for f32. Grids: probabilities
-   * and drops within 1e-5 relative, arg-max exactly.
+   * and drops within 1e-5 relative, arg-max exactly. A number per image (after the maps): within
+   * 1e-5 of max(1, |expected|), the scale of the logits it is computed from (a completeness error
+   * is a small difference of logits, so relative to itself it would be rounding noise).
    */
   static void assertClose(AttributionMethod method, Object[] actual, Object[] stored, Object[] reference,
       MapEncoding.Kind encoding, String what) {
@@ -343,6 +370,13 @@ class AttributionTableTest {
           assertAbsolute(drop, (float[]) grids[k].get(5), 1e-5 * max(prob), what + ": drops of grid " + k);
           assertArrayEquals(argmax, (int[]) grids[k].get(6), what + ": arg-max of grid " + k);
         }
+        continue;
+      }
+      if (f >= method.maps().size()) {
+        float expected = stored != null ? (Float) stored[f] : (Float) reference[f];
+        float got = (Float) actual[f];
+        assertEquals(expected, got, 1e-5 * Math.max(1, Math.abs(expected)),
+            what + ": " + method.fields().get(f).name());
         continue;
       }
       Row map = (Row) actual[f];

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class ReportMethodsTest {
   @Test
   void overlaidMapColumnsOfTheDefaultRegistry() {
-    assertEquals(List.of("saliency", "smoothgrad", "gradcam", "cam", "gradient_x_input", "gradcam_plus_plus", "layercam"),
-        ReportRun.MAP_COLUMNS);
+    assertEquals(List.of("saliency", "smoothgrad", "gradcam", "cam", "gradient_x_input", "gradcam_plus_plus", "layercam",
+        "integrated_gradients"), ReportRun.MAP_COLUMNS);
   }
 }
