@@ -21,6 +21,12 @@ Each method follows its paper and the PyTorch/Captum convention for its raw map,
                     2016), upsampled the same way
   gradient_x_input  x * d score / d x (Shrikumar et al. 2016; Captum InputXGradient), summed over
                     channels as Captum's visualize_image_attr does
+  guided_backprop   max_c |guided backward signal| (Springenberg et al. 2015) and _signed, all channels
+  deconvnet         the same with the deconvnet rule (Zeiler & Fergus 2014); both from full backward
+                    hooks on the ReLU modules as Captum's GuidedBackprop / Deconvolution, on
+                    tiny_cnn.pt's eager twin (its weights, each torch.relu call an nn.ReLU module)
+  guided_gradcam    guided backprop x the bilinearly upsampled gradcam map (Selvaraju et al. 2017),
+                    every channel (_signed) and max_c |.|
   occlusion         Captum's Occlusion windows with the black baseline: per position the target's
                     softmax probability, its drop against the unoccluded input, the arg-max class
 """
@@ -33,7 +39,9 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from make_test_model import CLASSES, SIZE, grad_cam, occlusion  # noqa: E402  (the fixture's own helpers)
+from make_test_model import CLASSES, SIZE, TinyCnn, grad_cam, occlusion  # noqa: E402  (the fixture's own helpers)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+import relu_backward  # noqa: E402  (the repository's tools/)
 
 # The settings the Java table runs every method with; it reads them from the output file.
 SEED = 7
@@ -138,6 +146,15 @@ def methods_for(traced, inputs, targets):
     cam_from_gradient = upsample(h * w * (feature_grad.mean(dim=(2, 3), keepdim=True) * feature_map).sum(dim=1))
     assert torch.allclose(cam, cam_from_gradient, rtol=1e-4, atol=1e-6), (cam - cam_from_gradient).abs().max()
 
+    twin = TinyCnn().eval()
+    twin.load_state_dict(traced.state_dict())
+    twin = relu_backward.traced(twin)
+    assert relu_backward.relu_modules(twin) == 2
+    t = torch.tensor(targets)
+    guided, _ = relu_backward.hooked(twin, inputs, torch.zeros(1, 1, 1, 1), t, "guided")
+    deconvnet, _ = relu_backward.hooked(twin, inputs, torch.zeros(1, 1, 1, 1), t, "deconvnet")
+    guided_gradcam = guided * gradcam.unsqueeze(1)
+
     maps = {
         "saliency": g.abs().amax(dim=1),
         "saliency_signed": g,
@@ -145,6 +162,12 @@ def methods_for(traced, inputs, targets):
         "gradcam": gradcam,
         "cam": cam,
         "gradient_x_input": (inputs * g).sum(dim=1),
+        "guided_backprop": guided.abs().amax(dim=1),
+        "guided_backprop_signed": guided,
+        "deconvnet": deconvnet.abs().amax(dim=1),
+        "deconvnet_signed": deconvnet,
+        "guided_gradcam": guided_gradcam.abs().amax(dim=1),
+        "guided_gradcam_signed": guided_gradcam,
     }
     grids = []
     for i in range(n):

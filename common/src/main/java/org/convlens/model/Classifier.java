@@ -22,6 +22,14 @@ public interface Classifier extends AutoCloseable {
   /** The layer the layer-attribution methods use unless configured otherwise; null when there is none. */
   String defaultGradientLayer();
 
+  /**
+   * Why this model cannot run {@link InferenceSession#reluGradients} (the modified-backprop attribution
+   * methods), or null when it can.
+   */
+  default String reluBackwardMissing() {
+    return "model " + description().id() + " has no modified ReLU backward";
+  }
+
   /** A session for the calling thread; close it when the task ends. Not thread-safe. */
   InferenceSession newSession();
 
