@@ -490,6 +490,9 @@ def export_relu_backward(model, layer, shape, channels, num_classes, seed):
         module, relus = relu_backward.segmented_module(model, layer)
     except Exception as e:  # noqa: BLE001  (fx raises many kinds on untraceable code)
         return None, 0, "torch.fx cannot trace it: %s" % one_line(e)
+    if relus == 0:
+        return None, 0, ("it calls no ReLU (its nonlinearities are others), so the modified "
+                         "backward would be the plain gradient")
     buffer = io.BytesIO()
     torch.jit.save(module, buffer)
     buffer.seek(0)
@@ -714,7 +717,9 @@ def reference(model, layer, head, description, folder, out_path, cam_ok):
     = the predicted class: logits, embedding, saliency (max_c |d logit / d x_c|), the signed
     gradient, Grad-CAM (ReLU(sum_k alpha_k A_k), alpha_k = spatial mean of the gradient) and CAM
     (sum_k w_ck A_k with w the head's weight row, the paper's definition; null where not valid),
-    both upsampled bilinearly (align_corners=False) to the input size. Raw, not normalised."""
+    both upsampled bilinearly (align_corners=False) to the input size; when the model calls ReLUs,
+    guided_backprop, deconvnet (full backward hooks on every ReLU call) and guided_gradcam (guided
+    x Grad-CAM), each as max_c |.| and _signed. Raw, not normalised."""
     from PIL import Image
 
     if not os.path.isdir(folder):
@@ -726,6 +731,12 @@ def reference(model, layer, head, description, folder, out_path, cam_ok):
     pre = preprocess(description)
     size = (description["input"]["height"], description["input"]["width"])
     modules = dict(model.named_modules())
+    try:  # the modified-backprop methods' reference: hooks on every ReLU call (Captum's way)
+        relu_graph = relu_backward.traced(model, layer)
+        if relu_backward.relu_modules(relu_graph) == 0:
+            relu_graph = None
+    except Exception:  # noqa: BLE001  (no relu-backward module either: ConvLens refuses them)
+        relu_graph = None
     images = []
     for first in range(0, len(files), REFERENCE_BATCH):
         batch = files[first:first + REFERENCE_BATCH]
@@ -756,8 +767,18 @@ def reference(model, layer, head, description, folder, out_path, cam_ok):
                 w = alpha * activation.shape[2] * activation.shape[3]
             cam = F.interpolate((w * activation).sum(dim=1, keepdim=True), size=size,
                                 mode="bilinear", align_corners=False)[:, 0]
+        modified = {}
+        if relu_graph is not None:
+            for rule, name in (("guided", "guided_backprop"), ("deconvnet", "deconvnet")):
+                modified[name], _ = relu_backward.hooked(relu_graph, torch.stack(x),
+                                                         torch.zeros(1, 1, 1, 1), targets, rule)
+            modified["guided_gradcam"] = modified["guided_backprop"] * gradcam.unsqueeze(1)
         for i, f in enumerate(batch):
-            images.append({
+            maps = {}
+            for name, values in modified.items():
+                maps[name] = values[i].abs().max(dim=0).values.flatten().tolist()
+                maps[name + "_signed"] = values[i].flatten().tolist()
+            images.append(dict({
                 "file": f,
                 "logits": logits[i].tolist(),
                 "target": int(targets[i]),
@@ -766,7 +787,7 @@ def reference(model, layer, head, description, folder, out_path, cam_ok):
                 "saliency_signed": input_grad[i].flatten().tolist(),
                 "gradcam": gradcam[i].flatten().tolist(),
                 "cam": None if cam is None else cam[i].flatten().tolist(),
-            })
+            }, **maps))
     result = {"model": description["id"], "torch": torch.__version__,
               "shape": [description["input"]["channels"], size[0], size[1]], "images": images}
     write_atomically(out_path, lambda f: f.write(json.dumps(result).encode("utf-8")))

@@ -7,7 +7,7 @@ import org.convlens.model.ReluRule;
  * signal to the input pixels with, at every ReLU, the signal rectified by its own sign only,
  * whatever the forward input was ({@link ReluRule#RELU}; keras-vis's {@code 'relu'} backprop
  * modifier, Captum's {@code Deconvolution}). Max-pooling routes the signal to the forward's
- * maxima, as the paper's switches do. Stored as saliency: {@code deconvnet} = max over channels
+ * maxima, as the paper's switches do. Stored as the input gradient is: {@code deconvnet} = max over channels
  * of |signal| in [0, 1], {@code deconvnet_signed} = the signal of every channel. Off by default.
  */
 public final class Deconvnet extends ReluBackwardMap {

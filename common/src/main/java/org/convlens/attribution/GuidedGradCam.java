@@ -18,7 +18,7 @@ import org.convlens.model.ReluRule;
  * bilinearly ({@code align_corners=False}) to the input size as the paper does. Captum's {@code
  * GuidedGradCam} computes the same product but upsamples with nearest-neighbour by default. The
  * layer is {@code analyze.guided_gradcam.layer}, by default the model description's feature map.
- * Stored as saliency: the unsigned map (max over channels of |value|, in [0, 1]) and the signed
+ * Stored as the input gradient is: the unsigned map (max over channels of |value|, in [0, 1]) and the signed
  * product of every channel. Off by default.
  */
 public final class GuidedGradCam extends ReluBackwardMap {

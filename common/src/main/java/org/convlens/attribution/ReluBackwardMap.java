@@ -9,7 +9,7 @@ import org.convlens.model.ReluRule;
 
 /**
  * The input-space maps of a modified backward ({@link ReluRule}): the target logit's backward
- * signal carried to the input with the rule applied at every ReLU call, stored as saliency is
+ * signal carried to the input with the rule applied at every ReLU call, stored as the input gradient is
  * ({@code max_c |signal|} in [0, 1], and the signed signal of every channel). The signal comes
  * from one extra forward+backward of the batch ({@link AttributionBatch#reluGradients}), shared
  * by every method that asks for the same rule. Not picked unasked to describe attention: Adebayo
@@ -54,7 +54,7 @@ abstract class ReluBackwardMap implements AttributionMethod {
     return stored(batch, g.inputGradients());
   }
 
-  /** Per image the unsigned map (max |value| over channels) and the signed values, as saliency stores them. */
+  /** Per image the unsigned map (max |value| over channels) and the signed values, as the input gradient is stored. */
   static Object[][] stored(AttributionBatch batch, float[][] signed) {
     ModelDescription.Input in = batch.description().input();
     int plane = in.height() * in.width();

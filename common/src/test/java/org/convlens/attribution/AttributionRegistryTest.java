@@ -27,6 +27,9 @@ class AttributionRegistryTest {
     expected.add(section("cam", "CAM", "cam", false));
     expected.add(section("occlusion", "occlusion", null, true));
     expected.add(section("gradient_x_input", "Input × Gradient", "gradient_x_input", false));
+    expected.add(section("guided_backprop", "guided backprop", "guided_backprop", false));
+    expected.add(section("deconvnet", "deconvnet", "deconvnet", false));
+    expected.add(section("guided_gradcam", "Guided Grad-CAM", "guided_gradcam", false));
     assertEquals(expected, Attributions.reportSections());
   }
 
@@ -48,10 +51,16 @@ class AttributionRegistryTest {
       }
       assertEquals(m.name(), m.fields().get(0).name(), "a method's first column is its name");
     }
-    assertEquals(Map.of("saliency", MapEncoding.Range.UNIT, "saliency_signed", MapEncoding.Range.SYMMETRIC,
-        "smoothgrad", MapEncoding.Range.UNIT, "gradcam", MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX, "gradient_x_input", MapEncoding.Range.SYMMETRIC),
-        kinds);
-    assertEquals(List.of("saliency", "saliency_signed", "smoothgrad", "gradcam", "cam", "occlusion", "gradient_x_input"),
+    Map<String, MapEncoding.Range> expected = new LinkedHashMap<>(Map.of("saliency", MapEncoding.Range.UNIT,
+        "saliency_signed", MapEncoding.Range.SYMMETRIC, "smoothgrad", MapEncoding.Range.UNIT, "gradcam",
+        MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX, "gradient_x_input", MapEncoding.Range.SYMMETRIC));
+    for (String method : List.of("guided_backprop", "deconvnet", "guided_gradcam")) {
+      expected.put(method, MapEncoding.Range.UNIT);
+      expected.put(method + "_signed", MapEncoding.Range.SYMMETRIC);
+    }
+    assertEquals(expected, kinds);
+    assertEquals(List.of("saliency", "saliency_signed", "smoothgrad", "gradcam", "cam", "occlusion", "gradient_x_input",
+        "guided_backprop", "guided_backprop_signed", "deconvnet", "deconvnet_signed", "guided_gradcam", "guided_gradcam_signed"),
         Attributions.fields().stream().map(f -> f.name()).toList(), "the analysis schema's method columns");
   }
 
@@ -77,6 +86,16 @@ class AttributionRegistryTest {
     assertEquals(List.of("gradcam_layer"), List.copyOf(
         Attributions.recorded(s.withMethods(List.of("gradcam")), null).keySet()), "only what runs is recorded");
     assertEquals(", Grad-CAM layer block2", Attributions.consoleNotes(s, null));
+
+    AttributionSettings modified = s.withMethods(List.of("gradcam", "guided_gradcam"))
+        .with(GradCam.BACKPROP_MODIFIER, GradCam.BackpropModifier.GUIDED).with(GuidedGradCam.LAYER, "block1");
+    Map<String, Object> withModifier = new LinkedHashMap<>();
+    withModifier.put("gradcam_layer", "block2");
+    withModifier.put("gradcam_backprop_modifier", "guided"); // recorded only when not none
+    withModifier.put("guided_gradcam_layer", "block1");
+    assertEquals(withModifier, Attributions.recorded(modified, null));
+    assertEquals(", Grad-CAM layer block2 (guided backward), Guided Grad-CAM layer block1",
+        Attributions.consoleNotes(modified, null));
   }
 
   @Test

@@ -55,7 +55,10 @@ class AttributionTableTest {
       new MethodRow(GradCam.NAME, Reference.MAPS),
       new MethodRow(Cam.NAME, Reference.MAPS),
       new MethodRow(Occlusion.NAME, Reference.GRIDS),
-      new MethodRow(GradientXInput.NAME, Reference.MAPS));
+      new MethodRow(GradientXInput.NAME, Reference.MAPS),
+      new MethodRow(GuidedBackprop.NAME, Reference.MAPS),
+      new MethodRow(Deconvnet.NAME, Reference.MAPS),
+      new MethodRow(GuidedGradCam.NAME, Reference.MAPS));
 
   enum Engine {
     /** The bundled model (DJL, 32×32, 10 classes), maps stored at max-side 16 (area-downsampled). */
