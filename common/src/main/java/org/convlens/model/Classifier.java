@@ -26,9 +26,7 @@ public interface Classifier extends AutoCloseable {
    * Why this model cannot run {@link InferenceSession#reluGradients} (the modified-backprop attribution
    * methods), or null when it can.
    */
-  default String reluBackwardMissing() {
-    return "model " + description().id() + " has no modified ReLU backward";
-  }
+  String reluBackwardMissing();
 
   /** A session for the calling thread; close it when the task ends. Not thread-safe. */
   InferenceSession newSession();

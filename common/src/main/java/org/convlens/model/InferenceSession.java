@@ -36,9 +36,7 @@ public interface InferenceSession extends AutoCloseable {
    * @param targets each image's target class
    * @param layer a key of {@link Classifier#gradientLayers()}, or null for input gradients only
    */
-  default Gradients reluGradients(float[][] images, int[] targets, String layer, ReluRule rule) {
-    throw new UnsupportedOperationException("this session has no modified ReLU backward");
-  }
+  Gradients reluGradients(float[][] images, int[] targets, String layer, ReluRule rule);
 
   /**
    * One forward and one backward of an {@link Objective} per image (feature visualisation): a
