@@ -16,6 +16,9 @@ size, preprocessing, class names, output positions, the feature map's shape and 
 Before writing, it reloads the saved module and checks it against the eager model: outputs at
 another batch size than the trace's for both kinds of `delta`, and the gradient of `delta`
 against the gradient of the layer's output taken with hooks; after writing, it reloads the file.
+Beside the .pt it writes <name>.relu-backward.pt (tools/relu_backward.py), the modified ReLU
+backward of guided backprop, deconvnet and Grad-CAM's backprop modifiers, checked against
+backward hooks on every ReLU call; none when torch.fx cannot trace the model or it calls no ReLU.
 It says whether CAM is valid for the model (the head after the layer must be global average
 pooling + one linear layer; ConvLens's own check before a run only sees the pooling).
 --reference DIR also writes <name>.reference.json: PyTorch's logits, saliency, Grad-CAM and CAM
