@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 class ReportMethodsTest {
   @Test
   void overlaidMapColumnsOfTheDefaultRegistry() {
-    assertEquals(List.of("saliency", "smoothgrad", "gradcam", "cam", "gradient_x_input"), ReportRun.MAP_COLUMNS);
+    assertEquals(List.of("saliency", "smoothgrad", "gradcam", "cam", "gradient_x_input", "guided_backprop",
+        "deconvnet", "guided_gradcam"), ReportRun.MAP_COLUMNS);
   }
 }
