@@ -16,6 +16,9 @@ size, preprocessing, class names, output positions, the feature map's shape and 
 Before writing, it reloads the saved module and checks it against the eager model: outputs at
 another batch size than the trace's for both kinds of `delta`, and the gradient of `delta`
 against the gradient of the layer's output taken with hooks; after writing, it reloads the file.
+Beside the .pt it writes <name>.relu-backward.pt (tools/relu_backward.py), the modified ReLU
+backward of guided backprop, deconvnet and Grad-CAM's backprop modifiers, checked against
+backward hooks on every ReLU call; none when torch.fx cannot trace the model or it calls no ReLU.
 It says whether CAM is valid for the model (the head after the layer must be global average
 pooling + one linear layer; ConvLens's own check before a run only sees the pooling).
 --reference DIR also writes <name>.reference.json: PyTorch's logits, saliency, Grad-CAM and CAM
@@ -58,6 +61,7 @@ except ImportError:
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_layers import leaf_layers  # noqa: E402  (next to this script)
+import relu_backward  # noqa: E402  (next to this script)
 
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
@@ -478,6 +482,52 @@ def verify(model, reloaded, layer, shape, channels, seed):
     return logit_diff, grad_diff
 
 
+def export_relu_backward(model, layer, shape, channels, num_classes, seed):
+    """The relu-backward sibling (tools/relu_backward.py) for guided backprop, deconvnet and
+    Grad-CAM's backprop modifiers, checked for every rule against full backward hooks (Captum's
+    convention) on the eager model's graph with each ReLU call, functional ones too, made an
+    nn.ReLU module, and its plain rule against the eager model's gradient. Returns (serialised
+    module, ReLU calls, worst relative difference), or (None, 0, why) when torch.fx cannot trace the model; ConvLens then
+    refuses those methods for it."""
+    try:
+        module, relus = relu_backward.segmented_module(model, layer)
+    except Exception as e:  # noqa: BLE001  (fx raises many kinds on untraceable code)
+        return None, 0, "torch.fx cannot trace it: %s" % one_line(e)
+    if relus == 0:
+        return None, 0, ("it calls no ReLU (its nonlinearities are others), so the modified "
+                         "backward would be the plain gradient")
+    buffer = io.BytesIO()
+    torch.jit.save(module, buffer)
+    buffer.seek(0)
+    module = torch.jit.load(buffer)
+    gen = torch.Generator().manual_seed(seed + 3)
+    x = torch.randn(3, channels, shape[0], shape[1], generator=gen)
+    targets = torch.randint(0, num_classes, (3,), generator=gen)
+    reference = relu_backward.traced(model, layer)
+    if relu_backward.relu_modules(reference) != relus:
+        raise ExportError("the reference and the relu-backward module see different ReLU calls")
+    with torch.no_grad():
+        fm_shape = reference(x, torch.zeros(1, 1, 1, 1))[1].shape
+    delta = torch.zeros(fm_shape)
+    worst = 0.0
+    for rule in relu_backward.RULES:
+        _, gx, gd, _ = relu_backward.run(module, x, delta, targets, rule, num_classes)
+        want_x, want_d = relu_backward.hooked(reference, x, delta, targets, rule)
+        diff = max(relative(gx, want_x), relative(gd, want_d))
+        if diff > 1e-4:
+            raise ExportError("the %s backward of the relu-backward module differs from backward "
+                              "hooks on the eager model by %.3g relative" % (rule, diff))
+        worst = max(worst, diff)
+    # The plain rule is the ordinary gradient, which the eager model gives without torch.fx.
+    _, gx, gd, _ = relu_backward.run(module, x, delta, targets, "plain", num_classes)
+    _, _, want_x, _, want_d = hooked_gradients(model, layer, x, targets)
+    diff = max(relative(gx, want_x), relative(gd, want_d))
+    if diff > 1e-4:
+        raise ExportError("the plain backward of the relu-backward module differs from the eager "
+                          "model's gradient by %.3g relative" % diff)
+    return buffer.getvalue(), relus, max(worst, diff)
+
+
 def cam_validity(reloaded, head_module, channels, shape, seed):
     """Whether the network ends in global average pooling of the feature map and one linear
     layer, the only head for which CAM (sum_k w_ck A_k, Zhou et al. 2016) is defined and for which
@@ -585,6 +635,13 @@ def export(args):
     cam_ok, cam_why = cam_validity(reloaded, dict(model.named_modules())[head], channels,
                                    (height, width), args.seed)
 
+    relu_module, relu_calls, relu_check = export_relu_backward(
+        model, layer, (height, width), channels, len(classes), args.seed)
+    relu_note = ("%s%s: guided backprop, deconvnet and Grad-CAM's backprop modifiers, %d ReLU "
+                 "calls cut (tools/relu_backward.py)." % (name, relu_backward.SUFFIX, relu_calls)
+                 if relu_module is not None else
+                 "No relu-backward module (%s): ConvLens refuses guided backprop, deconvnet, "
+                 "Guided Grad-CAM and Grad-CAM's backprop modifiers for this model." % relu_check)
     family = FAMILIES.get(type(model).__name__, ("other",))[0]
     cam_note = ("CAM is valid: the head after %s is global average pooling + one linear layer."
                 % layer if cam_ok else
@@ -606,14 +663,20 @@ def export(args):
         "testAccuracy": None,
         "layers": leaf_layers(model, x),
         "notes": "Exported by tools/export_model.py (PyTorch %s, torchvision %s, seed %d) from %s. "
-                 "forward(x, delta) -> (logits, embedding, feature_map). %s"
-                 % (torch.__version__, torchvision.__version__, args.seed, source, cam_note),
+                 "forward(x, delta) -> (logits, embedding, feature_map). %s %s"
+                 % (torch.__version__, torchvision.__version__, args.seed, source, cam_note,
+                    relu_note),
     }
 
     os.makedirs(args.out, exist_ok=True)
     pt_path = os.path.join(args.out, name + ".pt")
     json_path = os.path.join(args.out, name + ".json")
     write_atomically(pt_path, lambda f: f.write(buffer.getvalue()))
+    relu_path = os.path.join(args.out, name + relu_backward.SUFFIX)
+    if relu_module is not None:
+        write_atomically(relu_path, lambda f: f.write(relu_module))
+    elif os.path.exists(relu_path):
+        os.remove(relu_path)  # a stale sibling from an earlier export must not be used
     write_atomically(json_path, lambda f: f.write(
         (json.dumps(description, indent=2) + "\n").encode("utf-8")))
     # The file on disk must be the module checked above.
@@ -626,10 +689,12 @@ def export(args):
                   os.path.join(args.out, name + ".reference.json"), cam_ok)
     print("export_model: %s -> %s (%.1f MiB) + %s: input %dx%dx%d, %d classes, feature map %s "
           "%s, embedding %d (input of %s), CAM %s; reloaded vs eager: logits within %.1e, "
-          "delta gradient within %.1e relative; %.1f s"
+          "delta gradient within %.1e relative; relu-backward %s; %.1f s"
           % (name, pt_path, len(buffer.getvalue()) / 2**20, os.path.basename(json_path), channels,
              height, width, len(classes), layer, "x".join(map(str, feature_shape)),
              embedding.shape[1], head, "valid" if cam_ok else "not valid", logit_diff, grad_diff,
+             ("%d ReLU calls, hooks within %.1e relative" % (relu_calls, relu_check))
+             if relu_module is not None else "none (" + relu_check + ")",
              time.time() - started))
     return description, cam_ok
 
@@ -655,7 +720,9 @@ def reference(model, layer, head, description, folder, out_path, cam_ok):
     = the predicted class: logits, embedding, saliency (max_c |d logit / d x_c|), the signed
     gradient, Grad-CAM (ReLU(sum_k alpha_k A_k), alpha_k = spatial mean of the gradient) and CAM
     (sum_k w_ck A_k with w the head's weight row, the paper's definition; null where not valid),
-    both upsampled bilinearly (align_corners=False) to the input size. Raw, not normalised."""
+    both upsampled bilinearly (align_corners=False) to the input size; when the model calls ReLUs,
+    guided_backprop, deconvnet (full backward hooks on every ReLU call) and guided_gradcam (guided
+    x Grad-CAM), each as max_c |.| and _signed. Raw, not normalised."""
     from PIL import Image
 
     if not os.path.isdir(folder):
@@ -667,6 +734,12 @@ def reference(model, layer, head, description, folder, out_path, cam_ok):
     pre = preprocess(description)
     size = (description["input"]["height"], description["input"]["width"])
     modules = dict(model.named_modules())
+    try:  # the modified-backprop methods' reference: hooks on every ReLU call (Captum's way)
+        relu_graph = relu_backward.traced(model, layer)
+        if relu_backward.relu_modules(relu_graph) == 0:
+            relu_graph = None
+    except Exception:  # noqa: BLE001  (no relu-backward module either: ConvLens refuses them)
+        relu_graph = None
     images = []
     for first in range(0, len(files), REFERENCE_BATCH):
         batch = files[first:first + REFERENCE_BATCH]
@@ -697,8 +770,18 @@ def reference(model, layer, head, description, folder, out_path, cam_ok):
                 w = alpha * activation.shape[2] * activation.shape[3]
             cam = F.interpolate((w * activation).sum(dim=1, keepdim=True), size=size,
                                 mode="bilinear", align_corners=False)[:, 0]
+        modified = {}
+        if relu_graph is not None:
+            for rule, name in (("guided", "guided_backprop"), ("deconvnet", "deconvnet")):
+                modified[name], _ = relu_backward.hooked(relu_graph, torch.stack(x),
+                                                         torch.zeros(1, 1, 1, 1), targets, rule)
+            modified["guided_gradcam"] = modified["guided_backprop"] * gradcam.unsqueeze(1)
         for i, f in enumerate(batch):
-            images.append({
+            maps = {}
+            for name, values in modified.items():
+                maps[name] = values[i].abs().max(dim=0).values.flatten().tolist()
+                maps[name + "_signed"] = values[i].flatten().tolist()
+            images.append(dict({
                 "file": f,
                 "logits": logits[i].tolist(),
                 "target": int(targets[i]),
@@ -707,7 +790,7 @@ def reference(model, layer, head, description, folder, out_path, cam_ok):
                 "saliency_signed": input_grad[i].flatten().tolist(),
                 "gradcam": gradcam[i].flatten().tolist(),
                 "cam": None if cam is None else cam[i].flatten().tolist(),
-            })
+            }, **maps))
     result = {"model": description["id"], "torch": torch.__version__,
               "shape": [description["input"]["channels"], size[0], size[1]], "images": images}
     write_atomically(out_path, lambda f: f.write(json.dumps(result).encode("utf-8")))

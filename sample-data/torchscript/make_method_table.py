@@ -33,6 +33,12 @@ Each method follows its paper and the PyTorch/Captum convention for its raw map,
                     as ConvLens blurs it (ImageOps.blur); and its completeness error
                     integrated_gradients_delta = sum of attributions - (F(x) - F(x')), Captum's
                     compute_convergence_delta (Sundararajan et al. 2017)
+  guided_backprop   max_c |guided backward signal| (Springenberg et al. 2015) and _signed, all channels
+  deconvnet         the same with the deconvnet rule (Zeiler & Fergus 2014); both from full backward
+                    hooks on the ReLU modules as Captum's GuidedBackprop / Deconvolution, on
+                    tiny_cnn.pt's eager twin (its weights, each torch.relu call an nn.ReLU module)
+  guided_gradcam    guided backprop x the bilinearly upsampled gradcam map (Selvaraju et al. 2017),
+                    every channel (_signed) and max_c |.|
   occlusion         Captum's Occlusion windows with the black baseline: per position the target's
                     softmax probability, its drop against the unoccluded input, the arg-max class
 """
@@ -46,7 +52,9 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from make_test_model import CLASSES, SIZE, grad_cam, occlusion  # noqa: E402  (the fixture's own helpers)
+from make_test_model import CLASSES, SIZE, TinyCnn, grad_cam, occlusion  # noqa: E402  (the fixture's own helpers)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+import relu_backward  # noqa: E402  (the repository's tools/)
 
 # The settings the Java table runs every method with; it reads them from the output file.
 SEED = 7
@@ -211,6 +219,15 @@ def methods_for(traced, inputs, targets):
     cam_from_gradient = upsample(h * w * (feature_grad.mean(dim=(2, 3), keepdim=True) * feature_map).sum(dim=1))
     assert torch.allclose(cam, cam_from_gradient, rtol=1e-4, atol=1e-6), (cam - cam_from_gradient).abs().max()
 
+    twin = TinyCnn().eval()
+    twin.load_state_dict(traced.state_dict())
+    twin = relu_backward.traced(twin)
+    assert relu_backward.relu_modules(twin) == 2
+    t = torch.tensor(targets)
+    guided, _ = relu_backward.hooked(twin, inputs, torch.zeros(1, 1, 1, 1), t, "guided")
+    deconvnet, _ = relu_backward.hooked(twin, inputs, torch.zeros(1, 1, 1, 1), t, "deconvnet")
+    guided_gradcam = guided * gradcam.unsqueeze(1)
+
     maps = {
         "saliency": g.abs().amax(dim=1),
         "saliency_signed": g,
@@ -220,6 +237,12 @@ def methods_for(traced, inputs, targets):
         "gradient_x_input": (inputs * g).sum(dim=1),
         "gradcam_plus_plus": grad_cam_plus_plus(feature_map, feature_grad),
         "layercam": layer_cam(feature_map, feature_grad),
+        "guided_backprop": guided.abs().amax(dim=1),
+        "guided_backprop_signed": guided,
+        "deconvnet": deconvnet.abs().amax(dim=1),
+        "deconvnet_signed": deconvnet,
+        "guided_gradcam": guided_gradcam.abs().amax(dim=1),
+        "guided_gradcam_signed": guided_gradcam,
     }
     ig_map, ig_delta = integrated_gradients(traced, inputs, targets)
     maps["integrated_gradients"] = ig_map.detach()

@@ -3,8 +3,14 @@
 reference outputs computed by PyTorch itself.
 
 Run from any directory (PyTorch >= 1.13):  python3 make_test_model.py
+(`make_test_model.py --relu-backward` writes only tiny_cnn.relu-backward.pt, from tiny_cnn.pt.)
 Writes, next to this script:
   tiny_cnn.pt                traced module; forward(x, delta) -> (logits, embedding, feature_map)
+  tiny_cnn.relu-backward.pt  its relu-backward sibling (tools/relu_backward.py): guided backprop,
+                             deconvnet and Grad-CAM's backprop modifiers
+  one_relu.pt, one_relu.json, one_relu.relu-backward.pt
+                             a one-ReLU network with hand-chosen weights (the known answers of
+                             the modified backward)
   tiny_cnn.json              ConvLens model description (the sidecar of tiny_cnn.pt)
   tiny_cnn_reference.json    seeded inputs and what torch computes for them: logits, embeddings,
                              input/feature-map gradients, Grad-CAM and occlusion maps
@@ -23,6 +29,7 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 from torch_layers import feature_map_shape, leaf_layers  # noqa: E402  (the repository's tools/)
+import relu_backward  # noqa: E402  (the repository's tools/)
 SIZE = 16
 CLASSES = ["circle", "square", "triangle", "star"]
 MEAN, STD = 0.5, 0.25       # the preprocessing of the sidecar, the same for all three channels
@@ -59,6 +66,8 @@ def main():
         traced = torch.jit.trace(model, example)
     check_trace(model, traced)
     traced.save(os.path.join(HERE, "tiny_cnn.pt"))
+    write_relu_backward()
+    write_one_relu()
 
     description = {
         "formatVersion": 1,
@@ -133,6 +142,79 @@ def main():
              os.path.getsize(os.path.join(HERE, "tiny_cnn_reference.json"))))
 
 
+def write_relu_backward():
+    """tiny_cnn.relu-backward.pt: the two ReLU calls of tiny_cnn.pt's eager twin (its weights
+    loaded from the file) cut (tools/relu_backward.py). Its plain rule must give the traced
+    module's own gradients."""
+    traced = torch.jit.load(os.path.join(HERE, "tiny_cnn.pt"))
+    model = TinyCnn().eval()
+    model.load_state_dict(traced.state_dict())
+    module, relus = relu_backward.segmented_module(model)
+    assert relus == 2, relus
+    path = os.path.join(HERE, "tiny_cnn" + relu_backward.SUFFIX)
+    module.save(path)
+    gen = torch.Generator().manual_seed(13)
+    x = torch.randn(3, 3, SIZE, SIZE, generator=gen)
+    delta = torch.zeros(3, 16, SIZE, SIZE)
+    targets = torch.tensor([0, 2, 3])
+    _, gx, gd, _ = relu_backward.run(torch.jit.load(path), x, delta, targets, "plain", len(CLASSES))
+    xg, dg = x.clone().requires_grad_(True), delta.clone().requires_grad_(True)
+    traced(xg, dg)[0][torch.arange(3), targets].sum().backward()
+    assert torch.allclose(gx, xg.grad, rtol=1e-5, atol=1e-7), (gx - xg.grad).abs().max()
+    assert torch.allclose(gd, dg.grad, rtol=1e-5, atol=1e-7), (gd - dg.grad).abs().max()
+
+
+class OneRelu(nn.Module):
+    """The known-answer network of the modified backward: a 1x1 convolution of the one input
+    channel to two channels with weights +1 and -1 (no bias), one ReLU, global average pooling,
+    and a linear layer [[1, -2], [-1, 3]] (no bias). Input 1x1x2, two classes. The guided,
+    deconvnet and plain backward signals of each class are worked out by hand in
+    ReluBackwardTest."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, kernel_size=1, bias=False)
+        self.fc = nn.Linear(2, 2, bias=False)
+        with torch.no_grad():
+            self.conv.weight.copy_(torch.tensor([1.0, -1.0]).reshape(2, 1, 1, 1))
+            self.fc.weight.copy_(torch.tensor([[1.0, -2.0], [-1.0, 3.0]]))
+
+    def forward(self, x, delta):
+        feature_map = torch.relu(self.conv(x)) + delta
+        embedding = feature_map.mean(dim=(2, 3))
+        return self.fc(embedding), embedding, feature_map
+
+
+def write_one_relu():
+    """one_relu.pt, its sidecar one_relu.json and one_relu.relu-backward.pt."""
+    model = OneRelu().eval()
+    example = (torch.zeros(2, 1, 1, 2), torch.zeros(1, 1, 1, 1))
+    with torch.no_grad():
+        torch.jit.trace(model, example).save(os.path.join(HERE, "one_relu.pt"))
+    module, relus = relu_backward.segmented_module(model)
+    assert relus == 1, relus
+    module.save(os.path.join(HERE, "one_relu" + relu_backward.SUFFIX))
+    description = {
+        "formatVersion": 1,
+        "id": "one-relu-test",
+        "engine": "torchscript",
+        "architecture": "conv1x1(1->2, weights +1 and -1)-ReLU, GAP, linear [[1, -2], [-1, 3]]",
+        "artifact": "one_relu.pt",
+        "epoch": 0,
+        "input": {"channels": 1, "height": 1, "width": 2},
+        "preprocessing": {"resize": 0, "mean": [0.0], "std": [1.0]},
+        "classNames": ["a", "b"],
+        "outputs": {"logits": 0, "embedding": 1, "featureMap": 2, "featureLayer": "conv",
+                    "featureMapDelta": True, "featureMapShape": [2, 1, 2]},
+        "testAccuracy": None,
+        "notes": "The hand-computed test network of the modified ReLU backward; made by "
+                 "make_test_model.py with PyTorch " + torch.__version__ + ".",
+    }
+    with open(os.path.join(HERE, "one_relu.json"), "w") as f:
+        json.dump(description, f, indent=2)
+        f.write("\n")
+
+
 def check_trace(model, traced):
     """The traced module must match eager for a broadcast 1x1x1x1 delta and a full-shape delta,
     at another batch size than the trace's, so no shape was baked in."""
@@ -183,4 +265,8 @@ def occlusion(traced, image, target, window, stride):
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--relu-backward"]:
+        write_relu_backward()  # only the siblings, from the committed tiny_cnn.pt
+        write_one_relu()
+    else:
+        main()

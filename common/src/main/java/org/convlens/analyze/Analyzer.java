@@ -345,6 +345,14 @@ public final class Analyzer {
         }
 
         @Override
+        public Gradients reluGradients(float[][] images, int[] targets, String layer,
+            org.convlens.model.ReluRule rule) {
+          Gradients g = session.reluGradients(images, targets, layer, rule);
+          add.accept(2L * images.length);
+          return g;
+        }
+
+        @Override
         public ObjectiveGradients objective(float[][] images, Objective objective) {
           ObjectiveGradients g = session.objective(images, objective);
           add.accept(2L * images.length);

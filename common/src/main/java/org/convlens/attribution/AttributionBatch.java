@@ -10,6 +10,7 @@ import org.convlens.model.InferenceSession;
 import org.convlens.model.InferenceSession.Gradients;
 import org.convlens.model.InferenceSession.TargetChooser;
 import org.convlens.model.ModelDescription;
+import org.convlens.model.ReluRule;
 import org.convlens.model.Softmax;
 
 /**
@@ -29,6 +30,8 @@ public final class AttributionBatch {
   private final float[][] embeddings;
   private final float[][] probabilities;
   private final Map<String, Gradients> passes = new HashMap<>();
+  /** Modified-backward passes by rule and layer ("" = none), each computed once per batch. */
+  private final Map<String, Gradients> reluPasses = new HashMap<>();
 
   private AttributionBatch(InferenceSession session, Classifier model, AttributionSettings settings,
       float[][] images, String[] ids, TargetChooser chooser) {
@@ -141,6 +144,16 @@ public final class AttributionBatch {
   public Gradients gradients(String layer) {
     return passes.computeIfAbsent(layer,
         l -> session.gradients(images, (i, lg) -> targets[i], l.isEmpty() ? null : l));
+  }
+
+  /**
+   * The target logits' modified backward ({@link InferenceSession#reluGradients}) w.r.t. the
+   * input and, for a non-null {@code layer}, that layer: one more forward+backward per rule and
+   * layer, shared by the methods that ask for the same.
+   */
+  public Gradients reluGradients(String layer, ReluRule rule) {
+    return reluPasses.computeIfAbsent(rule + "|" + (layer == null ? "" : layer),
+        k -> session.reluGradients(images, targets, layer, rule));
   }
 
   /** Gradients of {@code inputs} (e.g. noisy copies) for the given target classes, no layer. */

@@ -14,7 +14,8 @@ import org.convlens.model.Classifier;
 public final class Attributions {
   public static final List<AttributionMethod> ALL =
       List.of(new Saliency(), new SmoothGrad(), new GradCam(), new Cam(), new Occlusion(), new GradientXInput(),
-          new GradCamPlusPlus(), new LayerCam(), new IntegratedGradients());
+          new GradCamPlusPlus(), new LayerCam(), new IntegratedGradients(), new GuidedBackprop(), new Deconvnet(),
+          new GuidedGradCam());
 
   public static final List<String> NAMES = ALL.stream().map(AttributionMethod::name).toList();
 

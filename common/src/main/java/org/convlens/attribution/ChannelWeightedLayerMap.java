@@ -22,9 +22,14 @@ abstract class ChannelWeightedLayerMap implements AttributionMethod {
    */
   abstract boolean linearHead();
 
+  /** The layer's activation and gradient: by default the shared backward's ordinary ones. */
+  Gradients layerGradients(AttributionBatch batch) {
+    return batch.gradients(gradientLayer(batch.settings(), batch.model()));
+  }
+
   @Override
   public Object[][] attribute(AttributionBatch batch) {
-    Gradients g = batch.gradients(gradientLayer(batch.settings(), batch.model()));
+    Gradients g = layerGradients(batch);
     ModelDescription.Input in = batch.description().input();
     int k = g.layerShape()[0];
     int h = g.layerShape()[1];

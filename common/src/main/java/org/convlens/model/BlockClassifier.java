@@ -6,6 +6,7 @@ import ai.djl.nn.Block;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.nio.file.Path;
 import java.util.Map;
@@ -117,6 +118,15 @@ public abstract sealed class BlockClassifier implements Classifier
   boolean takesDelta() {
     return ModelLoader.takesDelta(description, block());
   }
+
+  /**
+   * The modified backward of {@link InferenceSession#reluGradients} on this model: returns the
+   * logits, d/dx, d/d{@code delta} (null without {@code delta}) and the feature map, given the
+   * input {@code x}, the layer's {@code delta} (null for input gradients only), the backward seed
+   * {@code gradLogits} (N×classes) and the rule. Runs with grad mode on, inside a session.
+   */
+  abstract NDList reluBackward(ParameterStore parameters,
+      NDArray x, NDArray delta, NDArray gradLogits, String layer, ReluRule rule);
 
   /** Forward parameters that select {@code layer} (null: the default). */
   abstract PairList<String, Object> tapParams(String layer);

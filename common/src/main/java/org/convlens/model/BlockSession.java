@@ -73,6 +73,16 @@ final class BlockSession implements InferenceSession {
   }
 
   @Override
+  public Gradients reluGradients(float[][] images, int[] targets, String layer, ReluRule rule) {
+    String missing = classifier.reluBackwardMissing();
+    if (missing != null) {
+      throw new IllegalStateException(missing);
+    }
+    int[] shape = layer == null ? null : layerShape(layer);
+    return guarded(() -> modifiedBackward(images, targets, layer, shape, rule));
+  }
+
+  @Override
   public ObjectiveGradients objective(float[][] images, Objective objective) {
     String layer = null;
     if (objective.kind() == Objective.Kind.CHANNEL) {
@@ -205,6 +215,58 @@ final class BlockSession implements InferenceSession {
           .inputGradients(inputGradients)
           .layerActivations(activations)
           .layerGradients(layerGradients)
+          .layerShape(layerShape)
+          .build();
+    });
+  }
+
+  /**
+   * {@link #reluGradients}: the classifier's segmented backward ({@link
+   * BlockClassifier#reluBackward}) seeded with each image's one-hot target, on this thread's own
+   * graph as in {@link #backward}.
+   */
+  private Gradients modifiedBackward(float[][] images, int[] targets, String layer,
+      int[] layerShape, ReluRule rule) {
+    int n = images.length;
+    if (n != targets.length) {
+      throw new IllegalArgumentException(n + " images but " + targets.length + " targets");
+    }
+    if (n == 0) {
+      return Gradients.builder()
+          .logits(new float[0][])
+          .targets(new int[0])
+          .inputGradients(new float[0][])
+          .layerActivations(layerShape == null ? null : new float[0][])
+          .layerGradients(layerShape == null ? null : new float[0][])
+          .layerShape(layerShape)
+          .build();
+    }
+    int classes = classifier.description().numClasses();
+    float[] oneHot = new float[n * classes];
+    for (int i = 0; i < n; i++) {
+      if (targets[i] < 0 || targets[i] >= classes) {
+        throw new IllegalArgumentException("target class " + targets[i] + " of image " + i
+            + " is outside 0.." + (classes - 1));
+      }
+      oneHot[i * classes + targets[i]] = 1f;
+    }
+    float[] flat = flatten(images);
+    return withGrad(batch -> {
+      NDArray x = batch.create(flat, new Shape(n, channels, height, width));
+      x.setRequiresGradient(true);
+      NDArray delta = null;
+      if (layerShape != null) {
+        delta = batch.zeros(new Shape(n, layerShape[0], layerShape[1], layerShape[2]));
+        delta.setRequiresGradient(true);
+      }
+      NDArray seed = batch.create(oneHot, new Shape(n, classes));
+      NDList out = classifier.reluBackward(parameterStore, x, delta, seed, layer, rule);
+      return Gradients.builder()
+          .logits(rows(out.get(0), n))
+          .targets(targets.clone())
+          .inputGradients(rows(out.get(1), n))
+          .layerActivations(delta == null ? null : rows(out.get(3), n))
+          .layerGradients(delta == null ? null : rows(out.get(2), n))
           .layerShape(layerShape)
           .build();
     });

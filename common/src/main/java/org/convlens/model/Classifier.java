@@ -22,6 +22,12 @@ public interface Classifier extends AutoCloseable {
   /** The layer the layer-attribution methods use unless configured otherwise; null when there is none. */
   String defaultGradientLayer();
 
+  /**
+   * Why this model cannot run {@link InferenceSession#reluGradients} (the modified-backprop attribution
+   * methods), or null when it can.
+   */
+  String reluBackwardMissing();
+
   /** A session for the calling thread; close it when the task ends. Not thread-safe. */
   InferenceSession newSession();
 

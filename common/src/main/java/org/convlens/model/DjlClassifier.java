@@ -3,6 +3,9 @@ package org.convlens.model;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.djl.nn.Block;
 import java.io.DataInputStream;
@@ -40,6 +43,18 @@ public final class DjlClassifier extends BlockClassifier {
   @Override
   boolean gradientForwardTraining() {
     return false;
+  }
+
+  @Override
+  public String reluBackwardMissing() {
+    return block() instanceof SmallCnn ? null
+        : "model " + description().id() + " is not built of blocks ConvLens can run one at a time";
+  }
+
+  @Override
+  NDList reluBackward(ParameterStore parameters, NDArray x, NDArray delta, NDArray gradLogits,
+      String layer, ReluRule rule) {
+    return ((SmallCnn) block()).reluBackward(parameters, x, delta, gradLogits, tapParams(layer), rule);
   }
 
 

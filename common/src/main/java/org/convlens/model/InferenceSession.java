@@ -25,6 +25,20 @@ public interface InferenceSession extends AutoCloseable {
   Gradients gradients(float[][] images, TargetChooser targets, String layer);
 
   /**
+   * A modified backward (guided backprop and its relatives): the vector-Jacobian product of each image's
+   * target logit w.r.t. the input and, when {@code layer} is given, that layer's activation, with
+   * {@code rule} applied to the backward signal at every ReLU call. Not the gradient of any
+   * module: the model is run as segments between its ReLU calls (the bundled model's blocks; a
+   * TorchScript model's relu-backward sibling, see docs/attribution.md). Only for a model whose
+   * {@link Classifier#reluBackwardMissing()} is null; the result has no embeddings.
+   *
+   * @param images preprocessed images, as for {@link #forward}
+   * @param targets each image's target class
+   * @param layer a key of {@link Classifier#gradientLayers()}, or null for input gradients only
+   */
+  Gradients reluGradients(float[][] images, int[] targets, String layer, ReluRule rule);
+
+  /**
    * One forward and one backward of an {@link Objective} per image (feature visualisation): a
    * class's pre-softmax score, or the mean activation of one channel of a layer. The batch is one
    * backward of the sum of the per-image objectives, as in {@link #gradients}.

@@ -127,6 +127,58 @@ public final class SmallCnn extends AbstractBlock implements LayerTaps, LayerNam
     return new NDList(logits, embedding, tapped);
   }
 
+  /**
+   * The modified backward of {@link InferenceSession#reluGradients}, block by block: the forward
+   * runs the 20 blocks of {@code features} one at a time and replaces each ReLU's output by a new
+   * leaf (its value detached), so the graph falls into segments (conv–BN, or max-pool–conv–BN)
+   * between ReLUs; the global average pooling and the linear head follow the last one. The
+   * backward then goes back segment by segment: the head's vector-Jacobian product with {@code
+   * gradLogits} gives the signal at the last ReLU's output, {@code rule} turns it into the signal
+   * at that ReLU's input, which one backward of that segment carries to the previous ReLU's
+   * output, and so on down to {@code x}. Every nonlinearity other than the ReLUs (max-pool) keeps
+   * its ordinary gradient, as under Captum's hooks on {@code nn.ReLU}. The layer's {@code delta},
+   * added after the tapped ReLU as in {@link #forwardInternal}, collects the layer's signal.
+   *
+   * @return logits, d/dx, d/d{@code delta} (null without it), the tapped feature map
+   */
+  NDList reluBackward(ParameterStore ps, NDArray x, NDArray delta, NDArray gradLogits,
+      PairList<String, Object> params, ReluRule rule) {
+    int tap = tapChild(params);
+    List<NDArray> inputs = new java.util.ArrayList<>();
+    List<NDArray> outputs = new java.util.ArrayList<>();
+    NDArray current = x;
+    NDArray tapped = null;
+    int i = 0;
+    for (Block child : features.getChildren().values()) {
+      if (names.get(child).contains(".relu")) {
+        inputs.add(current);
+        current = current.stopGradient().getNDArrayInternal().relu();
+        current.setRequiresGradient(true);
+        outputs.add(current);
+      } else {
+        current = child.forward(ps, new NDList(current), false, params).singletonOrThrow();
+      }
+      if (i++ == tap) {
+        if (delta != null) {
+          current = current.add(delta);
+        }
+        tapped = current;
+      }
+    }
+    NDArray embedding = current.mean(new int[] {3}).mean(new int[] {2});
+    NDArray logits = head.forward(ps, new NDList(embedding), false, params).singletonOrThrow();
+    backward(logits, gradLogits);
+    for (int k = outputs.size() - 1; k >= 0; k--) {
+      backward(inputs.get(k), rule.apply(inputs.get(k), outputs.get(k).getGradient()));
+    }
+    return new NDList(logits, x.getGradient(), delta == null ? null : delta.getGradient(), tapped);
+  }
+
+  private static void backward(NDArray output, NDArray signal) {
+    ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) output,
+        (ai.djl.pytorch.engine.PtNDArray) signal, false, false);
+  }
+
   @Override
   public List<String> tapLayers() {
     return LAYERS;

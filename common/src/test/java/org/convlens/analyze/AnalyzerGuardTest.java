@@ -55,6 +55,11 @@ class AnalyzerGuardTest {
     }
 
     @Override
+    public String reluBackwardMissing() {
+      return real.reluBackwardMissing();
+    }
+
+    @Override
     public InferenceSession newSession() {
       InferenceSession session = real.newSession();
       return new InferenceSession() {
@@ -68,6 +73,13 @@ class AnalyzerGuardTest {
         public Gradients gradients(float[][] images, TargetChooser targets, String layer) {
           check(images);
           return session.gradients(images, targets, layer);
+        }
+
+        @Override
+        public Gradients reluGradients(float[][] images, int[] targets, String layer,
+            org.convlens.model.ReluRule rule) {
+          check(images);
+          return session.reluGradients(images, targets, layer, rule);
         }
 
         @Override

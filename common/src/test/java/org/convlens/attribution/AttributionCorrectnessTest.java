@@ -1,5 +1,6 @@
 package org.convlens.attribution;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.convlens.config.ConvLensHome;
@@ -17,6 +19,9 @@ import org.convlens.data.Preprocessor;
 import org.convlens.model.Classifier;
 import org.convlens.model.InferenceSession;
 import org.convlens.model.InferenceSession.Gradients;
+import org.convlens.model.ModelDescription;
+import org.convlens.model.ModelLoader;
+import org.convlens.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -329,5 +334,107 @@ class AttributionCorrectnessTest {
       worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
     }
     assertTrue(worst <= tol * scale + 1e-12, what + ": max |diff| " + worst + " vs max |ref| " + scale);
+  }
+
+  // 6. The modified-backprop methods on one_relu.pt (make_test_model.py), worked out by hand in
+  // ReluBackwardTest: for x = (2, -1), class 0 gets guided signal (0.5, 0) and deconvnet's
+  // (0.5, 0.5); class 1 (0, -1.5) and (-1.5, -1.5). Its Grad-CAM on the layer after the ReLU
+  // (A_a = (2, 0), A_b = (0, 1); alpha = (0.5, -1) for class 0, (-0.5, 1.5) for class 1) is
+  // relu((1, -1)) = (1, 0) and relu((-1, 1.5)) = (0, 1.5), so Guided Grad-CAM is (0.5, 0) and
+  // (0, -2.25).
+  @Test
+  void modifiedBackpropMethodsGiveTheHandComputedMaps() throws Exception {
+    Path pt = TestModels.torchscriptDir().resolve("one_relu.pt");
+    try (Classifier model = ModelLoader.load(new ModelSpec(pt.toString(), "cpu", 1, 1));
+        InferenceSession session = model.newSession()) {
+      AttributionSettings s = TestModels.settings(List.of("guided_backprop", "deconvnet", "guided_gradcam", "gradcam"))
+          .with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F32);
+      Attributions.check(model, s);
+      float[][] x = {{2f, -1f}, {2f, -1f}};
+      int[] targets = {0, 1};
+      AttributionBatch batch = AttributionBatch.run(session, model, s, x, new String[] {"a", "b"}, (i, l) -> targets[i]);
+      List<Object[][]> out = Attributions.attribute(batch); // gradcam, guided_backprop, deconvnet, guided_gradcam
+      float[][] guided = {{0.5f, 0f}, {0f, -1.5f}};
+      float[][] deconvnet = {{0.5f, 0.5f}, {-1.5f, -1.5f}};
+      float[][] guidedGradCam = {{0.5f, 0f}, {0f, -2.25f}};
+      for (int i = 0; i < 2; i++) {
+        assertArrayEquals(guided[i], MapEncoding.decode((Row) out.get(1)[i][1]), 1e-6f, "guided, class " + i);
+        assertArrayEquals(deconvnet[i], MapEncoding.decode((Row) out.get(2)[i][1]), 1e-6f, "deconvnet, class " + i);
+        assertArrayEquals(guidedGradCam[i], MapEncoding.decode((Row) out.get(3)[i][1]), 1e-6f,
+            "Guided Grad-CAM, class " + i);
+        // the unsigned column is max_c |signal| (one channel here)
+        float[] unsigned = MapEncoding.decode((Row) out.get(2)[i][0]);
+        assertArrayEquals(new float[] {Math.abs(deconvnet[i][0]), Math.abs(deconvnet[i][1])}, unsigned, 1e-6f);
+      }
+    }
+  }
+
+  // 7. Grad-CAM's backprop modifier changes the layer's gradient only through the ReLUs after
+  // the layer: on the bundled model's last block (no ReLU follows) every modifier gives the same
+  // map; on block2 (block3's four ReLUs follow) guided and relu give other maps than none.
+  @Test
+  void gradCamBackpropModifierActsThroughTheReLUsAfterTheLayer() throws Exception {
+    try (Classifier model = TestModels.bundled(); InferenceSession session = model.newSession()) {
+      ModelDescription.Input in = model.description().input();
+      float[][] x = new float[3][];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = TestModels.gaussian(in.channels() * in.height() * in.width(), 40 + i);
+      }
+      for (String layer : List.of("features.block3", "features.block2")) {
+        java.util.Map<GradCam.BackpropModifier, float[][]> maps = new java.util.EnumMap<>(GradCam.BackpropModifier.class);
+        for (GradCam.BackpropModifier modifier : GradCam.BackpropModifier.values()) {
+          AttributionSettings s = TestModels.settings(List.of("gradcam")).with(AttributionSettings.MAP_ENCODING, MapEncoding.Kind.F32)
+              .with(GradCam.LAYER, layer).with(GradCam.BACKPROP_MODIFIER, modifier);
+          Attributions.check(model, s);
+          AttributionBatch batch = AttributionBatch.run(session, model, s, x, new String[] {"a", "b", "c"}, (i, l) -> 1);
+          Object[][] out = Attributions.attribute(batch).get(0);
+          float[][] decoded = new float[x.length][];
+          for (int i = 0; i < x.length; i++) {
+            decoded[i] = MapEncoding.decode((Row) out[i][0]);
+          }
+          maps.put(modifier, decoded);
+        }
+        for (GradCam.BackpropModifier modifier : List.of(GradCam.BackpropModifier.GUIDED, GradCam.BackpropModifier.RELU)) {
+          double diff = 0;
+          for (int i = 0; i < x.length; i++) {
+            for (int p = 0; p < maps.get(modifier)[i].length; p++) {
+              diff = Math.max(diff, Math.abs(maps.get(modifier)[i][p] - maps.get(GradCam.BackpropModifier.NONE)[i][p]));
+            }
+          }
+          if (layer.equals("features.block3")) {
+            assertTrue(diff < 1e-5, modifier + " changed the last block's map by " + diff);
+          } else {
+            assertTrue(diff > 1e-3, modifier + " left block2's map unchanged");
+          }
+        }
+      }
+    }
+  }
+
+  // 8. A model that cannot run the modified backward is refused before any image, naming the key.
+  @Test
+  void modelsWithoutAModifiedBackwardAreRefusedNamingTheKey(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    for (String file : List.of("tiny_cnn.pt", "tiny_cnn.json")) {
+      Files.copy(TestModels.torchscriptDir().resolve(file), dir.resolve(file));
+    }
+    try (Classifier model = ModelLoader.load(new ModelSpec(dir.resolve("tiny_cnn.pt").toString(), "cpu", 1, 1))) {
+      for (String method : List.of("guided_backprop", "deconvnet", "guided_gradcam")) {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+            () -> Attributions.check(model, TestModels.settings(List.of(method))));
+        assertEquals("analyze.methods", e.key());
+        assertTrue(e.getMessage().contains(method) && e.getMessage().contains("tiny_cnn.relu-backward.pt"), e.getMessage());
+      }
+      AttributionSettings guided = TestModels.settings(List.of("gradcam"))
+          .with(GradCam.BACKPROP_MODIFIER, GradCam.BackpropModifier.GUIDED);
+      InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> Attributions.check(model, guided));
+      assertEquals("analyze.gradcam.backprop-modifier", e.key());
+      Attributions.check(model, TestModels.settings(List.of("gradcam"))); // none needs nothing more
+    }
+    com.typesafe.config.Config conf = com.typesafe.config.ConfigFactory.parseFile(
+        ConvLensHome.sampleData().resolveSibling("conf").resolve("convlens.conf").toFile());
+    InvalidConfigException bad = assertThrows(InvalidConfigException.class, () -> AttributionSettings.from(
+        com.typesafe.config.ConfigFactory.parseString("analyze.gradcam.backprop-modifier = sideways").withFallback(conf)));
+    assertEquals("analyze.gradcam.backprop-modifier", bad.key());
+    assertTrue(bad.getMessage().contains("none, guided, relu"), bad.getMessage());
   }
 }

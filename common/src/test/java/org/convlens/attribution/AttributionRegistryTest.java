@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class AttributionRegistryTest {
   @Test
   void reportSectionsOfTheDefaultRegistry() {
-    List<Map<String, Object>> expected = new ArrayList<>();
+    List<Attributions.ReportSection> expected = new ArrayList<>();
     expected.add(section("saliency", "saliency", "saliency", false));
     expected.add(section("smoothgrad", "SmoothGrad", "smoothgrad", false));
     expected.add(section("gradcam", "Grad-CAM", "gradcam", false));
@@ -30,16 +30,14 @@ class AttributionRegistryTest {
     expected.add(section("gradcam_plus_plus", "Grad-CAM++", "gradcam_plus_plus", false));
     expected.add(section("layercam", "LayerCAM", "layercam", false));
     expected.add(section("integrated_gradients", "Integrated Gradients", "integrated_gradients", false));
+    expected.add(section("guided_backprop", "guided backprop", "guided_backprop", false));
+    expected.add(section("deconvnet", "deconvnet", "deconvnet", false));
+    expected.add(section("guided_gradcam", "Guided Grad-CAM", "guided_gradcam", false));
     assertEquals(expected, Attributions.reportSections());
   }
 
-  private static Map<String, Object> section(String name, String title, String map, boolean grid) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("name", name);
-    m.put("title", title);
-    m.put("map", map);
-    m.put("grid", grid);
-    return m;
+  private static Attributions.ReportSection section(String name, String title, String map, boolean grid) {
+    return new Attributions.ReportSection(name, title, map, grid);
   }
 
   @Test
@@ -51,13 +49,19 @@ class AttributionRegistryTest {
       }
       assertEquals(m.name(), m.fields().get(0).name(), "a method's first column is its name");
     }
-    assertEquals(Map.of("saliency", MapEncoding.Range.UNIT, "saliency_signed", MapEncoding.Range.SYMMETRIC,
-        "smoothgrad", MapEncoding.Range.UNIT, "gradcam", MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX, "gradient_x_input", MapEncoding.Range.SYMMETRIC,
+    Map<String, MapEncoding.Range> expected = new LinkedHashMap<>(Map.of("saliency", MapEncoding.Range.UNIT,
+        "saliency_signed", MapEncoding.Range.SYMMETRIC, "smoothgrad", MapEncoding.Range.UNIT, "gradcam",
+        MapEncoding.Range.UNIT, "cam", MapEncoding.Range.MIN_MAX, "gradient_x_input", MapEncoding.Range.SYMMETRIC,
         "gradcam_plus_plus", MapEncoding.Range.UNIT, "layercam", MapEncoding.Range.UNIT,
-        "integrated_gradients", MapEncoding.Range.SYMMETRIC),
-        kinds);
+        "integrated_gradients", MapEncoding.Range.SYMMETRIC));
+    for (String method : List.of("guided_backprop", "deconvnet", "guided_gradcam")) {
+      expected.put(method, MapEncoding.Range.UNIT);
+      expected.put(method + "_signed", MapEncoding.Range.SYMMETRIC);
+    }
+    assertEquals(expected, kinds);
     assertEquals(List.of("saliency", "saliency_signed", "smoothgrad", "gradcam", "cam", "occlusion", "gradient_x_input",
-        "gradcam_plus_plus", "layercam", "integrated_gradients", "integrated_gradients_delta"),
+        "gradcam_plus_plus", "layercam", "integrated_gradients", "integrated_gradients_delta",
+        "guided_backprop", "guided_backprop_signed", "deconvnet", "deconvnet_signed", "guided_gradcam", "guided_gradcam_signed"),
         Attributions.fields().stream().map(f -> f.name()).toList(), "the analysis schema's method columns");
   }
 
@@ -91,6 +95,15 @@ class AttributionRegistryTest {
     layers.put("layercam_layer", "block1");
     assertEquals(layers, Attributions.recorded(cams, null), "each layer map records its own layer, in registry order");
     assertEquals(", Grad-CAM++ layer block3, LayerCAM layer block1", Attributions.consoleNotes(cams, null));
+    AttributionSettings modified = s.withMethods(List.of("gradcam", "guided_gradcam"))
+        .with(GradCam.BACKPROP_MODIFIER, GradCam.BackpropModifier.GUIDED).with(GuidedGradCam.LAYER, "block1");
+    Map<String, Object> withModifier = new LinkedHashMap<>();
+    withModifier.put("gradcam_layer", "block2");
+    withModifier.put("gradcam_backprop_modifier", "guided"); // recorded only when not none
+    withModifier.put("guided_gradcam_layer", "block1");
+    assertEquals(withModifier, Attributions.recorded(modified, null));
+    assertEquals(", Grad-CAM layer block2 (guided backward), Guided Grad-CAM layer block1",
+        Attributions.consoleNotes(modified, null));
   }
 
   @Test

@@ -59,7 +59,10 @@ class AttributionTableTest {
       new MethodRow(GradientXInput.NAME, Reference.MAPS),
       new MethodRow(GradCamPlusPlus.NAME, Reference.MAPS),
       new MethodRow(LayerCam.NAME, Reference.MAPS),
-      new MethodRow(IntegratedGradients.NAME, Reference.MAPS));
+      new MethodRow(IntegratedGradients.NAME, Reference.MAPS),
+      new MethodRow(GuidedBackprop.NAME, Reference.MAPS),
+      new MethodRow(Deconvnet.NAME, Reference.MAPS),
+      new MethodRow(GuidedGradCam.NAME, Reference.MAPS));
 
   enum Engine {
     /** The bundled model (DJL, 32×32, 10 classes), maps stored at max-side 16 (area-downsampled). */

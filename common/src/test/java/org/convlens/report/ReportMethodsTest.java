@@ -10,6 +10,6 @@ class ReportMethodsTest {
   @Test
   void overlaidMapColumnsOfTheDefaultRegistry() {
     assertEquals(List.of("saliency", "smoothgrad", "gradcam", "cam", "gradient_x_input", "gradcam_plus_plus", "layercam",
-        "integrated_gradients"), ReportRun.MAP_COLUMNS);
+        "integrated_gradients", "guided_backprop", "deconvnet", "guided_gradcam"), ReportRun.MAP_COLUMNS);
   }
 }

@@ -106,9 +106,25 @@ class ExportToolIT {
 
     long exported = System.nanoTime();
     Path out = dir.resolve("out");
+    // The modified-backprop methods where the export wrote a relu-backward module (the model
+    // calls ReLUs: resnet18, not efficientnet_b0, whose SiLUs leave nothing to modify).
+    boolean relus = Files.exists(models.resolve(architecture + ".relu-backward.pt"));
+    assertEquals(architecture.startsWith("resnet"), relus, "relu-backward module written");
+    List<String> modified = relus
+        ? List.of("guided_backprop", "guided_backprop_signed", "deconvnet", "deconvnet_signed", "guided_gradcam",
+            "guided_gradcam_signed")
+        : List.of();
+    if (!relus) {
+      CliRun refused = CliRun.of("analyze", "--input", images.toString(),
+          "--model", models.resolve(architecture + ".pt").toString(), "--out", dir.resolve("refused").toString(),
+          "--set", "analyze.methods=[saliency, guided_backprop]");
+      assertEquals(2, refused.code(), refused.err() + refused.out());
+      assertTrue(refused.err().contains("analyze.methods"), refused.err());
+    }
     CliRun run = CliRun.of("analyze", "--input", images.toString(),
         "--model", models.resolve(architecture + ".pt").toString(), "--out", out.toString(),
-        "--set", "analyze.methods=[saliency, gradcam, cam]", "--set", "analyze.maps.encoding=f32",
+        "--set", "analyze.methods=[saliency, gradcam, cam" + (relus ? ", guided_backprop, deconvnet, guided_gradcam" : "")
+            + "]", "--set", "analyze.maps.encoding=f32",
         "--set", "analyze.maps.max-side=0", "--set", "analyze.thumbnail-side=0");
     assertEquals(0, run.code(), run.err() + run.out());
     long analysed = System.nanoTime();
@@ -133,10 +149,12 @@ class ExportToolIT {
           at + "probabilities"));
       worst = Math.max(worst, compare(floats(want.get("embedding")),
           floats(r.getList(r.fieldIndex("embedding"))), at + "embedding"));
-      for (String map : List.of("saliency", "saliency_signed", "gradcam", "cam")) {
+      List<String> maps = new ArrayList<>(List.of("saliency", "saliency_signed", "gradcam", "cam"));
+      maps.addAll(modified);
+      for (String map : maps) {
         Row stored = r.getStruct(r.fieldIndex(map));
         assertEquals("f32", stored.getString(3), at + map);
-        int channels = map.equals("saliency_signed") ? 3 : 1;
+        int channels = map.endsWith("_signed") ? 3 : 1;
         assertArrayEquals(new int[] {channels, SIDE, SIDE},
             new int[] {stored.getInt(0), stored.getInt(1), stored.getInt(2)}, at + map + " shape");
         worst = Math.max(worst, compare(floats(want.get(map)), MapEncoding.decode(stored), at + map));

@@ -1,0 +1,111 @@
+package org.convlens.attribution;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.convlens.config.Key;
+import org.convlens.config.SettingsSpec;
+import org.convlens.model.Classifier;
+import org.convlens.model.InferenceSession.Gradients;
+import org.convlens.model.ModelDescription;
+import org.convlens.model.ReluRule;
+
+/**
+ * Guided Grad-CAM (Selvaraju et al., 2017): guided backpropagation's input signal ({@link
+ * GuidedBackprop}) multiplied, at every pixel and channel, by the class's rectified
+ * channel-weighted layer map {@code ReLU(Σ_k α_k A_k)} with ordinary gradients, upsampled
+ * bilinearly ({@code align_corners=False}) to the input size as the paper does. Captum's {@code
+ * GuidedGradCam} computes the same product but upsamples with nearest-neighbour by default. The
+ * layer is {@code analyze.guided_gradcam.layer}, by default the model description's feature map.
+ * Stored as the input gradient is: the unsigned map (max over channels of |value|, in [0, 1]) and the signed
+ * product of every channel. Off by default.
+ */
+public final class GuidedGradCam extends ReluBackwardMap {
+  public static final String NAME = "guided_gradcam";
+  // Its key under analyze.*, declared here with its default and doc; conf/convlens.conf holds it
+  // (ConfFileMatchesDeclaredKeysTest).
+  public static final Key<String> LAYER = Key.string(AttributionSettings.P + NAME + ".layer", "",
+      "Guided Grad-CAM's layer; empty = the model description's feature map")
+      .normalised(String::strip);
+  public static final SettingsSpec<Settings> SPEC = SettingsSpec.of(Settings.class, LAYER);
+
+  /**
+   * {@code analyze.guided_gradcam.*}.
+   *
+   * @param layer the layer of its class map; empty = the model description's feature map
+   */
+  public record Settings(String layer) implements Serializable {
+    public Settings {
+      layer = layer == null ? "" : LAYER.check(layer);
+    }
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String title() {
+    return "Guided Grad-CAM";
+  }
+
+  @Override
+  public SettingsSpec<Settings> settingsSpec() {
+    return SPEC;
+  }
+
+  @Override
+  ReluRule rule() {
+    return ReluRule.GUIDED;
+  }
+
+  /** Its layer: the layer map's activation and ordinary gradient come from the shared backward. */
+  @Override
+  public String gradientLayer(AttributionSettings settings, Classifier model) {
+    String layer = settings.of(SPEC).layer();
+    return layer.isEmpty() ? model.defaultGradientLayer() : layer;
+  }
+
+  @Override
+  public void check(Classifier model, AttributionSettings settings) {
+    ChannelWeightedLayerMap.requireLayer(model, gradientLayer(settings, model), LAYER.path(), NAME);
+    super.check(model, settings);
+  }
+
+  @Override
+  public Map<String, Object> recorded(AttributionSettings settings, Classifier model) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put(NAME + "_layer", gradientLayer(settings, model));
+    return out;
+  }
+
+  @Override
+  public String consoleNote(AttributionSettings settings, Classifier model) {
+    return ", " + title() + " layer " + gradientLayer(settings, model);
+  }
+
+  @Override
+  public Object[][] attribute(AttributionBatch batch) {
+    ModelDescription.Input in = batch.description().input();
+    int plane = in.height() * in.width();
+    Gradients layer = batch.gradients(gradientLayer(batch.settings(), batch.model()));
+    float[][] guided = batch.reluGradients(null, rule()).inputGradients();
+    int k = layer.layerShape()[0];
+    int h = layer.layerShape()[1];
+    int w = layer.layerShape()[2];
+    float[][] product = new float[batch.size()][];
+    for (int i = 0; i < batch.size(); i++) {
+      float[] cam = ChannelWeightedLayerMap.rawMap(layer.layerActivations()[i], layer.layerGradients()[i],
+          k, h, w, in.height(), in.width(), false);
+      product[i] = new float[guided[i].length];
+      for (int c = 0; c < in.channels(); c++) {
+        for (int p = 0; p < plane; p++) {
+          product[i][c * plane + p] = guided[i][c * plane + p] * cam[p];
+        }
+      }
+    }
+    return stored(batch, product);
+  }
+}
