@@ -275,7 +275,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
     return listing;
   }
 
-  private static String key(String edit, int cls, FlipTest.Direction d) {
+  static String key(String edit, int cls, FlipTest.Direction d) {
     return edit + "/" + cls + "/" + d.code();
   }
 
@@ -344,20 +344,28 @@ public final class CounterfactualDetector implements ShortcutDetector {
     }
     for (Row r : chosen) {
       byte[][] png = pngs.getOrDefault(r.getString(1) + "\n" + r.getString(2), new byte[2][]);
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("id", r.getString(1));
-      m.put("edit", r.getString(2));
-      m.put("true_class", r.get(3));
-      m.put("predicted_before", r.get(4));
-      m.put("prob_before", r.get(5));
-      m.put("predicted_after", r.get(6));
-      m.put("prob_after", r.get(7));
-      m.put("prob_after_of_before", r.get(8));
-      m.put("before_png", AuditRun.png(png[0]));
-      m.put("after_png", AuditRun.png(png[1]));
-      out.computeIfAbsent(r.getString(0), x -> new ArrayList<>()).add(m);
+      out.computeIfAbsent(r.getString(0), x -> new ArrayList<>()).add(pairJson(r, png));
     }
     return out;
+  }
+
+  /**
+   * One before/after pair of a chosen row (key, id, edit, true class, predicted and probability
+   * before, after, and the before class's probability after) and its two PNGs.
+   */
+  static Map<String, Object> pairJson(Row r, byte[][] png) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", r.getString(1));
+    m.put("edit", r.getString(2));
+    m.put("true_class", r.get(3));
+    m.put("predicted_before", r.get(4));
+    m.put("prob_before", r.get(5));
+    m.put("predicted_after", r.get(6));
+    m.put("prob_after", r.get(7));
+    m.put("prob_after_of_before", r.get(8));
+    m.put("before_png", AuditRun.png(png[0]));
+    m.put("after_png", AuditRun.png(png[1]));
+    return m;
   }
 
   private static org.apache.spark.sql.Column[] listingAndEdit(Dataset<Row> listing) {
@@ -406,20 +414,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
           + " prediction under one of the %s edits", name, p.cue().words(), edit.words(), 100 * best.rate(), name,
           100 * best.reference(), best.lo(), best.hi(), odds[0], suspectCount, name, p.cue().code());
     }
-    Map<String, Object> evidence = new LinkedHashMap<>();
-    evidence.put("edit", best.edit());
-    evidence.put("direction", best.direction().code());
-    evidence.put("flagged_tests", p.tests().stream().map(t -> testJson(t, byLabel.get(t.edit()),
-        change.get(key(t.edit(), t.cls(), t.direction())))).toList());
-    List<Map<String, Object>> rates = new ArrayList<>();
-    for (FlipTest.Test t : result.tests()) {
-      if (t.cls() == p.cls() && t.judged()) {
-        rates.add(testJson(t, byLabel.get(t.edit()), change.get(key(t.edit(), t.cls(), t.direction()))));
-      }
-    }
-    evidence.put("rates", rates);
-    evidence.put("pairs", pairs);
-    evidence.put("odds_ratio", List.of(odds[0], odds[1], odds[2]));
+    Map<String, Object> evidence = evidence(p.cls(), p.tests(), byLabel, result, change, pairs, odds);
     return Finding.builder()
         .cls(p.cls())
         .className(name)
@@ -434,6 +429,30 @@ public final class CounterfactualDetector implements ShortcutDetector {
         .suspects(ids)
         .evidence(evidence)
         .build();
+  }
+
+  /**
+   * A finding's evidence: its strongest test's edit and direction, its flagged tests (strongest
+   * first), every judged test of the class, the example pairs and the odds ratio with its interval.
+   */
+  static Map<String, Object> evidence(int cls, List<FlipTest.Test> tests, Map<String, ImageEdit> byLabel,
+      FlipTest.Result result, Map<String, Double> change, List<Map<String, Object>> pairs, double[] odds) {
+    FlipTest.Test best = tests.get(0);
+    Map<String, Object> evidence = new LinkedHashMap<>();
+    evidence.put("edit", best.edit());
+    evidence.put("direction", best.direction().code());
+    evidence.put("flagged_tests", tests.stream().map(t -> testJson(t, byLabel.get(t.edit()),
+        change.get(key(t.edit(), t.cls(), t.direction())))).toList());
+    List<Map<String, Object>> rates = new ArrayList<>();
+    for (FlipTest.Test t : result.tests()) {
+      if (t.cls() == cls && t.judged()) {
+        rates.add(testJson(t, byLabel.get(t.edit()), change.get(key(t.edit(), t.cls(), t.direction()))));
+      }
+    }
+    evidence.put("rates", rates);
+    evidence.put("pairs", pairs);
+    evidence.put("odds_ratio", List.of(odds[0], odds[1], odds[2]));
+    return evidence;
   }
 
   private static Map<String, Object> testJson(FlipTest.Test t, ImageEdit edit, Double meanChange) {
@@ -464,7 +483,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
    * classes' mean, the difference, its interval, the adjusted p-value and the flag — a classes ×
    * edits picture for the report.
    */
-  private static List<Map<String, Object>> ratesJson(FlipTest.Result result, List<ImageEdit> edits, int k) {
+  static List<Map<String, Object>> ratesJson(FlipTest.Result result, List<ImageEdit> edits, int k) {
     List<Map<String, Object>> out = new ArrayList<>();
     for (ImageEdit e : edits) {
       Map<String, Object> m = new LinkedHashMap<>();

@@ -475,7 +475,7 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
     section.put("tests", verdicts.tests());
     section.put("z", verdicts.tests() == 0 ? null : verdicts.z());
     section.put("results", results);
-    section.put("flagged", flagged.stream().map(pair -> Map.of("class", pair.cls(), "kind",
+    section.put("flagged", flagged.stream().map(pair -> flag("class", pair.cls(), "kind",
         pair.statistic().cue.code(), "statistic", pair.statistic().code)).toList());
     String summary = String.format(Locale.ROOT, "%d statistic(s) x %d class(es), %d pair(s) judged (>= %d images of"
         + " other classes predicted as the class), Bonferroni at alpha %s: %s%s", tested.size(), names.size(),
@@ -901,5 +901,14 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
   /** The standard normal quantile of {@code p} (0 < p < 1). */
   static double normalQuantile(double p) {
     return -Math.sqrt(2) * Erf.inverfc(2 * p);
+  }
+
+  /** A flagged entry, its keys in the order given (Map.of's order changes from one JVM to the next). */
+  private static Map<String, Object> flag(Object... keysAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
   }
 }

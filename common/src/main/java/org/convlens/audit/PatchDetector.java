@@ -839,7 +839,7 @@ public final class PatchDetector implements ShortcutDetector {
       }
       section.put("judged", judged);
       section.put("classes", classes);
-      section.put("flagged", findings.stream().map(f -> Map.of("class", f.cls(), "kind", f.kind().code())).toList());
+      section.put("flagged", findings.stream().map(f -> flag("class", f.cls(), "kind", f.kind().code())).toList());
       String summary = String.format(Locale.ROOT, "%d class(es) judged (>= %d images of other classes predicted as"
           + " the class), Bonferroni at alpha %s: %s", judged, o.minImages(), o.alpha(), findings.isEmpty()
               ? "nothing flagged" : findings.stream().map(f -> String.format(Locale.ROOT, "%s %s (%.0f%% vs %.0f%%)",
@@ -976,5 +976,14 @@ public final class PatchDetector implements ShortcutDetector {
 
   private static Double nullIfNaN(double v) {
     return Double.isNaN(v) ? null : v;
+  }
+
+  /** A flagged entry, its keys in the order given (Map.of's order changes from one JVM to the next). */
+  private static Map<String, Object> flag(Object... keysAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
   }
 }

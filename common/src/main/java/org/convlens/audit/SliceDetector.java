@@ -854,7 +854,7 @@ public final class SliceDetector implements ShortcutDetector {
     section.put("attention_method", method);
     section.put("slices", slicesJson);
     section.put("suspects", suspectsJson);
-    section.put("flagged", out.flagged().stream().map(s -> Map.of("class", s.cls(), "slice", s.index() + 1,
+    section.put("flagged", out.flagged().stream().map(s -> flag("class", s.cls(), "slice", s.index() + 1,
         "kind", s.description().kind().code())).toList());
     ctx.console().printf(Locale.ROOT, "audit: slices: embeddings of %,d images, %d slices (%d tested), %d flagged%s%n",
         images.size(), out.slices().size(), out.tested(), out.flagged().size(), out.flagged().isEmpty() ? ""
@@ -972,5 +972,14 @@ public final class SliceDetector implements ShortcutDetector {
         .suspects(suspects.stream().limit(maxSuspects).map(Image::id).toList())
         .evidence(evidence)
         .build();
+  }
+
+  /** A flagged entry, its keys in the order given (Map.of's order changes from one JVM to the next). */
+  private static Map<String, Object> flag(Object... keysAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
   }
 }

@@ -826,7 +826,7 @@ public final class StrategyDetector implements ShortcutDetector {
     section.put("classes", classesJson);
     section.put("strategies", strategiesJson);
     section.put("suspects", suspectsJson);
-    section.put("flagged", out.flagged().stream().map(s -> Map.of("class", s.cls(), "strategy", s.index() + 1,
+    section.put("flagged", out.flagged().stream().map(s -> flag("class", s.cls(), "strategy", s.index() + 1,
         "kind", s.kind().code())).toList());
     ctx.console().printf(Locale.ROOT, "audit: strategies: %s maps of %,d images in %d classes, %d strategies,"
         + " %d flagged%s%n", method, images.size(), out.classes().size(), out.strategies().size(),
@@ -1052,5 +1052,14 @@ public final class StrategyDetector implements ShortcutDetector {
         .suspects(fooled.stream().limit(maxSuspects).map(Image::id).toList())
         .evidence(evidence)
         .build();
+  }
+
+  /** A flagged entry, its keys in the order given (Map.of's order changes from one JVM to the next). */
+  private static Map<String, Object> flag(Object... keysAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
   }
 }

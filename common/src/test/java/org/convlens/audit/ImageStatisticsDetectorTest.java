@@ -284,6 +284,7 @@ class ImageStatisticsDetectorTest {
     ImageStatisticsDetector.Outcome none = ImageStatisticsDetector.run(old.drop("width", "height"), NAMES,
         options(1), 100);
     assertTrue(none.summary().startsWith("skipped"), none.summary());
+    SectionGolden.assertMatches("audit-statistics-skipped.json", SectionGolden.of(none.section(), none.findings()));
     assertEquals(0L, none.suspects().count());
   }
 
@@ -311,6 +312,7 @@ class ImageStatisticsDetectorTest {
         .build();
     ShortcutDetector.Result result = new ImageStatisticsDetector().detect(ctx);
     assertEquals(1, result.findings().size());
+    SectionGolden.assertMatches("audit-statistics.json", SectionGolden.of(result));
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("audit: statistics: "), console.toString());
     Dataset<Row> auc = SharedSpark.get().read().parquet(dir.resolve(ImageStatisticsDetector.AUC_TABLE).toString());
     assertEquals(4 * 13 * 3, auc.count(), "classes × statistics × three comparisons");

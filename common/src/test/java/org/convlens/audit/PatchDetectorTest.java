@@ -151,6 +151,7 @@ class PatchDetectorTest {
     assertEquals(20, watermark.suspectCount());
     assertTrue(watermark.suspects().stream().allMatch(id -> id.startsWith("fooled0/")), watermark.suspects()::toString);
     assertTrue(watermark.lo() > 0.25 && watermark.score() > watermark.lo() && watermark.hi() >= watermark.score());
+    SectionGolden.assertMatches("audit-patch.json", SectionGolden.of(out.section(), out.findings()));
 
     // The evidence: three images, each with its PNG and the 8-px window's box in image fractions.
     @SuppressWarnings("unchecked")
@@ -258,6 +259,7 @@ class PatchDetectorTest {
     Dataset<Row> rows = rows(1).drop(PatchDetector.GRID_COLUMN);
     PatchDetector.Outcome out = PatchDetector.run(rows, NAMES, options(1), 100, SIDE, SIDE);
     assertTrue(out.findings().isEmpty());
+    SectionGolden.assertMatches("audit-patch-note.json", SectionGolden.of(out.section(), out.findings()));
     assertTrue(((String) out.section().get("note")).contains("analyze.methods"));
   }
 

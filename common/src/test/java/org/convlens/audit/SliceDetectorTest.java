@@ -239,6 +239,8 @@ class SliceDetectorTest {
     assertTrue(f.suspects().stream().allMatch(id -> id.startsWith("fooled")), f.suspects().toString());
     assertEquals(f.statement(), three.findings().get(0).statement(), "partitions change nothing");
     assertEquals(f.suspects(), three.findings().get(0).suspects());
+    SectionGolden.assertMatches("audit-slices.json", SectionGolden.of(one));
+    SectionGolden.assertMatches("audit-slices.json", SectionGolden.of(three));
     assertEquals(List.of("brightness"), one.section().get("statistics"));
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("audit: slices: embeddings of 441 images"),
         console.toString(StandardCharsets.UTF_8));
@@ -258,6 +260,7 @@ class SliceDetectorTest {
         dir, console));
     assertTrue(r.findings().isEmpty());
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("skipped"));
+    SectionGolden.assertMatches("audit-slices-skipped.json", SectionGolden.of(r));
   }
 
   @Test

@@ -243,6 +243,8 @@ class StrategyDetectorTest {
     assertTrue(f.lo() >= 1.5 && f.lo() <= f.score() && f.score() <= f.hi());
     assertEquals(f.statement(), four.findings().get(0).statement(), "partitions change nothing");
     assertEquals(f.suspects(), four.findings().get(0).suspects());
+    SectionGolden.assertMatches("audit-strategies.json", SectionGolden.of(one));
+    SectionGolden.assertMatches("audit-strategies.json", SectionGolden.of(four));
     assertEquals("gradcam", one.section().get("method"), "gradcam before saliency");
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("audit: strategies: gradcam maps of 600 images"),
         console.toString(StandardCharsets.UTF_8));
@@ -270,6 +272,12 @@ class StrategyDetectorTest {
     assertEquals(CLASSES * 30, r.section().get("images"));
     assertEquals("saliency", r.section().get("method"));
     assertTrue(r.findings().isEmpty());
+    DetectorContext c = context(ConfigLoader.load(null, Map.of(), List.of()), data, dir.resolve("none"), console);
+    DetectorContext noMaps = DetectorContext.builder().spark(c.spark()).stage(c.stage()).analyze(c.analyze())
+        .audit(c.audit()).inputs(c.inputs()).rows(c.rows()).classNames(c.classNames()).spec(null).model(c.model())
+        .methods(List.of()).means(List.of()).tables(c.tables()).console(c.console()).build();
+    ShortcutDetector.Result none = new StrategyDetector().detect(noMaps);
+    SectionGolden.assertMatches("audit-strategies-skipped.json", SectionGolden.of(none));
   }
 
   @Test
