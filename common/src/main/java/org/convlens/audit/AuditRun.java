@@ -6,8 +6,6 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.sql.Timestamp;
@@ -354,8 +352,8 @@ public final class AuditRun {
       phases.done("explanation quality");
       rows.unpersist();
 
-      ObjectMapper pretty = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-      OutputFiles.writeText(new Path(staged.path(), SUMMARY_FILE), pretty.writeValueAsString(json) + "\n", hadoop);
+      // OutputJson's mapper: the detectors' typed sections and evidence name their keys in snake_case.
+      OutputFiles.writeText(new Path(staged.path(), SUMMARY_FILE), OutputJson.text(json), hadoop);
 
       staged.replace(lock);
     }

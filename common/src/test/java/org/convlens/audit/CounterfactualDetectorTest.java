@@ -354,7 +354,8 @@ class CounterfactualDetectorTest {
         .build();
     ShortcutDetector.Result r = new CounterfactualDetector().detect(ctx);
     assertTrue(r.findings().isEmpty());
-    assertTrue(((String) r.section().get("skipped")).contains("--input (input.paths)"), r.section().toString());
+    String skipped = ((CounterfactualDetector.Section) r.section()).skipped();
+    assertTrue(skipped.contains("--input (input.paths)"), skipped);
     SectionGolden.assertMatches("audit-counterfactual-skipped.json", SectionGolden.of(r));
     assertTrue(console.toString().contains("audit: counterfactual edits skipped"), console.toString());
     assertEquals(0, spark.read().parquet(dir.resolve("audit/" + CounterfactualDetector.CLASSES).toString()).count());
@@ -405,7 +406,7 @@ class CounterfactualDetectorTest {
     Map<String, Double> change = Map.of(CounterfactualDetector.key(darken.label(), 0, FlipTest.Direction.TO), 0.625);
     Row chosen = org.apache.spark.sql.RowFactory.create("0/illumination", "data/red/r0.png", darken.label(), 1, 1,
         0.875f, 0, 0.75f, 0.125f);
-    List<Map<String, Object>> pairs = List.of(CounterfactualDetector.pairJson(chosen,
+    List<CounterfactualDetector.Pair> pairs = List.of(CounterfactualDetector.Pair.of(chosen,
         new byte[][] {{1, 2}, null}));
     Map<String, Object> json = new java.util.LinkedHashMap<>();
     json.put("rates", CounterfactualDetector.ratesJson(result, List.of(darken, blur), 3));

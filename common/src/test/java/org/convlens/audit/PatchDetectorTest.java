@@ -154,12 +154,11 @@ class PatchDetectorTest {
     SectionGolden.assertMatches("audit-patch.json", SectionGolden.of(out.section(), out.findings()));
 
     // The evidence: three images, each with its PNG and the 8-px window's box in image fractions.
-    @SuppressWarnings("unchecked")
-    List<Map<String, Object>> shown = (List<Map<String, Object>>) marker.evidence().get("images");
+    List<PatchDetector.Image> shown = ((PatchDetector.Evidence) marker.evidence()).images();
     assertEquals(3, shown.size());
-    for (Map<String, Object> i : shown) {
-      assertNotNull(i.get("png"));
-      assertTrue(Arrays.equals(new float[] {0.75f, 0.75f, 1f, 1f}, (float[]) i.get("box")), i::toString);
+    for (PatchDetector.Image i : shown) {
+      assertNotNull(i.png());
+      assertTrue(Arrays.equals(new float[] {0.75f, 0.75f, 1f, 1f}, i.box()), i::toString);
     }
 
     Row circle = classRow(out.classRows(), 2);
@@ -260,7 +259,7 @@ class PatchDetectorTest {
     PatchDetector.Outcome out = PatchDetector.run(rows, NAMES, options(1), 100, SIDE, SIDE);
     assertTrue(out.findings().isEmpty());
     SectionGolden.assertMatches("audit-patch-note.json", SectionGolden.of(out.section(), out.findings()));
-    assertTrue(((String) out.section().get("note")).contains("analyze.methods"));
+    assertTrue(out.section().note().contains("analyze.methods"));
   }
 
   static PatchDetector.Options load(String... sets) {

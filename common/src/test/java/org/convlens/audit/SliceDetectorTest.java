@@ -241,7 +241,7 @@ class SliceDetectorTest {
     assertEquals(f.suspects(), three.findings().get(0).suspects());
     SectionGolden.assertMatches("audit-slices.json", SectionGolden.of(one));
     SectionGolden.assertMatches("audit-slices.json", SectionGolden.of(three));
-    assertEquals(List.of("brightness"), one.section().get("statistics"));
+    assertEquals(List.of("brightness"), ((SliceDetector.Section) one.section()).measured().statistics());
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("audit: slices: embeddings of 441 images"),
         console.toString(StandardCharsets.UTF_8));
     Dataset<Row> slices = SharedSpark.get().read().parquet(dir.resolve("one").resolve("slices").toString());

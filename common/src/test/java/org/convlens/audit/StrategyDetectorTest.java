@@ -245,7 +245,8 @@ class StrategyDetectorTest {
     assertEquals(f.suspects(), four.findings().get(0).suspects());
     SectionGolden.assertMatches("audit-strategies.json", SectionGolden.of(one));
     SectionGolden.assertMatches("audit-strategies.json", SectionGolden.of(four));
-    assertEquals("gradcam", one.section().get("method"), "gradcam before saliency");
+    StrategyDetector.Section section = (StrategyDetector.Section) one.section();
+    assertEquals("gradcam", section.method(), "gradcam before saliency");
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("audit: strategies: gradcam maps of 600 images"),
         console.toString(StandardCharsets.UTF_8));
 
@@ -258,8 +259,7 @@ class StrategyDetectorTest {
     assertEquals(f.suspectCount(), images.filter("suspect").count());
     assertNotNull(images.filter("suspect").first().getAs("input_png"));
     assertNull(images.filter("not example and not suspect").first().getAs("input_png"));
-    List<?> suspects = (List<?>) one.section().get("suspects");
-    assertEquals(f.suspectCount(), suspects.size());
+    assertEquals(f.suspectCount(), section.suspects().size());
   }
 
   @Test
@@ -269,8 +269,9 @@ class StrategyDetectorTest {
     Dataset<Row> data = rows(planted(4, c -> true)).withColumnRenamed("gradcam", "saliency");
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     ShortcutDetector.Result r = new StrategyDetector().detect(context(config, data, dir, console));
-    assertEquals(CLASSES * 30, r.section().get("images"));
-    assertEquals("saliency", r.section().get("method"));
+    StrategyDetector.Section section = (StrategyDetector.Section) r.section();
+    assertEquals(CLASSES * 30, section.images());
+    assertEquals("saliency", section.method());
     assertTrue(r.findings().isEmpty());
     DetectorContext c = context(ConfigLoader.load(null, Map.of(), List.of()), data, dir.resolve("none"), console);
     DetectorContext noMaps = DetectorContext.builder().spark(c.spark()).stage(c.stage()).analyze(c.analyze())
