@@ -346,13 +346,14 @@
    */
 
   /**
-   * One strategy (Java: StrategyDetector.StrategyEntry); marker, watermark, background null when not judged.
+   * One strategy (Java: StrategyDetector.StrategyEntry); marker, watermark, background null when not
+   * judged; examples are images when the strategy is flagged, their ids otherwise.
    * @typedef {{class: number, strategy: number, of: number, images: number, share: number,
    *     other_class_images: number, map: number[], image_concentration: number, mean_concentration: number,
    *     agreement: number, peak_spread: number, entropy: number, border_mass: number, place: string,
    *     judged: boolean, marker: ?{lift: number, lo: number, hi: number},
    *     watermark: ?{lift: number, lo: number, hi: number}, background: ?{lift: number, lo: number, hi: number},
-   *     kind: ?string, examples: Array<AuditImage|string>}} StrategyEntry examples: images when flagged, ids otherwise
+   *     kind: ?string, examples: Array<AuditImage|string>}} StrategyEntry
    */
 
   /**
