@@ -22,16 +22,40 @@ import org.convlens.spark.OutputJson;
 final class SectionGolden {
   private SectionGolden() {}
 
-  /** The section and each finding's evidence, in order, as one JSON value. */
+  /** {@link #of(Object, List)} of a detector's result. */
   static Map<String, Object> of(ShortcutDetector.Result r) {
     return of(r.section(), r.findings());
   }
 
+  /**
+   * The section and each finding's evidence, in order, as one JSON value; each finding first goes
+   * through Java serialization (findings travel in Spark closures) and must come back with the
+   * same evidence.
+   */
   static Map<String, Object> of(Object section, List<Finding> findings) {
+    for (Finding f : findings) {
+      assertEquals(OutputJson.text(f.evidence()), OutputJson.text(serializedAndBack(f).evidence()),
+          "evidence after Java serialization");
+    }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("section", section);
     m.put("evidence", findings.stream().map(Finding::evidence).toList());
     return m;
+  }
+
+  private static Finding serializedAndBack(Finding f) {
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+        out.writeObject(f);
+      }
+      try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+          new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+        return (Finding) in.readObject();
+      }
+    } catch (IOException | ClassNotFoundException e) {
+      throw new AssertionError("a finding of " + f.detector() + " does not serialize: " + e, e);
+    }
   }
 
   /** {@code value} written by {@link OutputJson} is the golden file {@code name}. */
