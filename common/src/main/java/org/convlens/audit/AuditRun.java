@@ -350,6 +350,8 @@ public final class AuditRun {
       phases.done("explanation quality");
       rows.unpersist();
 
+      // OutputJson's mapper: every record of the summary, the detectors' typed sections and evidence
+      // included, names its keys in snake_case.
       OutputJson.write(new Path(staged.path(), SUMMARY_FILE), json.build(), hadoop);
 
       staged.replace(lock);

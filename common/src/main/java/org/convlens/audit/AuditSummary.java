@@ -99,7 +99,9 @@ public record AuditSummary(
 
   /**
    * A finding's figures as written for every detector: see {@link Finding} for each component.
-   * {@code interval} is {@code [lo, hi]} or null; {@code evidence} is the detector's own.
+   * {@code interval} is {@code [lo, hi]} or null; {@code evidence} is the detector's own {@link
+   * Finding.Evidence} record when written, plain JSON values when read back (as the detectors'
+   * sections are).
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonPropertyOrder({"class", "class_name", "kind", "detector", "cue", "score", "interval", "statement",

@@ -8,7 +8,12 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.posexplode;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -106,10 +111,108 @@ public final class CounterfactualDetector implements ShortcutDetector {
   }
 
 
+  /**
+   * The counterfactual detector's part of {@code audit.json}: the edits it applies and those
+   * dropped (colour edits on a grey model), then why it was skipped or what it measured (one of
+   * the two, their keys in place).
+   */
+  public record Section(List<String> edits, List<String> droppedEdits,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String skipped, @JsonUnwrapped Measured measured)
+      implements ShortcutDetector.Section {}
+
+  /**
+   * What the detector measured, with its settings ({@code audit.counterfactual.*}).
+   *
+   * @param sampledImages the rows sampled; {@code images} those still in the inputs; {@code
+   *     measuredImages} those measured without error; {@code errors} the first errors ({@code id: error})
+   * @param testsJudged the (edit, class, direction) tests judged
+   * @param flagged the classes with a finding; {@code fragile} the classes moved by edits of at
+   *     least {@code fragileKinds} cue kinds
+   * @param rates per edit and direction, one value per class
+   */
+  public record Measured(long sampledImages, long images, long measuredImages, List<String> errors, long seed,
+      int maxImages, int bootstrap, double alpha, double minDifference, int minImages, int testsJudged,
+      List<Integer> flagged, int fragileKinds, List<Integer> fragile, List<EditRates> rates) {
+    static Measured of(CounterfactualSettings s, long sampledImages, long images, long measuredImages,
+        List<String> errors, FlipTest.Result result, List<Integer> flagged, List<EditRates> rates) {
+      return new Measured(sampledImages, images, measuredImages, errors, s.seed(), s.maxImages(), s.bootstrap(),
+          s.alpha(), s.minDifference(), s.minImages(), result.judged(), flagged, s.fragileKinds(),
+          FlipTest.fragileClasses(result), rates);
+    }
+  }
+
+  /** One edit's rates: its label, cue kind and words, then each direction's values per class. */
+  public record EditRates(String edit, String cue, String words, DirectionRates to, DirectionRates away) {}
+
+  /**
+   * One direction's values per class (null where not judged): the rate, the other classes' mean,
+   * the difference and its interval, the adjusted p-value, the images, the flag, the explaining
+   * partner and fragility — a classes × edits picture for the report.
+   */
+  public record DirectionRates(List<Double> rate, List<Double> reference, List<Double> difference,
+      List<Double> intervalLo, List<Double> intervalHi, List<Double> pAdjusted, List<Long> images,
+      List<Boolean> flagged, List<Integer> explainedBy, List<Boolean> fragile) {
+    /** From per-class arrays (rate, reference, difference, interval ends, adjusted p) with nulls. */
+    static DirectionRates of(Double[][] v, Long[] images, Boolean[] flagged, Integer[] explained, Boolean[] fragile) {
+      // Arrays.asList, not List.of: the classes not judged are nulls.
+      return new DirectionRates(Arrays.asList(v[0]), Arrays.asList(v[1]), Arrays.asList(v[2]),
+          Arrays.asList(v[3]), Arrays.asList(v[4]), Arrays.asList(v[5]), Arrays.asList(images),
+          Arrays.asList(flagged), Arrays.asList(explained), Arrays.asList(fragile));
+    }
+  }
+
+  /**
+   * One flip test ({@link FlipTest.Test}) with its edit's cue kind and the class's mean probability
+   * change; the partner and the class explaining it are null when none.
+   */
+  public record TestEntry(@JsonProperty("class") int cls, String edit, String cue, String direction, long images,
+      long flips, double rate, double reference, double difference, List<Double> interval, double pValue,
+      double pAdjusted, Double meanProbChange, Integer partner, Double partnerShare, boolean flagged,
+      Integer explainedBy, boolean fragile) implements Serializable {
+    static TestEntry of(FlipTest.Test t, ImageEdit edit, Double meanChange) {
+      return new TestEntry(t.cls(), t.edit(), edit.cue().code(), t.direction().code(), t.images(), t.flips(),
+          t.rate(), t.reference(), t.difference(), List.of(t.lo(), t.hi()), t.p(), t.pAdjusted(), meanChange,
+          t.partner() < 0 ? null : t.partner(), nan(t.partnerShare()), t.flagged(),
+          t.explainedBy() < 0 ? null : t.explainedBy(), t.fragile());
+    }
+  }
+
+  /**
+   * A before/after pair of a finding's strongest test.
+   *
+   * @param probAfterOfBefore the probability of the class predicted before, after the edit
+   * @param beforePng the image before the edit, base64 PNG; {@code afterPng} after (null when unreadable)
+   */
+  public record Pair(String id, String edit, Integer trueClass, Integer predictedBefore, Float probBefore,
+      Integer predictedAfter, Float probAfter, Float probAfterOfBefore, String beforePng, String afterPng)
+      implements Serializable {
+    /**
+     * A chosen row (key, id, edit, true class, predicted and probability before, after, and the
+     * before class's probability after) and its two PNGs.
+     */
+    static Pair of(Row r, byte[][] png) {
+      return new Pair(r.getString(1), r.getString(2), (Integer) r.get(3), (Integer) r.get(4), (Float) r.get(5),
+          (Integer) r.get(6), (Float) r.get(7), (Float) r.get(8), AuditRun.png(png[0]), AuditRun.png(png[1]));
+    }
+  }
+
+  /**
+   * A counterfactual finding's evidence: its strongest test's edit and direction, its flagged tests
+   * (strongest first), every judged test of the class, the example pairs and the odds ratio with
+   * its interval.
+   */
+  public record Evidence(String edit, String direction, List<TestEntry> flaggedTests, List<TestEntry> rates,
+      List<Pair> pairs, List<Double> oddsRatio) implements Finding.Evidence {
+    static Evidence of(FlipTest.Test best, List<TestEntry> flaggedTests, List<TestEntry> rates, List<Pair> pairs,
+        double[] odds) {
+      return new Evidence(best.edit(), best.direction().code(), flaggedTests, rates, pairs,
+          List.of(odds[0], odds[1], odds[2]));
+    }
+  }
+
   @Override
   public Result detect(DetectorContext ctx) {
     CounterfactualSettings s = ctx.settings(this);
-    Map<String, Object> out = new LinkedHashMap<>();
     List<ImageEdit> edits = new ArrayList<>();
     List<String> dropped = new ArrayList<>();
     for (ImageEdit e : s.edits()) {
@@ -127,19 +230,17 @@ public final class CounterfactualDetector implements ShortcutDetector {
       skipped = "the analysed images are unknown: the analysis has no run.json naming its datasets; pass them"
           + " with --input (input.paths)";
     }
-    out.put("edits", edits.stream().map(ImageEdit::label).toList());
-    out.put("dropped_edits", dropped);
     if (skipped != null) {
       ctx.console().println("audit: counterfactual edits skipped: " + skipped);
       ctx.tables().write(IMAGES, List.of());
       ctx.tables().write(CLASSES, List.of());
-      out.put("skipped", skipped);
-      return new Result(List.of(), out);
+      return new Result(List.of(), new Section(edits.stream().map(ImageEdit::label).toList(), dropped, skipped,
+          null));
     }
-    return run(ctx, s, edits, out);
+    return run(ctx, s, edits, dropped);
   }
 
-  private Result run(DetectorContext ctx, CounterfactualSettings s, List<ImageEdit> edits, Map<String, Object> out) {
+  private Result run(DetectorContext ctx, CounterfactualSettings s, List<ImageEdit> edits, List<String> dropped) {
     SparkSession spark = ctx.spark();
     Dataset<Row> sample = ctx.rows().select(col("id").as("_sid"), col(AuditRows.TRUE_CLASS).as("_true_class"));
     if (s.maxImages() > 0) {
@@ -230,29 +331,17 @@ public final class CounterfactualDetector implements ShortcutDetector {
         pending.add(new Pending(perClass.getKey(), perCue.getKey(), tests));
       }
     }
-    Map<String, List<Map<String, Object>>> pairs = examplePairs(ctx, ok, listing, o, s, pending, hadoop);
+    Map<String, List<Pair>> pairs = examplePairs(ctx, ok, listing, o, s, pending, hadoop);
     for (Pending p : pending) {
       findings.add(finding(ctx, s, p, byLabel, result, ok, change, pairs.getOrDefault(p.key(), List.of())));
     }
     measured.unpersist();
     inputs.unpersist();
 
-    out.put("sampled_images", sampled);
-    out.put("images", images);
-    out.put("measured_images", measuredImages);
-    out.put("errors", errors);
-    out.put("seed", s.seed());
-    out.put("max_images", s.maxImages());
-    out.put("bootstrap", s.bootstrap());
-    out.put("alpha", s.alpha());
-    out.put("min_difference", s.minDifference());
-    out.put("min_images", s.minImages());
-    out.put("tests_judged", result.judged());
-    out.put("flagged", new ArrayList<>(flagged.keySet()));
-    out.put("fragile_kinds", s.fragileKinds());
-    out.put("fragile", FlipTest.fragileClasses(result));
-    out.put("rates", ratesJson(result, edits, k));
-    return new Result(findings, out);
+    Measured measuredSection = Measured.of(s, sampled, images, measuredImages, errors, result,
+        new ArrayList<>(flagged.keySet()), ratesJson(result, edits, k));
+    return new Result(findings, new Section(edits.stream().map(ImageEdit::label).toList(), dropped, null,
+        measuredSection));
   }
 
   /** A flagged class and cue kind, its flagged tests strongest first. */
@@ -275,7 +364,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
     return listing;
   }
 
-  private static String key(String edit, int cls, FlipTest.Direction d) {
+  static String key(String edit, int cls, FlipTest.Direction d) {
     return edit + "/" + cls + "/" + d.code();
   }
 
@@ -305,10 +394,10 @@ public final class CounterfactualDetector implements ShortcutDetector {
    * others that the edit turned into it (the highest probability of the class after first); for
    * flips away, the class's predictions it undid (the largest drop first).
    */
-  private static Map<String, List<Map<String, Object>>> examplePairs(DetectorContext ctx, Dataset<Row> ok,
+  private static Map<String, List<Pair>> examplePairs(DetectorContext ctx, Dataset<Row> ok,
       Dataset<Row> listing, Counterfactuals.Options o, CounterfactualSettings s, List<Pending> pending,
       HadoopConf hadoop) {
-    Map<String, List<Map<String, Object>>> out = new HashMap<>();
+    Map<String, List<Pair>> out = new HashMap<>();
     if (pending.isEmpty() || s.examples() == 0) {
       return out;
     }
@@ -344,18 +433,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
     }
     for (Row r : chosen) {
       byte[][] png = pngs.getOrDefault(r.getString(1) + "\n" + r.getString(2), new byte[2][]);
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("id", r.getString(1));
-      m.put("edit", r.getString(2));
-      m.put("true_class", r.get(3));
-      m.put("predicted_before", r.get(4));
-      m.put("prob_before", r.get(5));
-      m.put("predicted_after", r.get(6));
-      m.put("prob_after", r.get(7));
-      m.put("prob_after_of_before", r.get(8));
-      m.put("before_png", AuditRun.png(png[0]));
-      m.put("after_png", AuditRun.png(png[1]));
-      out.computeIfAbsent(r.getString(0), x -> new ArrayList<>()).add(m);
+      out.computeIfAbsent(r.getString(0), x -> new ArrayList<>()).add(Pair.of(r, png));
     }
     return out;
   }
@@ -371,7 +449,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
 
   private static Finding finding(DetectorContext ctx, CounterfactualSettings s, Pending p,
       Map<String, ImageEdit> byLabel, FlipTest.Result result, Dataset<Row> ok, Map<String, Double> change,
-      List<Map<String, Object>> pairs) {
+      List<Pair> pairs) {
     FlipTest.Test best = p.best();
     ImageEdit edit = byLabel.get(best.edit());
     String name = ctx.className(p.cls());
@@ -406,20 +484,7 @@ public final class CounterfactualDetector implements ShortcutDetector {
           + " prediction under one of the %s edits", name, p.cue().words(), edit.words(), 100 * best.rate(), name,
           100 * best.reference(), best.lo(), best.hi(), odds[0], suspectCount, name, p.cue().code());
     }
-    Map<String, Object> evidence = new LinkedHashMap<>();
-    evidence.put("edit", best.edit());
-    evidence.put("direction", best.direction().code());
-    evidence.put("flagged_tests", p.tests().stream().map(t -> testJson(t, byLabel.get(t.edit()),
-        change.get(key(t.edit(), t.cls(), t.direction())))).toList());
-    List<Map<String, Object>> rates = new ArrayList<>();
-    for (FlipTest.Test t : result.tests()) {
-      if (t.cls() == p.cls() && t.judged()) {
-        rates.add(testJson(t, byLabel.get(t.edit()), change.get(key(t.edit(), t.cls(), t.direction()))));
-      }
-    }
-    evidence.put("rates", rates);
-    evidence.put("pairs", pairs);
-    evidence.put("odds_ratio", List.of(odds[0], odds[1], odds[2]));
+    Evidence evidence = evidence(p.cls(), p.tests(), byLabel, result, change, pairs, odds);
     return Finding.builder()
         .cls(p.cls())
         .className(name)
@@ -436,27 +501,21 @@ public final class CounterfactualDetector implements ShortcutDetector {
         .build();
   }
 
-  private static Map<String, Object> testJson(FlipTest.Test t, ImageEdit edit, Double meanChange) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("class", t.cls());
-    m.put("edit", t.edit());
-    m.put("cue", edit.cue().code());
-    m.put("direction", t.direction().code());
-    m.put("images", t.images());
-    m.put("flips", t.flips());
-    m.put("rate", t.rate());
-    m.put("reference", t.reference());
-    m.put("difference", t.difference());
-    m.put("interval", List.of(t.lo(), t.hi()));
-    m.put("p_value", t.p());
-    m.put("p_adjusted", t.pAdjusted());
-    m.put("mean_prob_change", meanChange);
-    m.put("partner", t.partner() < 0 ? null : t.partner());
-    m.put("partner_share", nan(t.partnerShare()));
-    m.put("flagged", t.flagged());
-    m.put("explained_by", t.explainedBy() < 0 ? null : t.explainedBy());
-    m.put("fragile", t.fragile());
-    return m;
+  /**
+   * A finding's evidence: its strongest test's edit and direction, its flagged tests (strongest
+   * first), every judged test of the class, the example pairs and the odds ratio with its interval.
+   */
+  static Evidence evidence(int cls, List<FlipTest.Test> tests, Map<String, ImageEdit> byLabel,
+      FlipTest.Result result, Map<String, Double> change, List<Pair> pairs, double[] odds) {
+    FlipTest.Test best = tests.get(0);
+    List<TestEntry> rates = new ArrayList<>();
+    for (FlipTest.Test t : result.tests()) {
+      if (t.cls() == cls && t.judged()) {
+        rates.add(TestEntry.of(t, byLabel.get(t.edit()), change.get(key(t.edit(), t.cls(), t.direction()))));
+      }
+    }
+    return Evidence.of(best, tests.stream().map(t -> TestEntry.of(t, byLabel.get(t.edit()),
+        change.get(key(t.edit(), t.cls(), t.direction())))).toList(), rates, pairs, odds);
   }
 
   /**
@@ -464,13 +523,10 @@ public final class CounterfactualDetector implements ShortcutDetector {
    * classes' mean, the difference, its interval, the adjusted p-value and the flag — a classes ×
    * edits picture for the report.
    */
-  private static List<Map<String, Object>> ratesJson(FlipTest.Result result, List<ImageEdit> edits, int k) {
-    List<Map<String, Object>> out = new ArrayList<>();
+  static List<EditRates> ratesJson(FlipTest.Result result, List<ImageEdit> edits, int k) {
+    List<EditRates> out = new ArrayList<>();
     for (ImageEdit e : edits) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("edit", e.label());
-      m.put("cue", e.cue().code());
-      m.put("words", e.words());
+      Map<FlipTest.Direction, DirectionRates> byDirection = new java.util.EnumMap<>(FlipTest.Direction.class);
       for (FlipTest.Direction d : FlipTest.Direction.values()) {
         Double[][] v = new Double[6][k];
         Long[] images = new Long[k];
@@ -492,18 +548,10 @@ public final class CounterfactualDetector implements ShortcutDetector {
             fragile[c] = t.fragile();
           }
         }
-        Map<String, Object> dir = new LinkedHashMap<>();
-        String[] names = {"rate", "reference", "difference", "interval_lo", "interval_hi", "p_adjusted"};
-        for (int i = 0; i < names.length; i++) {
-          dir.put(names[i], java.util.Arrays.asList(v[i]));
-        }
-        dir.put("images", java.util.Arrays.asList(images));
-        dir.put("flagged", java.util.Arrays.asList(flagged));
-        dir.put("explained_by", java.util.Arrays.asList(explained));
-        dir.put("fragile", java.util.Arrays.asList(fragile));
-        m.put(d.code(), dir);
+        byDirection.put(d, DirectionRates.of(v, images, flagged, explained, fragile));
       }
-      out.add(m);
+      out.add(new EditRates(e.label(), e.cue().code(), e.words(), byDirection.get(FlipTest.Direction.TO),
+          byDirection.get(FlipTest.Direction.AWAY)));
     }
     return out;
   }

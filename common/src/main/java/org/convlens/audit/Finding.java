@@ -2,7 +2,6 @@ package org.convlens.audit;
 
 import java.io.Serializable;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One shortcut finding: a class whose predictions depend on a cue other than its object, as one
@@ -25,15 +24,22 @@ import java.util.Map;
  *     the cue by the detector's measure)
  * @param suspects ids of the strongest suspects, at most {@code audit.shortcut.max-suspects}
  * @param evidence the detector's evidence for the report (pairs of images, a distribution, a
- *     strategy's mean map and examples); plain JSON values
+ *     strategy's mean map and examples): a record of the detector's own {@link Evidence} type
  */
 public record Finding(int cls, String className, Cue kind, String detector, String cue, double score, double lo,
-    double hi, String statement, long suspectCount, List<String> suspects, Map<String, Object> evidence)
+    double hi, String statement, long suspectCount, List<String> suspects, Evidence evidence)
     implements Serializable {
   public Finding {
     suspects = List.copyOf(suspects);
-    evidence = evidence == null ? Map.of() : evidence;
   }
+
+  /**
+   * A detector's evidence of one finding, the {@code evidence} of the finding in {@code
+   * audit.json}: a record declared inside the detector's class and written, like its {@link
+   * ShortcutDetector.Section}, by {@link org.convlens.spark.OutputJson}'s mapper. Serializable,
+   * as the finding that carries it is.
+   */
+  public interface Evidence extends Serializable {}
 
   /** A builder, so that a caller names each of the 12 components instead of placing them by position. */
   public static Builder builder() {
@@ -53,7 +59,7 @@ public record Finding(int cls, String className, Cue kind, String detector, Stri
     private String statement;
     private long suspectCount;
     private List<String> suspects;
-    private Map<String, Object> evidence;
+    private Evidence evidence;
 
     private Builder() {}
 
@@ -112,7 +118,7 @@ public record Finding(int cls, String className, Cue kind, String detector, Stri
       return this;
     }
 
-    public Builder evidence(Map<String, Object> evidence) {
+    public Builder evidence(Evidence evidence) {
       this.evidence = evidence;
       return this;
     }

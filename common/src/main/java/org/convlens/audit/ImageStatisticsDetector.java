@@ -6,6 +6,8 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.typesafe.config.Config;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -252,8 +254,101 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
    * previews) as a dataset in {@link #SUSPECTS_TABLE}'s column order, the {@code audit.json}
    * section and a console summary.
    */
-  record Outcome(List<Finding> findings, List<Row> aucRows, Dataset<Row> suspects, Map<String, Object> section,
+  record Outcome(List<Finding> findings, List<Row> aucRows, Dataset<Row> suspects, Section section,
       String summary) {}
+
+  /**
+   * The image-statistics detector's part of {@code audit.json}: its settings, the statistics it
+   * tested and those the analysis lacks, then either why it was skipped or what it measured (one
+   * of the two, their keys in place).
+   */
+  public record Section(Settings settings, List<String> statistics, List<String> missing,
+      @JsonUnwrapped Skipped skipped, @JsonUnwrapped Measured measured) implements ShortcutDetector.Section {}
+
+  /** Its settings ({@code audit.statistics.*}; {@code bootstrap} is {@code replicates}). */
+  public record Settings(List<String> statistics, double minEffect, double alpha, int minImages, int bootstrap,
+      long seed, int maxPerCell, int examples) {
+    static Settings of(Options o) {
+      return new Settings(o.statistics(), o.minEffect(), o.alpha(), o.minImages(), o.replicates(), o.seed(),
+          o.maxPerCell(), o.examples());
+    }
+  }
+
+  /** A skipped run: why; no tests, no results. */
+  public record Skipped(String skipped, int tests, List<Judgement> results) {}
+
+  /**
+   * A run that tested.
+   *
+   * @param rows the sampled rows; {@code sampledCells} the (true, predicted) cells sampled down
+   * @param tests the (class, statistic) pairs judged; {@code z} the Bonferroni critical value (null
+   *     without tests)
+   */
+  public record Measured(int rows, int sampledCells, int tests, Double z, List<Judgement> results,
+      List<Flag> flagged) {
+    static Measured of(int rows, int sampledCells, int tests, Double z, List<Judgement> results, List<Flag> flagged) {
+      return new Measured(rows, sampledCells, tests, z, results, flagged);
+    }
+  }
+
+  /**
+   * A judged (class, statistic) pair: the AUC of images of other classes predicted as the class
+   * against the rest, its intervals (plain and Bonferroni), the control against other mistakes
+   * (null when too few) and the class's own labelled images' AUC.
+   */
+  public record Judgement(@JsonProperty("class") int cls, String statistic, String kind, long images, long others,
+      double auc, List<Double> interval, List<Double> adjustedInterval, double pAdjusted, long otherMistakes,
+      Double controlAuc, List<Double> controlInterval, Double labelledAuc, boolean flagged) {
+    static Judgement of(Judged pair, double labelled) {
+      Statistic statistic = pair.statistic();
+      return new Judgement(pair.cls(), statistic.code, statistic.cue.code(), Math.round(pair.fooled()),
+          Math.round(pair.reference()), pair.auc(), List.of(pair.lo(), pair.hi()),
+          List.of(pair.adjustedLo(), pair.adjustedHi()), pair.pAdjusted(), Math.round(pair.otherMistakes()),
+          num(pair.control()), Double.isNaN(pair.control()) ? null : List.of(pair.controlLo(), pair.controlHi()),
+          num(labelled), pair.flagged());
+    }
+  }
+
+  /** A flagged class, its cue kind and the statistic that names it. */
+  public record Flag(@JsonProperty("class") int cls, String kind, String statistic) {}
+
+  /**
+   * An image-statistics finding's evidence: its strongest statistic's pair (as {@link Judgement},
+   * with the direction, the number of tests and the labelled AUC's interval), the two groups'
+   * histograms and the first suspects.
+   */
+  public record Evidence(String statistic, String direction, double auc, List<Double> interval,
+      List<Double> adjustedInterval, double pAdjusted, int tests, long images, long others, long otherMistakes,
+      Double controlAuc, List<Double> controlInterval, Double labelledAuc, List<Double> labelledInterval,
+      Histogram histogram, List<Example> examples) implements Finding.Evidence {
+    static Evidence of(Judgement j, boolean lower, int tests, List<Double> labelledInterval, Histogram histogram,
+        List<Example> examples) {
+      return new Evidence(j.statistic(), lower ? "lower" : "higher", j.auc(), j.interval(), j.adjustedInterval(),
+          j.pAdjusted(), tests, j.images(), j.others(), j.otherMistakes(), j.controlAuc(), j.controlInterval(),
+          j.labelledAuc(), labelledInterval, histogram, examples);
+    }
+  }
+
+  /**
+   * The statistic's distribution in the two groups: shared bin edges, weighted counts of images of
+   * other classes predicted as the class and of those not.
+   */
+  public record Histogram(double[] edges, long[] predicted, long[] others) implements Serializable {}
+
+  /**
+   * A suspect shown with a finding.
+   *
+   * @param value its statistic; {@code placement} the reference group's weight share as far out
+   * @param png its preview, base64 PNG (null without one)
+   */
+  public record Example(String id, int trueClass, int predicted, Float confidence, double value, double placement,
+      String png) implements Serializable {
+    static Example of(Collected data, Suspect x, Map<String, byte[]> previews) {
+      String id = data.ids()[x.row()];
+      return new Example(id, data.sample().truth()[x.row()], data.sample().predicted()[x.row()],
+          data.confidence()[x.row()], x.value(), x.placement(), AuditRun.png(previews.get(id)));
+    }
+  }
 
   /**
    * One judged (class, statistic) pair and its verdict.
@@ -396,19 +491,17 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
       Statistic statistic = Statistic.of(code);
       (present.containsAll(statistic.columns()) ? tested : missing).add(statistic);
     }
-    Map<String, Object> section = new LinkedHashMap<>();
-    section.put("settings", settingsJson(o));
-    section.put("statistics", tested.stream().map(st -> st.code).toList());
-    section.put("missing", missing.stream().map(st -> st.code).toList());
+    Settings settings = Settings.of(o);
+    List<String> testedCodes = tested.stream().map(st -> st.code).toList();
+    List<String> missingCodes = missing.stream().map(st -> st.code).toList();
     Dataset<Row> noSuspects = rows.sparkSession().createDataFrame(List.of(), TABLES.get(SUSPECTS_TABLE));
     String note = missing.isEmpty() ? "" : "; not in the analysis (written before they were measured: analyse again"
         + " to test them): " + String.join(", ", missing.stream().map(st -> st.code).toList());
     if (tested.isEmpty()) {
-      section.put("skipped", o.statistics().isEmpty() ? "audit.statistics.statistics is empty"
-          : "the analysis has none of the statistics");
-      section.put("tests", 0);
-      section.put("results", List.of());
-      return new Outcome(List.of(), List.of(), noSuspects, section, "skipped: " + section.get("skipped") + note);
+      String why = o.statistics().isEmpty() ? "audit.statistics.statistics is empty"
+          : "the analysis has none of the statistics";
+      Section section = new Section(settings, testedCodes, missingCodes, new Skipped(why, 0, List.of()), null);
+      return new Outcome(List.of(), List.of(), noSuspects, section, "skipped: " + why + note);
     }
 
     Collected data = collect(rows, names.size(), tested, o);
@@ -426,7 +519,7 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
     }
     StatisticSeparation.Bootstrap boot = StatisticSeparation.bootstrap(sample, o.replicates(), o.seed(), tracked);
     Verdicts verdicts = judge(sample, boot, tested, tracked, o);
-    List<Map<String, Object>> results = new ArrayList<>();
+    List<Judgement> results = new ArrayList<>();
     List<Row> aucRows = aucRows(boot, verdicts, tested, tracked, names, results);
 
     // One finding per class and cue kind, named by its strongest flagged statistic.
@@ -470,13 +563,10 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
           verdicts.tests()));
     }
 
-    section.put("rows", sample.rows());
-    section.put("sampled_cells", data.sampledCells());
-    section.put("tests", verdicts.tests());
-    section.put("z", verdicts.tests() == 0 ? null : verdicts.z());
-    section.put("results", results);
-    section.put("flagged", flagged.stream().map(pair -> Map.of("class", pair.cls(), "kind",
-        pair.statistic().cue.code(), "statistic", pair.statistic().code)).toList());
+    Section section = new Section(settings, testedCodes, missingCodes, null, Measured.of(sample.rows(),
+        data.sampledCells(), verdicts.tests(), verdicts.tests() == 0 ? null : verdicts.z(), results,
+        flagged.stream().map(pair -> new Flag(pair.cls(), pair.statistic().cue.code(), pair.statistic().code))
+            .toList()));
     String summary = String.format(Locale.ROOT, "%d statistic(s) x %d class(es), %d pair(s) judged (>= %d images of"
         + " other classes predicted as the class), Bonferroni at alpha %s: %s%s", tested.size(), names.size(),
         verdicts.tests(), o.minImages(), o.alpha(), flagged.isEmpty() ? "nothing flagged"
@@ -636,7 +726,7 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
 
   /** The {@link #AUC_TABLE} rows (every class and statistic, both comparisons); the judged pairs into {@code results}. */
   private static List<Row> aucRows(StatisticSeparation.Bootstrap boot, Verdicts verdicts, List<Statistic> tested,
-      boolean[] tracked, List<String> names, List<Map<String, Object>> results) {
+      boolean[] tracked, List<String> names, List<Judgement> results) {
     List<Row> rows = new ArrayList<>();
     for (int c = 0; c < names.size(); c++) {
       for (int st = 0; st < tested.size(); st++) {
@@ -661,22 +751,7 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
             num(StatisticSeparation.quantile(labelled, 0.975)), num(StatisticSeparation.standardDeviation(labelled)),
             null, null, null, false, false));
         if (pair != null) {
-          Map<String, Object> j = new LinkedHashMap<>();
-          j.put("class", c);
-          j.put("statistic", statistic.code);
-          j.put("kind", statistic.cue.code());
-          j.put("images", Math.round(pair.fooled()));
-          j.put("others", Math.round(pair.reference()));
-          j.put("auc", pair.auc());
-          j.put("interval", List.of(pair.lo(), pair.hi()));
-          j.put("adjusted_interval", List.of(pair.adjustedLo(), pair.adjustedHi()));
-          j.put("p_adjusted", pair.pAdjusted());
-          j.put("other_mistakes", Math.round(pair.otherMistakes()));
-          j.put("control_auc", num(pair.control()));
-          j.put("control_interval", Double.isNaN(pair.control()) ? null : List.of(pair.controlLo(), pair.controlHi()));
-          j.put("labelled_auc", num(point.labelled()[c]));
-          j.put("flagged", pair.flagged());
-          results.add(j);
+          results.add(Judgement.of(pair, point.labelled()[c]));
         }
       }
     }
@@ -782,39 +857,11 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
         statistic.cue.words(), name, lower ? statistic.lower : statistic.higher, statistic.code, pair.auc(),
         pair.lo(), pair.hi(), Math.round(pair.reference()), name, control, Math.round(pair.fooled()), suspectCount,
         name, labelled);
-    Map<String, Object> evidence = new LinkedHashMap<>();
-    evidence.put("statistic", statistic.code);
-    evidence.put("direction", lower ? "lower" : "higher");
-    evidence.put("auc", pair.auc());
-    evidence.put("interval", List.of(pair.lo(), pair.hi()));
-    evidence.put("adjusted_interval", List.of(pair.adjustedLo(), pair.adjustedHi()));
-    evidence.put("p_adjusted", pair.pAdjusted());
-    evidence.put("tests", tests);
-    evidence.put("images", Math.round(pair.fooled()));
-    evidence.put("others", Math.round(pair.reference()));
-    evidence.put("other_mistakes", Math.round(pair.otherMistakes()));
-    evidence.put("control_auc", num(pair.control()));
-    evidence.put("control_interval", Double.isNaN(pair.control()) ? null
-        : List.of(pair.controlLo(), pair.controlHi()));
-    evidence.put("labelled_auc", num(labelled));
-    evidence.put("labelled_interval", labelledReplicates.length == 0 ? null
-        : List.of(StatisticSeparation.quantile(labelledReplicates, 0.025),
-            StatisticSeparation.quantile(labelledReplicates, 0.975)));
-    evidence.put("histogram", histogram(sample, pair));
-    List<Map<String, Object>> examples = new ArrayList<>();
-    for (Suspect x : suspects.subList(0, Math.min(o.examples(), suspects.size()))) {
-      String id = data.ids()[x.row()];
-      Map<String, Object> e = new LinkedHashMap<>();
-      e.put("id", id);
-      e.put("true_class", sample.truth()[x.row()]);
-      e.put("predicted", sample.predicted()[x.row()]);
-      e.put("confidence", data.confidence()[x.row()]);
-      e.put("value", x.value());
-      e.put("placement", x.placement());
-      e.put("png", AuditRun.png(previews.get(id)));
-      examples.add(e);
-    }
-    evidence.put("examples", examples);
+    List<Example> examples = suspects.subList(0, Math.min(o.examples(), suspects.size())).stream()
+        .map(x -> Example.of(data, x, previews)).toList();
+    Evidence evidence = Evidence.of(Judgement.of(pair, labelled), lower, tests, labelledReplicates.length == 0
+        ? null : List.of(StatisticSeparation.quantile(labelledReplicates, 0.025),
+            StatisticSeparation.quantile(labelledReplicates, 0.975)), histogram(sample, pair), examples);
     List<String> top = suspects.stream().limit(maxSuspects).map(x -> data.ids()[x.row()]).toList();
     double score = lower ? 1 - pair.auc() : pair.auc();
     double lo = lower ? 1 - pair.hi() : pair.lo();
@@ -840,7 +887,7 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
    * the class; those not), {@link #BINS} bins of equal width with shared edges over both, weighted
    * counts.
    */
-  private static Map<String, Object> histogram(StatisticSeparation.Sample s, Judged t) {
+  private static Histogram histogram(StatisticSeparation.Sample s, Judged t) {
     int c = t.cls();
     double[] v = s.values()[t.index()];
     double min = Double.POSITIVE_INFINITY;
@@ -864,24 +911,8 @@ public final class ImageStatisticsDetector implements ShortcutDetector {
       int b = max > min ? Math.min(BINS - 1, (int) ((v[i] - min) / (max - min) * BINS)) : 0;
       (s.predicted()[i] == c ? predictedCounts : otherCounts)[b] += s.weight()[i];
     }
-    Map<String, Object> h = new LinkedHashMap<>();
-    h.put("edges", edges);
-    h.put("predicted", Arrays.stream(predictedCounts).mapToLong(Math::round).toArray());
-    h.put("others", Arrays.stream(otherCounts).mapToLong(Math::round).toArray());
-    return h;
-  }
-
-  private static Map<String, Object> settingsJson(Options o) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("statistics", o.statistics());
-    m.put("min_effect", o.minEffect());
-    m.put("alpha", o.alpha());
-    m.put("min_images", o.minImages());
-    m.put("bootstrap", o.replicates());
-    m.put("seed", o.seed());
-    m.put("max_per_cell", o.maxPerCell());
-    m.put("examples", o.examples());
-    return m;
+    return new Histogram(edges, Arrays.stream(predictedCounts).mapToLong(Math::round).toArray(),
+        Arrays.stream(otherCounts).mapToLong(Math::round).toArray());
   }
 
   private static long key(int statistic, int cls) {

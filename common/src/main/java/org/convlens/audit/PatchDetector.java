@@ -10,11 +10,12 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import com.typesafe.config.Config;
 import java.io.Serializable;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -245,8 +246,90 @@ public final class PatchDetector implements ShortcutDetector {
    * suspects (with previews) in {@link #IMAGES_TABLE}'s column order, the {@code audit.json}
    * section and a console summary.
    */
-  record Outcome(List<Finding> findings, List<Row> classRows, Dataset<Row> suspects, Map<String, Object> section,
+  record Outcome(List<Finding> findings, List<Row> classRows, Dataset<Row> suspects, Section section,
       String summary) {}
+
+  /**
+   * The patch detector's part of {@code audit.json}: its settings, then what it measured; without
+   * occlusion grids only the settings and a {@code note} (the keys after {@code seed} absent).
+   *
+   * @param maxWindowPx the largest window in input pixels ({@code max-window} × the shorter side)
+   * @param images the images of the grids' classes measured
+   * @param note why nothing was measured (absent when something was)
+   * @param judged the classes judged
+   * @param classes each class's counts, rates and verdict
+   * @param flagged the flagged classes and their cue
+   */
+  public record Section(double minDrop, double maxWindowPx, double alpha, double minEffect, double minRate, long seed,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long images, @JsonInclude(JsonInclude.Include.NON_NULL) String note,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer judged,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<ClassEntry> classes,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<Flag> flagged) implements ShortcutDetector.Section {
+    /** The section of an analysis without occlusion grids: the settings and why. */
+    static Section withoutGrids(Options o, double maxWindowPx, String note) {
+      return new Section(o.minDrop(), maxWindowPx, o.alpha(), o.minEffect(), o.minRate(), o.seed(), null, note, null,
+          null, null);
+    }
+
+    /** The section of a run that measured {@code images} images ({@code note} null unless none). */
+    static Section measured(Options o, double maxWindowPx, long images, String note, int judged,
+        List<ClassEntry> classes, List<Flag> flagged) {
+      return new Section(o.minDrop(), maxWindowPx, o.alpha(), o.minEffect(), o.minRate(), o.seed(), images, note,
+          judged, classes, flagged);
+    }
+  }
+
+  /**
+   * One class: its images, those that hinge on one window, the fooled ones (all and sampled), the
+   * hinge rate against the other classes', its interval and verdict; a flagged class adds its cue
+   * kind and where its patch sits (absent otherwise). Rates are null where undefined.
+   *
+   * @param images images predicted as the class; {@code imagesHinged} those of them that hinge on one place
+   * @param fooled images of other known classes predicted as the class; {@code fooledSampled} of them
+   *     in the sample; {@code fooledHinged} of those that hinge
+   */
+  public record ClassEntry(@JsonProperty("class") int cls, long images, long imagesHinged, long fooled,
+      long fooledSampled, long fooledHinged, Double rate, Double reference, Double difference, Double lo, Double hi,
+      Double pAdjusted, boolean judged, boolean flagged, @JsonInclude(JsonInclude.Include.NON_NULL) String kind,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double fixedShare,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer places,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer window) {
+    static ClassEntry of(Verdict v, long images, long imagesHinged, long fooled, Cue kind, Placement where) {
+      boolean placed = kind != null;
+      return new ClassEntry(v.cls(), images, imagesHinged, fooled, v.fooled(), v.hinged(), nullIfNaN(v.rate()),
+          nullIfNaN(v.reference()), nullIfNaN(v.difference()), nullIfNaN(v.lo()), nullIfNaN(v.hi()),
+          nullIfNaN(v.pAdjusted()), v.judged(), v.flagged(), placed ? kind.code() : null,
+          placed ? where.fixedShare() : null, placed ? where.places() : null, placed ? where.window() : null);
+    }
+  }
+
+  /** A flagged class and its cue kind. */
+  public record Flag(@JsonProperty("class") int cls, String kind) {}
+
+  /**
+   * A patch finding's evidence: the hinge rates, where the patch sits, and the first {@code
+   * examples} suspects.
+   *
+   * @param fixedShare the share of the suspects' windows at the most common place
+   * @param places the distinct places of the windows
+   * @param window the window's side in input pixels
+   * @param where the mean window centre in image fractions (x, y)
+   */
+  public record Evidence(double rate, double reference, double fixedShare, int places, int window, double[] where,
+      List<Image> images) implements Finding.Evidence {
+    static Evidence of(Verdict v, Placement where, List<Image> images) {
+      return new Evidence(v.rate(), v.reference(), where.fixedShare(), where.places(), where.window(), where.where(),
+          images);
+    }
+  }
+
+  /**
+   * A suspect shown with a finding.
+   *
+   * @param png its preview, base64 PNG (null without one)
+   * @param box the window in image fractions: x0, y0, x1, y1
+   */
+  public record Image(String id, String png, String caption, float[] box) implements java.io.Serializable {}
 
   /**
    * One image's strongest small window.
@@ -739,18 +822,11 @@ public final class PatchDetector implements ShortcutDetector {
    */
   static Outcome run(Dataset<Row> rows, List<String> names, Options o, int maxSuspects, int height, int width) {
     int k = names.size();
-    Map<String, Object> section = new LinkedHashMap<>();
-    section.put("min_drop", o.minDrop());
-    section.put("max_window_px", o.maxWindow() * Math.min(height, width));
-    section.put("alpha", o.alpha());
-    section.put("min_effect", o.minEffect());
-    section.put("min_rate", o.minRate());
-    section.put("seed", o.seed());
+    double maxWindowPx = o.maxWindow() * Math.min(height, width);
     if (!List.of(rows.schema().fieldNames()).contains(GRID_COLUMN)) {
       String grid = Attributions.perturbationGrid().name();
       String note = "the analysis holds no " + grid + " grids: add " + grid + " to analyze.methods to run this detector";
-      section.put("note", note);
-      return new Outcome(List.of(), List.of(), emptySuspects(rows), section, note);
+      return new Outcome(List.of(), List.of(), emptySuspects(rows), Section.withoutGrids(o, maxWindowPx, note), note);
     }
     Dataset<Row> images = perImage(rows, o, height, width).persist();
     try {
@@ -780,15 +856,14 @@ public final class PatchDetector implements ShortcutDetector {
       List<Verdict> verdicts = judge(fooled, hinged, o);
       int judged = (int) verdicts.stream().filter(Verdict::judged).count();
       List<Row> classRows = new ArrayList<>();
-      List<Map<String, Object>> classes = new ArrayList<>();
+      List<ClassEntry> classes = new ArrayList<>();
       List<Finding> findings = new ArrayList<>();
+      Map<String, String> previews = previews(rows, verdicts, suspects, o.examples());
       List<Row> suspectRows = new ArrayList<>();
       Map<Integer, Placement> placements = new HashMap<>();
       for (Verdict v : verdicts) {
         int c = v.cls();
-        List<Fooled> own = new ArrayList<>(suspects.getOrDefault(c, List.of()));
-        // Strongest first; ties by id, so the order does not depend on how the rows arrived.
-        own.sort(Comparator.comparingDouble((Fooled f) -> -f.hinge().fraction()).thenComparing(Fooled::id));
+        List<Fooled> own = strongestFirst(suspects.getOrDefault(c, List.of()));
         Placement where = v.flagged() ? placement(own.stream().map(Fooled::hinge).toList(), height, width) : null;
         Cue kind = where == null ? null : where.fixedShare() >= o.fixedShare() ? Cue.MARKER : Cue.WATERMARK;
         if (where != null) {
@@ -799,47 +874,24 @@ public final class PatchDetector implements ShortcutDetector {
             nullIfNaN(v.lo()), nullIfNaN(v.hi()), nullIfNaN(v.p()), nullIfNaN(v.pAdjusted()), v.judged(),
             v.flagged(), kind == null ? null : kind.code(), where == null ? null : where.fixedShare(),
             where == null ? null : where.places(), where == null ? null : where.window()));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("class", c);
-        m.put("images", predicted[c]);
-        m.put("images_hinged", predictedHinged[c]);
-        m.put("fooled", fooledAll[c]);
-        m.put("fooled_sampled", v.fooled());
-        m.put("fooled_hinged", v.hinged());
-        m.put("rate", nullIfNaN(v.rate()));
-        m.put("reference", nullIfNaN(v.reference()));
-        m.put("difference", nullIfNaN(v.difference()));
-        m.put("lo", nullIfNaN(v.lo()));
-        m.put("hi", nullIfNaN(v.hi()));
-        m.put("p_adjusted", nullIfNaN(v.pAdjusted()));
-        m.put("judged", v.judged());
-        m.put("flagged", v.flagged());
+        classes.add(ClassEntry.of(v, predicted[c], predictedHinged[c], fooledAll[c], kind, where));
         if (kind != null) {
-          m.put("kind", kind.code());
-          m.put("fixed_share", where.fixedShare());
-          m.put("places", where.places());
-          m.put("window", where.window());
           for (int i = 0; i < own.size(); i++) {
             Fooled f = own.get(i);
             Hinge h = f.hinge();
             suspectRows.add(RowFactory.create(c, kind.code(), i + 1, f.id(), f.trueClass(), c, f.confidence(),
                 h.fraction(), h.window(), h.x0(), h.y0(), h.x1(), h.y1()));
           }
-          findings.add(finding(names, v, kind, where, own, predicted[c], predictedHinged[c], o.minDrop(),
+          findings.add(finding(names, v, kind, where, own, predicted[c], predictedHinged[c], o, previews,
               maxSuspects, height, width));
         }
-        classes.add(m);
       }
-      Dataset<Row> suspectData = withEvidence(rows, suspectRows, findings, o.examples());
+      Dataset<Row> suspectData = withPreviews(rows, suspectRows);
       long measured = java.util.Arrays.stream(predicted).sum();
-      section.put("images", measured);
-      if (measured == 0) {
-        section.put("note", "no row has an " + Attributions.perturbationGrid().name() + " grid of the predicted class with a window of at most "
-            + o.maxWindow() + " of the input side (audit.patch.max-window)");
-      }
-      section.put("judged", judged);
-      section.put("classes", classes);
-      section.put("flagged", findings.stream().map(f -> Map.of("class", f.cls(), "kind", f.kind().code())).toList());
+      String note = measured > 0 ? null : "no row has an " + Attributions.perturbationGrid().name() + " grid of the"
+          + " predicted class with a window of at most " + o.maxWindow() + " of the input side (audit.patch.max-window)";
+      Section section = Section.measured(o, maxWindowPx, measured, note, judged, classes,
+          findings.stream().map(f -> new Flag(f.cls(), f.kind().code())).toList());
       String summary = String.format(Locale.ROOT, "%d class(es) judged (>= %d images of other classes predicted as"
           + " the class), Bonferroni at alpha %s: %s", judged, o.minImages(), o.alpha(), findings.isEmpty()
               ? "nothing flagged" : findings.stream().map(f -> String.format(Locale.ROOT, "%s %s (%.0f%% vs %.0f%%)",
@@ -886,7 +938,9 @@ public final class PatchDetector implements ShortcutDetector {
 
   /** A flagged class's finding: its rates, where its patch sits, its suspects and examples. */
   private static Finding finding(List<String> names, Verdict v, Cue kind, Placement where, List<Fooled> own,
-      long images, long imagesHinged, double minDrop, int maxSuspects, int height, int width) {
+      long images, long imagesHinged, Options o, Map<String, String> previews, int maxSuspects, int height,
+      int width) {
+    double minDrop = o.minDrop();
     String name = names.get(v.cls());
     String place = kind == Cue.MARKER
         ? String.format(Locale.ROOT, "one small patch at a fixed place (%s)", describe(where.where()))
@@ -901,26 +955,15 @@ public final class PatchDetector implements ShortcutDetector {
         + " other classes' such images (%.0f%% of all images predicted %s); %s", name, place, where.window(), share,
         v.hinged(), v.fooled(), 100 * v.rate(), name, 100 * v.reference(), images == 0 ? 0.0
             : 100.0 * imagesHinged / images, name, spread);
-    Map<String, Object> evidence = new LinkedHashMap<>();
-    evidence.put("rate", v.rate());
-    evidence.put("reference", v.reference());
-    evidence.put("fixed_share", where.fixedShare());
-    evidence.put("places", where.places());
-    evidence.put("window", where.window());
-    evidence.put("where", where.where());
-    List<Map<String, Object>> shown = new ArrayList<>();
-    for (Fooled f : own) {
-      Map<String, Object> i = new LinkedHashMap<>();
-      i.put("id", f.id());
-      i.put("png", null); // filled in by withEvidence
-      i.put("caption", String.format(Locale.ROOT, "%s → %s: hiding the box removes %.0f%% of its probability",
-          names.get(f.trueClass()), name, 100 * Math.min(1, f.hinge().fraction())));
+    List<Image> shown = new ArrayList<>();
+    for (Fooled f : own.subList(0, Math.min(o.examples(), own.size()))) {
       Hinge h = f.hinge();
-      i.put("box", new float[] {(float) h.x0() / width, (float) h.y0() / height, (float) h.x1() / width,
-          (float) h.y1() / height});
-      shown.add(i);
+      shown.add(new Image(f.id(), previews.get(f.id()), String.format(Locale.ROOT,
+          "%s → %s: hiding the box removes %.0f%% of its probability", names.get(f.trueClass()), name,
+          100 * Math.min(1, h.fraction())), new float[] {(float) h.x0() / width, (float) h.y0() / height,
+              (float) h.x1() / width, (float) h.y1() / height}));
     }
-    evidence.put("images", shown);
+    Evidence evidence = Evidence.of(v, where, shown);
     List<String> ids = own.stream().limit(maxSuspects).map(Fooled::id).toList();
     return Finding.builder()
         .cls(v.cls())
@@ -938,34 +981,41 @@ public final class PatchDetector implements ShortcutDetector {
         .build();
   }
 
+  /** A class's suspects, the strongest first; ties by id, so the order does not depend on how the rows arrived. */
+  private static List<Fooled> strongestFirst(List<Fooled> suspects) {
+    List<Fooled> own = new ArrayList<>(suspects);
+    own.sort(Comparator.comparingDouble((Fooled f) -> -f.hinge().fraction()).thenComparing(Fooled::id));
+    return own;
+  }
+
   /**
-   * The suspects as a dataset with their previews, and each finding's first {@code examples}
-   * evidence images given their PNG (the rest dropped).
+   * The previews (base64 PNG, by id) of each flagged class's first {@code examples} suspects: the
+   * images its finding shows.
    */
-  @SuppressWarnings("unchecked")
-  private static Dataset<Row> withEvidence(Dataset<Row> rows, List<Row> suspectRows, List<Finding> findings,
-      int examples) {
+  private static Map<String, String> previews(Dataset<Row> rows, List<Verdict> verdicts,
+      Map<Integer, List<Fooled>> suspects, int examples) {
+    Set<String> wanted = new HashSet<>();
+    for (Verdict v : verdicts) {
+      if (v.flagged()) {
+        strongestFirst(suspects.getOrDefault(v.cls(), List.of())).stream().limit(examples)
+            .forEach(f -> wanted.add(f.id()));
+      }
+    }
+    Map<String, String> png = new HashMap<>();
+    if (!wanted.isEmpty()) {
+      for (Row r : AuditRun.previews(rows).filter(col("_pid").isin(wanted.toArray())).collectAsList()) {
+        png.put(r.getString(0), AuditRun.png(r.isNullAt(1) ? null : (byte[]) r.get(1)));
+      }
+    }
+    return png;
+  }
+
+  /** The suspects as a dataset with their previews, in {@link #IMAGES_TABLE}'s column order. */
+  private static Dataset<Row> withPreviews(Dataset<Row> rows, List<Row> suspectRows) {
     StructType own = TABLES.get(IMAGES_TABLE);
     StructType noPreview = new StructType(java.util.Arrays.copyOf(own.fields(), own.length() - 1));
     Dataset<Row> suspects = rows.sparkSession().createDataFrame(suspectRows, noPreview);
     Dataset<Row> withPng = AuditRun.withPreview(suspects, AuditRun.previews(rows));
-    Set<String> wanted = new HashSet<>();
-    for (Finding f : findings) {
-      List<Map<String, Object>> images = (List<Map<String, Object>>) f.evidence().get("images");
-      images.subList(Math.min(examples, images.size()), images.size()).clear();
-      images.forEach(i -> wanted.add((String) i.get("id")));
-    }
-    if (!wanted.isEmpty()) {
-      Map<String, String> png = new HashMap<>();
-      for (Row r : AuditRun.previews(rows).filter(col("_pid").isin(wanted.toArray())).collectAsList()) {
-        png.put(r.getString(0), AuditRun.png(r.isNullAt(1) ? null : (byte[]) r.get(1)));
-      }
-      for (Finding f : findings) {
-        for (Map<String, Object> i : (List<Map<String, Object>>) f.evidence().get("images")) {
-          i.put("png", png.get((String) i.get("id")));
-        }
-      }
-    }
     return withPng.select(java.util.Arrays.stream(own.fieldNames()).map(org.apache.spark.sql.functions::col)
         .toArray(org.apache.spark.sql.Column[]::new));
   }

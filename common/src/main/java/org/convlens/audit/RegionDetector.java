@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +80,78 @@ public final class RegionDetector implements ShortcutDetector {
     return TABLES;
   }
 
+  /**
+   * The region detector's part of {@code audit.json}.
+   *
+   * @param flagged the flagged classes
+   * @param candidates each class and method's strongest region
+   * @param examples each flagged class and method's images of the class with the most mass there
+   * @param suspects each flagged class's strongest suspects, at most {@code audit.shortcut.max-suspects}
+   * @param suspectCounts each flagged class's suspects in all
+   */
+  public record Section(List<Integer> flagged, List<Candidate> candidates, List<Example> examples,
+      List<Suspect> suspects, Map<Integer, Long> suspectCounts) implements ShortcutDetector.Section {}
+
+  /**
+   * A class and method's strongest region ({@link ShortcutFinder.Candidate}).
+   *
+   * @param box the region in image fractions: x0, y0, x1, y1
+   * @param methodFlagged this method flags the region; {@code classFlagged}: enough methods flag the class
+   */
+  public record Candidate(@JsonProperty("class") int cls, String method, String region, String kind, float[] box,
+      long images, double mass, double background, double lift, double consistency, boolean methodFlagged,
+      boolean classFlagged) {
+    static Candidate of(ShortcutFinder.Candidate c, boolean classFlagged) {
+      return new Candidate(c.cls(), c.method(), c.region().describe(), c.region().kind(), c.region().box(),
+          c.images(), c.mass(), c.background(), c.lift(), c.consistency(), c.flagged(), classFlagged);
+    }
+  }
+
+  /**
+   * An image of a flagged class with much of its attention in the class's region.
+   *
+   * @param png the image's preview, base64 PNG (null without one)
+   * @param cls the flagged class; {@code method} the method flagging it; {@code mass} the image's mass there
+   */
+  public record Example(String id, Integer trueClass, Integer predicted, Float confidence, Double lift, String png,
+      @JsonProperty("class") Integer cls, String method, Double mass) {
+    static Example of(Row e) {
+      return new Example(e.getAs("id"), e.getAs("true_class"), e.getAs("predicted"), e.getAs("predicted_prob"),
+          e.getAs("lift"), AuditRun.png(e.getAs(AnalysisSchema.INPUT_PNG)), e.getAs("region_class"), e.getAs("method"),
+          e.getAs("mass"));
+    }
+  }
+
+  /**
+   * An image of another class predicted as a flagged class that looks at its region.
+   *
+   * @param methods the methods that see it look there
+   */
+  public record Suspect(String id, Integer trueClass, Integer predicted, Float confidence, Double lift, String png,
+      @JsonProperty("class") Integer cls, Integer methods) {
+    static Suspect of(Row e) {
+      return new Suspect(e.getAs("id"), e.getAs("true_class"), e.getAs("predicted"), e.getAs("predicted_prob"),
+          e.getAs("lift"), AuditRun.png(e.getAs(AnalysisSchema.INPUT_PNG)), e.getAs("region_class"),
+          e.getAs("methods"));
+    }
+  }
+
+  /**
+   * A region finding's evidence: its strongest flagging method's region and some suspects.
+   *
+   * @param box the region in image fractions
+   */
+  public record Evidence(String method, String region, float[] box, double mass, double background,
+      double consistency, List<Image> images) implements Finding.Evidence {
+    static Evidence of(ShortcutFinder.Candidate best, List<Image> images) {
+      return new Evidence(best.method(), best.region().describe(), best.region().box(), best.mass(), best.background(),
+          best.consistency(), images);
+    }
+  }
+
+  /** A suspect shown with a finding: its preview, a caption and the region's box. */
+  public record Image(String id, String png, String caption, float[] box) implements java.io.Serializable {}
+
   @Override
   public Result detect(DetectorContext ctx) {
     AuditSettings s = ctx.settings();
@@ -87,11 +160,10 @@ public final class RegionDetector implements ShortcutDetector {
     List<String> names = ctx.classNames();
     ShortcutFinder.Result r = ctx.means().isEmpty() ? null
         : ShortcutFinder.find(rows, ctx.means(), s, ctx.model().input().height(), ctx.model().input().width());
-    Map<String, Object> out = new LinkedHashMap<>();
     List<Row> table = new ArrayList<>();
-    List<Map<String, Object>> candidates = new ArrayList<>();
-    List<Map<String, Object>> examples = new ArrayList<>();
-    List<Map<String, Object>> suspects = new ArrayList<>();
+    List<Candidate> candidates = new ArrayList<>();
+    List<Example> examples = new ArrayList<>();
+    List<Suspect> suspects = new ArrayList<>();
     List<Finding> findings = new ArrayList<>();
     if (r != null) {
       for (ShortcutFinder.Candidate c : r.candidates()) {
@@ -99,20 +171,7 @@ public final class RegionDetector implements ShortcutDetector {
         table.add(RowFactory.create(c.cls(), names.get(c.cls()), c.method(), c.region().kind(), c.region().describe(),
             box[0], box[1], box[2], box[3], c.images(), c.mass(), c.background(), c.lift(), c.consistency(),
             c.flagged(), r.flagged(c.cls())));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("class", c.cls());
-        m.put("method", c.method());
-        m.put("region", c.region().describe());
-        m.put("kind", c.region().kind());
-        m.put("box", box);
-        m.put("images", c.images());
-        m.put("mass", c.mass());
-        m.put("background", c.background());
-        m.put("lift", c.lift());
-        m.put("consistency", c.consistency());
-        m.put("method_flagged", c.flagged());
-        m.put("class_flagged", r.flagged(c.cls()));
-        candidates.add(m);
+        candidates.add(Candidate.of(c, r.flagged(c.cls())));
       }
       Dataset<Row> previews = AuditRun.previews(rows);
       // The table gets every example and suspect (written by the executors); the report's JSON gets
@@ -126,26 +185,19 @@ public final class RegionDetector implements ShortcutDetector {
               col("true_class"), col("predicted"), col("predicted_prob"), lit(null).cast(DataTypes.DoubleType),
               col("lift"), col("methods"), col(AnalysisSchema.INPUT_PNG))));
       for (Row e : ex.orderBy(col("region_class"), col("method"), col("mass").desc(), col("id")).collectAsList()) {
-        Map<String, Object> m = AuditRun.imageJson(e);
-        m.put("class", e.getAs("region_class"));
-        m.put("method", e.getAs("method"));
-        m.put("mass", e.getAs("mass"));
-        examples.add(m);
+        examples.add(Example.of(e));
       }
       Dataset<Row> top = sus.withColumn("_rank", row_number().over(Window.partitionBy("region_class")
           .orderBy(col("lift").desc(), col("id")))).filter(col("_rank").leq(s.maxSuspects()));
       Map<Integer, List<String>> topIds = new LinkedHashMap<>();
       for (Row e : top.orderBy(col("region_class"), col("_rank")).collectAsList()) {
-        Map<String, Object> m = AuditRun.imageJson(e);
-        m.put("class", e.getAs("region_class"));
-        m.put("methods", e.getAs("methods"));
-        suspects.add(m);
+        suspects.add(Suspect.of(e));
         topIds.computeIfAbsent(e.<Integer>getAs("region_class"), k -> new ArrayList<>()).add(e.getAs("id"));
       }
       for (int cls : r.flaggedMethods().keySet()) {
-        List<Map<String, Object>> shown = new ArrayList<>();
-        for (Map<String, Object> e : suspects) {
-          if (e.get("class").equals(cls) && shown.size() < EVIDENCE_IMAGES) {
+        List<Suspect> shown = new ArrayList<>();
+        for (Suspect e : suspects) {
+          if (e.cls() == cls && shown.size() < EVIDENCE_IMAGES) {
             shown.add(e);
           }
         }
@@ -156,17 +208,13 @@ public final class RegionDetector implements ShortcutDetector {
       tables.write(SHORTCUT_IMAGES, List.of());
     }
     tables.write(SHORTCUTS, table);
-    out.put("flagged", r == null ? List.of() : r.flaggedMethods().keySet());
-    out.put("candidates", candidates);
-    out.put("examples", examples);
-    out.put("suspects", suspects);
-    out.put("suspect_counts", r == null ? Map.of() : r.suspectCounts());
-    return new Result(findings, out);
+    return new Result(findings, new Section(r == null ? List.of() : List.copyOf(r.flaggedMethods().keySet()),
+        candidates, examples, suspects, r == null ? Map.of() : r.suspectCounts()));
   }
 
   /** The finding of a flagged class: its strongest flagging method's region. */
   private static Finding finding(DetectorContext ctx, ShortcutFinder.Result r, int cls, List<String> suspects,
-      List<Map<String, Object>> shown) {
+      List<Suspect> shown) {
     ShortcutFinder.Candidate best = null;
     int flagging = 0;
     int judged = 0;
@@ -189,24 +237,12 @@ public final class RegionDetector implements ShortcutDetector {
         + " of its images; %d image(s) of other classes predicted as %s look there", name,
         best.region().describe(), flagging, judged, 100 * best.mass(), best.lift(), 100 * best.consistency(), count,
         name);
-    Map<String, Object> evidence = new LinkedHashMap<>();
-    evidence.put("method", best.method());
-    evidence.put("region", best.region().describe());
-    evidence.put("box", best.region().box());
-    evidence.put("mass", best.mass());
-    evidence.put("background", best.background());
-    evidence.put("consistency", best.consistency());
-    List<Map<String, Object>> images = new ArrayList<>();
-    for (Map<String, Object> e : shown) {
-      Map<String, Object> i = new LinkedHashMap<>();
-      i.put("id", e.get("id"));
-      i.put("png", e.get("png"));
-      i.put("caption", String.format(Locale.ROOT, "suspect: %s → %s, lift %.1f", ctx.className((Integer) e.get(
-          "true_class")), name, (Double) e.get("lift")));
-      i.put("box", best.region().box());
-      images.add(i);
+    List<Image> images = new ArrayList<>();
+    for (Suspect e : shown) {
+      images.add(new Image(e.id(), e.png(), String.format(Locale.ROOT, "suspect: %s → %s, lift %.1f",
+          ctx.className(e.trueClass()), name, e.lift()), best.region().box()));
     }
-    evidence.put("images", images);
+    Evidence evidence = Evidence.of(best, images);
     return Finding.builder()
         .cls(cls)
         .className(name)

@@ -53,12 +53,21 @@ public interface ShortcutDetector {
   Result detect(DetectorContext context) throws IOException;
 
   /**
+   * A detector's typed part of {@code audit.json}: a record declared inside the detector's class
+   * (the detector owns its shape), written by {@link org.convlens.spark.OutputJson}'s mapper, so
+   * its component names appear in snake_case ({@code pAdjusted} is {@code p_adjusted}); a name
+   * that snake_case would spell otherwise ({@code class}) carries its {@code @JsonProperty}.
+   * docs/parquet-schema.md documents each section under its record's name.
+   */
+  interface Section {}
+
+  /**
    * What a detector found.
    *
    * @param findings the flagged classes, with their cue and evidence
-   * @param section the detector's own part of {@code audit.json} (plain JSON values)
+   * @param section the detector's own part of {@code audit.json}
    */
-  record Result(List<Finding> findings, Map<String, Object> section) {
+  record Result(List<Finding> findings, Section section) {
     public Result {
       findings = List.copyOf(findings);
     }

@@ -5,6 +5,9 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.typesafe.config.Config;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -780,17 +783,95 @@ public final class SliceDetector implements ShortcutDetector {
     return (rankSumA - a.length * (a.length + 1) / 2.0) / ((double) a.length * b.length);
   }
 
+  /**
+   * The slices detector's part of {@code audit.json}: why it was skipped, or what it measured (one
+   * of the two, their keys in place).
+   */
+  public record Section(@JsonInclude(JsonInclude.Include.NON_NULL) String skipped,
+      @JsonUnwrapped Measured measured) implements ShortcutDetector.Section {}
+
+  /**
+   * What the detector measured.
+   *
+   * @param images the images sampled
+   * @param tested the slices tested; {@code statistics} the image statistics that describe a slice
+   * @param attentionMethod the attention maps that describe a slice (null without any)
+   * @param suspects the flagged slices' strongest suspects, at most {@code audit.shortcut.max-suspects} each
+   */
+  public record Measured(int images, long seed, int tested, List<String> statistics, String attentionMethod,
+      List<SliceEntry> slices, List<SuspectEntry> suspects, List<Flag> flagged) {
+    static Measured of(int images, Options o, Outcome out, String attentionMethod, List<SliceEntry> slices,
+        List<SuspectEntry> suspects) {
+      return new Measured(images, o.seed(), out.tested(), out.statistics(), attentionMethod, slices, suspects,
+          out.flagged().stream().map(s -> new Flag(s.cls(), s.index() + 1, s.description().kind().code())).toList());
+    }
+  }
+
+  /**
+   * One slice (a cluster of a class's embeddings): its size, how many of its images are of other
+   * classes against the rest of the class's predictions (null where undefined), the true-class mix,
+   * and, when flagged, its description and examples.
+   *
+   * @param slice its number within the class, from 1; {@code of} the class's count
+   * @param interval the error rate's 95% interval (null when undefined)
+   * @param labelMix images per true class name ({@code unlabelled} for none), the most first
+   * @param description a flagged slice's cue and examples (absent otherwise)
+   */
+  public record SliceEntry(@JsonProperty("class") int cls, int slice, int of, int images, long labelled,
+      long otherClassImages, Double errorRate, List<Double> interval, Double restErrorRate, Double pValue,
+      Double pAdjusted, Double meanConfidence, Double errorConfidence, Map<String, Long> labelMix, boolean flagged,
+      @JsonUnwrapped FlaggedSlice description) implements Serializable {
+    static SliceEntry of(Slice s, Map<String, Long> mix, FlaggedSlice description) {
+      return new SliceEntry(s.cls(), s.index() + 1, s.of(), s.images().size(), s.labelled(), s.others(),
+          nan(s.errorRate()), Double.isNaN(s.lo()) ? null : List.of(s.lo(), s.hi()), nan(s.restErrorRate()),
+          nan(s.p()), nan(s.pAdjusted()), nan(s.meanConfidence()), nan(s.errorConfidence()), mix, s.flagged(),
+          description);
+    }
+  }
+
+  /**
+   * A flagged slice's cue kind, cue and its value (null when undefined), and the images nearest
+   * its centre.
+   */
+  public record FlaggedSlice(String kind, String cue, Double cueValue, List<ImageEntry> examples)
+      implements Serializable {}
+
+  /**
+   * An image shown with a slice.
+   *
+   * @param predicted the class predicted (the slice's class)
+   * @param png its preview, base64 PNG (null without one)
+   */
+  public record ImageEntry(String id, Integer trueClass, int predicted, float confidence, String png)
+      implements Serializable {
+    static ImageEntry of(Image i, Map<String, byte[]> previews) {
+      return new ImageEntry(i.id(), i.trueClass(), i.cls(), i.confidence(), AuditRun.png(previews.get(i.id())));
+    }
+  }
+
+  /** A flagged slice's suspect: an {@link ImageEntry} with its class and slice. */
+  public record SuspectEntry(String id, Integer trueClass, int predicted, float confidence, String png,
+      @JsonProperty("class") int cls, int slice) {
+    static SuspectEntry of(ImageEntry i, Slice s) {
+      return new SuspectEntry(i.id(), i.trueClass(), i.predicted(), i.confidence(), i.png(), s.cls(), s.index() + 1);
+    }
+  }
+
+  /** A flagged slice and its cue kind. */
+  public record Flag(@JsonProperty("class") int cls, int slice, String kind) {}
+
+  /** A slices finding's evidence: its flagged slice, as in the section. */
+  public record Evidence(@JsonUnwrapped SliceEntry slice) implements Finding.Evidence {}
+
   @Override
   public Result detect(DetectorContext ctx) {
     Options o = ctx.settings(this);
     int maxSuspects = ctx.settings().maxSuspects();
-    Map<String, Object> section = new LinkedHashMap<>();
     if (!List.of(ctx.rows().schema().fieldNames()).contains(EMBEDDING)) {
       ctx.console().println("audit: slices: skipped, the analysis has no embedding column");
-      section.put("skipped", "the analysis has no embedding column");
       ctx.tables().write(SLICES, List.of());
       ctx.tables().write(SLICE_IMAGES, List.of());
-      return new Result(List.of(), section);
+      return new Result(List.of(), new Section("the analysis has no embedding column", null));
     }
     String method = StrategyDetector.method(o.method(), ctx.methods(), Options.P + "method");
     Map<Statistic, String> columns = statisticColumns(ctx.rows().schema());
@@ -813,8 +894,8 @@ public final class SliceDetector implements ShortcutDetector {
 
     List<Row> table = new ArrayList<>();
     List<Row> imageRows = new ArrayList<>();
-    List<Map<String, Object>> slicesJson = new ArrayList<>();
-    List<Map<String, Object>> suspectsJson = new ArrayList<>();
+    List<SliceEntry> slicesJson = new ArrayList<>();
+    List<SuspectEntry> suspectsJson = new ArrayList<>();
     List<Finding> findings = new ArrayList<>();
     for (int n = 0; n < out.slices().size(); n++) {
       Slice s = out.slices().get(n);
@@ -832,30 +913,20 @@ public final class SliceDetector implements ShortcutDetector {
         imageRows.add(RowFactory.create(s.cls(), s.index() + 1, i.id(), i.trueClass(), i.confidence(),
             i.otherClass(), example, suspect, example || suspect ? previews.get(i.id()) : null));
       }
-      Map<String, Object> j = sliceJson(s, mix);
+      SliceEntry j = SliceEntry.of(s, mix, s.flagged() ? new FlaggedSlice(s.description().kind().code(),
+          s.description().cue(), nan(s.description().value()),
+          examples.get(n).stream().map(i -> ImageEntry.of(i, previews)).toList()) : null);
       if (s.flagged()) {
-        j.put("examples", examples.get(n).stream().map(i -> imageJson(i, previews)).toList());
         findings.add(finding(ctx, s, out.tested(), j, suspects.get(n), maxSuspects));
         for (Image i : suspects.get(n).stream().limit(maxSuspects).toList()) {
-          Map<String, Object> m = imageJson(i, previews);
-          m.put("class", s.cls());
-          m.put("slice", s.index() + 1);
-          suspectsJson.add(m);
+          suspectsJson.add(SuspectEntry.of(ImageEntry.of(i, previews), s));
         }
       }
       slicesJson.add(j);
     }
     ctx.tables().write(SLICES, table);
     ctx.tables().write(SLICE_IMAGES, imageRows);
-    section.put("images", images.size());
-    section.put("seed", o.seed());
-    section.put("tested", out.tested());
-    section.put("statistics", out.statistics());
-    section.put("attention_method", method);
-    section.put("slices", slicesJson);
-    section.put("suspects", suspectsJson);
-    section.put("flagged", out.flagged().stream().map(s -> Map.of("class", s.cls(), "slice", s.index() + 1,
-        "kind", s.description().kind().code())).toList());
+    Section section = new Section(null, Measured.of(images.size(), o, out, method, slicesJson, suspectsJson));
     ctx.console().printf(Locale.ROOT, "audit: slices: embeddings of %,d images, %d slices (%d tested), %d flagged%s%n",
         images.size(), out.slices().size(), out.tested(), out.flagged().size(), out.flagged().isEmpty() ? ""
             : ": " + String.join(", ", out.flagged().stream().map(s -> ctx.className(s.cls()) + " " + (s.index() + 1)
@@ -905,46 +976,11 @@ public final class SliceDetector implements ShortcutDetector {
         .toList();
   }
 
-  private static Map<String, Object> sliceJson(Slice s, Map<String, Long> mix) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("class", s.cls());
-    m.put("slice", s.index() + 1);
-    m.put("of", s.of());
-    m.put("images", s.images().size());
-    m.put("labelled", s.labelled());
-    m.put("other_class_images", s.others());
-    m.put("error_rate", nan(s.errorRate()));
-    m.put("interval", Double.isNaN(s.lo()) ? null : List.of(s.lo(), s.hi()));
-    m.put("rest_error_rate", nan(s.restErrorRate()));
-    m.put("p_value", nan(s.p()));
-    m.put("p_adjusted", nan(s.pAdjusted()));
-    m.put("mean_confidence", nan(s.meanConfidence()));
-    m.put("error_confidence", nan(s.errorConfidence()));
-    m.put("label_mix", mix);
-    m.put("flagged", s.flagged());
-    if (s.flagged()) {
-      m.put("kind", s.description().kind().code());
-      m.put("cue", s.description().cue());
-      m.put("cue_value", nan(s.description().value()));
-    }
-    return m;
-  }
-
-  private static Map<String, Object> imageJson(Image i, Map<String, byte[]> previews) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", i.id());
-    m.put("true_class", i.trueClass());
-    m.put("predicted", i.cls());
-    m.put("confidence", i.confidence());
-    m.put("png", AuditRun.png(previews.get(i.id())));
-    return m;
-  }
-
   private static Double nan(double v) {
     return Double.isNaN(v) ? null : v;
   }
 
-  private static Finding finding(DetectorContext ctx, Slice s, int tested, Map<String, Object> json,
+  private static Finding finding(DetectorContext ctx, Slice s, int tested, SliceEntry json,
       List<Image> suspects, int maxSuspects) {
     String name = ctx.className(s.cls());
     List<String> mix = new ArrayList<>();
@@ -956,7 +992,7 @@ public final class SliceDetector implements ShortcutDetector {
         name, s.images().size(), name, s.index() + 1, s.of(), 100 * s.errorRate(), String.join(", ", mix),
         100 * s.restErrorRate(), name, s.pAdjusted(), tested, 100 * s.errorConfidence(),
         s.description().words().replace("{class}", name), s.description().kind().words());
-    Map<String, Object> evidence = new LinkedHashMap<>(json);
+    Evidence evidence = new Evidence(json);
     return Finding.builder()
         .cls(s.cls())
         .className(name)

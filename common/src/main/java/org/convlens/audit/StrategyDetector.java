@@ -5,12 +5,13 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.typesafe.config.Config;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -732,18 +733,117 @@ public final class StrategyDetector implements ShortcutDetector {
     return h ^ (h >>> 29);
   }
 
+  /**
+   * The strategies detector's part of {@code audit.json}: why it was skipped, or what it measured
+   * (the keys of the other absent).
+   *
+   * @param method the attention maps clustered; {@code grid} their side in cells; {@code topCells}
+   *     the cells counted as an image's peak
+   * @param images the images sampled
+   * @param classes each class's peak check; {@code strategies} each strategy; {@code suspects} the
+   *     flagged strategies' strongest suspects (at most {@code audit.shortcut.max-suspects} each)
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Section(String skipped, String method, Integer grid, Integer topCells, Long seed, Integer images,
+      List<ClassEntry> classes, List<StrategyEntry> strategies, List<SuspectEntry> suspects, List<Flag> flagged)
+      implements ShortcutDetector.Section {
+    static Section skipped(String why) {
+      return new Section(why, null, null, null, null, null, null, null, null, null);
+    }
+
+    static Section measured(String method, Options o, AttentionShape shape, int images, List<ClassEntry> classes,
+        List<StrategyEntry> strategies, List<SuspectEntry> suspects, List<Flag> flagged) {
+      return new Section(null, method, o.grid(), shape.top(), o.seed(), images, classes, strategies, suspects,
+          flagged);
+    }
+  }
+
+  /**
+   * A class's peak check: how concentrated its images' attention is, and whether the peaks move.
+   *
+   * @param strategies the class's strategies; {@code eigenvalues} the spectral clustering's; {@code
+   *     intervalLevel} the bootstrap interval's level (null when not judged)
+   */
+  public record ClassEntry(@JsonProperty("class") int cls, int images, long strategies, double[] eigenvalues,
+      Double intervalLevel, double imageConcentration, double meanConcentration, double agreement,
+      double peakSpread) {
+    static ClassEntry of(ClassStrategies c, long strategies, double imageConcentration, double meanConcentration,
+        double agreement, double peakSpread) {
+      return new ClassEntry(c.cls(), c.images(), strategies, c.eigenvalues(),
+          Double.isNaN(c.intervalLevel()) ? null : c.intervalLevel(), imageConcentration, meanConcentration,
+          agreement, peakSpread);
+    }
+  }
+
+  /**
+   * One strategy (a cluster of a class's maps): its size, mean map (rounded), shape measures, the
+   * three kinds' lifts (null when not judged) and, when flagged, its kind.
+   *
+   * @param strategy its number within the class, from 1 (largest first); {@code of} the class's count
+   * @param otherClassImages its images of other classes
+   * @param examples a flagged strategy's example images ({@link ImageEntry}); an unflagged one's example ids
+   */
+  public record StrategyEntry(@JsonProperty("class") int cls, int strategy, int of, int images, double share,
+      int otherClassImages, float[] map, double imageConcentration, double meanConcentration, double agreement,
+      double peakSpread, double entropy, double borderMass, String place, boolean judged, LiftEntry marker,
+      LiftEntry watermark, LiftEntry background, String kind, List<?> examples) implements Serializable {
+    static StrategyEntry of(Strategy s, AttentionShape shape, List<?> examples) {
+      return new StrategyEntry(s.cls(), s.index() + 1, s.of(), s.images().size(), s.share(), suspects(s).size(),
+          AuditRun.round(floats(s.meanMap())), s.imageConcentration(), s.meanConcentration(), s.agreement(),
+          s.peakSpread(), s.entropy(), s.border(), shape.describe(s.place(), s.meanMap()), s.judged(),
+          LiftEntry.of(s.marker()), LiftEntry.of(s.watermark()), LiftEntry.of(s.background()),
+          s.flagged() ? s.kind().code() : null, examples);
+    }
+  }
+
+  /** A lift and its interval. */
+  public record LiftEntry(double lift, double lo, double hi) implements Serializable {
+    static LiftEntry of(Lift l) {
+      return l == null ? null : new LiftEntry(l.value(), l.lo(), l.hi());
+    }
+  }
+
+  /**
+   * An image shown with a strategy.
+   *
+   * @param predicted the class predicted (the strategy's class)
+   * @param png its preview, base64 PNG (null without one)
+   */
+  public record ImageEntry(String id, Integer trueClass, int predicted, float confidence, String png)
+      implements Serializable {
+    static ImageEntry of(Image i, Map<String, byte[]> previews) {
+      return new ImageEntry(i.id(), i.trueClass(), i.cls(), i.confidence(), AuditRun.png(previews.get(i.id())));
+    }
+  }
+
+  /** A flagged strategy's suspect: an {@link ImageEntry} with its class and strategy. */
+  public record SuspectEntry(String id, Integer trueClass, int predicted, float confidence, String png,
+      @JsonProperty("class") int cls, int strategy) {
+    static SuspectEntry of(ImageEntry i, Strategy s) {
+      return new SuspectEntry(i.id(), i.trueClass(), i.predicted(), i.confidence(), i.png(), s.cls(), s.index() + 1);
+    }
+  }
+
+  /** A flagged strategy and its kind. */
+  public record Flag(@JsonProperty("class") int cls, int strategy, String kind) {}
+
+  /**
+   * A strategies finding's evidence: the method, the flagged strategies' share and images
+   * together, and those strategies.
+   */
+  public record Evidence(String method, double share, int images, List<StrategyEntry> strategies)
+      implements Finding.Evidence {}
+
   @Override
   public Result detect(DetectorContext ctx) {
     Options o = ctx.settings(this);
     int maxSuspects = ctx.settings().maxSuspects();
-    Map<String, Object> section = new LinkedHashMap<>();
     String method = method(o.method(), ctx.methods(), Options.P + "method");
     if (method == null) {
       ctx.console().println("audit: strategies: skipped, the analysis has no attention maps");
-      section.put("skipped", "the analysis has no attention maps");
       ctx.tables().write(STRATEGIES, List.of());
       ctx.tables().write(STRATEGY_IMAGES, List.of());
-      return new Result(List.of(), section);
+      return new Result(List.of(), Section.skipped("the analysis has no attention maps"));
     }
     List<Image> images = sample(ctx.rows(), method, o.grid(), ctx.model().input().height(),
         ctx.model().input().width(), o.maxImages(), o.seed());
@@ -769,9 +869,9 @@ public final class StrategyDetector implements ShortcutDetector {
 
     List<Row> table = new ArrayList<>();
     List<Row> imageRows = new ArrayList<>();
-    List<Map<String, Object>> strategiesJson = new ArrayList<>();
-    List<Map<String, Object>> suspectsJson = new ArrayList<>();
-    List<Map<String, Object>> flaggedJson = new ArrayList<>();
+    List<StrategyEntry> strategiesJson = new ArrayList<>();
+    List<SuspectEntry> suspectsJson = new ArrayList<>();
+    List<StrategyEntry> flaggedJson = new ArrayList<>();
     List<List<Image>> flaggedSuspects = new ArrayList<>();
     for (int n = 0; n < out.strategies().size(); n++) {
       Strategy s = out.strategies().get(n);
@@ -795,18 +895,14 @@ public final class StrategyDetector implements ShortcutDetector {
             m.concentration(), m.peakX(), m.peakY(), m.border(), example, suspect,
             s.flagged() && (example || suspect) ? previews.get(img.id()) : null));
       }
-      Map<String, Object> j = strategyJson(s, shape);
-      j.put("examples", s.flagged() ? ex.stream().map(i -> imageJson(i, previews)).toList()
-          : List.copyOf(exampleIds));
+      StrategyEntry j = StrategyEntry.of(s, shape, s.flagged()
+          ? ex.stream().map(i -> ImageEntry.of(i, previews)).toList() : List.copyOf(exampleIds));
       strategiesJson.add(j);
       if (s.flagged()) {
         flaggedJson.add(j);
         flaggedSuspects.add(sus);
         for (Image i : sus.stream().limit(maxSuspects).toList()) {
-          Map<String, Object> m = imageJson(i, previews);
-          m.put("class", s.cls());
-          m.put("strategy", s.index() + 1);
-          suspectsJson.add(m);
+          suspectsJson.add(SuspectEntry.of(ImageEntry.of(i, previews), s));
         }
       }
     }
@@ -814,20 +910,12 @@ public final class StrategyDetector implements ShortcutDetector {
     ctx.tables().write(STRATEGIES, table);
     ctx.tables().write(STRATEGY_IMAGES, imageRows);
 
-    section.put("method", method);
-    section.put("grid", o.grid());
-    section.put("top_cells", shape.top());
-    section.put("seed", o.seed());
-    section.put("images", images.size());
-    List<Map<String, Object>> classesJson = new ArrayList<>();
+    List<ClassEntry> classesJson = new ArrayList<>();
     for (ClassStrategies c : out.classes()) {
       classesJson.add(classJson(c, out.strategies(), shape));
     }
-    section.put("classes", classesJson);
-    section.put("strategies", strategiesJson);
-    section.put("suspects", suspectsJson);
-    section.put("flagged", out.flagged().stream().map(s -> Map.of("class", s.cls(), "strategy", s.index() + 1,
-        "kind", s.kind().code())).toList());
+    Section section = Section.measured(method, o, shape, images.size(), classesJson, strategiesJson, suspectsJson,
+        out.flagged().stream().map(s -> new Flag(s.cls(), s.index() + 1, s.kind().code())).toList());
     ctx.console().printf(Locale.ROOT, "audit: strategies: %s maps of %,d images in %d classes, %d strategies,"
         + " %d flagged%s%n", method, images.size(), out.classes().size(), out.strategies().size(),
         out.flagged().size(), out.flagged().isEmpty() ? "" : ": " + String.join(", ", out.flagged().stream()
@@ -882,42 +970,8 @@ public final class StrategyDetector implements ShortcutDetector {
     return out;
   }
 
-  private static Map<String, Object> imageJson(Image i, Map<String, byte[]> previews) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", i.id());
-    m.put("true_class", i.trueClass());
-    m.put("predicted", i.cls());
-    m.put("confidence", i.confidence());
-    m.put("png", AuditRun.png(previews.get(i.id())));
-    return m;
-  }
-
-  private static Map<String, Object> strategyJson(Strategy s, AttentionShape shape) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("class", s.cls());
-    m.put("strategy", s.index() + 1);
-    m.put("of", s.of());
-    m.put("images", s.images().size());
-    m.put("share", s.share());
-    m.put("other_class_images", suspects(s).size());
-    m.put("map", AuditRun.round(floats(s.meanMap())));
-    m.put("image_concentration", s.imageConcentration());
-    m.put("mean_concentration", s.meanConcentration());
-    m.put("agreement", s.agreement());
-    m.put("peak_spread", s.peakSpread());
-    m.put("entropy", s.entropy());
-    m.put("border_mass", s.border());
-    m.put("place", shape.describe(s.place(), s.meanMap()));
-    m.put("judged", s.judged());
-    m.put("marker", liftJson(s.marker()));
-    m.put("watermark", liftJson(s.watermark()));
-    m.put("background", liftJson(s.background()));
-    m.put("kind", s.flagged() ? s.kind().code() : null);
-    return m;
-  }
-
   /** The class-level peak check: how concentrated each image is, and whether its peaks move. */
-  private static Map<String, Object> classJson(ClassStrategies c, List<Strategy> strategies, AttentionShape shape) {
+  private static ClassEntry classJson(ClassStrategies c, List<Strategy> strategies, AttentionShape shape) {
     List<AttentionShape.Measures> all = new ArrayList<>();
     List<float[]> maps = new ArrayList<>();
     for (Strategy s : strategies) {
@@ -928,28 +982,8 @@ public final class StrategyDetector implements ShortcutDetector {
     }
     double conc = all.stream().mapToDouble(AttentionShape.Measures::concentration).average().orElse(0);
     double[] mean = AttentionShape.mean(maps);
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("class", c.cls());
-    m.put("images", c.images());
-    m.put("strategies", strategies.stream().filter(s -> s.cls() == c.cls()).count());
-    m.put("eigenvalues", c.eigenvalues());
-    m.put("interval_level", Double.isNaN(c.intervalLevel()) ? null : c.intervalLevel());
-    m.put("image_concentration", conc);
-    m.put("mean_concentration", AttentionShape.mass(mean, shape.topCells(mean)));
-    m.put("agreement", shape.agreement(mean, conc));
-    m.put("peak_spread", AttentionShape.peakSpread(all));
-    return m;
-  }
-
-  private static Map<String, Object> liftJson(Lift l) {
-    if (l == null) {
-      return null;
-    }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("lift", l.value());
-    m.put("lo", l.lo());
-    m.put("hi", l.hi());
-    return m;
+    return ClassEntry.of(c, strategies.stream().filter(s -> s.cls() == c.cls()).count(), conc,
+        AttentionShape.mass(mean, shape.topCells(mean)), shape.agreement(mean, conc), AttentionShape.peakSpread(all));
   }
 
   private static Double value(Lift l, int which) {
@@ -969,7 +1003,7 @@ public final class StrategyDetector implements ShortcutDetector {
    * eigengap may cut one way of looking into several clusters), their shares and suspects added;
    * the score, interval and measures are those of the largest of them.
    */
-  private static List<Finding> findings(DetectorContext ctx, List<Strategy> flagged, List<Map<String, Object>> json,
+  private static List<Finding> findings(DetectorContext ctx, List<Strategy> flagged, List<StrategyEntry> json,
       List<List<Image>> suspects, String method, AttentionShape shape, int maxSuspects) {
     List<Finding> out = new ArrayList<>();
     Set<String> done = new java.util.HashSet<>();
@@ -990,14 +1024,14 @@ public final class StrategyDetector implements ShortcutDetector {
   }
 
   private static Finding finding(DetectorContext ctx, List<Strategy> flagged, List<Integer> group,
-      List<Map<String, Object>> json, List<List<Image>> suspects, String method, AttentionShape shape,
+      List<StrategyEntry> json, List<List<Image>> suspects, String method, AttentionShape shape,
       int maxSuspects) {
     Strategy s = flagged.get(group.get(0)); // the largest: strategies are numbered by size
     double share = 0;
     int images = 0;
     List<Image> fooled = new ArrayList<>();
     List<String> numbers = new ArrayList<>();
-    List<Map<String, Object>> strategies = new ArrayList<>();
+    List<StrategyEntry> strategies = new ArrayList<>();
     for (int g : group) {
       Strategy t = flagged.get(g);
       share += t.share();
@@ -1033,11 +1067,7 @@ public final class StrategyDetector implements ShortcutDetector {
     String statement = String.format(Locale.ROOT, "%s: %.0f%% of its predictions (%d images) follow an explanation"
         + " strategy (%s maps, %s) that %s; the suspected cue: %s; %d of those images are of other classes", name,
         100 * share, images, method, which, what, s.kind().words(), fooled.size());
-    Map<String, Object> evidence = new LinkedHashMap<>();
-    evidence.put("method", method);
-    evidence.put("share", share);
-    evidence.put("images", images);
-    evidence.put("strategies", strategies);
+    Evidence evidence = new Evidence(method, share, images, strategies);
     return Finding.builder()
         .cls(s.cls())
         .className(name)

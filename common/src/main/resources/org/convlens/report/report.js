@@ -370,6 +370,230 @@
    *     spearman_std: ?number, spearman_lo: ?number, spearman_hi: ?number}>} randomization
    * @property {Array<{method: string, kind: string, images: number, auc_mean: ?number, auc_std: ?number,
    *     auc_lo: ?number, auc_hi: ?number, curve: number[]}>} faithfulness
+
+  // ---------- audit.json's detector sections and evidence (Java: each detector's Section and
+  // Evidence records in audit/*Detector.java; docs/parquet-schema.md) ----------
+  /**
+   * An image shown by a detector: id, labels, confidence and its preview (base64 PNG, null without one).
+   * @typedef {{id: string, true_class: ?number, predicted: number, confidence: number, png: ?string}} AuditImage
+   */
+
+  /**
+   * audit.json's region section (Java: RegionDetector.Section).
+   * @typedef {Object} RegionSection
+   * @property {number[]} flagged the flagged classes
+   * @property {Array<{class: number, method: string, region: string, kind: string, box: number[], images: number,
+   *     mass: number, background: number, lift: number, consistency: number, method_flagged: boolean,
+   *     class_flagged: boolean}>} candidates each class and method's strongest region (RegionDetector.Candidate)
+   * @property {Array<AuditImage & {lift: number, class: number, method: string, mass: number}>} examples
+   * @property {Array<AuditImage & {lift: number, class: number, methods: number}>} suspects
+   * @property {Object<string, number>} suspect_counts class index to suspects
+   */
+
+  /**
+   * A region finding's evidence (Java: RegionDetector.Evidence); boxes in image fractions x0, y0, x1, y1.
+   * @typedef {Object} RegionEvidence
+   * @property {string} method
+   * @property {string} region
+   * @property {number[]} box
+   * @property {number} mass
+   * @property {number} background
+   * @property {number} consistency
+   * @property {Array<{id: string, png: ?string, caption: string, box: number[]}>} images
+   */
+
+  /**
+   * One flip test (Java: CounterfactualDetector.TestEntry); partner and explained_by null when none.
+   * @typedef {{class: number, edit: string, cue: string, direction: string, images: number, flips: number,
+   *     rate: number, reference: number, difference: number, interval: number[], p_value: number,
+   *     p_adjusted: number, mean_prob_change: ?number, partner: ?number, partner_share: ?number,
+   *     flagged: boolean, explained_by: ?number, fragile: boolean}} FlipTestEntry
+   */
+
+  /**
+   * One direction's values per class, null where not judged (Java: CounterfactualDetector.DirectionRates).
+   * @typedef {{rate: Array<?number>, reference: Array<?number>, difference: Array<?number>,
+   *     interval_lo: Array<?number>, interval_hi: Array<?number>, p_adjusted: Array<?number>,
+   *     images: Array<?number>, flagged: Array<?boolean>, explained_by: Array<?number>,
+   *     fragile: Array<?boolean>}} DirectionRates
+   */
+
+  /**
+   * audit.json's counterfactual section (Java: CounterfactualDetector.Section): skipped, or the keys
+   * from sampled_images on (CounterfactualDetector.Measured).
+   * @typedef {Object} CounterfactualSection
+   * @property {string[]} edits
+   * @property {string[]} dropped_edits
+   * @property {string=} skipped
+   * @property {number=} sampled_images
+   * @property {number=} images
+   * @property {number=} measured_images
+   * @property {string[]=} errors
+   * @property {number=} seed
+   * @property {number=} max_images
+   * @property {number=} bootstrap
+   * @property {number=} alpha
+   * @property {number=} min_difference
+   * @property {number=} min_images
+   * @property {number=} tests_judged
+   * @property {number[]=} flagged
+   * @property {number=} fragile_kinds
+   * @property {number[]=} fragile
+   * @property {Array<{edit: string, cue: string, words: string, to: DirectionRates,
+   *     away: DirectionRates}>=} rates
+   */
+
+  /**
+   * A counterfactual finding's evidence (Java: CounterfactualDetector.Evidence, Pair).
+   * @typedef {Object} CounterfactualEvidence
+   * @property {string} edit
+   * @property {string} direction 'to' or 'away'
+   * @property {FlipTestEntry[]} flagged_tests
+   * @property {FlipTestEntry[]} rates
+   * @property {Array<{id: string, edit: string, true_class: ?number, predicted_before: number,
+   *     prob_before: number, predicted_after: number, prob_after: number, prob_after_of_before: number,
+   *     before_png: ?string, after_png: ?string}>} pairs
+   * @property {number[]} odds_ratio value, lo, hi
+   */
+
+  /**
+   * A judged (class, statistic) pair (Java: ImageStatisticsDetector.Judgement).
+   * @typedef {{class: number, statistic: string, kind: string, images: number, others: number, auc: number,
+   *     interval: number[], adjusted_interval: number[], p_adjusted: number, other_mistakes: number,
+   *     control_auc: ?number, control_interval: ?number[], labelled_auc: ?number,
+   *     flagged: boolean}} StatisticJudgement
+   */
+
+  /**
+   * audit.json's statistics section (Java: ImageStatisticsDetector.Section): skipped (with tests 0
+   * and no results), or rows, sampled_cells, tests, z, results and flagged (ImageStatisticsDetector.Measured).
+   * @typedef {Object} StatisticsSection
+   * @property {{statistics: string[], min_effect: number, alpha: number, min_images: number, bootstrap: number,
+   *     seed: number, max_per_cell: number, examples: number}} settings
+   * @property {string[]} statistics
+   * @property {string[]} missing
+   * @property {string=} skipped
+   * @property {number=} rows
+   * @property {number=} sampled_cells
+   * @property {number} tests
+   * @property {?number=} z null without tests
+   * @property {StatisticJudgement[]} results
+   * @property {Array<{class: number, kind: string, statistic: string}>=} flagged
+   */
+
+  /**
+   * An image-statistics finding's evidence (Java: ImageStatisticsDetector.Evidence, Histogram, Example).
+   * @typedef {Object} StatisticsEvidence
+   * @property {string} statistic
+   * @property {string} direction 'lower' or 'higher'
+   * @property {number} auc
+   * @property {number[]} interval
+   * @property {number[]} adjusted_interval
+   * @property {number} p_adjusted
+   * @property {number} tests
+   * @property {number} images
+   * @property {number} others
+   * @property {number} other_mistakes
+   * @property {?number} control_auc
+   * @property {?number[]} control_interval
+   * @property {?number} labelled_auc
+   * @property {?number[]} labelled_interval
+   * @property {{edges: number[], predicted: number[], others: number[]}} histogram
+   * @property {Array<{id: string, true_class: number, predicted: number, confidence: ?number, value: number,
+   *     placement: number, png: ?string}>} examples
+   */
+
+  /**
+   * One strategy (Java: StrategyDetector.StrategyEntry); marker, watermark, background null when not
+   * judged; examples are images when the strategy is flagged, their ids otherwise.
+   * @typedef {{class: number, strategy: number, of: number, images: number, share: number,
+   *     other_class_images: number, map: number[], image_concentration: number, mean_concentration: number,
+   *     agreement: number, peak_spread: number, entropy: number, border_mass: number, place: string,
+   *     judged: boolean, marker: ?{lift: number, lo: number, hi: number},
+   *     watermark: ?{lift: number, lo: number, hi: number}, background: ?{lift: number, lo: number, hi: number},
+   *     kind: ?string, examples: Array<AuditImage|string>}} StrategyEntry
+   */
+
+  /**
+   * audit.json's strategies section (Java: StrategyDetector.Section): skipped alone, or the rest.
+   * @typedef {Object} StrategiesSection
+   * @property {string=} skipped
+   * @property {string=} method
+   * @property {number=} grid
+   * @property {number=} top_cells
+   * @property {number=} seed
+   * @property {number=} images
+   * @property {Array<{class: number, images: number, strategies: number, eigenvalues: number[],
+   *     interval_level: ?number, image_concentration: number, mean_concentration: number, agreement: number,
+   *     peak_spread: number}>=} classes
+   * @property {StrategyEntry[]=} strategies
+   * @property {Array<AuditImage & {class: number, strategy: number}>=} suspects
+   * @property {Array<{class: number, strategy: number, kind: string}>=} flagged
+   */
+
+  /**
+   * A strategies finding's evidence (Java: StrategyDetector.Evidence).
+   * @typedef {{method: string, share: number, images: number, strategies: StrategyEntry[]}} StrategiesEvidence
+   */
+
+  /**
+   * One slice (Java: SliceDetector.SliceEntry, FlaggedSlice); kind, cue, cue_value and examples only when flagged.
+   * @typedef {{class: number, slice: number, of: number, images: number, labelled: number,
+   *     other_class_images: number, error_rate: ?number, interval: ?number[], rest_error_rate: ?number,
+   *     p_value: ?number, p_adjusted: ?number, mean_confidence: ?number, error_confidence: ?number,
+   *     label_mix: Object<string, number>, flagged: boolean, kind: (string|undefined), cue: (string|undefined),
+   *     cue_value: (?number|undefined), examples: (AuditImage[]|undefined)}} SliceEntry
+   */
+
+  /**
+   * audit.json's slices section (Java: SliceDetector.Section, Measured): skipped alone, or the rest.
+   * @typedef {Object} SlicesSection
+   * @property {string=} skipped
+   * @property {number=} images
+   * @property {number=} seed
+   * @property {number=} tested
+   * @property {string[]=} statistics
+   * @property {?string=} attention_method
+   * @property {SliceEntry[]=} slices
+   * @property {Array<AuditImage & {class: number, slice: number}>=} suspects
+   * @property {Array<{class: number, slice: number, kind: string}>=} flagged
+   */
+
+  /**
+   * A slices finding's evidence (Java: SliceDetector.Evidence): its flagged slice.
+   * @typedef {SliceEntry} SlicesEvidence
+   */
+
+  /**
+   * audit.json's patch section (Java: PatchDetector.Section): the settings, then note alone without
+   * occlusion grids, or images, note (only when none measured), judged, classes and flagged.
+   * @typedef {Object} PatchSection
+   * @property {number} min_drop
+   * @property {number} max_window_px
+   * @property {number} alpha
+   * @property {number} min_effect
+   * @property {number} min_rate
+   * @property {number} seed
+   * @property {number=} images
+   * @property {string=} note
+   * @property {number=} judged
+   * @property {Array<{class: number, images: number, images_hinged: number, fooled: number, fooled_sampled: number,
+   *     fooled_hinged: number, rate: ?number, reference: ?number, difference: ?number, lo: ?number, hi: ?number,
+   *     p_adjusted: ?number, judged: boolean, flagged: boolean, kind: (string|undefined),
+   *     fixed_share: (number|undefined), places: (number|undefined), window: (number|undefined)}>=} classes
+   * @property {Array<{class: number, kind: string}>=} flagged
+   */
+
+  /**
+   * A patch finding's evidence (Java: PatchDetector.Evidence, Image); boxes in image fractions.
+   * @typedef {Object} PatchEvidence
+   * @property {number} rate
+   * @property {number} reference
+   * @property {number} fixed_share
+   * @property {number} places
+   * @property {number} window
+   * @property {number[]} where
+   * @property {Array<{id: string, png: ?string, caption: string, box: number[]}>} images
    */
 
   // ---------- run summary ----------

@@ -354,9 +354,64 @@ class CounterfactualDetectorTest {
         .build();
     ShortcutDetector.Result r = new CounterfactualDetector().detect(ctx);
     assertTrue(r.findings().isEmpty());
-    assertTrue(((String) r.section().get("skipped")).contains("--input (input.paths)"), r.section().toString());
+    String skipped = ((CounterfactualDetector.Section) r.section()).skipped();
+    assertTrue(skipped.contains("--input (input.paths)"), skipped);
+    SectionGolden.assertMatches("audit-counterfactual-skipped.json", SectionGolden.of(r));
     assertTrue(console.toString().contains("audit: counterfactual edits skipped"), console.toString());
     assertEquals(0, spark.read().parquet(dir.resolve("audit/" + CounterfactualDetector.CLASSES).toString()).count());
     assertFalse(Files.exists(dir.resolve("out")));
+  }
+
+  private static FlipTest.Test test(String edit, int cls, FlipTest.Direction d, double rate, int partner,
+      boolean judged, boolean flagged, int explainedBy) {
+    return FlipTest.Test.builder()
+        .edit(edit)
+        .cls(cls)
+        .direction(d)
+        .images(40 + cls)
+        .flips(Math.round(rate * 40))
+        .rate(rate)
+        .reference(0.05)
+        .difference(judged ? rate - 0.05 : Double.NaN)
+        .se(0.01)
+        .lo(judged ? rate - 0.1 : Double.NaN)
+        .hi(judged ? rate + 0.1 : Double.NaN)
+        .p(judged ? 1e-6 : Double.NaN)
+        .pAdjusted(judged ? 4e-6 : Double.NaN)
+        .partner(partner)
+        .partnerShare(partner < 0 ? Double.NaN : 0.75)
+        .judged(judged)
+        .flagged(flagged)
+        .explainedBy(explainedBy)
+        .fragile(false)
+        .build();
+  }
+
+  /**
+   * The section's rates and a finding's evidence from fixed tests (the measurement needs a model,
+   * the JSON does not): byte for byte as the golden file.
+   */
+  @Test
+  void ratesAndEvidenceWriteTheirGoldenJson() {
+    ImageEdit darken = ImageEdit.parse("darken:0.4", "audit.counterfactual.edits");
+    ImageEdit blur = ImageEdit.parse("blur:2", "audit.counterfactual.edits");
+    Map<String, ImageEdit> byLabel = new java.util.LinkedHashMap<>();
+    byLabel.put(darken.label(), darken);
+    byLabel.put(blur.label(), blur);
+    FlipTest.Test best = test(darken.label(), 0, FlipTest.Direction.TO, 0.9, 1, true, true, -1);
+    FlipTest.Test away = test(darken.label(), 1, FlipTest.Direction.AWAY, 0.8, 0, true, true, 0);
+    FlipTest.Test blurTo = test(blur.label(), 0, FlipTest.Direction.AWAY, 0.1, -1, true, false, -1);
+    FlipTest.Test unjudged = test(blur.label(), 2, FlipTest.Direction.TO, 0, -1, false, false, -1);
+    FlipTest.Result result = new FlipTest.Result(List.of(best, away, blurTo, unjudged), 3);
+    Map<String, Double> change = Map.of(CounterfactualDetector.key(darken.label(), 0, FlipTest.Direction.TO), 0.625);
+    Row chosen = org.apache.spark.sql.RowFactory.create("0/illumination", "data/red/r0.png", darken.label(), 1, 1,
+        0.875f, 0, 0.75f, 0.125f);
+    List<CounterfactualDetector.Pair> pairs = List.of(CounterfactualDetector.Pair.of(chosen,
+        new byte[][] {{1, 2}, null}));
+    Map<String, Object> json = new java.util.LinkedHashMap<>();
+    json.put("rates", CounterfactualDetector.ratesJson(result, List.of(darken, blur), 3));
+    json.put("evidence", CounterfactualDetector.evidence(0, List.of(best), byLabel, result, change, pairs,
+        new double[] {171, 40.5, 720.25}));
+    SectionGolden.assertMatches("audit-counterfactual.json", json);
   }
 }

@@ -147,13 +147,13 @@ class ImageStatisticsDetectorTest {
     assertTrue(f.statement().contains("are darker (brightness AUC 0.00"), f.statement());
     assertEquals(20, f.suspectCount(), "all 20 lie below the others' median");
     assertTrue(f.suspects().stream().allMatch(id -> id.startsWith("fooled0/")), f.suspects().toString());
-    @SuppressWarnings("unchecked")
-    Map<String, Object> histogram = (Map<String, Object>) f.evidence().get("histogram");
-    assertEquals(ImageStatisticsDetector.BINS + 1, ((double[]) histogram.get("edges")).length);
-    assertEquals(20, java.util.Arrays.stream((long[]) histogram.get("predicted")).sum());
-    assertEquals(3 * 80 + 15 + 5, java.util.Arrays.stream((long[]) histogram.get("others")).sum(),
+    ImageStatisticsDetector.Evidence evidence = (ImageStatisticsDetector.Evidence) f.evidence();
+    ImageStatisticsDetector.Histogram histogram = evidence.histogram();
+    assertEquals(ImageStatisticsDetector.BINS + 1, histogram.edges().length);
+    assertEquals(20, java.util.Arrays.stream(histogram.predicted()).sum());
+    assertEquals(3 * 80 + 15 + 5, java.util.Arrays.stream(histogram.others()).sum(),
         "other classes' images not predicted as square");
-    assertEquals(3, ((List<?>) f.evidence().get("examples")).size(), "audit.statistics.examples");
+    assertEquals(3, evidence.examples().size(), "audit.statistics.examples");
 
     Row square = aucRow(out.aucRows(), 0, "brightness", "predicted");
     assertEquals(20L, square.getLong(5));
@@ -175,7 +175,7 @@ class ImageStatisticsDetectorTest {
     Row context = aucRow(out.aucRows(), 0, "brightness", "labelled");
     assertEquals(80L, context.getLong(5));
     assertTrue(Math.abs(context.getDouble(7) - 0.5) < 0.25, "squares themselves are not dark: " + context);
-    assertEquals(2 * 8, out.section().get("tests"), "square and ring, 8 varying statistics each");
+    assertEquals(2 * 8, out.section().measured().tests(), "square and ring, 8 varying statistics each");
     assertEquals(20L, out.suspects().count());
   }
 
@@ -263,7 +263,7 @@ class ImageStatisticsDetectorTest {
     ImageStatisticsDetector.Options o = options(9).with(ImageStatisticsDetector.Options.STATISTICS, List.of("brightness"))
         .with(ImageStatisticsDetector.Options.MAX_PER_CELL, 100);
     ImageStatisticsDetector.Outcome out = ImageStatisticsDetector.run(tripled, NAMES, o, 100);
-    assertEquals(4, out.section().get("sampled_cells"), "the four diagonal cells of 240");
+    assertEquals(4, out.section().measured().sampledCells(), "the four diagonal cells of 240");
     Row square = aucRow(out.aucRows(), 0, "brightness", "predicted");
     assertEquals(60L, square.getLong(5));
     assertEquals(3L * 260, square.getLong(6));
@@ -278,12 +278,13 @@ class ImageStatisticsDetectorTest {
     Dataset<Row> old = rows(1, img -> {}).drop("brightness", "contrast", "colourfulness", "saturation", "tint_rg",
         "tint_yb", "sharpness", "border_variation", "file_bytes", "jpeg_quality");
     ImageStatisticsDetector.Outcome out = ImageStatisticsDetector.run(old, NAMES, options(1), 100);
-    assertEquals(List.of("width", "height", "aspect"), out.section().get("statistics"));
+    assertEquals(List.of("width", "height", "aspect"), out.section().statistics());
     assertTrue(out.summary().contains("not in the analysis"), out.summary());
     assertTrue(out.findings().isEmpty());
     ImageStatisticsDetector.Outcome none = ImageStatisticsDetector.run(old.drop("width", "height"), NAMES,
         options(1), 100);
     assertTrue(none.summary().startsWith("skipped"), none.summary());
+    SectionGolden.assertMatches("audit-statistics-skipped.json", SectionGolden.of(none.section(), none.findings()));
     assertEquals(0L, none.suspects().count());
   }
 
@@ -311,6 +312,7 @@ class ImageStatisticsDetectorTest {
         .build();
     ShortcutDetector.Result result = new ImageStatisticsDetector().detect(ctx);
     assertEquals(1, result.findings().size());
+    SectionGolden.assertMatches("audit-statistics.json", SectionGolden.of(result));
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("audit: statistics: "), console.toString());
     Dataset<Row> auc = SharedSpark.get().read().parquet(dir.resolve(ImageStatisticsDetector.AUC_TABLE).toString());
     assertEquals(4 * 13 * 3, auc.count(), "classes × statistics × three comparisons");

@@ -151,14 +151,14 @@ class PatchDetectorTest {
     assertEquals(20, watermark.suspectCount());
     assertTrue(watermark.suspects().stream().allMatch(id -> id.startsWith("fooled0/")), watermark.suspects()::toString);
     assertTrue(watermark.lo() > 0.25 && watermark.score() > watermark.lo() && watermark.hi() >= watermark.score());
+    SectionGolden.assertMatches("audit-patch.json", SectionGolden.of(out.section(), out.findings()));
 
     // The evidence: three images, each with its PNG and the 8-px window's box in image fractions.
-    @SuppressWarnings("unchecked")
-    List<Map<String, Object>> shown = (List<Map<String, Object>>) marker.evidence().get("images");
+    List<PatchDetector.Image> shown = ((PatchDetector.Evidence) marker.evidence()).images();
     assertEquals(3, shown.size());
-    for (Map<String, Object> i : shown) {
-      assertNotNull(i.get("png"));
-      assertTrue(Arrays.equals(new float[] {0.75f, 0.75f, 1f, 1f}, (float[]) i.get("box")), i::toString);
+    for (PatchDetector.Image i : shown) {
+      assertNotNull(i.png());
+      assertTrue(Arrays.equals(new float[] {0.75f, 0.75f, 1f, 1f}, i.box()), i::toString);
     }
 
     Row circle = classRow(out.classRows(), 2);
@@ -258,7 +258,8 @@ class PatchDetectorTest {
     Dataset<Row> rows = rows(1).drop(PatchDetector.GRID_COLUMN);
     PatchDetector.Outcome out = PatchDetector.run(rows, NAMES, options(1), 100, SIDE, SIDE);
     assertTrue(out.findings().isEmpty());
-    assertTrue(((String) out.section().get("note")).contains("analyze.methods"));
+    SectionGolden.assertMatches("audit-patch-note.json", SectionGolden.of(out.section(), out.findings()));
+    assertTrue(out.section().note().contains("analyze.methods"));
   }
 
   static PatchDetector.Options load(String... sets) {

@@ -17,6 +17,7 @@ import org.apache.spark.sql.types.StructType;
 import org.convlens.attribution.MapEncoding;
 import org.convlens.testing.SharedSpark;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shortcut finder on made-up saliency maps with a known answer: class 0 looks at the
@@ -68,8 +69,8 @@ class ShortcutFinderTest {
         .with(AuditSettings.DETECTORS, java.util.Map.of());
   }
 
-  @Test
-  void findsTheConsistentShortcutItsSuspectsAndNotTheOutliers() {
+  /** The planted rows: class 0's corner shortcut, its three suspects, class 3's two outliers. */
+  static Dataset<Row> planted() {
     Random r = new Random(7);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
@@ -84,10 +85,15 @@ class ShortcutFinderTest {
       rows.add(row("d" + i, 3, 3, i < 2 ? extreme : diffuse(r)));
     }
     rows.add(row("unlabelled", -1, 0, spot(r, 6, 6)));
-    Dataset<Row> data = SharedSpark.get().createDataFrame(rows, SCHEMA)
+    return SharedSpark.get().createDataFrame(rows, SCHEMA)
         .withColumn(AuditRows.TRUE_CLASS, org.apache.spark.sql.functions.when(
             org.apache.spark.sql.functions.col(AuditRows.TRUE_CLASS).geq(0),
             org.apache.spark.sql.functions.col(AuditRows.TRUE_CLASS)));
+  }
+
+  @Test
+  void findsTheConsistentShortcutItsSuspectsAndNotTheOutliers() {
+    Dataset<Row> data = planted();
     AuditSettings s = settings();
     List<ClassAttention.Mean> means = ClassAttention.compute(data, List.of("saliency"), SIDE, SIDE, SIDE);
     assertEquals(4 + 4 + 1, means.size(), "4 true classes, 4 predicted classes, all");
@@ -114,5 +120,36 @@ class ShortcutFinderTest {
     assertEquals(Set.of("b0", "b1", "b2"), suspects, "class-1 images predicted 0 looking at the corner; not the"
         + " class-2 ones predicted 0 looking everywhere, nor the unlabelled one");
     assertEquals(4, result.examples().count(), "audit.shortcut.examples per flagged class and method");
+  }
+
+  /**
+   * The region detector on the planted rows (each with a one-byte preview): its section and the
+   * finding's evidence, byte for byte as the golden file.
+   */
+  @Test
+  void theRegionDetectorWritesItsGoldenSection(@TempDir java.nio.file.Path dir) {
+    Dataset<Row> data = planted().withColumn(org.convlens.analyze.AnalysisSchema.INPUT_PNG,
+        org.apache.spark.sql.functions.lit(new byte[] {7}));
+    List<ClassAttention.Mean> means = ClassAttention.compute(data, List.of("saliency"), SIDE, SIDE, SIDE);
+    AuditRun.Tables tables = new AuditRun.Tables(SharedSpark.get(), new org.apache.hadoop.fs.Path(dir.toUri()),
+        "a1", "m1", new java.sql.Timestamp(0));
+    DetectorContext ctx = DetectorContext.builder()
+        .spark(SharedSpark.get())
+        .stage(null)
+        .analyze(null)
+        .audit(settings())
+        .inputs(null)
+        .rows(data)
+        .classNames(List.of("k0", "k1", "k2", "k3"))
+        .spec(null)
+        .model(StrategyDetectorTest.model())
+        .methods(List.of("saliency"))
+        .means(means)
+        .tables(tables)
+        .console(new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8))
+        .build();
+    ShortcutDetector.Result out = new RegionDetector().detect(ctx);
+    assertEquals(List.of(0), out.findings().stream().map(Finding::cls).toList());
+    SectionGolden.assertMatches("audit-region.json", SectionGolden.of(out));
   }
 }

@@ -239,7 +239,9 @@ class SliceDetectorTest {
     assertTrue(f.suspects().stream().allMatch(id -> id.startsWith("fooled")), f.suspects().toString());
     assertEquals(f.statement(), three.findings().get(0).statement(), "partitions change nothing");
     assertEquals(f.suspects(), three.findings().get(0).suspects());
-    assertEquals(List.of("brightness"), one.section().get("statistics"));
+    SectionGolden.assertMatches("audit-slices.json", SectionGolden.of(one));
+    SectionGolden.assertMatches("audit-slices.json", SectionGolden.of(three));
+    assertEquals(List.of("brightness"), ((SliceDetector.Section) one.section()).measured().statistics());
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("audit: slices: embeddings of 441 images"),
         console.toString(StandardCharsets.UTF_8));
     Dataset<Row> slices = SharedSpark.get().read().parquet(dir.resolve("one").resolve("slices").toString());
@@ -258,6 +260,7 @@ class SliceDetectorTest {
         dir, console));
     assertTrue(r.findings().isEmpty());
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("skipped"));
+    SectionGolden.assertMatches("audit-slices-skipped.json", SectionGolden.of(r));
   }
 
   @Test

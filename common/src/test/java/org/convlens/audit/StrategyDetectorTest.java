@@ -243,7 +243,10 @@ class StrategyDetectorTest {
     assertTrue(f.lo() >= 1.5 && f.lo() <= f.score() && f.score() <= f.hi());
     assertEquals(f.statement(), four.findings().get(0).statement(), "partitions change nothing");
     assertEquals(f.suspects(), four.findings().get(0).suspects());
-    assertEquals("gradcam", one.section().get("method"), "gradcam before saliency");
+    SectionGolden.assertMatches("audit-strategies.json", SectionGolden.of(one));
+    SectionGolden.assertMatches("audit-strategies.json", SectionGolden.of(four));
+    StrategyDetector.Section section = (StrategyDetector.Section) one.section();
+    assertEquals("gradcam", section.method(), "gradcam before saliency");
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("audit: strategies: gradcam maps of 600 images"),
         console.toString(StandardCharsets.UTF_8));
 
@@ -256,8 +259,7 @@ class StrategyDetectorTest {
     assertEquals(f.suspectCount(), images.filter("suspect").count());
     assertNotNull(images.filter("suspect").first().getAs("input_png"));
     assertNull(images.filter("not example and not suspect").first().getAs("input_png"));
-    List<?> suspects = (List<?>) one.section().get("suspects");
-    assertEquals(f.suspectCount(), suspects.size());
+    assertEquals(f.suspectCount(), section.suspects().size());
   }
 
   @Test
@@ -267,9 +269,16 @@ class StrategyDetectorTest {
     Dataset<Row> data = rows(planted(4, c -> true)).withColumnRenamed("gradcam", "saliency");
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     ShortcutDetector.Result r = new StrategyDetector().detect(context(config, data, dir, console));
-    assertEquals(CLASSES * 30, r.section().get("images"));
-    assertEquals("saliency", r.section().get("method"));
+    StrategyDetector.Section section = (StrategyDetector.Section) r.section();
+    assertEquals(CLASSES * 30, section.images());
+    assertEquals("saliency", section.method());
     assertTrue(r.findings().isEmpty());
+    DetectorContext c = context(ConfigLoader.load(null, Map.of(), List.of()), data, dir.resolve("none"), console);
+    DetectorContext noMaps = DetectorContext.builder().spark(c.spark()).stage(c.stage()).analyze(c.analyze())
+        .audit(c.audit()).inputs(c.inputs()).rows(c.rows()).classNames(c.classNames()).spec(null).model(c.model())
+        .methods(List.of()).means(List.of()).tables(c.tables()).console(c.console()).build();
+    ShortcutDetector.Result none = new StrategyDetector().detect(noMaps);
+    SectionGolden.assertMatches("audit-strategies-skipped.json", SectionGolden.of(none));
   }
 
   @Test
