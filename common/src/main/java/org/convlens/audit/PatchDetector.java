@@ -251,7 +251,7 @@ public final class PatchDetector implements ShortcutDetector {
 
   /**
    * The patch detector's part of {@code audit.json}: its settings, then what it measured; without
-   * occlusion grids only the settings and a {@code note} (the keys after {@code seed} absent).
+   * perturbation grids only the settings and a {@code note} (the keys after {@code seed} absent).
    *
    * @param maxWindowPx the largest window in input pixels ({@code max-window} × the shorter side)
    * @param images the images of the grids' classes measured
@@ -265,7 +265,7 @@ public final class PatchDetector implements ShortcutDetector {
       @JsonInclude(JsonInclude.Include.NON_NULL) Integer judged,
       @JsonInclude(JsonInclude.Include.NON_NULL) List<ClassEntry> classes,
       @JsonInclude(JsonInclude.Include.NON_NULL) List<Flag> flagged) implements ShortcutDetector.Section {
-    /** The section of an analysis without occlusion grids: the settings and why. */
+    /** The section of an analysis without perturbation grids: the settings and why. */
     static Section withoutGrids(Options o, double maxWindowPx, String note) {
       return new Section(o.minDrop(), maxWindowPx, o.alpha(), o.minEffect(), o.minRate(), o.seed(), null, note, null,
           null, null);

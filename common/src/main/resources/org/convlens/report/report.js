@@ -566,7 +566,7 @@
 
   /**
    * audit.json's patch section (Java: PatchDetector.Section): the settings, then note alone without
-   * occlusion grids, or images, note (only when none measured), judged, classes and flagged.
+   * perturbation grids, or images, note (only when none measured), judged, classes and flagged.
    * @typedef {Object} PatchSection
    * @property {number} min_drop
    * @property {number} max_window_px
