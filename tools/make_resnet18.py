@@ -6,6 +6,7 @@ Run (PyTorch >= 1.13):  python3 tools/make_resnet18.py [OUT]
 OUT defaults to bench-models/ in the repository root (ignored by git). Writes:
   OUT/resnet18.pt     traced module; forward(x, delta) -> (logits, embedding, feature_map)
   OUT/resnet18.json   ConvLens model description (the sidecar of resnet18.pt)
+  OUT/resnet18.relu-backward.pt   the modified ReLU backward (tools/relu_backward.py)
 Seeded (torch.manual_seed(0)), so the weights are the same on every run with the same PyTorch
 build. The weights are untrained: the model is for timing, its predictions mean nothing.
 """
@@ -16,6 +17,7 @@ import sys
 import torch
 from torch import nn
 
+import relu_backward  # noqa: E402  (next to this script)
 from torch_layers import feature_map_shape, leaf_layers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -126,6 +128,10 @@ def main():
     check_trace(model, traced)
     artifact = os.path.join(out, "resnet18.pt")
     traced.save(artifact)
+    # The modified-backprop methods' sibling (guided backprop, deconvnet, Guided Grad-CAM), as
+    # tools/export_model.py writes it: forward(x, delta) already adds delta at layer4.
+    segmented, relus = relu_backward.segmented_module(model)
+    segmented.save(os.path.join(out, "resnet18" + relu_backward.SUFFIX))
 
     description = {
         "formatVersion": 1,
