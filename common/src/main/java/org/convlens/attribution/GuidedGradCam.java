@@ -1,9 +1,6 @@
 package org.convlens.attribution;
 
 import java.io.Serializable;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import org.convlens.config.Key;
 import org.convlens.config.SettingsSpec;
 import org.convlens.model.Classifier;
@@ -21,7 +18,7 @@ import org.convlens.model.ReluRule;
  * Stored as the input gradient is: the unsigned map (max over channels of |value|, in [0, 1]) and the signed
  * product of every channel. Off by default.
  */
-public final class GuidedGradCam extends ReluBackwardMap {
+public final class GuidedGradCam extends ReluBackwardMap implements OwnLayerMethod {
   public static final String NAME = "guided_gradcam";
   // Its key under analyze.*, declared here with its default and doc; conf/convlens.conf holds it
   // (ConfFileMatchesDeclaredKeysTest).
@@ -61,29 +58,30 @@ public final class GuidedGradCam extends ReluBackwardMap {
     return ReluRule.GUIDED;
   }
 
-  /** Its layer: the layer map's activation and ordinary gradient come from the shared backward. */
+  @Override
+  public Key<String> layerKey() {
+    return LAYER;
+  }
+
+  @Override
+  public String configuredLayer(AttributionSettings settings) {
+    return settings.of(SPEC).layer();
+  }
+
+  /**
+   * Its layer (the layer map's activation and ordinary gradient come from the shared backward):
+   * its own key's, not the base class's.
+   */
   @Override
   public String gradientLayer(AttributionSettings settings, Classifier model) {
-    String layer = settings.of(SPEC).layer();
-    return layer.isEmpty() ? model.defaultGradientLayer() : layer;
+    return OwnLayerMethod.super.gradientLayer(settings, model);
   }
 
+  /** Its layer, then what the modified backward needs. */
   @Override
   public void check(Classifier model, AttributionSettings settings) {
-    ChannelWeightedLayerMap.requireLayer(model, gradientLayer(settings, model), LAYER.path(), NAME);
+    OwnLayerMethod.super.check(model, settings);
     super.check(model, settings);
-  }
-
-  @Override
-  public Map<String, Object> recorded(AttributionSettings settings, Classifier model) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put(NAME + "_layer", gradientLayer(settings, model));
-    return out;
-  }
-
-  @Override
-  public String consoleNote(AttributionSettings settings, Classifier model) {
-    return ", " + title() + " layer " + gradientLayer(settings, model);
   }
 
   @Override

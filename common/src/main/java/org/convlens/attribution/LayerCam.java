@@ -1,12 +1,9 @@
 package org.convlens.attribution;
 
 import java.io.Serializable;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.convlens.config.Key;
 import org.convlens.config.SettingsSpec;
-import org.convlens.model.Classifier;
 
 /**
  * LayerCAM (Jiang et al., 2021, "LayerCAM: Exploring Hierarchical Class Activation Maps for
@@ -24,7 +21,7 @@ import org.convlens.model.Classifier;
  * The paper's point is that the element-wise weights stay meaningful on shallower, finer layers:
  * set this key to one (another layer costs one more forward+backward per batch). Off by default.
  */
-public final class LayerCam extends ChannelWeightedLayerMap {
+public final class LayerCam extends ChannelWeightedLayerMap implements OwnLayerMethod {
   public static final String NAME = "layercam";
   // Its key under analyze.*, declared here with its default and doc; AttributionSettings holds
   // its Settings through the registry and conf/convlens.conf holds the same key
@@ -96,27 +93,13 @@ public final class LayerCam extends ChannelWeightedLayerMap {
     return map;
   }
 
-  /** The layer it ran on, as resolved for the model. */
   @Override
-  public Map<String, Object> recorded(AttributionSettings settings, Classifier model) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put(NAME + "_layer", gradientLayer(settings, model));
-    return out;
+  public Key<String> layerKey() {
+    return LAYER;
   }
 
   @Override
-  public String consoleNote(AttributionSettings settings, Classifier model) {
-    return ", " + title() + " layer " + gradientLayer(settings, model);
-  }
-
-  @Override
-  public String gradientLayer(AttributionSettings settings, Classifier model) {
-    String layer = settings.of(SPEC).layer();
-    return layer.isEmpty() ? model.defaultGradientLayer() : layer;
-  }
-
-  @Override
-  public void check(Classifier model, AttributionSettings settings) {
-    requireLayer(model, gradientLayer(settings, model), LAYER.path(), NAME);
+  public String configuredLayer(AttributionSettings settings) {
+    return settings.of(SPEC).layer();
   }
 }
