@@ -167,6 +167,15 @@ public final class AttributionBatch {
   }
 
   /**
+   * Logits of copies of image {@code image} with one rectangle replaced each ({@link
+   * InferenceSession#patchedLogits}), incrementally where {@code incremental} and the model allow.
+   */
+  public float[][] patchedLogits(int image, List<InferenceSession.Patch> patches, int perEval, boolean incremental) {
+    return session.patchedLogits(images[image], description().input().height(), description().input().width(),
+        patches, perEval, incremental);
+  }
+
+  /**
    * A map as stored: area-downsampled to {@code analyze.maps.max-side} when larger, then encoded
    * ({@link MapEncoding}).
    */

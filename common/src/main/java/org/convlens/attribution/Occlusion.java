@@ -16,6 +16,7 @@ import org.convlens.config.InvalidConfigException;
 import org.convlens.config.Key;
 import org.convlens.config.SettingsSpec;
 import org.convlens.model.Classifier;
+import org.convlens.model.InferenceSession;
 import org.convlens.model.ModelDescription;
 import org.convlens.model.TopK;
 import org.convlens.model.Softmax;
@@ -53,8 +54,10 @@ public final class Occlusion implements PerturbationGridMethod {
   public static final Key<Integer> PERTURBATIONS_PER_EVAL = Key.integer(AttributionSettings.P + "occlusion.perturbations-per-eval", 0,
       "occluded copies per forward pass (Captum's perturbations_per_eval); 0 = auto")
       .allow(p -> p >= 0 && p <= 4096, "0 (auto) or integers from 1 to 4096");
+  public static final Key<Boolean> INCREMENTAL = Key.bool(AttributionSettings.P + "occlusion.incremental", true,
+      "recompute only what each window reaches, stage by stage (exact; models with stages, else full re-inference)");
   public static final SettingsSpec<Settings> SPEC = SettingsSpec.of(Settings.class, WINDOWS, STRIDES, BASELINE,
-      PERTURBATIONS_PER_EVAL);
+      PERTURBATIONS_PER_EVAL, INCREMENTAL);
   /** The audit's key: cascade steps at which occlusion is re-run (see {@link #cascadeSteps()}). */
   public static final Key<Integer> CASCADE_STEPS = Key.integer("audit.quality.occlusion-steps", 4,
       "cascade steps at which occlusion is re-run (0 = every step)").within(0, 10_000);
@@ -71,9 +74,13 @@ public final class Occlusion implements PerturbationGridMethod {
    * @param perturbationsPerEval occluded copies per forward pass (Captum's {@code
    *     perturbations_per_eval}); bounds the memory of occlusion; 0 = auto (see {@link
    *     #perturbationsPerEval(int)})
+   * @param incremental whether each occluded copy recomputes only the part of every stage its
+   *     window reaches (Krypton's incremental inference; same logits within float rounding), on
+   *     models that support it ({@link Classifier#incrementalPatches()}); others, and false,
+   *     run every copy as a full forward
    */
-  public record Settings(List<Integer> windows, List<Integer> strides, Baseline baseline, int perturbationsPerEval)
-      implements Serializable {
+  public record Settings(List<Integer> windows, List<Integer> strides, Baseline baseline, int perturbationsPerEval,
+      boolean incremental) implements Serializable {
     public Settings {
       windows = List.copyOf(windows);
       strides = List.copyOf(strides);
@@ -102,7 +109,7 @@ public final class Occlusion implements PerturbationGridMethod {
 
     /** These settings with other windows and strides. */
     public Settings withGrids(List<Integer> windows, List<Integer> strides) {
-      return new Settings(windows, strides, baseline, perturbationsPerEval);
+      return new Settings(windows, strides, baseline, perturbationsPerEval, incremental);
     }
   }
 
@@ -321,6 +328,7 @@ public final class Occlusion implements PerturbationGridMethod {
     out.put(NAME, grids);
     out.put(BASELINE_ENTRY, own.baseline().code());
     out.put("perturbations_per_eval", own.perturbationsPerEval());
+    out.put(NAME + "_incremental", incremental(own, model));
     return out;
   }
 
@@ -376,15 +384,9 @@ public final class Occlusion implements PerturbationGridMethod {
     int windows = s.windows().size();
     int[] rows = new int[windows];
     int[] cols = new int[windows];
-    List<Job> jobs = new ArrayList<>();
-    for (int i = 0; i < batch.size(); i++) {
-      for (int k = 0; k < windows; k++) {
-        rows[k] = positions(h, s.windows().get(k), s.stride(k));
-        cols[k] = positions(w, s.windows().get(k), s.stride(k));
-        for (int p = 0; p < rows[k] * cols[k]; p++) {
-          jobs.add(new Job(i, k, p));
-        }
-      }
+    for (int k = 0; k < windows; k++) {
+      rows[k] = positions(h, s.windows().get(k), s.stride(k));
+      cols[k] = positions(w, s.windows().get(k), s.stride(k));
     }
     float[][][] prob = new float[batch.size()][windows][];
     int[][][] argmax = new int[batch.size()][windows][];
@@ -397,6 +399,78 @@ public final class Occlusion implements PerturbationGridMethod {
     float[][] baselines = new float[batch.size()][];
     for (int i = 0; i < batch.size(); i++) {
       baselines[i] = baseline(s.baseline(), d, batch.images()[i]);
+    }
+    int per = s.perturbationsPerEval(c * h * w);
+    if (incremental(s, batch.model())) {
+      // One image and window at a time: the copies of one image share its unoccluded activations.
+      for (int i = 0; i < batch.size(); i++) {
+        for (int k = 0; k < windows; k++) {
+          List<InferenceSession.Patch> patches = new ArrayList<>();
+          int window = s.windows().get(k);
+          for (int p = 0; p < rows[k] * cols[k]; p++) {
+            int top = (p / cols[k]) * s.stride(k);
+            int left = (p % cols[k]) * s.stride(k);
+            patches.add(patch(c, top, left, Math.min(window, h - top), Math.min(window, w - left), baselines[i]));
+          }
+          float[][] logits = batch.patchedLogits(i, patches, per, true);
+          for (int p = 0; p < logits.length; p++) {
+            float[] pr = Softmax.softmax(logits[p]);
+            prob[i][k][p] = pr[batch.target(i)];
+            argmax[i][k][p] = TopK.argmax(pr);
+          }
+        }
+      }
+    } else {
+      fullReinference(batch, s, rows, cols, baselines, prob, argmax);
+    }
+    Object[][] out = new Object[batch.size()][];
+    for (int i = 0; i < batch.size(); i++) {
+      float p0 = batch.probabilities(i)[batch.target(i)];
+      Row[] grids = new Row[windows];
+      for (int k = 0; k < windows; k++) {
+        float[] drop = new float[prob[i][k].length];
+        for (int p = 0; p < drop.length; p++) {
+          drop[p] = p0 - prob[i][k][p];
+        }
+        grids[k] = RowFactory.create(s.windows().get(k), s.stride(k), rows[k], cols[k],
+            prob[i][k], drop, argmax[i][k]);
+      }
+      out[i] = new Object[] {grids};
+    }
+    return out;
+  }
+
+  /** Whether these settings run incrementally on {@code model} (null: as configured). */
+  static boolean incremental(Settings s, Classifier model) {
+    return s.incremental() && (model == null || model.incrementalPatches());
+  }
+
+  /** A window of {@code height}×{@code width} at (top, left) set to the baseline of each channel. */
+  private static InferenceSession.Patch patch(int c, int top, int left, int height, int width, float[] baseline) {
+    float[] values = new float[c * height * width];
+    for (int ch = 0; ch < c; ch++) {
+      java.util.Arrays.fill(values, ch * height * width, (ch + 1) * height * width, baseline[ch]);
+    }
+    return new InferenceSession.Patch(top, left, height, width, values);
+  }
+
+  /**
+   * Every occluded copy as a full forward, the copies of all images and windows of the batch
+   * packed {@code perturbations-per-eval} at a time.
+   */
+  private static void fullReinference(AttributionBatch batch, Settings s, int[] rows, int[] cols, float[][] baselines,
+      float[][][] prob, int[][][] argmax) {
+    ModelDescription d = batch.description();
+    int c = d.input().channels();
+    int h = d.input().height();
+    int w = d.input().width();
+    List<Job> jobs = new ArrayList<>();
+    for (int i = 0; i < batch.size(); i++) {
+      for (int k = 0; k < s.windows().size(); k++) {
+        for (int p = 0; p < rows[k] * cols[k]; p++) {
+          jobs.add(new Job(i, k, p));
+        }
+      }
     }
     int per = s.perturbationsPerEval(c * h * w);
     for (int start = 0; start < jobs.size(); start += per) {
@@ -418,21 +492,6 @@ public final class Occlusion implements PerturbationGridMethod {
         argmax[job.image()][job.window()][job.position()] = TopK.argmax(p);
       }
     }
-    Object[][] out = new Object[batch.size()][];
-    for (int i = 0; i < batch.size(); i++) {
-      float p0 = batch.probabilities(i)[batch.target(i)];
-      Row[] grids = new Row[windows];
-      for (int k = 0; k < windows; k++) {
-        float[] drop = new float[prob[i][k].length];
-        for (int p = 0; p < drop.length; p++) {
-          drop[p] = p0 - prob[i][k][p];
-        }
-        grids[k] = RowFactory.create(s.windows().get(k), s.stride(k), rows[k], cols[k],
-            prob[i][k], drop, argmax[i][k]);
-      }
-      out[i] = new Object[] {grids};
-    }
-    return out;
   }
 
   /** A copy of {@code x} (C×H×W) with the window at (top, left), clipped to the image, set to the baseline. */

@@ -128,6 +128,12 @@ public abstract sealed class BlockClassifier implements Classifier
   abstract NDList reluBackward(ParameterStore parameters,
       NDArray x, NDArray delta, NDArray gradLogits, String layer, ReluRule rule);
 
+  @Override
+  public boolean incrementalPatches() {
+    ModelDescription.Input in = description.input();
+    return block() instanceof StagedModel staged && IncrementalForward.supports(staged, in.height(), in.width());
+  }
+
   /** Forward parameters that select {@code layer} (null: the default). */
   abstract PairList<String, Object> tapParams(String layer);
 

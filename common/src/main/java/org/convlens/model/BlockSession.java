@@ -83,6 +83,21 @@ final class BlockSession implements InferenceSession {
   }
 
   @Override
+  public float[][] patchedLogits(float[] image, int height, int width, java.util.List<Patch> patches, int perEval,
+      boolean incremental) {
+    if (!incremental || !classifier.incrementalPatches() || height != this.height || width != this.width) {
+      return InferenceSession.super.patchedLogits(image, height, width, patches, perEval, false);
+    }
+    StagedModel staged = (StagedModel) classifier.block();
+    return guarded(() -> withoutGrad(() -> {
+      try (NDManager batch = manager.newSubManager()) {
+        return IncrementalForward.logits(staged, parameterStore, batch, image, channels, height, width, patches,
+            perEval);
+      }
+    }));
+  }
+
+  @Override
   public ObjectiveGradients objective(float[][] images, Objective objective) {
     String layer = null;
     if (objective.kind() == Objective.Kind.CHANNEL) {

@@ -28,6 +28,15 @@ public interface Classifier extends AutoCloseable {
    */
   String reluBackwardMissing();
 
+  /**
+   * Whether patched copies of an image can run incrementally on this model ({@link
+   * InferenceSession#patchedLogits}): its stages can run one at a time on part of their input
+   * ({@link StagedModel}). False by default: full re-inference.
+   */
+  default boolean incrementalPatches() {
+    return false;
+  }
+
   /** A session for the calling thread; close it when the task ends. Not thread-safe. */
   InferenceSession newSession();
 

@@ -1,5 +1,7 @@
 package org.convlens.model;
 
+import java.util.List;
+
 /** Batched inference for one thread (a DJL {@code Predictor}-like object). */
 public interface InferenceSession extends AutoCloseable {
   /**
@@ -49,8 +51,67 @@ public interface InferenceSession extends AutoCloseable {
    */
   ObjectiveGradients objective(float[][] images, Objective objective);
 
+  /**
+   * The logits of copies of one image, each with one rectangle replaced ({@link Patch}), {@code
+   * perEval} copies per forward. With {@code incremental} and a model that supports it ({@link
+   * Classifier#incrementalPatches()}), each copy recomputes only what its rectangle reaches
+   * ({@link IncrementalForward}); otherwise, and by default, every copy is a full forward.
+   *
+   * @param image the unchanged image, a flattened C×H×W array of the model's input size
+   * @param height H
+   * @param width W
+   */
+  default float[][] patchedLogits(float[] image, int height, int width, List<Patch> patches, int perEval,
+      boolean incremental) {
+    float[][] out = new float[patches.size()][];
+    int per = Math.max(1, perEval);
+    for (int start = 0; start < patches.size(); start += per) {
+      int n = Math.min(per, patches.size() - start);
+      float[][] copies = new float[n][];
+      for (int j = 0; j < n; j++) {
+        copies[j] = patches.get(start + j).applyTo(image, height, width);
+      }
+      System.arraycopy(forward(copies).logits(), 0, out, start, n);
+    }
+    return out;
+  }
+
   @Override
   void close();
+
+  /**
+   * A rectangle of an image replaced by new values.
+   *
+   * @param top first row
+   * @param left first column
+   * @param height rows (≥ 1)
+   * @param width columns (≥ 1)
+   * @param values the new values, C×height×width
+   */
+  record Patch(int top, int left, int height, int width, float[] values) {
+    public Patch {
+      if (top < 0 || left < 0 || height < 1 || width < 1 || values.length % (height * width) != 0) {
+        throw new IllegalArgumentException("patch at " + top + "," + left + " of " + height + "×" + width + " with "
+            + values.length + " values");
+      }
+    }
+
+    /** A copy of {@code image} (C×{@code h}×{@code w}) with this patch over it. */
+    public float[] applyTo(float[] image, int h, int w) {
+      int c = values.length / (height * width);
+      if (image.length != c * h * w || top + height > h || left + width > w) {
+        throw new IllegalArgumentException("a " + c + "-channel patch at " + top + "," + left + " of " + height + "×"
+            + width + " does not fit an image of " + image.length + " values as " + h + "×" + w);
+      }
+      float[] y = image.clone();
+      for (int ch = 0; ch < c; ch++) {
+        for (int r = 0; r < height; r++) {
+          System.arraycopy(values, (ch * height + r) * width, y, (ch * h + top + r) * w + left, width);
+        }
+      }
+      return y;
+    }
+  }
 
   /** Outputs of one batch, row i belonging to input i. */
   record Forward(float[][] logits, float[][] embeddings) {}

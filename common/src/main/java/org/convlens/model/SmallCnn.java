@@ -43,7 +43,7 @@ import java.util.Map;
  * tree itself stays flat ({@code features} holds the 20 blocks), because the parameter file
  * records it.
  */
-public final class SmallCnn extends AbstractBlock implements LayerTaps, LayerNames.Named {
+public final class SmallCnn extends AbstractBlock implements LayerTaps, LayerNames.Named, StagedModel {
   public static final String ARCHITECTURE = "convlens-small-cnn-v1";
   public static final int EMBEDDING_DIM = 128;
   private static final byte VERSION = 1;
@@ -177,6 +177,41 @@ public final class SmallCnn extends AbstractBlock implements LayerTaps, LayerNam
   private static void backward(NDArray output, NDArray signal) {
     ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) output,
         (ai.djl.pytorch.engine.PtNDArray) signal, false, false);
+  }
+
+  /**
+   * For incremental inference of patched copies ({@link IncrementalForward}): each conv–BN–ReLU triple is a stage (3×3, stride 1, padding 1),
+   * each max-pool one (2×2, stride 2); the global average pooling and the linear layer are the
+   * head.
+   */
+  @Override
+  public List<Stage> stages() {
+    List<Stage> stages = new java.util.ArrayList<>();
+    List<Block> pending = new java.util.ArrayList<>();
+    String first = null;
+    for (Block child : features.getChildren().values()) {
+      String name = names.get(child);
+      if (child instanceof Conv2d) {
+        first = name;
+        pending.clear();
+      }
+      if (name.contains(".pool")) {
+        stages.add(new Stage(name, 2, 2, 0, List.of(child)));
+        continue;
+      }
+      pending.add(child);
+      if (name.contains(".relu")) {
+        stages.add(new Stage(first, 3, 1, 1, pending));
+        pending.clear();
+      }
+    }
+    return stages;
+  }
+
+  @Override
+  public NDArray head(ParameterStore ps, NDArray featureMap) {
+    NDArray embedding = featureMap.mean(new int[] {3}).mean(new int[] {2});
+    return head.forward(ps, new NDList(embedding), false).singletonOrThrow();
   }
 
   @Override

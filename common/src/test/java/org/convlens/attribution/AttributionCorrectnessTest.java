@@ -169,15 +169,19 @@ class AttributionCorrectnessTest {
     }
   }
 
-  // 4. Batched occlusion = one perturbation per forward.
+  // 4. Batched occlusion = one perturbation per forward; incremental occlusion = full re-inference.
   @Test
   void batchedOcclusionEqualsOnePerturbationAtATime() throws Exception {
     try (Classifier model = TestModels.bundled(); InferenceSession session = model.newSession()) {
+      assertTrue(model.incrementalPatches());
       float[][] x = cifarImages(model, 3);
       String[] ids = {"a", "b", "c"};
       float[][] reference = null;
-      for (int per : new int[] {1, 7, 64, 1000}) {
-        AttributionSettings s = TestModels.settings(List.of("occlusion")).with(Occlusion.PERTURBATIONS_PER_EVAL, per);
+      for (int run = 0; run < 8; run++) {
+        int per = new int[] {1, 7, 64, 1000}[run % 4];
+        boolean incremental = run >= 4;
+        AttributionSettings s = TestModels.settings(List.of("occlusion")).with(Occlusion.PERTURBATIONS_PER_EVAL, per)
+            .with(Occlusion.INCREMENTAL, incremental);
         AttributionBatch batch = AttributionBatch.run(session, model, s, x, ids, (i, logits) -> argmax(logits));
         Object[][] out = new Occlusion().attribute(batch);
         float[][] probs = new float[x.length * 2][];
@@ -193,7 +197,8 @@ class AttributionCorrectnessTest {
         } else {
           for (int j = 0; j < probs.length; j++) {
             for (int p = 0; p < probs[j].length; p++) {
-              assertEquals(reference[j][p], probs[j][p], 1e-5f, "perturbations-per-eval " + per + " grid " + j + " at " + p);
+              assertEquals(reference[j][p], probs[j][p], 1e-5f, "perturbations-per-eval " + per
+                  + (incremental ? ", incremental" : "") + " grid " + j + " at " + p);
             }
           }
         }

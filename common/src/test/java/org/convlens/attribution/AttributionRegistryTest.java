@@ -83,6 +83,7 @@ class AttributionRegistryTest {
     expected.put("occlusion", List.of(Map.of("window", 4, "stride", 2), Map.of("window", 8, "stride", 4)));
     expected.put("occlusion_baseline", "grey");
     expected.put("perturbations_per_eval", 0);
+    expected.put("occlusion_incremental", true); // as configured: no model to ask
     assertEquals(expected, Attributions.recorded(s, null));
     assertEquals(List.of("gradcam_layer"), List.copyOf(
         Attributions.recorded(s.withMethods(List.of("gradcam")), null).keySet()), "only what runs is recorded");
