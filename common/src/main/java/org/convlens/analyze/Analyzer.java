@@ -360,6 +360,15 @@ public final class Analyzer {
         }
 
         @Override
+        public float[][] patchedLogits(float[] image, int height, int width, List<Patch> patches, int perEval,
+            boolean incremental) {
+          // Passed on, so the model's incremental path is kept; each copy counts as one forward.
+          float[][] logits = session.patchedLogits(image, height, width, patches, perEval, incremental);
+          add.accept(patches.size());
+          return logits;
+        }
+
+        @Override
         public void close() {
           session.close();
         }

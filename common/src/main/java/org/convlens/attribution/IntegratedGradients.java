@@ -19,11 +19,11 @@ import org.convlens.model.ModelDescription;
  * Integrated Gradients (Sundararajan, Taly & Yan, 2017, "Axiomatic Attribution for Deep
  * Networks"; Captum's {@code IntegratedGradients}): {@code (x − x') ⊙ ∫₀¹ ∂score/∂x (x' + α(x − x'))
  * dα}, with the score the target's logit, x the normalised input the model sees and x' the
- * baseline ({@code analyze.integrated-gradients.baseline}: black, as the paper's images; the
+ * baseline ({@code analyze.integrated_gradients.baseline}: black, as the paper's images; the
  * dataset mean, which is Captum's default baseline of zeros on normalised inputs; or a Gaussian
  * blur of the image, Sturmfels et al. 2020).
  *
- * <p>The integral is Captum's quadrature ({@code analyze.integrated-gradients.quadrature}, default
+ * <p>The integral is Captum's quadrature ({@code analyze.integrated_gradients.quadrature}, default
  * {@code gausslegendre} with {@code steps} = 50 as Captum's {@code attribute}): the Gauss–Legendre
  * nodes t and weights v of {@code numpy.polynomial.legendre.leggauss(steps)} mapped to [0, 1] as
  * α = (1 + t)/2 and step = v/2; the Riemann rules place α as Captum's {@code np.linspace}. The
@@ -42,7 +42,7 @@ public final class IntegratedGradients implements AttributionMethod {
   public static final String NAME = "integrated_gradients";
   /** The completeness-error column. */
   public static final String DELTA = NAME + "_delta";
-  private static final String S = AttributionSettings.P + "integrated-gradients.";
+  private static final String S = AttributionSettings.P + NAME + ".";
   // Its keys under analyze.*, declared here with their defaults, ranges and docs; AttributionSettings
   // holds its Settings through the registry and conf/convlens.conf holds the same keys
   // (ConfFileMatchesDeclaredKeysTest).
@@ -66,7 +66,7 @@ public final class IntegratedGradients implements AttributionMethod {
   public static final int AUTO_VALUES_PER_PASS = 1 << 20;
 
   /**
-   * {@code analyze.integrated-gradients.*}.
+   * {@code analyze.integrated_gradients.*}.
    *
    * @param steps points on the path (Captum's {@code n_steps})
    * @param baseline the baseline image x'

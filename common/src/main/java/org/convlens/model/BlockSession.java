@@ -86,7 +86,7 @@ final class BlockSession implements InferenceSession {
   public float[][] patchedLogits(float[] image, int height, int width, java.util.List<Patch> patches, int perEval,
       boolean incremental) {
     if (!incremental || !classifier.incrementalPatches() || height != this.height || width != this.width) {
-      return InferenceSession.super.patchedLogits(image, height, width, patches, perEval, false);
+      return InferenceSession.byForward(this, image, height, width, patches, perEval);
     }
     StagedModel staged = (StagedModel) classifier.block();
     return guarded(() -> withoutGrad(() -> {

@@ -55,14 +55,20 @@ public interface InferenceSession extends AutoCloseable {
    * The logits of copies of one image, each with one rectangle replaced ({@link Patch}), {@code
    * perEval} copies per forward. With {@code incremental} and a model that supports it ({@link
    * Classifier#incrementalPatches()}), each copy recomputes only what its rectangle reaches
-   * ({@link IncrementalForward}); otherwise, and by default, every copy is a full forward.
+   * ({@link IncrementalForward}); otherwise every copy is a full forward ({@link #byForward}).
+   * Not a default method: a session that wraps another must pass this on, or the wrapped
+   * session's incremental path would be silently lost.
    *
    * @param image the unchanged image, a flattened C×H×W array of the model's input size
    * @param height H
    * @param width W
    */
-  default float[][] patchedLogits(float[] image, int height, int width, List<Patch> patches, int perEval,
-      boolean incremental) {
+  float[][] patchedLogits(float[] image, int height, int width, List<Patch> patches, int perEval,
+      boolean incremental);
+
+  /** {@link #patchedLogits} by full re-inference: each copy made and run through {@code session}'s forward. */
+  static float[][] byForward(InferenceSession session, float[] image, int height, int width, List<Patch> patches,
+      int perEval) {
     float[][] out = new float[patches.size()][];
     int per = Math.max(1, perEval);
     for (int start = 0; start < patches.size(); start += per) {
@@ -71,7 +77,7 @@ public interface InferenceSession extends AutoCloseable {
       for (int j = 0; j < n; j++) {
         copies[j] = patches.get(start + j).applyTo(image, height, width);
       }
-      System.arraycopy(forward(copies).logits(), 0, out, start, n);
+      System.arraycopy(session.forward(copies).logits(), 0, out, start, n);
     }
     return out;
   }

@@ -88,6 +88,12 @@ class AnalyzerGuardTest {
         }
 
         @Override
+        public float[][] patchedLogits(float[] image, int height, int width, java.util.List<Patch> patches,
+            int perEval, boolean incremental) {
+          return InferenceSession.byForward(this, image, height, width, patches, perEval);
+        }
+
+        @Override
         public void close() {
           session.close();
         }

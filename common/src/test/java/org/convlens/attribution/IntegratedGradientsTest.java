@@ -152,16 +152,16 @@ class IntegratedGradientsTest {
 
   @Test
   void badSettingsNameTheirKey() {
-    assertKey("analyze.integrated-gradients.steps", "analyze.integrated-gradients.steps=0");
-    assertKey("analyze.integrated-gradients.steps", "analyze.integrated-gradients.steps=1",
-        "analyze.integrated-gradients.quadrature=riemann_trapezoid");
-    assertKey("analyze.integrated-gradients.baseline", "analyze.integrated-gradients.baseline=white");
-    assertKey("analyze.integrated-gradients.quadrature", "analyze.integrated-gradients.quadrature=simpson");
-    assertKey("analyze.integrated-gradients.blur-sigma", "analyze.integrated-gradients.blur-sigma=0");
-    assertKey("analyze.integrated-gradients.internal-batch-size",
-        "analyze.integrated-gradients.internal-batch-size=-1");
+    assertKey("analyze.integrated_gradients.steps", "analyze.integrated_gradients.steps=0");
+    assertKey("analyze.integrated_gradients.steps", "analyze.integrated_gradients.steps=1",
+        "analyze.integrated_gradients.quadrature=riemann_trapezoid");
+    assertKey("analyze.integrated_gradients.baseline", "analyze.integrated_gradients.baseline=white");
+    assertKey("analyze.integrated_gradients.quadrature", "analyze.integrated_gradients.quadrature=simpson");
+    assertKey("analyze.integrated_gradients.blur-sigma", "analyze.integrated_gradients.blur-sigma=0");
+    assertKey("analyze.integrated_gradients.internal-batch-size",
+        "analyze.integrated_gradients.internal-batch-size=-1");
     // One step is Captum's minimum for Gauss–Legendre: the midpoint rule.
-    assertEquals(1, ConfigLoader.load(null, Map.of(), List.of("analyze.integrated-gradients.steps=1"))
+    assertEquals(1, ConfigLoader.load(null, Map.of(), List.of("analyze.integrated_gradients.steps=1"))
         .analyze().attribution().of(IntegratedGradients.SPEC).steps());
   }
 
