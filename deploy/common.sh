@@ -59,11 +59,12 @@ DJL_OFFLINE="${DJL_OFFLINE:-true}"
 DJL_CACHE_DIR="${DJL_CACHE_DIR:-/tmp/convlens-djl-$(id -un)}"
 # The log4j2 configuration on this machine; shipped to the cluster with --files.
 LOG4J_FILE="${LOG4J_FILE:-$CONVLENS_HOME/conf/log4j2.properties}"
-# glibc allocator settings: 1 = keep freed native memory instead of returning it to the OS
-# (MALLOC_MMAP_THRESHOLD_=32 MiB, MALLOC_TRIM_THRESHOLD_=16 GiB). Gave +15-20% on forwards in
-# PyTorch on the build machine; not yet measured with DJL. The executor then holds its peak
-# native memory for its lifetime: size EXECUTOR_MEMORY_OVERHEAD for that peak.
-MALLOC_TUNING="${MALLOC_TUNING:-0}"
+# glibc allocator settings: 1 (default) = keep freed native memory instead of returning it to the
+# OS (MALLOC_MMAP_THRESHOLD_=32 MiB, MALLOC_TRIM_THRESHOLD_=16 GiB), as the convlens launcher does
+# locally. Made the analyze job's occlusion 7-24% faster with DJL on a 2-core machine
+# (docs/benchmarks.md, 2026-12-06), +15-20% on forwards in PyTorch. The executor then holds its
+# peak native memory for its lifetime: size EXECUTOR_MEMORY_OVERHEAD for that peak; 0 turns it off.
+MALLOC_TUNING="${MALLOC_TUNING:-1}"
 # glibc malloc arenas per process (empty = glibc default, 8 x cores). A small value (2-4) limits
 # RSS growth with many threads; not measured for ConvLens.
 MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-}"
