@@ -179,9 +179,11 @@ public final class Benchmark {
     row("raw forward+backward (input + " + layer + " gradients)", fb, "img/s", "");
     double fbLocked = rawGradients(model, rawImages, batch, layer, true);
     row("  same, one backward at a time (a GradientCollector-style lock)", fbLocked, "img/s",
-        String.format(Locale.ROOT, "concurrent backward is %.2f× faster", fb / fbLocked));
+        threads == 1 ? "one task thread: nothing runs concurrently, so the lock has nothing to hold back"
+            : Speedup.words("concurrent backward", fb / fbLocked, "one at a time"));
     double one = rawGradientsOneThread(model, rawImages / threads, batch, layer);
-    row("  same, one thread", one, "img/s", String.format(Locale.ROOT, "%d threads give %.2f×", threads, fb / one));
+    row("  same, one thread", one, "img/s", threads == 1 ? "the rows above ran on one thread too"
+        : Speedup.words(threads + " threads", fb / one, "one"));
 
     AttributionSettings salCam = settings.withMethods(List.of("saliency", "gradcam"));
     double attributed = rawAttribution(model, rawImages, batch, salCam);
@@ -255,7 +257,7 @@ public final class Benchmark {
       row("occlusion " + grid + ", full re-inference", f, "s/image",
           String.format(Locale.ROOT, "%d images on %d threads", images, threads));
       row("occlusion " + grid + ", incremental exact", inc, "s/image",
-          String.format(Locale.ROOT, "%.2f× faster than full re-inference", f / inc));
+          Speedup.words("incremental", f / inc, "full re-inference"));
     }
   }
 

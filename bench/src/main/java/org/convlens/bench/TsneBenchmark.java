@@ -61,7 +61,8 @@ public final class TsneBenchmark {
       row(smilePoints, "Smile exact t-SNE (reference)", smileSeconds, smileTw, "");
       Result ours = ours(x);
       row(smilePoints, "ConvLens Barnes-Hut t-SNE", ours.seconds, ours.tw,
-          String.format(Locale.ROOT, "%.1f× faster than Smile; trustworthiness %+.4f", smileSeconds / ours.seconds, ours.tw - smileTw));
+          String.format(Locale.ROOT, "%s; trustworthiness %+.4f", Speedup.words("ConvLens", smileSeconds / ours.seconds,
+              "Smile"), ours.tw - smileTw));
     }
     for (int n : sizes) {
       double[][] x = pca50(mixture(n));
@@ -71,7 +72,8 @@ public final class TsneBenchmark {
       Result sk = sklearn(x, ours.tw);
       if (sk != null) {
         row(n, "scikit-learn Barnes-Hut t-SNE (same PCA-50 input)", sk.seconds, sk.tw,
-            String.format(Locale.ROOT, "ConvLens is %.1f× faster; trustworthiness %+.4f vs scikit-learn", sk.seconds / ours.seconds, ours.tw - sk.tw));
+            String.format(Locale.ROOT, "%s; trustworthiness %+.4f vs scikit-learn",
+                Speedup.words("ConvLens", sk.seconds / ours.seconds, "scikit-learn"), ours.tw - sk.tw));
       }
     }
   }
