@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * run.json as a {@link RunRecord}: the record writes, byte for byte, the file the earlier
  * {@code Map<String,Object>} code wrote. The golden file is the run.json of a real analyze run of
- * that code ({@code ./convlens analyze --input sample-data/imagenet/val}, default settings).
+ * that code ({@code ./convlens analyze --input sample-data/imagenet/val}, default settings), with
+ * the one entry added since ({@code occlusion_incremental}, after {@code perturbations_per_eval}).
  */
 class RunRecordTest {
   static String golden(String name) throws IOException {
@@ -82,7 +83,8 @@ class RunRecordTest {
     assertEquals(3, read.schemaVersion());
     assertEquals(57.34, read.seconds());
     assertEquals("grey", read.attribution().entries().get("occlusion_baseline"));
-    assertEquals(List.of("gradcam_layer", "occlusion", "occlusion_baseline", "perturbations_per_eval"),
+    assertEquals(List.of("gradcam_layer", "occlusion", "occlusion_baseline", "perturbations_per_eval",
+        "occlusion_incremental"),
         List.copyOf(read.attribution().entries().keySet()), "the methods' entries, in their order");
     assertEquals("u8", read.attribution().mapEncoding());
     assertEquals(golden("run.json"), OutputJson.text(read), "read, then written again: the same bytes");
