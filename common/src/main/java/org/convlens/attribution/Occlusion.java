@@ -406,22 +406,17 @@ public final class Occlusion implements PerturbationGridMethod {
       for (int i = 0; i < batch.size(); i++) {
         for (int k = 0; k < windows; k++) {
           List<InferenceSession.Patch> patches = new ArrayList<>();
-          int window = s.windows().get(k);
           for (int p = 0; p < rows[k] * cols[k]; p++) {
-            int top = (p / cols[k]) * s.stride(k);
-            int left = (p % cols[k]) * s.stride(k);
-            patches.add(patch(c, top, left, Math.min(window, h - top), Math.min(window, w - left), baselines[i]));
+            patches.add(windowPatch(s, k, cols[k], p, d, baselines[i]));
           }
           float[][] logits = batch.patchedLogits(i, patches, per, true);
           for (int p = 0; p < logits.length; p++) {
-            float[] pr = Softmax.softmax(logits[p]);
-            prob[i][k][p] = pr[batch.target(i)];
-            argmax[i][k][p] = TopK.argmax(pr);
+            keep(logits[p], batch.target(i), prob[i][k], argmax[i][k], p);
           }
         }
       }
     } else {
-      fullReinference(batch, s, rows, cols, baselines, prob, argmax);
+      fullReinference(batch, s, per, cols, baselines, prob, argmax);
     }
     Object[][] out = new Object[batch.size()][];
     for (int i = 0; i < batch.size(); i++) {
@@ -445,8 +440,18 @@ public final class Occlusion implements PerturbationGridMethod {
     return s.incremental() && (model == null || model.incrementalPatches());
   }
 
-  /** A window of {@code height}×{@code width} at (top, left) set to the baseline of each channel. */
-  private static InferenceSession.Patch patch(int c, int top, int left, int height, int width, float[] baseline) {
+  /**
+   * Position {@code p} of window {@code k} (a grid of {@code cols} columns) as a patch: the window,
+   * clipped to the image, set to the baseline of each channel.
+   */
+  private static InferenceSession.Patch windowPatch(Settings s, int k, int cols, int p, ModelDescription d,
+      float[] baseline) {
+    int c = d.input().channels();
+    int window = s.windows().get(k);
+    int top = (p / cols) * s.stride(k);
+    int left = (p % cols) * s.stride(k);
+    int height = Math.min(window, d.input().height() - top);
+    int width = Math.min(window, d.input().width() - left);
     float[] values = new float[c * height * width];
     for (int ch = 0; ch < c; ch++) {
       java.util.Arrays.fill(values, ch * height * width, (ch + 1) * height * width, baseline[ch]);
@@ -454,60 +459,43 @@ public final class Occlusion implements PerturbationGridMethod {
     return new InferenceSession.Patch(top, left, height, width, values);
   }
 
+  /** Keeps, at position {@code p}, the target's probability and the arg-max class of one copy's logits. */
+  private static void keep(float[] logits, int target, float[] prob, int[] argmax, int p) {
+    float[] pr = Softmax.softmax(logits);
+    prob[p] = pr[target];
+    argmax[p] = TopK.argmax(pr);
+  }
+
   /**
    * Every occluded copy as a full forward, the copies of all images and windows of the batch
-   * packed {@code perturbations-per-eval} at a time.
+   * packed {@code per} at a time.
    */
-  private static void fullReinference(AttributionBatch batch, Settings s, int[] rows, int[] cols, float[][] baselines,
+  private static void fullReinference(AttributionBatch batch, Settings s, int per, int[] cols, float[][] baselines,
       float[][][] prob, int[][][] argmax) {
     ModelDescription d = batch.description();
-    int c = d.input().channels();
-    int h = d.input().height();
-    int w = d.input().width();
     List<Job> jobs = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
       for (int k = 0; k < s.windows().size(); k++) {
-        for (int p = 0; p < rows[k] * cols[k]; p++) {
+        for (int p = 0; p < prob[i][k].length; p++) {
           jobs.add(new Job(i, k, p));
         }
       }
     }
-    int per = s.perturbationsPerEval(c * h * w);
     for (int start = 0; start < jobs.size(); start += per) {
       int n = Math.min(per, jobs.size() - start);
       float[][] copies = new float[n][];
       for (int j = 0; j < n; j++) {
         Job job = jobs.get(start + j);
-        int window = s.windows().get(job.window());
-        int stride = s.stride(job.window());
-        int top = (job.position() / cols[job.window()]) * stride;
-        int left = (job.position() % cols[job.window()]) * stride;
-        copies[j] = occlude(batch.images()[job.image()], c, h, w, top, left, window, baselines[job.image()]);
+        copies[j] = windowPatch(s, job.window(), cols[job.window()], job.position(), d, baselines[job.image()])
+            .applyTo(batch.images()[job.image()], d.input().height(), d.input().width());
       }
       float[][] logits = batch.logitsOf(copies);
       for (int j = 0; j < n; j++) {
         Job job = jobs.get(start + j);
-        float[] p = Softmax.softmax(logits[j]);
-        prob[job.image()][job.window()][job.position()] = p[batch.target(job.image())];
-        argmax[job.image()][job.window()][job.position()] = TopK.argmax(p);
+        keep(logits[j], batch.target(job.image()), prob[job.image()][job.window()], argmax[job.image()][job.window()],
+            job.position());
       }
     }
-  }
-
-  /** A copy of {@code x} (C×H×W) with the window at (top, left), clipped to the image, set to the baseline. */
-  static float[] occlude(float[] x, int c, int h, int w, int top, int left, int window, float[] baseline) {
-    float[] y = x.clone();
-    int bottom = Math.min(top + window, h);
-    int right = Math.min(left + window, w);
-    for (int ch = 0; ch < c; ch++) {
-      for (int r = top; r < bottom; r++) {
-        int row = (ch * h + r) * w;
-        for (int col = left; col < right; col++) {
-          y[row + col] = baseline[ch];
-        }
-      }
-    }
-    return y;
   }
 
   /** The baseline per channel, in the model's normalised input space. */

@@ -155,9 +155,12 @@ final class IncrementalForward {
       // Stage by stage while the copies' windows are smaller than the map; from the first stage
       // whose window would be the whole map, the copies' maps are put together and the rest of the
       // model runs on them as a plain forward.
-      while (s < stages.size() && !wholeMap(s, dirty)) {
-        dirty = stage(m, s, base[s], dirty);
-        s++;
+      for (; s < stages.size(); s++) {
+        int[][] reach = reach(s, dirty);
+        if (wholeMap(s, reach)) {
+          break;
+        }
+        dirty = stage(m, s, base[s], dirty, reach);
       }
       int[] shape = shapes[s];
       float[] maps = new float[n * shape[0] * shape[1] * shape[2]];
@@ -178,15 +181,28 @@ final class IncrementalForward {
     }
   }
 
-  /** Whether stage {@code s} would read the whole map for at least one copy. */
-  private boolean wholeMap(int s, Dirty[] in) {
+  /**
+   * Per copy, what stage {@code s} reaches from the copy's changed rectangle: {rows from, rows to,
+   * rows read from, rows read to, the same four for columns} (see {@link #reach(StagedModel.Stage,
+   * int, int, int, int)}).
+   */
+  private int[][] reach(int s, Dirty[] in) {
     StagedModel.Stage st = stages.get(s);
     int[] inShape = shapes[s];
     int[] outShape = shapes[s + 1];
-    for (Dirty d : in) {
-      int[] rows = reach(st, d.top, d.bottom, inShape[1], outShape[1]);
-      int[] cols = reach(st, d.left, d.right, inShape[2], outShape[2]);
-      if (rows[3] - rows[2] == inShape[1] && cols[3] - cols[2] == inShape[2]) {
+    int[][] reach = new int[in.length][];
+    for (int j = 0; j < in.length; j++) {
+      int[] rows = reach(st, in[j].top, in[j].bottom, inShape[1], outShape[1]);
+      int[] cols = reach(st, in[j].left, in[j].right, inShape[2], outShape[2]);
+      reach[j] = new int[] {rows[0], rows[1], rows[2], rows[3], cols[0], cols[1], cols[2], cols[3]};
+    }
+    return reach;
+  }
+
+  /** Whether stage {@code s} reads the whole map for at least one copy. */
+  private boolean wholeMap(int s, int[][] reach) {
+    for (int[] r : reach) {
+      if (r[3] - r[2] == shapes[s][1] && r[7] - r[6] == shapes[s][2]) {
         return true;
       }
     }
@@ -194,20 +210,16 @@ final class IncrementalForward {
   }
 
   /** One stage for every copy: each copy's window in, its changed output rectangle out. */
-  private Dirty[] stage(NDManager m, int s, float[] base, Dirty[] in) {
+  private Dirty[] stage(NDManager m, int s, float[] base, Dirty[] in, int[][] reach) {
     StagedModel.Stage st = stages.get(s);
     int[] inShape = shapes[s];
     int[] outShape = shapes[s + 1];
     int n = in.length;
-    int[][] reach = new int[n][];
     int windowRows = 0;
     int windowCols = 0;
-    for (int j = 0; j < n; j++) {
-      int[] rows = reach(st, in[j].top, in[j].bottom, inShape[1], outShape[1]);
-      int[] cols = reach(st, in[j].left, in[j].right, inShape[2], outShape[2]);
-      reach[j] = new int[] {rows[0], rows[1], rows[2], rows[3], cols[0], cols[1], cols[2], cols[3]};
-      windowRows = Math.max(windowRows, rows[3] - rows[2]);
-      windowCols = Math.max(windowCols, cols[3] - cols[2]);
+    for (int[] r : reach) {
+      windowRows = Math.max(windowRows, r[3] - r[2]);
+      windowCols = Math.max(windowCols, r[7] - r[6]);
     }
     windowRows = Math.min(inShape[1], roundUp(windowRows, st.stride()));
     windowCols = Math.min(inShape[2], roundUp(windowCols, st.stride()));
