@@ -179,15 +179,7 @@ final class BlockSession implements InferenceSession {
   private Gradients backward(float[][] images, TargetChooser chooser, String layer, int[] layerShape) {
     int n = images.length;
     if (n == 0) {
-      return Gradients.builder()
-          .logits(new float[0][])
-          .embeddings(new float[0][])
-          .targets(new int[0])
-          .inputGradients(new float[0][])
-          .layerActivations(layerShape == null ? null : new float[0][])
-          .layerGradients(layerShape == null ? null : new float[0][])
-          .layerShape(layerShape)
-          .build();
+      return empty(layerShape, new float[0][]);
     }
     float[] flat = flatten(images);
     return withGrad(batch -> {
@@ -202,18 +194,11 @@ final class BlockSession implements InferenceSession {
           classifier.gradientForwardTraining(), classifier.tapParams(layer));
       NDArray logitsNd = out.get(logitsIndex);
       float[][] logits = rows(logitsNd, n);
-      int classes = logits[0].length;
       int[] targets = new int[n];
-      float[] oneHot = new float[n * classes];
       for (int i = 0; i < n; i++) {
         targets[i] = chooser.target(i, logits[i]);
-        if (targets[i] < 0 || targets[i] >= classes) {
-          throw new IllegalArgumentException("target class " + targets[i] + " of image " + i
-              + " is outside 0.." + (classes - 1));
-        }
-        oneHot[i * classes + targets[i]] = 1f;
       }
-      NDArray score = logitsNd.mul(batch.create(oneHot, logitsNd.getShape())).sum();
+      NDArray score = logitsNd.mul(batch.create(oneHot(targets, logits[0].length), logitsNd.getShape())).sum();
       JniUtils.backward((PtNDArray) score, (PtNDArray) score.onesLike(), false, false);
       float[][] embeddings = rows(out.get(embeddingIndex), n);
       float[][] inputGradients = rows(x.getGradient(), n);
@@ -247,24 +232,10 @@ final class BlockSession implements InferenceSession {
       throw new IllegalArgumentException(n + " images but " + targets.length + " targets");
     }
     if (n == 0) {
-      return Gradients.builder()
-          .logits(new float[0][])
-          .targets(new int[0])
-          .inputGradients(new float[0][])
-          .layerActivations(layerShape == null ? null : new float[0][])
-          .layerGradients(layerShape == null ? null : new float[0][])
-          .layerShape(layerShape)
-          .build();
+      return empty(layerShape, null);
     }
     int classes = classifier.description().numClasses();
-    float[] oneHot = new float[n * classes];
-    for (int i = 0; i < n; i++) {
-      if (targets[i] < 0 || targets[i] >= classes) {
-        throw new IllegalArgumentException("target class " + targets[i] + " of image " + i
-            + " is outside 0.." + (classes - 1));
-      }
-      oneHot[i * classes + targets[i]] = 1f;
-    }
+    float[] oneHot = oneHot(targets, classes);
     float[] flat = flatten(images);
     return withGrad(batch -> {
       NDArray x = batch.create(flat, new Shape(n, channels, height, width));
@@ -313,6 +284,32 @@ final class BlockSession implements InferenceSession {
       float[] v = values.toType(DataType.FLOAT32, false).toFloatArray();
       return new ObjectiveGradients(v, rows(logits, n), rows(x.getGradient(), n));
     });
+  }
+
+  /** The result for no images: empty rows, the layer's shape, and {@code embeddings} as given. */
+  private static Gradients empty(int[] layerShape, float[][] embeddings) {
+    return Gradients.builder()
+        .logits(new float[0][])
+        .embeddings(embeddings)
+        .targets(new int[0])
+        .inputGradients(new float[0][])
+        .layerActivations(layerShape == null ? null : new float[0][])
+        .layerGradients(layerShape == null ? null : new float[0][])
+        .layerShape(layerShape)
+        .build();
+  }
+
+  /** The one-hot seed (N×classes) of each image's target class, refusing a class out of range. */
+  private static float[] oneHot(int[] targets, int classes) {
+    float[] oneHot = new float[targets.length * classes];
+    for (int i = 0; i < targets.length; i++) {
+      if (targets[i] < 0 || targets[i] >= classes) {
+        throw new IllegalArgumentException("target class " + targets[i] + " of image " + i
+            + " is outside 0.." + (classes - 1));
+      }
+      oneHot[i * classes + targets[i]] = 1f;
+    }
+    return oneHot;
   }
 
   /**
